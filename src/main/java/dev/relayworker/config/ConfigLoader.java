@@ -1,0 +1,60 @@
+package dev.relayworker.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Builds a {@link WorkerConfig} from a properties file, then applies environment overrides.
+ * The environment names and the keys they replace are listed in {@link #ENVIRONMENT}, and
+ * nowhere else.
+ *
+ * <p>Stateless; any thread. Fails with a {@link ConfigException} naming the file or key.
+ */
+public final class ConfigLoader {
+
+  /** Environment variable to the setting it overrides. An empty variable counts as unset. */
+  public static final Map<String, String> ENVIRONMENT = Map.of(
+      "RELAY_BASE_URL", WorkerConfig.RELAY_BASE_URL,
+      "RELAY_API_KEY", WorkerConfig.RELAY_API_KEY);
+
+  private ConfigLoader() {}
+
+  public static WorkerConfig load(Path file, Map<String, String> environment) {
+    Map<String, Object> values = new HashMap<>();
+    if (file != null) {
+      values.putAll(readProperties(file));
+    }
+    values.putAll(overrides(environment));
+    return new WorkerConfig(values);
+  }
+
+  static Map<String, String> overrides(Map<String, String> environment) {
+    Map<String, String> values = new HashMap<>();
+    ENVIRONMENT.forEach((variable, key) -> {
+      String value = environment.get(variable);
+      if (value != null && !value.isBlank()) {
+        values.put(key, value.trim());
+      }
+    });
+    return values;
+  }
+
+  private static Map<String, String> readProperties(Path file) {
+    Properties properties = new Properties();
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      properties.load(reader);
+    } catch (IOException e) {
+      throw new ConfigException("Cannot read configuration file " + file + ": " + e.getMessage());
+    }
+    Map<String, String> values = new HashMap<>();
+    properties.stringPropertyNames().forEach(name -> values.put(name, properties.getProperty(name).trim()));
+    return values;
+  }
+}

@@ -1,0 +1,90 @@
+package dev.relayworker.config;
+
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.types.Password;
+
+/**
+ * Every setting of relay-worker, declared once: name, type, default, validation and
+ * documentation together, in the style of Kafka's own client configs (it is Kafka's
+ * {@link ConfigDef}). The configuration reference is generated from {@link #DEFINITION}.
+ *
+ * <p>Instances are immutable and safe to share between threads. Construction fails with a
+ * {@link org.apache.kafka.common.config.ConfigException} naming the offending key when a
+ * value is missing, of the wrong type or out of range. {@code relay.api.key} is a
+ * {@link Type#PASSWORD}, so it prints as {@code [hidden]} in logs and {@code toString()}.
+ */
+public final class WorkerConfig extends AbstractConfig {
+
+  public static final String RELAY_BASE_URL = "relay.base.url";
+  public static final String RELAY_API_KEY = "relay.api.key";
+  public static final String RELAY_HTTP_VERSION = "relay.http.version";
+  public static final String RELAY_CONNECT_TIMEOUT_MS = "relay.connect.timeout.ms";
+  public static final String RELAY_REQUEST_TIMEOUT_MS = "relay.request.timeout.ms";
+  public static final String RELAY_RATE_LIMIT_RPM = "relay.rate.limit.rpm";
+  public static final String RELAY_MAX_CONCURRENT_CALLS = "relay.max.concurrent.calls";
+  public static final String RELAY_RETRY_MAX_ATTEMPTS = "relay.retry.max.attempts";
+  public static final String RELAY_RETRY_INITIAL_BACKOFF_MS = "relay.retry.initial.backoff.ms";
+  public static final String RELAY_RETRY_MAX_BACKOFF_MS = "relay.retry.max.backoff.ms";
+  public static final String RELAY_RETRY_AFTER_MAX_MS = "relay.retry.after.max.ms";
+  public static final String RELAY_CIRCUIT_FAILURE_RATE = "relay.circuit.failure.rate.percent";
+  public static final String RELAY_CIRCUIT_MINIMUM_CALLS = "relay.circuit.minimum.calls";
+  public static final String RELAY_CIRCUIT_WINDOW_SECONDS = "relay.circuit.window.seconds";
+  public static final String RELAY_CIRCUIT_OPEN_MS = "relay.circuit.open.ms";
+  public static final String RELAY_CIRCUIT_HALF_OPEN_CALLS = "relay.circuit.half.open.calls";
+
+  public static final ConfigDef DEFINITION = new ConfigDef()
+      .define(RELAY_BASE_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
+          new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Base URL of the OpenAI-compatible relay, without /v1 (for example https://relay.example.com)."
+              + " Environment: RELAY_BASE_URL.")
+      .define(RELAY_API_KEY, Type.PASSWORD, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
+          "Relay API key, sent as 'Authorization: Bearer <key>'. Never logged, never put in a reply."
+              + " Environment: RELAY_API_KEY.")
+      .define(RELAY_HTTP_VERSION, Type.STRING, "HTTP_1_1",
+          ValidString.in("HTTP_1_1", "HTTP_2"), Importance.LOW,
+          "HTTP version offered to the relay. HTTP_2 is negotiated only over TLS.")
+      .define(RELAY_CONNECT_TIMEOUT_MS, Type.INT, 5_000, Range.between(1, 600_000), Importance.MEDIUM,
+          "Timeout for opening a connection to the relay.")
+      .define(RELAY_REQUEST_TIMEOUT_MS, Type.INT, 120_000, Range.between(1, 3_600_000), Importance.MEDIUM,
+          "Timeout of one relay call, from sending the request to the full answer. A call never"
+              + " runs past its request's deadline either.")
+      .define(RELAY_RATE_LIMIT_RPM, Type.INT, 0, Range.atLeast(0), Importance.HIGH,
+          "Requests per minute the worker may send to the relay, paced evenly (600 means one call"
+              + " every 100 ms, not 600 at once). 0 means no client-side limit.")
+      .define(RELAY_MAX_CONCURRENT_CALLS, Type.INT, 256, Range.between(1, 100_000), Importance.MEDIUM,
+          "Most relay calls open at once; further calls wait for a free slot without holding a thread.")
+      .define(RELAY_RETRY_MAX_ATTEMPTS, Type.INT, 3, Range.between(1, 100), Importance.MEDIUM,
+          "Most attempts per request, the first included (3 = the OpenAI SDKs' 2 retries).")
+      .define(RELAY_RETRY_INITIAL_BACKOFF_MS, Type.INT, 500, Range.between(1, 600_000), Importance.LOW,
+          "Wait before the first retry; doubles on each further retry, minus up to 25% jitter.")
+      .define(RELAY_RETRY_MAX_BACKOFF_MS, Type.INT, 8_000, Range.between(1, 600_000), Importance.LOW,
+          "Longest computed wait between attempts.")
+      .define(RELAY_RETRY_AFTER_MAX_MS, Type.INT, 120_000, Range.between(0, 3_600_000), Importance.LOW,
+          "Longest wait taken from a relay's retry-after-ms or Retry-After header; longer asks are"
+              + " cut to this.")
+      .define(RELAY_CIRCUIT_FAILURE_RATE, Type.INT, 50, Range.between(1, 100), Importance.LOW,
+          "Percentage of transient failures in the window at which the circuit opens.")
+      .define(RELAY_CIRCUIT_MINIMUM_CALLS, Type.INT, 20, Range.between(1, 100_000), Importance.LOW,
+          "Calls the window must hold before the failure rate counts.")
+      .define(RELAY_CIRCUIT_WINDOW_SECONDS, Type.INT, 10, Range.between(1, 3_600), Importance.LOW,
+          "Length of the sliding time window the failure rate is measured over.")
+      .define(RELAY_CIRCUIT_OPEN_MS, Type.INT, 5_000, Range.between(1, 3_600_000), Importance.LOW,
+          "How long the circuit stays open before a few trial calls are let through.")
+      .define(RELAY_CIRCUIT_HALF_OPEN_CALLS, Type.INT, 5, Range.between(1, 1_000), Importance.LOW,
+          "Trial calls let through while half-open; the circuit closes if they succeed.");
+
+  public WorkerConfig(Map<?, ?> values) {
+    super(DEFINITION, values, false);
+  }
+
+  /** The relay key; call {@link Password#value()} only where the HTTP header is built. */
+  public Password relayApiKey() {
+    return getPassword(RELAY_API_KEY);
+  }
+}

@@ -1,0 +1,7 @@
+package dev.relayworker.relay;
+
+/** Token counts of one completion, as the relay reported them in {@code usage}. Immutable. */
+public record Usage(long promptTokens, long completionTokens, long totalTokens) {
+
+  public static final Usage NONE = new Usage(0, 0, 0);
+}

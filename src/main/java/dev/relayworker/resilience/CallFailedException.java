@@ -1,0 +1,52 @@
+package dev.relayworker.resilience;
+
+import dev.relayworker.relay.RelayException;
+import java.util.Optional;
+
+/**
+ * A completion request that the resilient relay gave up on, and why. The reason tells the
+ * caller what to do: answer with an error ({@link Reason#REJECTED}, {@link Reason#RETRIES_EXHAUSTED},
+ * {@link Reason#DEADLINE_EXCEEDED}) or hold the request back and try later
+ * ({@link Reason#CIRCUIT_OPEN}). No stack trace; messages never contain the relay key.
+ */
+public final class CallFailedException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Why the call ended without a completion. */
+  public enum Reason {
+    /** The relay gave a final answer (bad request, bad key, model not served). */
+    REJECTED,
+    /** Every allowed attempt failed transiently. */
+    RETRIES_EXHAUSTED,
+    /** The request's deadline passed, or would have before the next attempt could run. */
+    DEADLINE_EXCEEDED,
+    /** The relay is considered down; the call was not sent. Not an answer: try again later. */
+    CIRCUIT_OPEN
+  }
+
+  private final Reason reason;
+  private final int attempts;
+  private final transient RelayException lastFailure;
+
+  public CallFailedException(Reason reason, int attempts, RelayException lastFailure, String message) {
+    super(message, lastFailure, false, false);
+    this.reason = reason;
+    this.attempts = attempts;
+    this.lastFailure = lastFailure;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+
+  /** Relay calls made for this request, 0 when none was sent. */
+  public int attempts() {
+    return attempts;
+  }
+
+  /** The last relay failure seen, carrying its HTTP status and error body, if any attempt was made. */
+  public Optional<RelayException> lastFailure() {
+    return Optional.ofNullable(lastFailure);
+  }
+}

@@ -1,0 +1,56 @@
+package dev.relayworker.resilience;
+
+import dev.relayworker.relay.RelayException;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+/**
+ * Circuit breaker settings for relay traffic. Resilience4j's defaults (100 calls, 60 s open,
+ * 60 s slow-call threshold) suit busy services with millisecond calls; a relay call takes
+ * seconds and a worker may send only a few a second, so the window is time-based and short,
+ * and slowness is left to the request timeout: an LLM that writes for 90 s is not failing.
+ * Only transient failures count against the relay: a 400 or 401 means the relay is up.
+ */
+public final class CircuitBreakers {
+
+  private CircuitBreakers() {}
+
+  public static CircuitBreakerConfig config(RelayPolicy policy, TimeSource time) {
+    return CircuitBreakerConfig.custom()
+        .slidingWindowType(SlidingWindowType.TIME_BASED)
+        .slidingWindowSize((int) Math.max(1, policy.circuitWindow().toSeconds()))
+        .minimumNumberOfCalls(policy.circuitMinimumCalls())
+        .failureRateThreshold(policy.circuitFailureRatePercent())
+        .waitDurationInOpenState(policy.circuitOpenDuration())
+        .permittedNumberOfCallsInHalfOpenState(policy.circuitHalfOpenCalls())
+        .slowCallRateThreshold(100)
+        .slowCallDurationThreshold(Duration.ofDays(1))
+        .recordException(failure -> failure instanceof RelayException relay && relay.isTransient())
+        .clock(clockOf(time))
+        .currentTimestampFunction(clock -> time.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS)
+        .build();
+  }
+
+  private static Clock clockOf(TimeSource time) {
+    return new Clock() {
+      @Override
+      public ZoneOffset getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return time.now();
+      }
+    };
+  }
+}

@@ -1,0 +1,299 @@
+package dev.relayworker.resilience;
+
+import dev.relayworker.relay.Completion;
+import dev.relayworker.relay.FailureKind;
+import dev.relayworker.relay.RelayClient;
+import dev.relayworker.relay.RelayException;
+import dev.relayworker.resilience.CallFailedException.Reason;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.core.functions.Either;
+import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The relay as the worker should see it: rate-limited, retried, circuit-broken and capped.
+ *
+ * <p>Each attempt passes these layers, outermost first. This is the one place the order is
+ * decided; the README repeats it.
+ * <ol>
+ *   <li><b>Retry</b> (Resilience4j): transient failures are tried again after {@link Backoff}'s
+ *       wait or the relay's own retry-after, never past the request's deadline. Each retry goes
+ *       through every layer below again, so it is counted, capped and paced like a first call.
+ *   <li><b>Circuit breaker</b> (Resilience4j): when open, the call fails at once with
+ *       {@link Reason#CIRCUIT_OPEN} before it takes a slot or a rate permit.
+ *   <li><b>Concurrency limit</b>: at most {@link RelayPolicy#maxConcurrentCalls()} calls hold a
+ *       slot; others wait without a thread.
+ *   <li><b>Throttle gate</b>: a relay-wide pause after a 429 that said when to come back.
+ *   <li><b>Rate limiter</b> (Resilience4j, {@link SmoothRateLimit}): the last step before the
+ *       wire, so the spacing it makes is the spacing the relay sees. Permits are reserved, and
+ *       the wait is a scheduled continuation: no thread ever blocks in it.
+ *   <li>The {@link RelayClient} attempt, its timeout cut to what is left of the deadline.
+ * </ol>
+ *
+ * <p>Threads: {@link #complete} may be called from any thread and never blocks. Waits run on
+ * one {@code relay-timer} daemon thread; continuations run there or on the relay client's
+ * threads. The returned future fails only with {@link CallFailedException}.
+ */
+public final class ResilientRelay implements AutoCloseable {
+
+  private final RelayClient client;
+  private final RelayPolicy policy;
+  private final TimeSource time;
+  private final RelayCallListener listener;
+  private final Backoff backoff;
+  private final Retry retry;
+  private final CircuitBreaker breaker;
+  private final ConcurrencyLimit concurrency;
+  private final ThrottleGate gate = new ThrottleGate();
+  private final AtomicRateLimiter rateLimiter;
+  private final ScheduledExecutorService timer;
+
+  public ResilientRelay(RelayClient client, RelayPolicy policy, TimeSource time, RelayCallListener listener) {
+    this.client = client;
+    this.policy = policy;
+    this.time = time;
+    this.listener = listener;
+    this.backoff = new Backoff(policy.initialBackoff(), policy.maxBackoff(), policy.retryAfterCap());
+    this.retry = Retry.of("relay", RetryConfig.<Completion>custom()
+        .maxAttempts(policy.maxAttempts())
+        .retryOnException(failure -> failure instanceof AttemptFailure attempt && attempt.retryable())
+        .intervalBiFunction(new RetryInterval())
+        .build());
+    this.breaker = CircuitBreaker.of("relay", CircuitBreakers.config(policy, time));
+    this.concurrency = new ConcurrencyLimit(policy.maxConcurrentCalls());
+    this.rateLimiter = policy.requestsPerMinute() == 0 ? null
+        : new AtomicRateLimiter("relay", SmoothRateLimit.config(policy.requestsPerMinute(), Duration.ofDays(1)),
+            time::nanoTime);
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
+      Thread thread = new Thread(task, "relay-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    scheduler.setRemoveOnCancelPolicy(true);
+    this.timer = scheduler;
+  }
+
+  /**
+   * Asks the relay for a completion.
+   *
+   * @param body the request JSON, sent unchanged
+   * @param deadline when the answer stops being useful; no attempt starts or runs past it
+   * @return the completion and attempt count, or a failure with a {@link CallFailedException}
+   */
+  public CompletableFuture<CallResult> complete(byte[] body, Instant deadline) {
+    AtomicInteger attempts = new AtomicInteger();
+    CompletableFuture<CallResult> result = new CompletableFuture<>();
+    Retry.decorateCompletionStage(retry, timer, () -> attempt(body, deadline, attempts))
+        .get()
+        .whenComplete((completion, failure) -> {
+          if (failure == null) {
+            result.complete(new CallResult(completion, attempts.get()));
+          } else {
+            result.completeExceptionally(callFailed(unwrap(failure), attempts.get()));
+          }
+        });
+    return result;
+  }
+
+  public CircuitBreaker.State circuitState() {
+    return breaker.getState();
+  }
+
+  /** The Resilience4j breaker, for listeners and metrics; do not drive its state from outside. */
+  public CircuitBreaker circuitBreaker() {
+    return breaker;
+  }
+
+  /** Until when every call waits because the relay asked for a pause; in the past when none. */
+  public Instant pausedUntil() {
+    return gate.closedUntil();
+  }
+
+  public int callsInProgress() {
+    return concurrency.inUse();
+  }
+
+  /** One attempt through the breaker, slot, gate and limiter. Never throws: Retry needs a failed stage. */
+  private CompletableFuture<Completion> attempt(byte[] body, Instant deadline, AtomicInteger attempts) {
+    if (!time.now().isBefore(deadline)) {
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, deadline));
+    }
+    if (!breaker.tryAcquirePermission()) {
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.CIRCUIT_OPEN, deadline));
+    }
+    long start = breaker.getCurrentTimestamp();
+    CompletableFuture<Completion> call = concurrency.acquire()
+        .thenCompose(slot -> awaitPermission(deadline)
+            .thenCompose(permitted -> send(body, deadline, attempts))
+            .whenComplete((completion, failure) -> concurrency.release()));
+    return call.whenComplete((completion, failure) -> recordOutcome(start, failure));
+  }
+
+  private CompletableFuture<Void> awaitPermission(Instant deadline) {
+    Instant now = time.now();
+    Duration paused = gate.remaining(now);
+    if (!paused.isZero()) {
+      return fitsBefore(now, paused, deadline)
+          ? delay(paused).thenCompose(waited -> awaitPermission(deadline))
+          : CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, deadline));
+    }
+    if (rateLimiter == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    // Look before reserving: a permit reserved and then not used is a slot lost to everyone.
+    long estimate = rateLimiter.getDetailedMetrics().getNanosToWait();
+    if (!fitsBefore(now, Duration.ofNanos(estimate), deadline)) {
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, deadline));
+    }
+    long waitNanos = rateLimiter.reservePermission();
+    return waitNanos <= 0 ? CompletableFuture.completedFuture(null) : delay(Duration.ofNanos(waitNanos));
+  }
+
+  private CompletableFuture<Completion> send(byte[] body, Instant deadline, AtomicInteger attempts) {
+    Duration left = Duration.between(time.now(), deadline);
+    if (left.isNegative() || left.isZero()) {
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, deadline));
+    }
+    attempts.incrementAndGet();
+    Duration timeout = left.compareTo(policy.requestTimeout()) < 0 ? left : policy.requestTimeout();
+    return client.send(body, timeout).handle((completion, failure) -> {
+      if (failure == null) {
+        return completion;
+      }
+      RelayException relayFailure = asRelayException(unwrap(failure));
+      pauseRelayIfAsked(relayFailure);
+      throw new AttemptFailure(relayFailure, null, deadline);
+    });
+  }
+
+  private void pauseRelayIfAsked(RelayException failure) {
+    if (failure.httpStatus() == 429 && failure.retryAfter().isPresent()) {
+      Duration asked = failure.retryAfter().get();
+      Duration pause = asked.compareTo(policy.retryAfterCap()) > 0 ? policy.retryAfterCap() : asked;
+      Instant until = time.now().plus(pause);
+      gate.closeUntil(until);
+      listener.relayPaused(until);
+    }
+  }
+
+  private void recordOutcome(long start, Throwable failure) {
+    long duration = breaker.getCurrentTimestamp() - start;
+    Throwable cause = failure == null ? null : unwrap(failure);
+    if (cause == null) {
+      breaker.onSuccess(duration, breaker.getTimestampUnit());
+    } else if (cause instanceof AttemptFailure attempt && attempt.relayFailure != null) {
+      breaker.onError(duration, breaker.getTimestampUnit(), attempt.relayFailure);
+    } else {
+      // Never reached the relay (deadline while waiting): tells nothing about its health.
+      breaker.releasePermission();
+    }
+  }
+
+  private CompletableFuture<Void> delay(Duration wait) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    timer.schedule(() -> done.complete(null), wait.toNanos(), TimeUnit.NANOSECONDS);
+    return done;
+  }
+
+  private CallFailedException callFailed(Throwable failure, int attempts) {
+    if (!(failure instanceof AttemptFailure attempt)) {
+      return new CallFailedException(Reason.REJECTED, attempts, null, "relay call failed: " + failure);
+    }
+    RelayException last = attempt.relayFailure;
+    Reason reason;
+    if (attempt.reason != null) {
+      reason = attempt.reason;
+    } else if (!last.isTransient()) {
+      reason = Reason.REJECTED;
+    } else if (attempts >= policy.maxAttempts()) {
+      reason = Reason.RETRIES_EXHAUSTED;
+    } else {
+      // A transient failure with attempts to spare ends here only when RetryInterval saw the
+      // next attempt could not start before the deadline.
+      reason = Reason.DEADLINE_EXCEEDED;
+    }
+    String message = switch (reason) {
+      case REJECTED -> last.getMessage();
+      case RETRIES_EXHAUSTED -> "gave up after " + attempts + " attempts; last: " + last.getMessage();
+      case DEADLINE_EXCEEDED -> "deadline passed after " + attempts + " attempts"
+          + (last == null ? "" : "; last: " + last.getMessage());
+      case CIRCUIT_OPEN -> "relay circuit is open; call not sent";
+    };
+    return new CallFailedException(reason, attempts, last, message);
+  }
+
+  private static RelayException asRelayException(Throwable failure) {
+    return failure instanceof RelayException relay ? relay
+        : RelayException.transport(FailureKind.FINAL, "relay client failed: " + failure.getClass().getSimpleName());
+  }
+
+  private static boolean fitsBefore(Instant now, Duration wait, Instant deadline) {
+    return now.plus(wait).isBefore(deadline);
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable current = failure;
+    while (current instanceof CompletionException && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    client.close();
+  }
+
+  /** The wait before the next attempt, or -1 (give up) when it would end past the deadline. */
+  private final class RetryInterval implements IntervalBiFunction<Completion> {
+    @Override
+    public Long apply(Integer failedAttempts, Either<Throwable, Completion> outcome) {
+      AttemptFailure failure = (AttemptFailure) unwrap(outcome.getLeft());
+      RelayException cause = failure.relayFailure;
+      Duration wait = backoff.delay(failedAttempts, cause.retryAfter(), ThreadLocalRandom.current().nextDouble());
+      if (!fitsBefore(time.now(), wait, failure.deadline)) {
+        return -1L;
+      }
+      listener.retryScheduled(failedAttempts, wait, cause);
+      return wait.toMillis();
+    }
+  }
+
+  /**
+   * Why one attempt ended without a completion: a relay failure, or a reason it was not sent.
+   * Internal: {@link #complete} turns it into a {@link CallFailedException}.
+   */
+  static final class AttemptFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient RelayException relayFailure;
+    final Reason reason;
+    final transient Instant deadline;
+
+    AttemptFailure(RelayException relayFailure, Reason reason, Instant deadline) {
+      super(relayFailure != null ? relayFailure.getMessage() : reason.name(), null, false, false);
+      this.relayFailure = relayFailure;
+      this.reason = reason;
+      this.deadline = deadline;
+    }
+
+    static AttemptFailure of(Reason reason, Instant deadline) {
+      return new AttemptFailure(null, reason, deadline);
+    }
+
+    boolean retryable() {
+      return relayFailure != null && relayFailure.isTransient();
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package dev.relayworker.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Makes the simulator's {@code text_completion} answers: text that depends only on the prompt,
+ * {@code seed} and choice, and {@code usage} that tells the truth. Every generated word is one
+ * cl100k token, so completion tokens are the word count and never exceed {@code max_tokens};
+ * {@code finish_reason} is {@code length} when the text was cut there, {@code stop} otherwise.
+ *
+ * <p>Thread-safe.
+ */
+final class CompletionGenerator {
+
+  static final int DEFAULT_MAX_TOKENS = 16;
+  static final int MAX_N = 128;
+  /** Each entry is a single cl100k_base token (checked by a test). */
+  static final String[] WORDS = {
+      " the", " of", " and", " to", " in", " is", " that", " for", " it", " as", " with", " was", " on",
+      " be", " by", " this", " are", " from", " at", " or", " an", " have", " not", " they", " which",
+      " one", " you", " were", " all", " we", " can", " has", " there", " been", " if", " more", " when",
+      " will", " would", " who", " so", " no", " time", " data", " model", " answer", " request", " river",
+      " light", " stone", " market", " garden", " music", " system", " paper", " water", " city",
+      " letter", " story", " number", " world", " people", " house", " road"};
+  private static final int MIN_NATURAL_TOKENS = 4;
+  private static final int NATURAL_TOKEN_SPREAD = 60;
+
+  private final ObjectMapper mapper;
+  private final TokenCounter tokens;
+
+  CompletionGenerator(ObjectMapper mapper, TokenCounter tokens) {
+    this.mapper = mapper;
+    this.tokens = tokens;
+  }
+
+  /** The request's prompt as the key stats count it by: the string itself, or the JSON of an array. */
+  static String promptKey(JsonNode request) {
+    JsonNode prompt = request.get("prompt");
+    return prompt == null ? null : prompt.isTextual() ? prompt.asText() : prompt.toString();
+  }
+
+  ObjectNode complete(JsonNode request, String id, long createdSeconds) {
+    String model = request.get("model").asText();
+    List<Prompt> prompts = prompts(request.get("prompt"));
+    int maxTokens = intField(request, "max_tokens", DEFAULT_MAX_TOKENS, 1, 1_000_000);
+    int n = intField(request, "n", 1, 1, MAX_N);
+    long seed = request.path("seed").asLong(0);
+    boolean echo = request.path("echo").asBoolean(false);
+    if (request.path("stream").asBoolean(false)) {
+      throw new InvalidRequestException("stream is not supported by the relay simulator", "stream");
+    }
+
+    ObjectNode answer = mapper.createObjectNode();
+    answer.put("id", id);
+    answer.put("object", "text_completion");
+    answer.put("created", createdSeconds);
+    answer.put("model", model);
+    answer.put("system_fingerprint", "fp_relay_simulator");
+    ArrayNode choices = answer.putArray("choices");
+    long promptTokens = 0;
+    long completionTokens = 0;
+    for (int p = 0; p < prompts.size(); p++) {
+      Prompt prompt = prompts.get(p);
+      promptTokens += prompt.tokens();
+      for (int k = 0; k < n; k++) {
+        SplittableRandom random = new SplittableRandom(mix(prompt.text().hashCode(), seed, k));
+        int natural = MIN_NATURAL_TOKENS + random.nextInt(NATURAL_TOKEN_SPREAD);
+        int length = Math.min(natural, maxTokens);
+        StringBuilder text = new StringBuilder(echo ? prompt.text() : "");
+        for (int i = 0; i < length; i++) {
+          text.append(WORDS[random.nextInt(WORDS.length)]);
+        }
+        completionTokens += length;
+        ObjectNode choice = choices.addObject();
+        choice.put("text", text.toString());
+        choice.put("index", p * n + k);
+        choice.putNull("logprobs");
+        choice.put("finish_reason", natural > maxTokens ? "length" : "stop");
+      }
+    }
+    ObjectNode usage = answer.putObject("usage");
+    usage.put("prompt_tokens", promptTokens);
+    usage.put("completion_tokens", completionTokens);
+    usage.put("total_tokens", promptTokens + completionTokens);
+    return answer;
+  }
+
+  private List<Prompt> prompts(JsonNode prompt) {
+    if (prompt == null || prompt.isNull()) {
+      throw new InvalidRequestException("prompt is required", "prompt");
+    }
+    if (prompt.isTextual()) {
+      return List.of(new Prompt(prompt.asText(), tokens.count(prompt.asText())));
+    }
+    if (!prompt.isArray() || prompt.isEmpty()) {
+      throw new InvalidRequestException("prompt must be a string, an array of strings, or token ids", "prompt");
+    }
+    if (prompt.get(0).isIntegralNumber()) {
+      return List.of(tokenPrompt(prompt));
+    }
+    List<Prompt> prompts = new ArrayList<>();
+    for (JsonNode element : prompt) {
+      if (element.isTextual()) {
+        prompts.add(new Prompt(element.asText(), tokens.count(element.asText())));
+      } else if (element.isArray() && !element.isEmpty()) {
+        prompts.add(tokenPrompt(element));
+      } else {
+        throw new InvalidRequestException("prompt array elements must all be strings or token-id arrays", "prompt");
+      }
+    }
+    return prompts;
+  }
+
+  private static Prompt tokenPrompt(JsonNode ids) {
+    for (JsonNode id : ids) {
+      if (!id.isIntegralNumber() || id.asLong() < 0) {
+        throw new InvalidRequestException("token ids must be non-negative integers", "prompt");
+      }
+    }
+    return new Prompt(ids.toString(), ids.size());
+  }
+
+  private static int intField(JsonNode request, String name, int fallback, int min, int max) {
+    JsonNode value = request.get(name);
+    if (value == null || value.isNull()) {
+      return fallback;
+    }
+    if (!value.isIntegralNumber() || value.asLong() < min || value.asLong() > max) {
+      throw new InvalidRequestException(name + " must be an integer from " + min + " to " + max, name);
+    }
+    return value.asInt();
+  }
+
+  private static long mix(long promptHash, long seed, int choice) {
+    long h = promptHash * 0x9E3779B97F4A7C15L + seed;
+    return h * 31 + choice;
+  }
+
+  private record Prompt(String text, int tokens) {}
+}

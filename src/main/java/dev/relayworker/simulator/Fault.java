@@ -1,0 +1,39 @@
+package dev.relayworker.simulator;
+
+/** A misbehaviour the simulator can inject in place of a completion. */
+public enum Fault {
+  /** 429 with Retry-After and retry-after-ms. */
+  RATE_LIMITED("429"),
+  SERVER_ERROR("500"),
+  BAD_GATEWAY("502"),
+  /** 503 of an overloaded upstream (transient, unlike "no channel for model"). */
+  UNAVAILABLE("503"),
+  GATEWAY_TIMEOUT("504"),
+  /** Never answers; the client's timeout has to end the call. */
+  HANG("hang"),
+  /** Resets the TCP connection (RST) without answering. */
+  RESET("reset"),
+  /** Answers 200 with a truncated, unparseable body. */
+  MALFORMED("malformed");
+
+  private final String label;
+
+  Fault(String label) {
+    this.label = label;
+  }
+
+  /** The name used on the command line ({@code --fault 429=0.02}) and in stats. */
+  public String label() {
+    return label;
+  }
+
+  public static Fault ofLabel(String label) {
+    for (Fault fault : values()) {
+      if (fault.label.equals(label)) {
+        return fault;
+      }
+    }
+    throw new IllegalArgumentException("unknown fault '" + label + "'; known: 429, 500, 502, 503, 504, hang,"
+        + " reset, malformed");
+  }
+}

@@ -1,0 +1,263 @@
+package dev.relayworker.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers the simulator's HTTP requests: {@code POST /v1/completions}, {@code GET /v1/models}
+ * and {@code GET /stats}.
+ *
+ * <p>Threads: runs on the Netty event loop. Nothing here blocks: a delayed answer is a task
+ * scheduled on the same loop, so ten thousand waiting answers cost ten thousand small objects,
+ * not ten thousand threads. Requests on one connection must not be pipelined (answers could
+ * overtake each other); HTTP clients of the JDK, OkHttp and wrk do not pipeline.
+ */
+@Sharable
+final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+  private static final Logger log = LoggerFactory.getLogger(SimulatorHandler.class);
+  private static final String COMPLETIONS = "/v1/completions";
+  private static final byte[] MALFORMED_BODY =
+      "{\"id\":\"cmpl-broken\",\"object\":\"text_completion\",\"choices\":[{\"text\":\"trunc".getBytes(StandardCharsets.UTF_8);
+
+  private final RelaySimulator simulator;
+  private final ObjectMapper mapper;
+  private final CompletionGenerator generator;
+  private final AtomicLong ids = new AtomicLong();
+
+  SimulatorHandler(RelaySimulator simulator, ObjectMapper mapper) {
+    this.simulator = simulator;
+    this.mapper = mapper;
+    this.generator = new CompletionGenerator(mapper, new TokenCounter());
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    String path = request.uri().split("\\?", 2)[0];
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (request.method() == HttpMethod.POST && path.equals(COMPLETIONS)) {
+      completions(ctx, request, keepAlive);
+    } else if (request.method() == HttpMethod.GET && path.equals("/v1/models")) {
+      if (authorized(ctx, request, keepAlive)) {
+        respond(ctx, HttpResponseStatus.OK, json(models()), keepAlive, Map.of());
+      }
+    } else if (request.method() == HttpMethod.GET && path.equals("/stats")) {
+      respond(ctx, HttpResponseStatus.OK, json(stats()), keepAlive, Map.of());
+    } else {
+      respond(ctx, HttpResponseStatus.NOT_FOUND,
+          error("no route for " + request.method() + " " + path, "invalid_request_error", null, null),
+          keepAlive, Map.of());
+    }
+  }
+
+  private void completions(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+    SimulatorSettings settings = simulator.settings();
+    simulator.stats().recordArrival(System.nanoTime());
+    JsonNode body = parse(request);
+    String prompt = body == null ? null : CompletionGenerator.promptKey(body);
+    if (!authorized(ctx, request, keepAlive)) {
+      simulator.stats().recordOutcome("401", prompt);
+      return;
+    }
+    Duration overLimit = simulator.admit(System.nanoTime());
+    if (!overLimit.isZero()) {
+      Duration wait = overLimit.compareTo(settings.retryAfter()) > 0 ? overLimit : settings.retryAfter();
+      reject429(ctx, keepAlive, wait, "rate limit of " + settings.requestsPerMinute() + " requests per minute reached",
+          prompt);
+      return;
+    }
+    Duration delay = latency(settings);
+    Optional<Fault> fault = simulator.faults().next(settings.faultRates());
+    if (fault.isPresent()) {
+      inject(ctx, fault.get(), keepAlive, delay, settings, prompt);
+      return;
+    }
+    answer(ctx, body, keepAlive, delay, settings, prompt);
+  }
+
+  private void answer(ChannelHandlerContext ctx, JsonNode body, boolean keepAlive, Duration delay,
+      SimulatorSettings settings, String prompt) {
+    Answer answer = buildAnswer(body, settings);
+    simulator.stats().recordOutcome(Integer.toString(answer.status().code()), prompt);
+    later(ctx, delay, () -> respond(ctx, answer.status(), answer.body(), keepAlive, Map.of()));
+  }
+
+  private Answer buildAnswer(JsonNode body, SimulatorSettings settings) {
+    try {
+      if (body == null || !body.isObject()) {
+        throw new InvalidRequestException("request body must be a JSON object", null);
+      }
+      JsonNode model = body.get("model");
+      if (model == null || !model.isTextual() || model.asText().isEmpty()) {
+        throw new InvalidRequestException("model is required", "model");
+      }
+      if (!settings.models().isEmpty() && !settings.models().contains(model.asText())) {
+        return new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE,
+            error("no available channel for model " + model.asText() + " under group default",
+                "new_api_error", null, "model_not_found"));
+      }
+      String id = "cmpl-sim-" + Long.toHexString(ids.incrementAndGet());
+      return new Answer(HttpResponseStatus.OK, json(generator.complete(body, id, System.currentTimeMillis() / 1000)));
+    } catch (InvalidRequestException e) {
+      return new Answer(HttpResponseStatus.BAD_REQUEST,
+          error(e.getMessage(), "invalid_request_error", e.param(), "invalid_text_request"));
+    }
+  }
+
+  private record Answer(HttpResponseStatus status, byte[] body) {}
+
+  private void inject(ChannelHandlerContext ctx, Fault fault, boolean keepAlive, Duration delay,
+      SimulatorSettings settings, String prompt) {
+    switch (fault) {
+      case RATE_LIMITED -> reject429(ctx, keepAlive, settings.retryAfter(), "upstream saturated (simulated)", prompt);
+      case HANG -> simulator.stats().recordOutcome(fault.label(), prompt);
+      case RESET -> {
+        simulator.stats().recordOutcome(fault.label(), prompt);
+        later(ctx, delay, () -> {
+          // SO_LINGER 0 makes close() send RST instead of FIN: the client sees "connection reset".
+          ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+          ctx.close();
+        });
+      }
+      case MALFORMED -> {
+        simulator.stats().recordOutcome(fault.label(), prompt);
+        later(ctx, delay, () -> respond(ctx, HttpResponseStatus.OK, MALFORMED_BODY, keepAlive, Map.of()));
+      }
+      default -> {
+        HttpResponseStatus status = HttpResponseStatus.valueOf(Integer.parseInt(fault.label()));
+        simulator.stats().recordOutcome(fault.label(), prompt);
+        byte[] body = error("upstream error (simulated " + fault.label() + ")", "upstream_error", null, null);
+        later(ctx, delay, () -> respond(ctx, status, body, keepAlive, Map.of()));
+      }
+    }
+  }
+
+  private void reject429(ChannelHandlerContext ctx, boolean keepAlive, Duration wait, String message, String prompt) {
+    simulator.stats().recordOutcome("429", prompt);
+    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+    respond(ctx, HttpResponseStatus.TOO_MANY_REQUESTS,
+        error(message, "rate_limit_error", null, "rate_limit_exceeded"), keepAlive,
+        Map.of("Retry-After", Long.toString(seconds), "retry-after-ms", Long.toString(wait.toMillis())));
+  }
+
+  private boolean authorized(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+    String expected = "Bearer " + simulator.settings().apiKey();
+    if (expected.equals(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+      return true;
+    }
+    // The shape one-api / new-api use for a bad, expired or exhausted key.
+    respond(ctx, HttpResponseStatus.UNAUTHORIZED,
+        error("invalid or expired API key", "new_api_error", null, "invalid_api_key"), keepAlive, Map.of());
+    return false;
+  }
+
+  private JsonNode parse(FullHttpRequest request) {
+    try {
+      return mapper.readTree(request.content().toString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private Duration latency(SimulatorSettings settings) {
+    long spread = settings.latencySpread().toNanos();
+    long extra = spread == 0 ? 0 : (long) (simulator.faults().nextUniform() * spread);
+    return settings.latency().plusNanos(extra);
+  }
+
+  private static void later(ChannelHandlerContext ctx, Duration delay, Runnable action) {
+    if (delay.isZero()) {
+      action.run();
+    } else {
+      ctx.executor().schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] body, boolean keepAlive,
+      Map<String, String> headers) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+    response.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    headers.forEach(response.headers()::set);
+    if (keepAlive) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      ctx.writeAndFlush(response);
+    } else {
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private ObjectNode models() {
+    ObjectNode list = mapper.createObjectNode();
+    list.put("object", "list");
+    var data = list.putArray("data");
+    simulator.settings().models().stream().sorted().forEach(model -> data.addObject()
+        .put("id", model).put("object", "model").put("created", 1_700_000_000L).put("owned_by", "relay-simulator"));
+    return list;
+  }
+
+  private ObjectNode stats() {
+    SimulatorStats stats = simulator.stats();
+    ObjectNode node = mapper.createObjectNode();
+    node.put("calls", stats.calls());
+    ObjectNode byOutcome = node.putObject("by_status");
+    stats.byOutcome().forEach(byOutcome::put);
+    ObjectNode byPrompt = node.putObject("by_prompt");
+    stats.byPrompt().forEach(byPrompt::put);
+    return node;
+  }
+
+  private byte[] error(String message, String type, String param, String code) {
+    ObjectNode root = mapper.createObjectNode();
+    ObjectNode error = root.putObject("error");
+    error.put("message", message);
+    error.put("type", type);
+    error.put("param", param);
+    error.put("code", code);
+    return json(root);
+  }
+
+  private byte[] json(JsonNode node) {
+    try {
+      return mapper.writeValueAsBytes(node);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise simulator answer", e);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("simulator connection failed: {}", cause.toString());
+    ctx.close();
+  }
+}

@@ -1,0 +1,77 @@
+package dev.relayworker.simulator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the simulator has been asked, for tests and benchmarks to count: completion calls in
+ * all, by outcome ("200", "429", "hang", ...) and by prompt, plus the arrival times of the
+ * first {@value #MAX_ARRIVALS} calls. Thread-safe; reads are snapshots.
+ */
+public final class SimulatorStats {
+
+  static final int MAX_ARRIVALS = 100_000;
+
+  private final LongAdder calls = new LongAdder();
+  private final Map<String, LongAdder> byOutcome = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> byPrompt = new ConcurrentHashMap<>();
+  private final List<Long> arrivalNanos = new ArrayList<>();
+
+  void recordArrival(long nanos) {
+    calls.increment();
+    synchronized (arrivalNanos) {
+      if (arrivalNanos.size() < MAX_ARRIVALS) {
+        arrivalNanos.add(nanos);
+      }
+    }
+  }
+
+  void recordOutcome(String outcome, String prompt) {
+    byOutcome.computeIfAbsent(outcome, key -> new LongAdder()).increment();
+    if (prompt != null) {
+      byPrompt.computeIfAbsent(prompt, key -> new LongAdder()).increment();
+    }
+  }
+
+  /** Completion calls received, whatever their outcome. */
+  public long calls() {
+    return calls.sum();
+  }
+
+  /** Calls answered with this outcome: an HTTP status as text, or a fault label. */
+  public long outcome(String outcome) {
+    LongAdder count = byOutcome.get(outcome);
+    return count == null ? 0 : count.sum();
+  }
+
+  public Map<String, Long> byOutcome() {
+    return snapshot(byOutcome);
+  }
+
+  /** Calls whose prompt was this string (array prompts are keyed by their JSON text). */
+  public long callsForPrompt(String prompt) {
+    LongAdder count = byPrompt.get(prompt);
+    return count == null ? 0 : count.sum();
+  }
+
+  public Map<String, Long> byPrompt() {
+    return snapshot(byPrompt);
+  }
+
+  /** {@link System#nanoTime()} at which each of the first calls arrived, in arrival order. */
+  public List<Long> arrivalNanos() {
+    synchronized (arrivalNanos) {
+      return List.copyOf(arrivalNanos);
+    }
+  }
+
+  private static Map<String, Long> snapshot(Map<String, LongAdder> counts) {
+    Map<String, Long> copy = new TreeMap<>();
+    counts.forEach((key, count) -> copy.put(key, count.sum()));
+    return copy;
+  }
+}
