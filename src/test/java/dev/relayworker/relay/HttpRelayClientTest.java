@@ -1,0 +1,133 @@
+package dev.relayworker.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relayworker.simulator.Fault;
+import dev.relayworker.simulator.RelaySimulator;
+import dev.relayworker.simulator.SimulatorSettings;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** One attempt against the simulator over real loopback HTTP. */
+class HttpRelayClientTest {
+
+  private static final String KEY = "sk-test-0123456789abcdef";
+  private static final byte[] BODY = "{\"model\":\"davinci-002\",\"prompt\":\"hello\",\"x_relay_tag\":\"kept\"}"
+      .getBytes(StandardCharsets.UTF_8);
+
+  private RelaySimulator simulator;
+  private HttpRelayClient client;
+
+  @BeforeEach
+  void start() {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults().withApiKey(KEY), 0);
+    client = clientWithKey(KEY);
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    simulator.close();
+  }
+
+  @Test
+  void returnsTheAnswerAsReceivedWithUsageParsed() {
+    Completion completion = client.send(BODY, Duration.ofSeconds(5)).join();
+
+    String body = new String(completion.body(), StandardCharsets.UTF_8);
+    assertThat(body).startsWith("{\"id\":\"cmpl-sim-").contains("\"system_fingerprint\":\"fp_relay_simulator\"");
+    assertThat(completion.usage()).hasValueSatisfying(usage -> {
+      assertThat(usage.promptTokens()).isEqualTo(1);
+      assertThat(usage.totalTokens()).isEqualTo(usage.promptTokens() + usage.completionTokens());
+    });
+    assertThat(completion.model()).isEqualTo("davinci-002");
+  }
+
+  @Test
+  void aWrongKeyIsFinalAndTheKeyAppearsNowhere() {
+    HttpRelayClient wrongKey = clientWithKey("sk-wrong-key-abcdef123");
+    RelayException failure = failure(() -> wrongKey.send(BODY, Duration.ofSeconds(5)).join());
+    wrongKey.close();
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.FINAL);
+    assertThat(failure.httpStatus()).isEqualTo(401);
+    assertThat(failure.error().code()).isEqualTo("invalid_api_key");
+    assertThat(failure.toString()).doesNotContain("sk-wrong-key-abcdef123").doesNotContain(KEY);
+  }
+
+  @Test
+  void a429CarriesTheRetryAfter() {
+    simulator.reconfigure(simulator.settings().withRetryAfter(Duration.ofMillis(700)));
+    simulator.scriptNext(Fault.RATE_LIMITED);
+
+    RelayException failure = failure(() -> client.send(BODY, Duration.ofSeconds(5)).join());
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(failure.retryAfter()).contains(Duration.ofMillis(700));
+  }
+
+  @Test
+  void aMalformedTwoHundredIsTransient() {
+    simulator.scriptNext(Fault.MALFORMED);
+
+    RelayException failure = failure(() -> client.send(BODY, Duration.ofSeconds(5)).join());
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(failure.getMessage()).contains("200").contains("not JSON");
+  }
+
+  @Test
+  void aHungRelayTimesOutTransiently() {
+    simulator.scriptNext(Fault.HANG);
+
+    RelayException failure = failure(() -> client.send(BODY, Duration.ofMillis(300)).join());
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(failure.httpStatus()).isZero();
+    assertThat(failure.getMessage()).contains("HttpTimeoutException");
+  }
+
+  @Test
+  void aResetConnectionIsTransient() {
+    simulator.scriptNext(Fault.RESET);
+
+    RelayException failure = failure(() -> client.send(BODY, Duration.ofSeconds(5)).join());
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(failure.httpStatus()).isZero();
+  }
+
+  @Test
+  void aRefusedConnectionIsTransient() {
+    int port = simulator.port();
+    simulator.close();
+    HttpRelayClient nobodyHome = new HttpRelayClient(RelayEndpoint.of("http://127.0.0.1:" + port, KEY),
+        new ObjectMapper(), Clock.systemUTC());
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+
+    RelayException failure = failure(() -> nobodyHome.send(BODY, Duration.ofSeconds(5)).join());
+    nobodyHome.close();
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(failure.getMessage()).contains("ConnectException");
+  }
+
+  private HttpRelayClient clientWithKey(String key) {
+    return new HttpRelayClient(RelayEndpoint.of(simulator.baseUri().toString(), key), new ObjectMapper(),
+        Clock.systemUTC());
+  }
+
+  private static RelayException failure(Runnable call) {
+    CompletionException thrown = catchThrowableOfType(CompletionException.class, call::run);
+    assertThat(thrown).isNotNull();
+    assertThat(thrown.getCause()).isInstanceOf(RelayException.class);
+    return (RelayException) thrown.getCause();
+  }
+}

@@ -1,0 +1,21 @@
+package dev.relayworker.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class KeyRedactorTest {
+
+  @Test
+  void removesTheKeyAndItsBareForm() {
+    KeyRedactor redactor = new KeyRedactor("sk-abcdef123456");
+
+    assertThat(redactor.redact("token sk-abcdef123456 is invalid; abcdef123456 expired"))
+        .isEqualTo("token [redacted] is invalid; [redacted] expired");
+  }
+
+  @Test
+  void leavesTextWithoutTheKeyAlone() {
+    assertThat(new KeyRedactor("sk-abcdef123456").redact("quota used up")).isEqualTo("quota used up");
+  }
+}

@@ -1,0 +1,273 @@
+package dev.relayworker.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relayworker.relay.HttpRelayClient;
+import dev.relayworker.relay.RelayEndpoint;
+import dev.relayworker.relay.RelayException;
+import dev.relayworker.resilience.CallFailedException.Reason;
+import dev.relayworker.simulator.Fault;
+import dev.relayworker.simulator.RelaySimulator;
+import dev.relayworker.simulator.SimulatorSettings;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The whole call path (retry, breaker, slots, gate, limiter, HTTP) against the simulator on loopback. */
+class ResilientRelayTest {
+
+  private static final String KEY = "sk-resilience-test-key";
+  private static final Duration GENEROUS = Duration.ofSeconds(30);
+
+  private final RecordingListener listener = new RecordingListener();
+  private RelaySimulator simulator;
+  private ResilientRelay relay;
+
+  @AfterEach
+  void stop() {
+    if (relay != null) {
+      relay.close();
+    }
+    if (simulator != null) {
+      simulator.close();
+    }
+  }
+
+  @Test
+  void answersOnTheFirstAttempt() {
+    start(SimulatorSettings.defaults(), fastRetries(), TimeSource.SYSTEM);
+
+    CallResult result = relay.complete(body("hello"), Instant.now().plus(GENEROUS)).join();
+
+    assertThat(result.attempts()).isEqualTo(1);
+    assertThat(result.completion().usage()).isPresent();
+    assertThat(simulator.stats().callsForPrompt("hello")).isEqualTo(1);
+  }
+
+  @Test
+  void retriesAfterTheRelaysRetryAfterThenAnswers() {
+    start(SimulatorSettings.defaults().withRetryAfter(Duration.ofMillis(300)), fastRetries(), TimeSource.SYSTEM);
+    simulator.scriptNext(Fault.RATE_LIMITED);
+
+    CallResult result = relay.complete(body("limited"), Instant.now().plus(GENEROUS)).join();
+
+    assertThat(result.attempts()).isEqualTo(2);
+    assertThat(listener.retryWaits).containsExactly(Duration.ofMillis(300));
+    assertThat(listener.pauses).hasSize(1);
+    assertThat(simulator.stats().outcome("429")).isEqualTo(1);
+    assertThat(simulator.stats().outcome("200")).isEqualTo(1);
+  }
+
+  @Test
+  void retriesServerErrorsThenAnswers() {
+    start(SimulatorSettings.defaults(), fastRetries(), TimeSource.SYSTEM);
+    simulator.scriptNext(Fault.SERVER_ERROR, Fault.BAD_GATEWAY);
+
+    CallResult result = relay.complete(body("flaky"), Instant.now().plus(GENEROUS)).join();
+
+    assertThat(result.attempts()).isEqualTo(3);
+    assertThat(simulator.stats().callsForPrompt("flaky")).isEqualTo(3);
+  }
+
+  @Test
+  void retriesAMalformedAnswer() {
+    start(SimulatorSettings.defaults(), fastRetries(), TimeSource.SYSTEM);
+    simulator.scriptNext(Fault.MALFORMED);
+
+    assertThat(relay.complete(body("garbled"), Instant.now().plus(GENEROUS)).join().attempts()).isEqualTo(2);
+  }
+
+  @Test
+  void aWrongKeyIsFinalWithoutRetry() {
+    start(SimulatorSettings.defaults().withApiKey("sk-the-right-one"), fastRetries(), TimeSource.SYSTEM);
+
+    CallFailedException failure = failure(relay.complete(body("denied"), Instant.now().plus(GENEROUS)));
+
+    assertThat(failure.reason()).isEqualTo(Reason.REJECTED);
+    assertThat(failure.attempts()).isEqualTo(1);
+    assertThat(failure.lastFailure()).map(RelayException::httpStatus).contains(401);
+    assertThat(simulator.stats().calls()).isEqualTo(1);
+    assertThat(failure.toString()).doesNotContain(KEY);
+  }
+
+  @Test
+  void givesUpAfterMaxAttemptsOfTimeouts() {
+    RelayPolicy policy = fastRetries().withRequestTimeout(Duration.ofMillis(200));
+    start(SimulatorSettings.defaults(), policy, TimeSource.SYSTEM);
+    simulator.scriptNext(Fault.HANG, Fault.HANG, Fault.HANG);
+
+    CallFailedException failure = failure(relay.complete(body("slow"), Instant.now().plus(GENEROUS)));
+
+    assertThat(failure.reason()).isEqualTo(Reason.RETRIES_EXHAUSTED);
+    assertThat(failure.attempts()).isEqualTo(3);
+    assertThat(failure.getMessage()).contains("HttpTimeoutException");
+  }
+
+  @Test
+  void theDeadlineStopsRetries() {
+    RelayPolicy policy = RelayPolicy.defaults().withRetries(5, Duration.ofSeconds(2), Duration.ofSeconds(8));
+    start(SimulatorSettings.defaults(), policy, TimeSource.SYSTEM);
+    simulator.scriptNext(Fault.SERVER_ERROR, Fault.SERVER_ERROR);
+
+    CallFailedException failure = failure(relay.complete(body("late"), Instant.now().plusMillis(800)));
+
+    assertThat(failure.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
+    assertThat(failure.attempts()).isEqualTo(1);
+    assertThat(failure.lastFailure()).map(RelayException::httpStatus).contains(500);
+    assertThat(listener.retryWaits).isEmpty();
+  }
+
+  @Test
+  void aRequestAlreadyPastItsDeadlineIsNotSent() {
+    start(SimulatorSettings.defaults(), fastRetries(), TimeSource.SYSTEM);
+
+    CallFailedException failure = failure(relay.complete(body("expired"), Instant.now().minusSeconds(1)));
+
+    assertThat(failure.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
+    assertThat(failure.attempts()).isZero();
+    assertThat(simulator.stats().calls()).isZero();
+  }
+
+  @Test
+  void aPacedBurstDrawsNoRateLimitFromARelayEnforcingTheSameLimit() {
+    SimulatorSettings limited = SimulatorSettings.defaults().withRateLimit(1200, 2);
+    start(limited, fastRetries().withRequestsPerMinute(1200).withRetries(1, Duration.ofMillis(1), Duration.ofMillis(1)),
+        TimeSource.SYSTEM);
+
+    List<CompletableFuture<CallResult>> calls = IntStream.range(0, 20)
+        .mapToObj(i -> relay.complete(body("paced " + i), Instant.now().plus(GENEROUS))).toList();
+    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
+
+    assertThat(simulator.stats().outcome("429")).isZero();
+    assertThat(simulator.stats().outcome("200")).isEqualTo(20);
+  }
+
+  @Test
+  void withoutTheLimitTheSameBurstIsRefused() {
+    start(SimulatorSettings.defaults().withRateLimit(1200, 2), fastRetries().withRetries(1, Duration.ofMillis(1),
+        Duration.ofMillis(1)), TimeSource.SYSTEM);
+
+    List<CompletableFuture<CallResult>> calls = IntStream.range(0, 20)
+        .mapToObj(i -> relay.complete(body("unpaced " + i), Instant.now().plus(GENEROUS))).toList();
+    calls.forEach(call -> call.handle((result, failure) -> null).join());
+
+    assertThat(simulator.stats().outcome("429")).isPositive();
+  }
+
+  @Test
+  void aPauseAskedByOne429HoldsBackOtherCalls() {
+    start(SimulatorSettings.defaults().withRetryAfter(Duration.ofSeconds(20)), fastRetries(), TimeSource.SYSTEM);
+    simulator.scriptNext(Fault.RATE_LIMITED);
+
+    CompletableFuture<CallResult> first = relay.complete(body("first"), Instant.now().plus(Duration.ofSeconds(60)));
+    awaitPause();
+    CallFailedException second = failure(relay.complete(body("second"), Instant.now().plusSeconds(5)));
+
+    assertThat(relay.pausedUntil()).isAfter(Instant.now().plusSeconds(10));
+    assertThat(second.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
+    assertThat(second.attempts()).isZero();
+    assertThat(simulator.stats().callsForPrompt("second")).isZero();
+    first.cancel(true);
+  }
+
+  @Test
+  void theCircuitOpensOnSustainedFailuresAndRecovers() {
+    FakeTime time = new FakeTime();
+    RelayPolicy policy = fastRetries().withRetries(1, Duration.ofMillis(1), Duration.ofMillis(1))
+        .withCircuit(4, Duration.ofSeconds(30), 1);
+    start(SimulatorSettings.defaults(), policy, time);
+    simulator.scriptNext(Fault.SERVER_ERROR, Fault.BAD_GATEWAY, Fault.UNAVAILABLE, Fault.GATEWAY_TIMEOUT);
+
+    for (int i = 0; i < 4; i++) {
+      assertThat(failure(relay.complete(body("down " + i), time.now().plus(GENEROUS))).reason())
+          .isEqualTo(Reason.RETRIES_EXHAUSTED);
+    }
+    CallFailedException rejected = failure(relay.complete(body("while open"), time.now().plus(GENEROUS)));
+
+    assertThat(relay.circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(rejected.reason()).isEqualTo(Reason.CIRCUIT_OPEN);
+    assertThat(rejected.attempts()).isZero();
+    assertThat(simulator.stats().calls()).isEqualTo(4);
+
+    time.advance(Duration.ofSeconds(31));
+    CallResult trial = relay.complete(body("after"), time.now().plus(GENEROUS)).join();
+
+    assertThat(trial.attempts()).isEqualTo(1);
+    assertThat(relay.circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  @Test
+  void finalAnswersDoNotOpenTheCircuit() {
+    RelayPolicy policy = fastRetries().withCircuit(2, Duration.ofSeconds(30), 1);
+    start(SimulatorSettings.defaults().withApiKey("sk-other-key-entirely"), policy, TimeSource.SYSTEM);
+
+    for (int i = 0; i < 5; i++) {
+      failure(relay.complete(body("bad key " + i), Instant.now().plus(GENEROUS)));
+    }
+
+    assertThat(relay.circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  private void start(SimulatorSettings settings, RelayPolicy policy, TimeSource time) {
+    simulator = RelaySimulator.start(settings, 0);
+    HttpRelayClient client = new HttpRelayClient(RelayEndpoint.of(simulator.baseUri().toString(), KEY),
+        new ObjectMapper(), Clock.systemUTC());
+    relay = new ResilientRelay(client, policy, time, listener);
+    if (settings.apiKey().equals(SimulatorSettings.DEFAULT_KEY)) {
+      simulator.reconfigure(settings.withApiKey(KEY));
+    }
+  }
+
+  private static RelayPolicy fastRetries() {
+    return RelayPolicy.defaults().withRetries(3, Duration.ofMillis(20), Duration.ofMillis(50));
+  }
+
+  /** Polls (with a bound) until the first call's 429 has closed the gate. */
+  private void awaitPause() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (listener.pauses.isEmpty() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(listener.pauses).hasSize(1);
+  }
+
+  private static byte[] body(String prompt) {
+    return ("{\"model\":\"davinci-002\",\"prompt\":\"" + prompt + "\",\"max_tokens\":8}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static CallFailedException failure(CompletableFuture<CallResult> call) {
+    try {
+      call.join();
+    } catch (CompletionException e) {
+      assertThat(e.getCause()).isInstanceOf(CallFailedException.class);
+      return (CallFailedException) e.getCause();
+    }
+    throw new AssertionError("expected the call to fail, but it answered");
+  }
+
+  private static final class RecordingListener implements RelayCallListener {
+    final List<Duration> retryWaits = new CopyOnWriteArrayList<>();
+    final List<Instant> pauses = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void retryScheduled(int failedAttempt, Duration wait, RelayException cause) {
+      retryWaits.add(wait);
+    }
+
+    @Override
+    public void relayPaused(Instant until) {
+      pauses.add(until);
+    }
+  }
+}

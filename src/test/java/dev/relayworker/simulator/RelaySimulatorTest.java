@@ -1,0 +1,149 @@
+package dev.relayworker.simulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RelaySimulatorTest {
+
+  private static final String BODY = "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"hi\"}";
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final ObjectMapper mapper = new ObjectMapper();
+  private RelaySimulator simulator;
+
+  @AfterEach
+  void stop() {
+    if (simulator != null) {
+      simulator.close();
+    }
+  }
+
+  @Test
+  void answersACompletionWithUsage() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+
+    HttpResponse<String> answer = post(BODY, SimulatorSettings.DEFAULT_KEY);
+
+    JsonNode json = mapper.readTree(answer.body());
+    assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(json.path("object").asText()).isEqualTo("text_completion");
+    assertThat(json.at("/usage/total_tokens").asInt()).isPositive();
+    assertThat(simulator.stats().callsForPrompt("hi")).isEqualTo(1);
+  }
+
+  @Test
+  void refusesAWrongKeyInTheRelaysErrorShape() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+
+    HttpResponse<String> answer = post(BODY, "sk-wrong");
+
+    assertThat(answer.statusCode()).isEqualTo(401);
+    assertThat(mapper.readTree(answer.body()).at("/error/code").asText()).isEqualTo("invalid_api_key");
+    assertThat(simulator.stats().outcome("401")).isEqualTo(1);
+  }
+
+  @Test
+  void answersAnUnservedModelWith503ModelNotFound() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+
+    HttpResponse<String> answer = post("{\"model\":\"gpt-99\",\"prompt\":\"hi\"}", SimulatorSettings.DEFAULT_KEY);
+
+    assertThat(answer.statusCode()).isEqualTo(503);
+    assertThat(mapper.readTree(answer.body()).at("/error/code").asText()).isEqualTo("model_not_found");
+  }
+
+  @Test
+  void refusesABadRequestNamingTheParameter() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+
+    HttpResponse<String> answer = post("{\"model\":\"davinci-002\",\"prompt\":\"x\",\"n\":500}",
+        SimulatorSettings.DEFAULT_KEY);
+
+    assertThat(answer.statusCode()).isEqualTo(400);
+    assertThat(mapper.readTree(answer.body()).at("/error/param").asText()).isEqualTo("n");
+  }
+
+  @Test
+  void enforcesItsOwnRateLimitWithRetryAfter() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults().withRateLimit(60, 2), 0);
+
+    int first = post(BODY, SimulatorSettings.DEFAULT_KEY).statusCode();
+    int second = post(BODY, SimulatorSettings.DEFAULT_KEY).statusCode();
+    HttpResponse<String> third = post(BODY, SimulatorSettings.DEFAULT_KEY);
+
+    assertThat(first).isEqualTo(200);
+    assertThat(second).isEqualTo(200);
+    assertThat(third.statusCode()).isEqualTo(429);
+    assertThat(third.headers().firstValue("Retry-After")).isPresent();
+    assertThat(Long.parseLong(third.headers().firstValue("retry-after-ms").orElseThrow())).isPositive();
+  }
+
+  @Test
+  void injectsScriptedFaultsThenAnswers() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults().withRetryAfter(Duration.ofMillis(1500)), 0);
+    simulator.scriptNext(Fault.RATE_LIMITED, Fault.BAD_GATEWAY, Fault.MALFORMED);
+
+    HttpResponse<String> limited = post(BODY, SimulatorSettings.DEFAULT_KEY);
+    HttpResponse<String> badGateway = post(BODY, SimulatorSettings.DEFAULT_KEY);
+    HttpResponse<String> malformed = post(BODY, SimulatorSettings.DEFAULT_KEY);
+    HttpResponse<String> fine = post(BODY, SimulatorSettings.DEFAULT_KEY);
+
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(limited.headers().firstValue("Retry-After")).contains("2");
+    assertThat(limited.headers().firstValue("retry-after-ms")).contains("1500");
+    assertThat(badGateway.statusCode()).isEqualTo(502);
+    assertThat(malformed.statusCode()).isEqualTo(200);
+    assertThat(malformed.body()).doesNotEndWith("}");
+    assertThat(fine.statusCode()).isEqualTo(200);
+    assertThat(simulator.stats().byOutcome()).containsEntry("429", 1L).containsEntry("502", 1L)
+        .containsEntry("malformed", 1L).containsEntry("200", 1L);
+  }
+
+  @Test
+  void injectsRandomFaultsAtTheConfiguredRate() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults().withFault(Fault.SERVER_ERROR, 0.5), 0);
+
+    int failures = 0;
+    for (int i = 0; i < 200; i++) {
+      failures += post(BODY, SimulatorSettings.DEFAULT_KEY).statusCode() == 500 ? 1 : 0;
+    }
+
+    // Seeded draws: the count is the same every run; the bounds only say it is near half.
+    assertThat(failures).isBetween(70, 130);
+  }
+
+  @Test
+  void listsModelsAndServesStats() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+    post(BODY, SimulatorSettings.DEFAULT_KEY);
+
+    JsonNode models = mapper.readTree(get("/v1/models").body());
+    JsonNode stats = mapper.readTree(get("/stats").body());
+
+    assertThat(models.path("data").findValuesAsText("id")).contains("gpt-3.5-turbo-instruct");
+    assertThat(stats.path("calls").asInt()).isEqualTo(1);
+    assertThat(stats.at("/by_status/200").asInt()).isEqualTo(1);
+    assertThat(stats.at("/by_prompt/hi").asInt()).isEqualTo(1);
+  }
+
+  private HttpResponse<String> post(String body, String key) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(simulator.baseUri().resolve("/v1/completions"))
+        .header("Authorization", "Bearer " + key)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(simulator.baseUri().resolve(path))
+        .header("Authorization", "Bearer " + SimulatorSettings.DEFAULT_KEY).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}
