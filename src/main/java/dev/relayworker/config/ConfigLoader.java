@@ -24,12 +24,17 @@ public final class ConfigLoader {
       "RELAY_BASE_URL", WorkerConfig.RELAY_BASE_URL,
       "RELAY_API_KEY", WorkerConfig.RELAY_API_KEY);
 
+  /** Settings with this prefix are passed, without it, to the Kafka clients. */
+  public static final String KAFKA_PREFIX = "kafka.";
+
   private ConfigLoader() {}
 
   public static WorkerConfig load(Path file, Map<String, String> environment) {
     Map<String, Object> values = new HashMap<>();
     if (file != null) {
-      values.putAll(readProperties(file));
+      Map<String, String> fromFile = readProperties(file);
+      rejectUnknown(fromFile, file);
+      values.putAll(fromFile);
     }
     values.putAll(overrides(environment));
     return new WorkerConfig(values);
@@ -44,6 +49,16 @@ public final class ConfigLoader {
       }
     });
     return values;
+  }
+
+  /** A misspelt key would otherwise be ignored silently and its default used. */
+  private static void rejectUnknown(Map<String, String> values, Path file) {
+    for (String key : values.keySet()) {
+      if (!WorkerConfig.DEFINITION.names().contains(key) && !key.startsWith(KAFKA_PREFIX)) {
+        throw new ConfigException("Unknown setting '" + key + "' in " + file
+            + " (see docs/configuration.md; Kafka client settings take the prefix '" + KAFKA_PREFIX + "')");
+      }
+    }
   }
 
   private static Map<String, String> readProperties(Path file) {

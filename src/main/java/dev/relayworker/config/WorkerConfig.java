@@ -41,11 +41,10 @@ public final class WorkerConfig extends AbstractConfig {
   public static final ConfigDef DEFINITION = new ConfigDef()
       .define(RELAY_BASE_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
           new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "Base URL of the OpenAI-compatible relay, without /v1 (for example https://relay.example.com)."
-              + " Environment: RELAY_BASE_URL.")
+          "Base URL of the OpenAI-compatible relay, with or without /v1 (for example"
+              + " https://relay.example.com).")
       .define(RELAY_API_KEY, Type.PASSWORD, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
-          "Relay API key, sent as 'Authorization: Bearer <key>'. Never logged, never put in a reply."
-              + " Environment: RELAY_API_KEY.")
+          "Relay API key, sent as 'Authorization: Bearer <key>'. Never logged, never put in a reply.")
       .define(RELAY_HTTP_VERSION, Type.STRING, "HTTP_1_1",
           ValidString.in("HTTP_1_1", "HTTP_2"), Importance.LOW,
           "HTTP version offered to the relay. HTTP_2 is negotiated only over TLS.")
