@@ -21,6 +21,7 @@ public final class ConfigLoader {
 
   /** Environment variable to the setting it overrides. An empty variable counts as unset. */
   public static final Map<String, String> ENVIRONMENT = Map.of(
+      "KAFKA_BOOTSTRAP_SERVERS", WorkerConfig.KAFKA_BOOTSTRAP_SERVERS,
       "RELAY_BASE_URL", WorkerConfig.RELAY_BASE_URL,
       "RELAY_API_KEY", WorkerConfig.RELAY_API_KEY);
 

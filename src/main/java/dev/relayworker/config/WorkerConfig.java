@@ -38,7 +38,62 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String RELAY_CIRCUIT_OPEN_MS = "relay.circuit.open.ms";
   public static final String RELAY_CIRCUIT_HALF_OPEN_CALLS = "relay.circuit.half.open.calls";
 
+  public static final String KAFKA_BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
+  public static final String GROUP_ID = "group.id";
+  public static final String REQUEST_TOPIC = "request.topic";
+  public static final String REPLY_TOPIC = "reply.topic";
+  public static final String DLQ_TOPIC = "dlq.topic";
+  public static final String REPLY_TOPIC_ALLOWED_PATTERN = "reply.topic.allowed.pattern";
+  public static final String TOPICS_CREATE = "topics.create";
+  public static final String TOPICS_PARTITIONS = "topics.partitions";
+  public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
+  public static final String REQUEST_TTL_MS = "request.ttl.ms";
+  public static final String REQUEST_MAX_BYTES = "request.max.bytes";
+  public static final String REQUEST_DEFAULT_MODEL = "request.default.model";
+  public static final String MAX_IN_FLIGHT = "worker.max.in.flight";
+  public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+  public static final String REBALANCE_DRAIN_TIMEOUT_MS = "rebalance.drain.timeout.ms";
+  public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+
   public static final ConfigDef DEFINITION = new ConfigDef()
+      .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+          Importance.HIGH, "Kafka brokers to start from, host:port[,host:port]. Every other 'kafka.'-prefixed"
+              + " setting (TLS, SASL, client tuning) is passed to the Kafka clients without the prefix.")
+      .define(GROUP_ID, Type.STRING, "relay-worker", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Consumer group of the workers. Workers sharing it share the request topic's partitions.")
+      .define(REQUEST_TOPIC, Type.STRING, "completions.requests", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Topic the completion requests are read from.")
+      .define(REPLY_TOPIC, Type.STRING, "completions.replies", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Topic replies go to unless a request names an allowed reply topic of its own.")
+      .define(DLQ_TOPIC, Type.STRING, "completions.requests.dlq", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+          "Dead-letter topic: records that are not valid requests are copied here unchanged, with headers"
+              + " naming the reason and where they came from.")
+      .define(REPLY_TOPIC_ALLOWED_PATTERN, Type.STRING, "completions\\.replies(\\..+)?", Importance.MEDIUM,
+          "Regular expression a requested reply topic (kafka_replyTopic, REPLY_TOPIC) must match in full;"
+              + " other requests get an error reply on reply.topic. Empty: no requested topic is allowed.")
+      .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM,
+          "Create the request, reply and dead-letter topics at start when missing. When false, a missing"
+              + " topic stops start-up with its name.")
+      .define(TOPICS_PARTITIONS, Type.INT, 4, Range.between(1, 10_000), Importance.MEDIUM,
+          "Partitions of topics the worker creates. Workers scale up to the request topic's partitions.")
+      .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.MEDIUM,
+          "Replication factor of topics the worker creates; -1 takes the broker's default.")
+      .define(REQUEST_TTL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,
+          "Deadline of a request without a deadline_ms header: its record timestamp plus this.")
+      .define(REQUEST_MAX_BYTES, Type.INT, 1_048_576, Range.between(2, 100_000_000), Importance.LOW,
+          "Largest request value accepted; larger ones get an error reply and a dead-letter copy.")
+      .define(REQUEST_DEFAULT_MODEL, Type.STRING, "", Importance.MEDIUM,
+          "Model put into requests that name none. Empty: such requests are refused.")
+      .define(MAX_IN_FLIGHT, Type.INT, 500, Range.between(1, 1_000_000), Importance.HIGH,
+          "Most requests a worker holds between consuming and the broker acknowledging their reply, over all"
+              + " its partitions. At the cap, partitions are paused; they resume below 90% of it.")
+      .define(COMMIT_INTERVAL_MS, Type.INT, 500, Range.between(10, 60_000), Importance.LOW,
+          "How often finished offsets are committed. Shorter means fewer repeats after a crash.")
+      .define(REBALANCE_DRAIN_TIMEOUT_MS, Type.INT, 10_000, Range.between(0, 600_000), Importance.LOW,
+          "When partitions are taken away, how long to wait for their requests in flight to be answered"
+              + " before handing them over. Unfinished ones are redone by the new owner.")
+      .define(SHUTDOWN_TIMEOUT_MS, Type.INT, 30_000, Range.between(0, 3_600_000), Importance.LOW,
+          "On SIGTERM, how long to wait for requests in flight to be answered before committing and exiting.")
       .define(RELAY_BASE_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
           new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Base URL of the OpenAI-compatible relay, with or without /v1 (for example"
@@ -80,6 +135,14 @@ public final class WorkerConfig extends AbstractConfig {
 
   public WorkerConfig(Map<?, ?> values) {
     super(DEFINITION, values, false);
+  }
+
+  /**
+   * Settings for the Kafka clients: every {@code kafka.}-prefixed setting, prefix removed
+   * ({@code kafka.bootstrap.servers} becomes {@code bootstrap.servers}).
+   */
+  public Map<String, Object> kafkaClientProperties() {
+    return originalsWithPrefix(ConfigLoader.KAFKA_PREFIX);
   }
 
   /** The relay key; call {@link Password#value()} only where the HTTP header is built. */

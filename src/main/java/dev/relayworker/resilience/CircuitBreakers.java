@@ -27,6 +27,9 @@ public final class CircuitBreakers {
         .failureRateThreshold(policy.circuitFailureRatePercent())
         .waitDurationInOpenState(policy.circuitOpenDuration())
         .permittedNumberOfCallsInHalfOpenState(policy.circuitHalfOpenCalls())
+        // Without this the breaker stays open until someone asks; a worker that paused
+        // consumption because it is open would never ask.
+        .automaticTransitionFromOpenToHalfOpenEnabled(true)
         .slowCallRateThreshold(100)
         .slowCallDurationThreshold(Duration.ofDays(1))
         .recordException(failure -> failure instanceof RelayException relay && relay.isTransient())

@@ -82,6 +82,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     String prompt = body == null ? null : CompletionGenerator.promptKey(body);
     if (!authorized(ctx, request, keepAlive)) {
       simulator.stats().recordOutcome("401", prompt);
+      simulator.stats().recordAnswered();
       return;
     }
     Duration overLimit = simulator.admit(System.nanoTime());
@@ -104,7 +105,14 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
       SimulatorSettings settings, String prompt) {
     Answer answer = buildAnswer(body, settings);
     simulator.stats().recordOutcome(Integer.toString(answer.status().code()), prompt);
-    later(ctx, delay, () -> respond(ctx, answer.status(), answer.body(), keepAlive, Map.of()));
+    later(ctx, delay, () -> answered(ctx, answer.status(), answer.body(), keepAlive, Map.of()));
+  }
+
+  /** Sends a completion call's answer and stops counting the call as open. */
+  private void answered(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] body, boolean keepAlive,
+      Map<String, String> headers) {
+    simulator.stats().recordAnswered();
+    respond(ctx, status, body, keepAlive, headers);
   }
 
   private Answer buildAnswer(JsonNode body, SimulatorSettings settings) {
@@ -135,10 +143,11 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
       SimulatorSettings settings, String prompt) {
     switch (fault) {
       case RATE_LIMITED -> reject429(ctx, keepAlive, settings.retryAfter(), "upstream saturated (simulated)", prompt);
-      case HANG -> simulator.stats().recordOutcome(fault.label(), prompt);
+      case HANG -> simulator.stats().recordOutcome(fault.label(), prompt); // stays open: it never answers
       case RESET -> {
         simulator.stats().recordOutcome(fault.label(), prompt);
         later(ctx, delay, () -> {
+          simulator.stats().recordAnswered();
           // SO_LINGER 0 makes close() send RST instead of FIN: the client sees "connection reset".
           ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
           ctx.close();
@@ -146,19 +155,20 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
       }
       case MALFORMED -> {
         simulator.stats().recordOutcome(fault.label(), prompt);
-        later(ctx, delay, () -> respond(ctx, HttpResponseStatus.OK, MALFORMED_BODY, keepAlive, Map.of()));
+        later(ctx, delay, () -> answered(ctx, HttpResponseStatus.OK, MALFORMED_BODY, keepAlive, Map.of()));
       }
       default -> {
         HttpResponseStatus status = HttpResponseStatus.valueOf(Integer.parseInt(fault.label()));
         simulator.stats().recordOutcome(fault.label(), prompt);
         byte[] body = error("upstream error (simulated " + fault.label() + ")", "upstream_error", null, null);
-        later(ctx, delay, () -> respond(ctx, status, body, keepAlive, Map.of()));
+        later(ctx, delay, () -> answered(ctx, status, body, keepAlive, Map.of()));
       }
     }
   }
 
   private void reject429(ChannelHandlerContext ctx, boolean keepAlive, Duration wait, String message, String prompt) {
     simulator.stats().recordOutcome("429", prompt);
+    simulator.stats().recordAnswered();
     long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
     respond(ctx, HttpResponseStatus.TOO_MANY_REQUESTS,
         error(message, "rate_limit_error", null, "rate_limit_exceeded"), keepAlive,

@@ -20,14 +20,22 @@ public final class SimulatorStats {
   private final Map<String, LongAdder> byOutcome = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> byPrompt = new ConcurrentHashMap<>();
   private final List<Long> arrivalNanos = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
 
   void recordArrival(long nanos) {
     calls.increment();
+    maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
     synchronized (arrivalNanos) {
       if (arrivalNanos.size() < MAX_ARRIVALS) {
         arrivalNanos.add(nanos);
       }
     }
+  }
+
+  /** A completion call got its answer (or its fault); it no longer counts as open. */
+  void recordAnswered() {
+    open.decrementAndGet();
   }
 
   void recordOutcome(String outcome, String prompt) {
@@ -40,6 +48,11 @@ public final class SimulatorStats {
   /** Completion calls received, whatever their outcome. */
   public long calls() {
     return calls.sum();
+  }
+
+  /** Most completion calls the simulator held open at once: how concurrent its client was. */
+  public int maxConcurrentCalls() {
+    return maxOpen.get();
   }
 
   /** Calls answered with this outcome: an HTTP status as text, or a fault label. */

@@ -1,0 +1,76 @@
+package dev.relayworker.pipeline;
+
+import dev.relayworker.config.WorkerConfig;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Kafka client settings: the worker's defaults, then the operator's {@code kafka.*} settings
+ * (each client gets only the keys it knows, so none warns about the others'), then what the
+ * worker's correctness depends on, which cannot be overridden.
+ */
+public final class KafkaClients {
+
+  private KafkaClients() {}
+
+  public static Map<String, Object> consumer(WorkerConfig config, String clientId) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(500, config.getInt(WorkerConfig.MAX_IN_FLIGHT)));
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    props.putAll(known(config.kafkaClientProperties(), ConsumerConfig.configNames()));
+    if (!"consumer".equalsIgnoreCase(String.valueOf(props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
+      // The classic protocol's default assignor stops every partition on each rebalance; KIP-848's
+      // consumer protocol is incremental by itself and refuses this setting.
+      props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    }
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(WorkerConfig.GROUP_ID));
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return props;
+  }
+
+  public static Map<String, Object> producer(WorkerConfig config, String clientId) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    // A reply topic that does not exist must not hold the publisher for the default 60 s.
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    props.putAll(known(config.kafkaClientProperties(), ProducerConfig.configNames()));
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return props;
+  }
+
+  public static Map<String, Object> admin(WorkerConfig config) {
+    return known(config.kafkaClientProperties(), AdminClientConfig.configNames());
+  }
+
+  /** A client ID unique to this worker instance, shown in broker logs and metrics. */
+  public static String newClientId() {
+    return "relay-worker-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static Map<String, Object> known(Map<String, Object> settings, Set<String> names) {
+    Map<String, Object> kept = new HashMap<>();
+    settings.forEach((key, value) -> {
+      if (names.contains(key)) {
+        kept.put(key, value);
+      }
+    });
+    return kept;
+  }
+}

@@ -1,0 +1,56 @@
+package dev.relayworker.pipeline;
+
+import dev.relayworker.config.WorkerConfig;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Makes sure the request, reply and dead-letter topics exist before the worker starts: creates
+ * missing ones when {@code topics.create} allows, otherwise refuses to start, naming them.
+ * Runs once at start on the calling thread; blocks up to 30 s per broker round trip.
+ */
+public final class TopicSetup {
+
+  private static final long TIMEOUT_SECONDS = 30;
+
+  private TopicSetup() {}
+
+  public static void ensure(Admin admin, WorkerConfig config) {
+    Set<String> needed = new TreeSet<>(List.of(config.getString(WorkerConfig.REQUEST_TOPIC),
+        config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DLQ_TOPIC)));
+    try {
+      needed.removeAll(admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+      if (needed.isEmpty()) {
+        return;
+      }
+      if (!config.getBoolean(WorkerConfig.TOPICS_CREATE)) {
+        throw new ConfigException("Topic(s) " + needed + " do not exist; create them, or set "
+            + WorkerConfig.TOPICS_CREATE + "=true to let the worker create them");
+      }
+      short replication = config.getShort(WorkerConfig.TOPICS_REPLICATION_FACTOR);
+      List<NewTopic> topics = needed.stream().map(name -> new NewTopic(name,
+          Optional.of(config.getInt(WorkerConfig.TOPICS_PARTITIONS)),
+          replication < 0 ? Optional.empty() : Optional.of(replication))).toList();
+      admin.createTopics(topics).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("could not check or create topics " + needed + ": " + e.getCause(), e);
+      }
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Kafka did not answer within " + TIMEOUT_SECONDS + " s while checking topics "
+          + needed + "; is " + WorkerConfig.KAFKA_BOOTSTRAP_SERVERS + " right?", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking topics", e);
+    }
+  }
+}

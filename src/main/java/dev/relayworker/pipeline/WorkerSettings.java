@@ -1,0 +1,31 @@
+package dev.relayworker.pipeline;
+
+import dev.relayworker.config.WorkerConfig;
+import java.time.Duration;
+
+/** The poll loop's own settings, read once from {@link WorkerConfig}. Immutable. */
+record WorkerSettings(
+    String requestTopic,
+    String replyTopic,
+    String dlqTopic,
+    int maxInFlight,
+    Duration commitInterval,
+    Duration rebalanceDrainTimeout,
+    Duration shutdownTimeout) {
+
+  static WorkerSettings from(WorkerConfig config) {
+    return new WorkerSettings(
+        config.getString(WorkerConfig.REQUEST_TOPIC),
+        config.getString(WorkerConfig.REPLY_TOPIC),
+        config.getString(WorkerConfig.DLQ_TOPIC),
+        config.getInt(WorkerConfig.MAX_IN_FLIGHT),
+        Duration.ofMillis(config.getInt(WorkerConfig.COMMIT_INTERVAL_MS)),
+        Duration.ofMillis(config.getInt(WorkerConfig.REBALANCE_DRAIN_TIMEOUT_MS)),
+        Duration.ofMillis(config.getInt(WorkerConfig.SHUTDOWN_TIMEOUT_MS)));
+  }
+
+  /** Partitions resume once in-flight requests fall below this, so they do not flap at the cap. */
+  int resumeBelow() {
+    return Math.max(1, maxInFlight * 9 / 10);
+  }
+}

@@ -1,0 +1,13 @@
+package dev.relayworker.protocol;
+
+import java.time.Instant;
+
+/**
+ * A valid completion request taken from a record: what to send the relay, by when, and where
+ * the answer goes. Immutable; arrays are not copied.
+ *
+ * @param requestId the ID replies are keyed and tagged with
+ * @param replyKey the reply's key: the request's own key bytes, or the request ID in UTF-8
+ * @param body the JSON to send the relay: the record value unchanged, or with the default model added
+ */
+public record CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route) {}

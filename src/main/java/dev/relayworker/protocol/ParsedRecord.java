@@ -1,0 +1,23 @@
+package dev.relayworker.protocol;
+
+/** What {@link RequestParser} made of a record: a request to send, or a refusal to answer. */
+public sealed interface ParsedRecord {
+
+  String requestId();
+
+  /** A valid request. */
+  record Valid(CompletionRequest request) implements ParsedRecord {
+    @Override
+    public String requestId() {
+      return request.requestId();
+    }
+  }
+
+  /**
+   * Not a valid request. It gets an error reply on {@code route} and a dead-letter copy.
+   *
+   * @param dlqReason short machine-readable reason for the dead-letter header
+   */
+  record Invalid(String requestId, byte[] replyKey, ReplyRoute route, ReplyError error, String dlqReason)
+      implements ParsedRecord {}
+}

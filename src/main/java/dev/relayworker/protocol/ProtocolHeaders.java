@@ -1,0 +1,51 @@
+package dev.relayworker.protocol;
+
+import java.util.Set;
+
+/**
+ * Header names of the request/reply protocol, in one place. Requests may carry a deadline, a
+ * request ID and the request/reply headers of Spring Kafka or SmallRye Reactive Messaging;
+ * replies carry the request ID, the outcome and the echoed correlation ID.
+ */
+public final class ProtocolHeaders {
+
+  /** Request: absolute deadline, epoch milliseconds, as decimal text or an 8-byte big-endian long. */
+  public static final String DEADLINE_MS = "deadline_ms";
+  /** Request and reply: the request ID (UTF-8). */
+  public static final String REQUEST_ID = "request_id";
+
+  public static final String SPRING_CORRELATION_ID = "kafka_correlationId";
+  public static final String SPRING_REPLY_TOPIC = "kafka_replyTopic";
+  public static final String SPRING_REPLY_PARTITION = "kafka_replyPartition";
+  public static final String SMALLRYE_CORRELATION_ID = "REPLY_CORRELATION_ID";
+  public static final String SMALLRYE_REPLY_TOPIC = "REPLY_TOPIC";
+  public static final String SMALLRYE_REPLY_PARTITION = "REPLY_PARTITION";
+
+  /** Reply: {@value #STATUS_OK} or {@value #STATUS_ERROR}. */
+  public static final String STATUS = "status";
+  public static final String STATUS_OK = "ok";
+  public static final String STATUS_ERROR = "error";
+  /** Reply: the error type of an error reply, for Spring's replyErrorChecker and the like. */
+  public static final String ERROR_TYPE = "error_type";
+  /** Reply: the relay's HTTP status, when the relay answered. */
+  public static final String HTTP_STATUS = "http_status";
+  /** Reply: relay calls made for the request, as decimal text. */
+  public static final String ATTEMPTS = "attempts";
+  /** Reply: the relay's own request ID (X-Oneapi-Request-Id), when it sent one. */
+  public static final String RELAY_REQUEST_ID = "relay_request_id";
+
+  /** Dead-letter copy: why the record was refused, and where it came from. */
+  public static final String DLQ_REASON = "dlq_reason";
+  public static final String DLQ_ERROR = "dlq_error";
+  public static final String DLQ_ORIGINAL_TOPIC = "dlq_original_topic";
+  public static final String DLQ_ORIGINAL_PARTITION = "dlq_original_partition";
+  public static final String DLQ_ORIGINAL_OFFSET = "dlq_original_offset";
+
+  /** Correlation headers, echoed byte for byte under the name they came in. */
+  public static final Set<String> CORRELATION = Set.of(SPRING_CORRELATION_ID, SMALLRYE_CORRELATION_ID);
+  /** Reply-routing headers, never copied onto a reply (SmallRye drops replies that carry them). */
+  public static final Set<String> ROUTING = Set.of(SPRING_REPLY_TOPIC, SPRING_REPLY_PARTITION,
+      SMALLRYE_REPLY_TOPIC, SMALLRYE_REPLY_PARTITION);
+
+  private ProtocolHeaders() {}
+}

@@ -1,0 +1,269 @@
+package dev.relayworker.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.internals.Topic;
+
+/**
+ * Turns a consumed record into a {@link CompletionRequest}, or into a refusal that names the
+ * problem: a null, empty, oversized or non-JSON value, a body without a usable {@code model} or
+ * {@code prompt}, a badly encoded header, a reply topic outside the allow-list.
+ *
+ * <p>Pure apart from reading the record; thread-safe. Never throws on any input.
+ */
+public final class RequestParser {
+
+  private final RequestRules rules;
+  // Floats as BigDecimal, so a body re-written to add the default model keeps its numbers exactly.
+  private final ObjectMapper mapper = new ObjectMapper()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+  public RequestParser(RequestRules rules) {
+    this.rules = rules;
+  }
+
+  public ParsedRecord parse(ConsumerRecord<byte[], byte[]> record, Instant now) {
+    Map<String, byte[]> correlation = correlation(record);
+    String requestId;
+    try {
+      requestId = requestId(record, correlation);
+    } catch (Refusal refusal) {
+      String fallbackId = record.topic() + "-" + record.partition() + "-" + record.offset();
+      return invalid(record, fallbackId, ReplyRoute.defaultTopic(rules.defaultReplyTopic(), correlation), refusal);
+    }
+    ReplyRoute route = ReplyRoute.defaultTopic(rules.defaultReplyTopic(), correlation);
+    try {
+      route = route(record, correlation);
+      Instant deadline = deadline(record, now);
+      byte[] body = body(record.value());
+      return new ParsedRecord.Valid(new CompletionRequest(requestId, replyKey(record, requestId), body, deadline, route));
+    } catch (Refusal refusal) {
+      return invalid(record, requestId, route, refusal);
+    }
+  }
+
+  private ParsedRecord.Invalid invalid(ConsumerRecord<byte[], byte[]> record, String requestId, ReplyRoute route,
+      Refusal refusal) {
+    return new ParsedRecord.Invalid(requestId, replyKey(record, requestId), route,
+        ReplyError.invalid(refusal.getMessage(), refusal.param), refusal.reason);
+  }
+
+  private static byte[] replyKey(ConsumerRecord<byte[], byte[]> record, String requestId) {
+    return record.key() != null ? record.key() : requestId.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static Map<String, byte[]> correlation(ConsumerRecord<byte[], byte[]> record) {
+    Map<String, byte[]> found = new LinkedHashMap<>();
+    for (String name : ProtocolHeaders.CORRELATION) {
+      Header header = record.headers().lastHeader(name);
+      if (header != null && header.value() != null) {
+        found.put(name, header.value());
+      }
+    }
+    return found;
+  }
+
+  private static String requestId(ConsumerRecord<byte[], byte[]> record, Map<String, byte[]> correlation) {
+    if (record.key() != null && record.key().length > 0) {
+      return utf8(record.key()).orElseGet(() -> HexFormat.of().formatHex(record.key()));
+    }
+    Header header = record.headers().lastHeader(ProtocolHeaders.REQUEST_ID);
+    if (header != null && header.value() != null && header.value().length > 0) {
+      return utf8(header.value()).orElseThrow(() -> new Refusal("bad_header",
+          "header " + ProtocolHeaders.REQUEST_ID + " is not valid UTF-8", null));
+    }
+    for (byte[] value : correlation.values()) {
+      if (value.length > 0) {
+        // Spring's default correlation ID is 16 raw bytes: hex is how people print it.
+        return utf8(value).filter(RequestParser::printable).orElseGet(() -> HexFormat.of().formatHex(value));
+      }
+    }
+    return record.topic() + "-" + record.partition() + "-" + record.offset();
+  }
+
+  private ReplyRoute route(ConsumerRecord<byte[], byte[]> record, Map<String, byte[]> correlation) {
+    String topicHeader = ProtocolHeaders.SPRING_REPLY_TOPIC;
+    String partitionHeader = ProtocolHeaders.SPRING_REPLY_PARTITION;
+    Header topic = record.headers().lastHeader(topicHeader);
+    if (topic == null) {
+      topicHeader = ProtocolHeaders.SMALLRYE_REPLY_TOPIC;
+      partitionHeader = ProtocolHeaders.SMALLRYE_REPLY_PARTITION;
+      topic = record.headers().lastHeader(topicHeader);
+    }
+    if (topic == null || topic.value() == null) {
+      return ReplyRoute.defaultTopic(rules.defaultReplyTopic(), correlation);
+    }
+    String name = replyTopic(topicHeader, topic.value());
+    Header partition = record.headers().lastHeader(partitionHeader);
+    return new ReplyRoute(name, partition == null ? null : replyPartition(partitionHeader, partition.value()),
+        correlation);
+  }
+
+  private String replyTopic(String header, byte[] value) {
+    String name = utf8(value).orElseThrow(() -> new Refusal("bad_header", "header " + header + " is not valid UTF-8",
+        null));
+    try {
+      Topic.validate(name);
+    } catch (InvalidTopicException e) {
+      throw new Refusal("bad_header", "header " + header + " is not a valid topic name: " + e.getMessage(), null);
+    }
+    if (name.equals(rules.defaultReplyTopic())) {
+      return name;
+    }
+    if (rules.allowedReplyTopics() == null || !rules.allowedReplyTopics().matcher(name).matches()) {
+      throw new Refusal("reply_topic_not_allowed", "reply topic '" + name + "' (header " + header
+          + ") is not allowed by reply.topic.allowed.pattern", null);
+    }
+    return name;
+  }
+
+  private static int replyPartition(String header, byte[] value) {
+    if (value == null || value.length != Integer.BYTES) {
+      throw new Refusal("bad_header", "header " + header + " must be a 4-byte big-endian int, was "
+          + (value == null ? 0 : value.length) + " bytes", null);
+    }
+    int partition = ByteBuffer.wrap(value).getInt();
+    if (partition < 0) {
+      throw new Refusal("bad_header", "header " + header + " must not be negative, was " + partition, null);
+    }
+    return partition;
+  }
+
+  private Instant deadline(ConsumerRecord<byte[], byte[]> record, Instant now) {
+    Header header = record.headers().lastHeader(ProtocolHeaders.DEADLINE_MS);
+    if (header == null || header.value() == null) {
+      Instant base = record.timestamp() >= 0 ? Instant.ofEpochMilli(record.timestamp()) : now;
+      return base.plus(rules.ttl());
+    }
+    byte[] value = header.value();
+    Optional<Long> millis = utf8(value).flatMap(RequestParser::decimal);
+    if (millis.isEmpty() && value.length == Long.BYTES) {
+      millis = Optional.of(ByteBuffer.wrap(value).getLong());
+    }
+    return Instant.ofEpochMilli(millis.orElseThrow(() -> new Refusal("bad_header", "header "
+        + ProtocolHeaders.DEADLINE_MS + " must be epoch milliseconds as decimal text or an 8-byte big-endian long",
+        null)));
+  }
+
+  private byte[] body(byte[] value) {
+    if (value == null) {
+      throw new Refusal("null_value", "record value is null; expected a JSON completion request", null);
+    }
+    if (value.length == 0) {
+      throw new Refusal("empty_value", "record value is empty; expected a JSON completion request", null);
+    }
+    if (value.length > rules.maxBytes()) {
+      throw new Refusal("too_large", "record value is " + value.length + " bytes, over the limit of "
+          + rules.maxBytes() + " (request.max.bytes)", null);
+    }
+    JsonNode root;
+    try {
+      root = mapper.readTree(value);
+    } catch (JsonProcessingException e) {
+      throw new Refusal("not_json", "record value is not valid JSON: " + e.getOriginalMessage(), null);
+    } catch (IOException e) {
+      throw new Refusal("not_json", "record value is not valid JSON", null);
+    }
+    if (root == null || !root.isObject()) {
+      throw new Refusal("not_object", "record value must be a JSON object, was " + kind(root), null);
+    }
+    checkFields(root);
+    JsonNode model = root.get("model");
+    if (model == null || model.isNull()) {
+      if (rules.defaultModel() == null) {
+        throw new Refusal("invalid_body", "model is required (no request.default.model is configured)", "model");
+      }
+      ((ObjectNode) root).put("model", rules.defaultModel());
+      return write(root);
+    }
+    return value;
+  }
+
+  private static void checkFields(JsonNode root) {
+    JsonNode model = root.get("model");
+    if (model != null && !model.isNull() && (!model.isTextual() || model.asText().isBlank())) {
+      throw new Refusal("invalid_body", "model must be a non-empty string, was " + kind(model), "model");
+    }
+    JsonNode prompt = root.get("prompt");
+    if (prompt == null || prompt.isNull()) {
+      throw new Refusal("invalid_body", "prompt is required", "prompt");
+    }
+    if (!prompt.isTextual() && !prompt.isArray()) {
+      throw new Refusal("invalid_body", "prompt must be a string, an array of strings, or token ids, was "
+          + kind(prompt), "prompt");
+    }
+    for (String integer : new String[] {"max_tokens", "n", "best_of", "logprobs", "seed"}) {
+      JsonNode field = root.get(integer);
+      if (field != null && !field.isNull() && !field.isIntegralNumber()) {
+        throw new Refusal("invalid_body", integer + " must be an integer, was " + kind(field), integer);
+      }
+    }
+    if (root.path("stream").asBoolean(false)) {
+      throw new Refusal("invalid_body", "stream must be false: replies carry whole completions", "stream");
+    }
+  }
+
+  private byte[] write(JsonNode root) {
+    try {
+      return mapper.writeValueAsBytes(root);
+    } catch (JsonProcessingException e) {
+      throw new Refusal("invalid_body", "request could not be re-encoded: " + e.getOriginalMessage(), null);
+    }
+  }
+
+  private static String kind(JsonNode node) {
+    return node == null ? "nothing" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static Optional<Long> decimal(String text) {
+    try {
+      return Optional.of(Long.parseLong(text.trim()));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<String> utf8(byte[] bytes) {
+    try {
+      return Optional.of(StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes)).toString());
+    } catch (CharacterCodingException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static boolean printable(String text) {
+    return text.chars().noneMatch(Character::isISOControl);
+  }
+
+  /** A refusal on the way through; becomes {@link ParsedRecord.Invalid}. */
+  private static final class Refusal extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String reason;
+    final String param;
+
+    Refusal(String reason, String message, String param) {
+      super(message, null, false, false);
+      this.reason = reason;
+      this.param = param;
+    }
+  }
+}

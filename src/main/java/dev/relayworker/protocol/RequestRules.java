@@ -1,0 +1,26 @@
+package dev.relayworker.protocol;
+
+import dev.relayworker.config.WorkerConfig;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * What makes a record a valid request, from the configuration. Immutable.
+ *
+ * @param allowedReplyTopics a requested reply topic must match this in full; null allows none
+ * @param defaultModel put into bodies without {@code model}; null refuses them
+ */
+public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, int maxBytes,
+    String defaultModel) {
+
+  public static RequestRules from(WorkerConfig config) {
+    String pattern = config.getString(WorkerConfig.REPLY_TOPIC_ALLOWED_PATTERN);
+    String model = config.getString(WorkerConfig.REQUEST_DEFAULT_MODEL);
+    return new RequestRules(
+        config.getString(WorkerConfig.REPLY_TOPIC),
+        pattern.isEmpty() ? null : Pattern.compile(pattern),
+        Duration.ofMillis(config.getLong(WorkerConfig.REQUEST_TTL_MS)),
+        config.getInt(WorkerConfig.REQUEST_MAX_BYTES),
+        model.isEmpty() ? null : model);
+  }
+}
