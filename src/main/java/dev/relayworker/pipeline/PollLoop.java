@@ -198,7 +198,9 @@ final class PollLoop implements Runnable {
       return;
     }
     pending.attempts += callFailed.attempts();
-    if (callFailed.reason() == CallFailedException.Reason.CIRCUIT_OPEN) {
+    if (callFailed.reason() == CallFailedException.Reason.CIRCUIT_OPEN
+        || (callFailed.reason() == CallFailedException.Reason.RETRIES_EXHAUSTED && relay.relayLooksDown())) {
+      // An outage is not this request's fault: hold it until the relay is back or its deadline passes.
       parked.add(pending);
     } else {
       answerWithError(pending, FailureReplies.toReplyError(callFailed), FailureReplies.httpStatus(callFailed));
@@ -292,8 +294,12 @@ final class PollLoop implements Runnable {
         || relay.pausedUntil().isAfter(clock.instant());
     boolean full = inFlight >= settings.maxInFlight() || (paused && inFlight >= settings.resumeBelow());
     if (relayDown != relayWasDown) {
-      log.info(relayDown ? "relay unavailable (circuit {}, paused until {}): pausing consumption"
-          : "relay available again (circuit {}); resuming", state, relay.pausedUntil());
+      if (relayDown) {
+        log.info("relay unavailable (circuit {}{}): pausing consumption; requests wait in Kafka", state,
+            relay.pausedUntil().isAfter(clock.instant()) ? ", asked to wait until " + relay.pausedUntil() : "");
+      } else {
+        log.info("relay available again (circuit {}): resuming consumption", state);
+      }
       relayWasDown = relayDown;
     }
     boolean shouldPause = relayDown || full || stopRequested;

@@ -152,10 +152,10 @@ public final class RequestParser {
       return base.plus(rules.ttl());
     }
     byte[] value = header.value();
-    Optional<Long> millis = utf8(value).flatMap(RequestParser::decimal);
-    if (millis.isEmpty() && value.length == Long.BYTES) {
-      millis = Optional.of(ByteBuffer.wrap(value).getLong());
-    }
+    // Text if it reads as text; a binary long (a current epoch starts with zero bytes) otherwise.
+    Optional<String> text = utf8(value).filter(RequestParser::printable);
+    Optional<Long> millis = text.isPresent() ? text.flatMap(RequestParser::decimal)
+        : value.length == Long.BYTES ? Optional.of(ByteBuffer.wrap(value).getLong()) : Optional.empty();
     return Instant.ofEpochMilli(millis.orElseThrow(() -> new Refusal("bad_header", "header "
         + ProtocolHeaders.DEADLINE_MS + " must be epoch milliseconds as decimal text or an 8-byte big-endian long",
         null)));

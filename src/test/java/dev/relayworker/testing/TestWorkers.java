@@ -47,7 +47,6 @@ public final class TestWorkers {
     settings.put(WorkerConfig.RELAY_RETRY_INITIAL_BACKOFF_MS, "20");
     settings.put(WorkerConfig.RELAY_RETRY_MAX_BACKOFF_MS, "100");
     settings.put(WorkerConfig.RELAY_RETRY_MAX_ATTEMPTS, "4");
-    settings.put("kafka.session.timeout.ms", "10000");
   }
 
   public TestWorkers with(String key, Object value) {

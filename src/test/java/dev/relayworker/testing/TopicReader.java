@@ -30,10 +30,25 @@ public final class TopicReader implements AutoCloseable {
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
         ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
-    List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-        .map(info -> new TopicPartition(topic, info.partition())).toList();
+    List<TopicPartition> partitions = partitions(topic);
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
+  }
+
+  /** The topic's partitions, waiting (bounded) for a worker starting elsewhere to create it. */
+  private List<TopicPartition> partitions(String topic) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
+          .map(info -> new TopicPartition(topic, info.partition())).toList();
+      if (!partitions.isEmpty()) {
+        return partitions;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("topic " + topic + " did not appear within 30 s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+    }
   }
 
   /** Polls until {@code distinct} different keys have been read, or fails after {@code timeout}. */
