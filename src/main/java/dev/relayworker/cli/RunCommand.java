@@ -1,0 +1,31 @@
+package dev.relayworker.cli;
+
+import dev.relayworker.pipeline.Worker;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code relay-worker run}: the worker, until SIGTERM or Ctrl-C, which stop it gracefully: no new
+ * requests, those in flight finished (up to shutdown.timeout.ms), replies published, offsets
+ * committed, exit 0. Exit 1 if the worker failed.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run the worker: consume completion requests, call the relay, publish replies.")
+final class RunCommand implements Callable<Integer> {
+
+  @Mixin
+  ConfigOption config;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Worker worker = Worker.start(config.load());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      worker.close();
+      // The JVM would exit 143 after SIGTERM; a clean graceful stop is a success.
+      Runtime.getRuntime().halt(worker.failure() == null ? 0 : 1);
+    }, "graceful-stop"));
+    worker.awaitTermination();
+    return worker.failure() == null ? 0 : 1;
+  }
+}

@@ -1,0 +1,117 @@
+package dev.relayworker.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relayworker.config.WorkerConfig;
+import dev.relayworker.pipeline.KafkaClients;
+import dev.relayworker.protocol.ProtocolHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code relay-worker send}: puts one request on the request topic, waits for its reply and
+ * prints it. Exit 0 on an ok reply, 1 on an error reply or no reply in time.
+ */
+@Command(name = "send", mixinStandardHelpOptions = true,
+    description = "Send one completion request through Kafka and print its reply.")
+final class SendCommand implements Callable<Integer> {
+
+  @Mixin
+  ConfigOption config;
+
+  @Option(names = "--prompt", required = true, description = "The prompt.")
+  String prompt;
+
+  @Option(names = "--model", description = "Model (default: request.default.model, else gpt-3.5-turbo-instruct).")
+  String model;
+
+  @Option(names = "--max-tokens", defaultValue = "64", description = "max_tokens (default: ${DEFAULT-VALUE}).")
+  int maxTokens;
+
+  @Option(names = "--timeout-seconds", defaultValue = "120", description = "How long to wait for the reply (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    WorkerConfig settings = config.load();
+    String requestId = UUID.randomUUID().toString();
+    String replyTopic = settings.getString(WorkerConfig.REPLY_TOPIC);
+    try (KafkaConsumer<byte[], byte[]> replies = replyConsumer(settings, replyTopic);
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producer(settings,
+            KafkaClients.newClientId()))) {
+      producer.send(new ProducerRecord<>(settings.getString(WorkerConfig.REQUEST_TOPIC),
+          requestId.getBytes(StandardCharsets.UTF_8), body(settings))).get();
+      System.err.println("sent request " + requestId + "; waiting for its reply on " + replyTopic);
+      long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> reply : replies.poll(Duration.ofMillis(200))) {
+          if (requestId.equals(new String(reply.key(), StandardCharsets.UTF_8))) {
+            System.out.println(new String(reply.value(), StandardCharsets.UTF_8));
+            String status = header(reply, ProtocolHeaders.STATUS);
+            System.err.println("status=" + status + " attempts=" + header(reply, ProtocolHeaders.ATTEMPTS));
+            return ProtocolHeaders.STATUS_OK.equals(status) ? 0 : 1;
+          }
+        }
+      }
+    }
+    System.err.println("relay-worker: no reply to " + requestId + " within " + timeoutSeconds + " s;"
+        + " is a worker running (bin/relay-worker run)?");
+    return 1;
+  }
+
+  private byte[] body(WorkerConfig settings) throws Exception {
+    ObjectNode body = new ObjectMapper().createObjectNode();
+    String defaultModel = settings.getString(WorkerConfig.REQUEST_DEFAULT_MODEL);
+    body.put("model", model != null ? model : defaultModel.isEmpty() ? "gpt-3.5-turbo-instruct" : defaultModel);
+    body.put("prompt", prompt);
+    body.put("max_tokens", maxTokens);
+    return new ObjectMapper().writeValueAsBytes(body);
+  }
+
+  /** Positioned at the current end of every partition before the request goes out, so no reply is missed. */
+  private KafkaConsumer<byte[], byte[]> replyConsumer(WorkerConfig settings, String topic) {
+    Map<String, Object> props = KafkaClients.admin(settings);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
+    List<TopicPartition> partitions = List.of();
+    long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+    // A worker starting alongside creates the topics; give it the same time as the reply.
+    while (partitions.isEmpty() && System.nanoTime() < deadline) {
+      partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
+          .map(info -> new TopicPartition(topic, info.partition())).toList();
+      if (partitions.isEmpty()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+      }
+    }
+    if (partitions.isEmpty()) {
+      consumer.close();
+      throw new IllegalStateException("reply topic " + topic + " does not exist; start a worker first");
+    }
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    partitions.forEach(consumer::position);
+    return consumer;
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+}

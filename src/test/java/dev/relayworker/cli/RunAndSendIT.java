@@ -1,0 +1,63 @@
+package dev.relayworker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relayworker.simulator.RelaySimulator;
+import dev.relayworker.simulator.SimulatorSettings;
+import dev.relayworker.testing.KafkaBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code run} and {@code send} through the launcher against a real broker and the simulator. */
+@ExtendWith(KafkaBroker.class)
+class RunAndSendIT {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void aRunningWorkerAnswersSendAndStopsCleanlyOnSigterm(KafkaBroker.Running broker) throws Exception {
+    try (RelaySimulator simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0)) {
+      Path config = dir.resolve("worker.properties");
+      Files.writeString(config, String.join("\n",
+          "kafka.bootstrap.servers=" + broker.bootstrapServers(),
+          "relay.base.url=" + simulator.baseUri(),
+          "relay.api.key=" + SimulatorSettings.DEFAULT_KEY,
+          "request.topic=it.requests", "reply.topic=it.replies", "dlq.topic=it.requests.dlq",
+          "group.id=it-workers", ""));
+      Process worker = Launcher.start(dir.resolve("run.out"), Map.of(), "run", "--config", config.toString());
+      try {
+        Path sendOutput = dir.resolve("send.out");
+        int sent = Launcher.run(sendOutput, Map.of(), 120, "send", "--config", config.toString(), "--prompt",
+            "Say hello", "--max-tokens", "6");
+
+        String printed = Launcher.read(sendOutput);
+        assertThat(sent).as(printed).isZero();
+        assertThat(printed).contains("\"object\":\"text_completion\"").contains("\"usage\"").contains("status=ok");
+      } finally {
+        worker.destroy();
+      }
+      assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(worker.exitValue()).as(Launcher.read(dir.resolve("run.out"))).isZero();
+      assertThat(simulator.stats().calls()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aBadSettingStopsStartUpNamingTheKey() throws Exception {
+    Path config = dir.resolve("bad.properties");
+    Files.writeString(config, "kafka.bootstrap.servers=localhost:1\nrelay.base.url=http://x\nrelay.api.key=k\n"
+        + "worker.max.in.flight=lots\n");
+    Path output = dir.resolve("bad.out");
+
+    int exit = Launcher.run(output, Map.of(), 60, "run", "--config", config.toString());
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(Launcher.read(output)).contains("worker.max.in.flight");
+  }
+}
