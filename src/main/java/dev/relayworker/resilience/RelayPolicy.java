@@ -40,8 +40,11 @@ public record RelayPolicy(
 
   /** The documented defaults of every relay setting. */
   public static RelayPolicy defaults() {
-    return from(new WorkerConfig(java.util.Map.of(
-        WorkerConfig.RELAY_BASE_URL, "http://localhost", WorkerConfig.RELAY_API_KEY, "unused")));
+    // Required settings have no default; none of them is a relay policy setting.
+    java.util.Map<String, Object> required = new java.util.HashMap<>();
+    WorkerConfig.DEFINITION.configKeys().values().stream().filter(key -> !key.hasDefault())
+        .forEach(key -> required.put(key.name, "unused"));
+    return from(new WorkerConfig(required));
   }
 
   public RelayPolicy withRequestsPerMinute(int rpm) {

@@ -18,7 +18,7 @@ class ConfigLoaderTest {
 
   @Test
   void theEnvironmentOverridesTheFile() throws Exception {
-    Path file = write("relay.base.url=http://from-file:1\nrelay.api.key=sk-file\nrelay.rate.limit.rpm=600\n");
+    Path file = write("kafka.bootstrap.servers=localhost:9092\nrelay.base.url=http://from-file:1\nrelay.api.key=sk-file\nrelay.rate.limit.rpm=600\n");
 
     WorkerConfig config = ConfigLoader.load(file, Map.of("RELAY_BASE_URL", "http://from-env:2", "RELAY_API_KEY", ""));
 
@@ -29,7 +29,7 @@ class ConfigLoaderTest {
 
   @Test
   void aMissingKeyIsNamed() throws Exception {
-    Path file = write("relay.base.url=http://relay\n");
+    Path file = write("kafka.bootstrap.servers=localhost:9092\nrelay.base.url=http://relay\n");
 
     assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("relay.api.key");
@@ -37,7 +37,7 @@ class ConfigLoaderTest {
 
   @Test
   void aBadValueIsNamedWithItsKey() throws Exception {
-    Path file = write("relay.base.url=http://relay\nrelay.api.key=k\nrelay.retry.max.attempts=0\n");
+    Path file = write("kafka.bootstrap.servers=localhost:9092\nrelay.base.url=http://relay\nrelay.api.key=k\nrelay.retry.max.attempts=0\n");
 
     assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("relay.retry.max.attempts");
@@ -45,7 +45,7 @@ class ConfigLoaderTest {
 
   @Test
   void aMisspeltKeyIsRefused() throws Exception {
-    Path file = write("relay.base.url=http://relay\nrelay.api.key=k\nrelay.rate.limit.rmp=600\n");
+    Path file = write("kafka.bootstrap.servers=localhost:9092\nrelay.base.url=http://relay\nrelay.api.key=k\nrelay.rate.limit.rmp=600\n");
 
     assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("relay.rate.limit.rmp");
@@ -68,7 +68,7 @@ class ConfigLoaderTest {
 
   @Test
   void theKeyNeverPrints() throws Exception {
-    Path file = write("relay.base.url=http://relay\nrelay.api.key=sk-very-secret-123\n");
+    Path file = write("kafka.bootstrap.servers=localhost:9092\nrelay.base.url=http://relay\nrelay.api.key=sk-very-secret-123\n");
 
     WorkerConfig config = ConfigLoader.load(file, Map.of());
 

@@ -61,7 +61,8 @@ class WorkerOutageTest {
     }
     assertThat(replies).hasSize(requests);
     assertThat(replies).allSatisfy(reply -> assertThat(header(reply, ProtocolHeaders.STATUS)).isEqualTo("ok"));
-    // Paused, the worker did not spend each request's attempts against a dead relay.
-    assertThat(simulator.stats().outcome("500")).isLessThan(requests);
+    // Each request went out once in the first wave; the open circuit then stopped the retries that
+    // would otherwise have spent all 4 attempts of every request (160 calls) against a dead relay.
+    assertThat(simulator.stats().outcome("500")).isLessThan(2L * requests);
   }
 }
