@@ -24,6 +24,26 @@ public final class TopicSetup {
 
   private TopicSetup() {}
 
+  /**
+   * Waits until every partition of freshly created topics has a leader. Producing into a topic
+   * whose leaders are still being elected draws NOT_LEADER_OR_FOLLOWER, and an idempotent
+   * producer can then loop on OUT_OF_ORDER_SEQUENCE for its first batch (seen on a one-node
+   * KRaft broker): better to start a moment later.
+   */
+  public static void awaitLeaders(Admin admin, Set<String> topics)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+    while (System.nanoTime() < deadline) {
+      boolean ready = admin.describeTopics(topics).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).values()
+          .stream().allMatch(topic -> topic.partitions().stream().allMatch(partition -> partition.leader() != null));
+      if (ready) {
+        return;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+    throw new TimeoutException("partitions of " + topics + " got no leader within " + TIMEOUT_SECONDS + " s");
+  }
+
   public static void ensure(Admin admin, WorkerConfig config) {
     Set<String> needed = new TreeSet<>(List.of(config.getString(WorkerConfig.REQUEST_TOPIC),
         config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DLQ_TOPIC)));
@@ -41,6 +61,7 @@ public final class TopicSetup {
           Optional.of(config.getInt(WorkerConfig.TOPICS_PARTITIONS)),
           replication < 0 ? Optional.empty() : Optional.of(replication))).toList();
       admin.createTopics(topics).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      awaitLeaders(admin, needed);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw new IllegalStateException("could not check or create topics " + needed + ": " + e.getCause(), e);

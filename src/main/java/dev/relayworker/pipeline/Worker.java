@@ -58,6 +58,7 @@ public final class Worker implements AutoCloseable {
       TopicSetup.ensure(admin, config);
     }
     Worker worker = new Worker(config);
+    worker.publisher.warmUp(config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DLQ_TOPIC));
     worker.thread.start();
     log.info("worker started: {} -> {} (relay {})", config.getString(WorkerConfig.REQUEST_TOPIC),
         config.getString(WorkerConfig.REPLY_TOPIC), RelayEndpoint.from(config).baseUri());

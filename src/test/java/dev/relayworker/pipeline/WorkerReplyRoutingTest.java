@@ -115,6 +115,7 @@ class WorkerReplyRoutingTest {
   private static void createTopic(TestWorkers workers, String topic, int partitions) {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, workers.bootstrapServers))) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+      TopicSetup.awaitLeaders(admin, java.util.Set.of(topic));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -1,6 +1,7 @@
 package dev.relayworker.testing;
 
 import dev.relayworker.config.WorkerConfig;
+import dev.relayworker.pipeline.TopicSetup;
 import dev.relayworker.simulator.RelaySimulator;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -62,6 +63,7 @@ public final class TestWorkers {
   public TestWorkers createRequestTopic(int partitions) {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
       admin.createTopics(List.of(new NewTopic(requestTopic, partitions, (short) 1))).all().get();
+      TopicSetup.awaitLeaders(admin, java.util.Set.of(requestTopic));
     } catch (Exception e) {
       throw new IllegalStateException("could not create " + requestTopic, e);
     }
