@@ -1,15 +1,20 @@
 package dev.relayworker.pipeline;
 
 import dev.relayworker.config.WorkerConfig;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -25,23 +30,28 @@ public final class TopicSetup {
   private TopicSetup() {}
 
   /**
-   * Waits until every partition of freshly created topics has a leader. Producing into a topic
-   * whose leaders are still being elected draws NOT_LEADER_OR_FOLLOWER, and an idempotent
-   * producer can then loop on OUT_OF_ORDER_SEQUENCE for its first batch (seen on a one-node
-   * KRaft broker): better to start a moment later.
+   * Waits until every partition of the topics answers at its leader. A freshly created topic
+   * shows leaders in metadata a moment before they accept writes; producing then draws
+   * NOT_LEADER_OR_FOLLOWER, after which an idempotent producer with several batches in flight
+   * can loop on OUT_OF_ORDER_SEQUENCE for its first batch (seen on a one-node KRaft broker).
+   * Asking each leader for its end offset proves it serves the partition, without writing.
    */
-  public static void awaitLeaders(Admin admin, Set<String> topics)
-      throws InterruptedException, ExecutionException, TimeoutException {
+  public static void awaitLeaders(Admin admin, Set<String> topics) throws InterruptedException, TimeoutException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
     while (System.nanoTime() < deadline) {
-      boolean ready = admin.describeTopics(topics).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).values()
-          .stream().allMatch(topic -> topic.partitions().stream().allMatch(partition -> partition.leader() != null));
-      if (ready) {
+      try {
+        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        admin.describeTopics(topics).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).values()
+            .forEach(topic -> topic.partitions().forEach(partition ->
+                partitions.put(new TopicPartition(topic.name(), partition.partition()), OffsetSpec.latest())));
+        admin.listOffsets(partitions).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         return;
+      } catch (ExecutionException notReadyYet) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
       }
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
-    throw new TimeoutException("partitions of " + topics + " got no leader within " + TIMEOUT_SECONDS + " s");
+    throw new TimeoutException("partitions of " + topics + " did not get a serving leader within "
+        + TIMEOUT_SECONDS + " s");
   }
 
   public static void ensure(Admin admin, WorkerConfig config) {
