@@ -54,6 +54,10 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String REBALANCE_DRAIN_TIMEOUT_MS = "rebalance.drain.timeout.ms";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
+  public static final String DELIVERY_GUARANTEE = "delivery.guarantee";
+  public static final String EXACTLY_ONCE = "exactly_once";
+  public static final String AT_LEAST_ONCE = "at_least_once";
+  public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
 
   public static final ConfigDef DEFINITION = new ConfigDef()
       .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -87,8 +91,17 @@ public final class WorkerConfig extends AbstractConfig {
       .define(MAX_IN_FLIGHT, Type.INT, 500, Range.between(1, 1_000_000), Importance.HIGH,
           "Most requests a worker holds between consuming and the broker acknowledging their reply, over all"
               + " its partitions. At the cap, partitions are paused; they resume below 90% of it.")
-      .define(COMMIT_INTERVAL_MS, Type.INT, 500, Range.between(10, 60_000), Importance.LOW,
-          "How often finished offsets are committed. Shorter means fewer repeats after a crash.")
+      .define(DELIVERY_GUARANTEE, Type.STRING, EXACTLY_ONCE, ValidString.in(EXACTLY_ONCE, AT_LEAST_ONCE),
+          Importance.HIGH, "exactly_once: replies and consumed offsets are committed together in one Kafka"
+              + " transaction, so a read_committed reader sees one reply per request. at_least_once: no"
+              + " transactions; nothing is lost, but a crash repeats replies finished since the last commit.")
+      .define(COMMIT_INTERVAL_MS, Type.INT, 100, Range.between(10, 60_000), Importance.LOW,
+          "How often finished replies and offsets are committed (one transaction each time under"
+              + " exactly_once). Shorter means fewer repeats after a crash and lower reply latency.")
+      .define(OFFSET_METADATA_MAX_BYTES, Type.INT, 4096, Range.between(64, 1_048_576), Importance.LOW,
+          "The broker's offset.metadata.max.bytes. Offsets finished above a partition's committed one are"
+              + " recorded in the commit metadata so restarts skip them; when that record would outgrow this,"
+              + " the partition takes no new work until the gap closes.")
       .define(REBALANCE_DRAIN_TIMEOUT_MS, Type.INT, 10_000, Range.between(0, 600_000), Importance.LOW,
           "When partitions are taken away, how long to wait for their requests in flight to be answered"
               + " before handing them over. Unfinished ones are redone by the new owner.")

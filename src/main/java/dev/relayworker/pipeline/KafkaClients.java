@@ -55,6 +55,17 @@ public final class KafkaClients {
     return props;
   }
 
+  /**
+   * The exactly-once producer: a transactional ID of its own per worker instance. Zombie
+   * instances are fenced through the consumer group metadata sent with each transaction (KIP-447),
+   * so the ID need not survive restarts.
+   */
+  public static Map<String, Object> transactionalProducer(WorkerConfig config, String clientId) {
+    Map<String, Object> props = producer(config, clientId);
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.getString(WorkerConfig.GROUP_ID) + "-" + clientId);
+    return props;
+  }
+
   public static Map<String, Object> admin(WorkerConfig config) {
     return known(config.kafkaClientProperties(), AdminClientConfig.configNames());
   }

@@ -18,40 +18,40 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The worker's heart: the one thread that owns the consumer. Each turn it handles what relay and
- * producer threads posted to the {@link Mailbox}, decides which partitions to pause, commits
- * finished offsets, and polls for more requests, which it parses and hands to the relay without
- * waiting for them.
+ * producer threads posted to the {@link Mailbox}, decides which partitions to pause, commits what
+ * is due through its {@link Delivery}, and polls for more requests, which it parses and hands to
+ * the relay without waiting for them.
  *
- * <p>Life of a record: taken (its offset joins the partition's {@link PartitionLedger}), sent to
- * the {@link ResilientRelay}, answered (reply, and for refused records a dead-letter copy, handed
- * to the {@link ReplyPublisher}), and done when the broker acknowledged all it published. Only
+ * <p>Life of a record: taken (its offset joins the partition's {@link PartitionLedger}; offsets
+ * recorded as done before a restart are skipped), sent to the {@link ResilientRelay}, answered
+ * (reply, and for refused records a dead-letter copy), and done when its records are safe. Only
  * then can the committed offset move past it.
  *
- * <p>Back-pressure: partitions pause when {@code worker.max.in.flight} requests are held, while the
- * relay's circuit is open, and while the relay asked for a pause; requests then wait in Kafka, not
- * in memory. A request refused because the circuit is open is parked, not answered, and sent again
- * once the circuit lets calls through; only a passed deadline answers it with an error.
+ * <p>Back-pressure: every partition pauses when {@code worker.max.in.flight} requests are held,
+ * while the relay's circuit is open, and while the relay asked for a pause; one partition pauses
+ * when the offsets finished above its committed one no longer fit in the commit metadata. Requests
+ * then wait in Kafka, not in memory. A request refused because the relay is down is parked, not
+ * answered, and sent again once the circuit lets calls through; only a passed deadline answers it.
  *
  * <p>Threads: {@link #run} on the poll thread; {@link #stop} from any thread.
  */
@@ -59,37 +59,45 @@ final class PollLoop implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
-  private static final Duration PUBLISH_RETRY_DELAY = Duration.ofSeconds(1);
-  private static final int COMMIT_ATTEMPTS = 3;
 
   private final Consumer<byte[], byte[]> consumer;
-  private final ReplyPublisher publisher;
   private final ResilientRelay relay;
   private final RequestParser parser;
   private final ReplyRecords replies;
+  private final ReplyRoutes routes;
   private final WorkerSettings settings;
   private final Clock clock;
   private final Mailbox mailbox;
-  private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
+  private final Ledgers ledgers;
+  private final Delivery delivery;
   private final ArrayDeque<PendingRequest> parked = new ArrayDeque<>();
-  private final ArrayDeque<FailedPublish> failedPublishes = new ArrayDeque<>();
+  private final List<Answer> awaitingRoute = new ArrayList<>();
   private volatile boolean stopRequested;
   private boolean closing;
-  private boolean paused;
   private boolean relayWasDown;
   private int probesOutstanding;
-  private Instant lastCommit = Instant.EPOCH;
 
-  PollLoop(Consumer<byte[], byte[]> consumer, ReplyPublisher publisher, ResilientRelay relay, RequestParser parser,
-      ReplyRecords replies, WorkerSettings settings, Clock clock) {
+  /**
+   * @param delivery builds the delivery for this loop's consumer, mailbox and ledgers; the last
+   *     argument is the rewind action an exactly-once delivery calls after an aborted transaction
+   */
+  PollLoop(Consumer<byte[], byte[]> consumer, ResilientRelay relay, RequestParser parser, ReplyRecords replies,
+      ReplyRoutes routes, WorkerSettings settings, Clock clock, DeliveryFactory delivery) {
     this.consumer = consumer;
-    this.publisher = publisher;
     this.relay = relay;
     this.parser = parser;
     this.replies = replies;
+    this.routes = routes;
     this.settings = settings;
     this.clock = clock;
     this.mailbox = new Mailbox(consumer::wakeup);
+    this.ledgers = new Ledgers(settings.offsetMetadataMaxBytes());
+    this.delivery = delivery.create(mailbox, ledgers, this::rewind);
+  }
+
+  /** Builds the {@link Delivery} once the loop's parts exist. */
+  interface DeliveryFactory {
+    Delivery create(Mailbox mailbox, Ledgers ledgers, Runnable rewind);
   }
 
   @Override
@@ -102,7 +110,12 @@ final class PollLoop implements Runnable {
       finishInFlight();
     } finally {
       closing = true;
-      consumer.close();
+      try {
+        consumer.close();
+      } finally {
+        delivery.close();
+        routes.close();
+      }
     }
   }
 
@@ -114,19 +127,20 @@ final class PollLoop implements Runnable {
 
   private void turn() {
     handleEvents();
-    updatePause();
-    maybeCommit();
+    updatePauses();
+    delivery.commit(false, ledgers.partitions());
     for (ConsumerRecord<byte[], byte[]> record : poll()) {
       take(record);
     }
   }
 
-  /** Handles posted results, retries and parked requests; everything but consuming. */
+  /** Handles posted results, retries, held replies and parked requests: everything but consuming. */
   private void handleEvents() {
     for (Event event = mailbox.take(); event != null; event = mailbox.take()) {
       handle(event);
     }
-    retryFailedPublishes();
+    delivery.tick();
+    releaseRoutedAnswers();
     answerExpiredParked();
     resubmitParked();
   }
@@ -144,22 +158,21 @@ final class PollLoop implements Runnable {
 
   private void take(ConsumerRecord<byte[], byte[]> record) {
     PartitionLedger ledger = ledgers.get(new TopicPartition(record.topic(), record.partition()));
-    if (ledger == null) {
-      return; // Revoked during this poll; the new owner reads it again.
+    if (ledger == null || !ledger.take(record.offset())) {
+      return; // Revoked during this poll, or answered before a restart: nothing to do.
     }
-    ledger.taken(record.offset());
     ParsedRecord parsed = parser.parse(record, clock.instant());
     if (parsed instanceof ParsedRecord.Invalid invalid) {
-      PendingRequest pending = new PendingRequest(record, ledger, invalid.requestId(), null);
       log.warn("refused record {}-{}@{} (request {}): {}", record.topic(), record.partition(), record.offset(),
           invalid.requestId(), invalid.error().message());
-      publish(pending, List.of(
+      delivery.publish(new PendingRequest(record, ledger, invalid.requestId(), null), List.of(
           replies.error(invalid.requestId(), invalid.replyKey(), invalid.route(), invalid.error(), 0, 0),
           replies.deadLetter(record, invalid.dlqReason(), invalid.error().message())));
-    } else {
-      CompletionRequest request = ((ParsedRecord.Valid) parsed).request();
-      submit(new PendingRequest(record, ledger, request.requestId(), request));
+      return;
     }
+    CompletionRequest request = ((ParsedRecord.Valid) parsed).request();
+    routes.status(request.route()); // Starts the lookup of a requested reply topic while the relay works.
+    submit(new PendingRequest(record, ledger, request.requestId(), request));
   }
 
   private void submit(PendingRequest pending) {
@@ -171,7 +184,7 @@ final class PollLoop implements Runnable {
     if (event instanceof RelayFinished finished) {
       relayFinished(finished.pending(), finished.result(), finished.failure());
     } else if (event instanceof Published published) {
-      published(published.pending(), published.record(), published.failure());
+      delivery.published(published);
     }
   }
 
@@ -183,10 +196,10 @@ final class PollLoop implements Runnable {
     if (pending.ledger.released()) {
       return;
     }
-    CompletionRequest request = pending.request;
     if (failure == null) {
       pending.attempts += result.attempts();
-      publish(pending, List.of(replies.ok(request.requestId(), request.replyKey(), request.route(),
+      CompletionRequest request = pending.request;
+      answer(new Answer(pending, replies.ok(request.requestId(), request.replyKey(), request.route(),
           result.completion().body(), result.completion().httpStatus(), pending.attempts,
           result.completion().relayRequestId())));
       return;
@@ -209,51 +222,38 @@ final class PollLoop implements Runnable {
 
   private void answerWithError(PendingRequest pending, ReplyError error, int httpStatus) {
     CompletionRequest request = pending.request;
-    publish(pending, List.of(replies.error(request.requestId(), request.replyKey(), request.route(), error, httpStatus,
-        pending.attempts)));
+    answer(new Answer(pending, replies.error(request.requestId(), request.replyKey(), request.route(), error,
+        httpStatus, pending.attempts)));
   }
 
-  private void publish(PendingRequest pending, List<ProducerRecord<byte[], byte[]>> records) {
-    pending.unacknowledged += records.size();
-    records.forEach(record -> send(pending, record));
-  }
-
-  private void send(PendingRequest pending, ProducerRecord<byte[], byte[]> record) {
-    publisher.publish(record, (metadata, failure) -> mailbox.post(new Published(pending, record, failure)));
-  }
-
-  private void published(PendingRequest pending, ProducerRecord<byte[], byte[]> record, Exception failure) {
-    if (pending.ledger.released()) {
-      return;
-    }
-    if (failure == null) {
-      if (--pending.unacknowledged == 0) {
-        pending.ledger.done(pending.offset());
+  /** Publishes a reply once its route is known to be writable; holds it while that is being found out. */
+  private void answer(Answer answer) {
+    switch (routes.status(answer.pending().request.route())) {
+      case OK -> delivery.publish(answer.pending(), List.of(answer.reply()));
+      case UNKNOWN -> awaitingRoute.add(answer);
+      case MISSING -> {
+        PendingRequest pending = answer.pending();
+        ReplyRoute route = pending.request.route();
+        log.warn("request {}: requested reply topic {} (partition {}) cannot be written; answering on {}",
+            pending.requestId, route.topic(), route.partition(), settings.replyTopic());
+        delivery.publish(pending, List.of(replies.error(pending.requestId, pending.request.replyKey(),
+            ReplyRoute.defaultTopic(settings.replyTopic(), route.correlation()),
+            ReplyError.invalid("could not publish the reply to topic '" + route.topic() + "'"
+                + (route.partition() == null ? "" : " partition " + route.partition())
+                + ": it does not exist or has no such partition", null), 0, pending.attempts)));
       }
-      return;
-    }
-    boolean requestedTopic = !record.topic().equals(settings.replyTopic()) && !record.topic().equals(settings.dlqTopic());
-    if (requestedTopic) {
-      // The requester named a topic we cannot write to: tell them where they will look by default.
-      log.warn("request {}: could not publish its reply to requested topic {}: {}", pending.requestId, record.topic(),
-          failure.toString());
-      ReplyRoute fallback = ReplyRoute.defaultTopic(settings.replyTopic(), pending.request.route().correlation());
-      send(pending, replies.error(pending.requestId, pending.request.replyKey(), fallback,
-          ReplyError.invalid("could not publish the reply to topic '" + record.topic() + "': " + failure.getMessage(),
-              null), 0, pending.attempts));
-    } else {
-      log.warn("request {}: publishing to {} failed, retrying in {}: {}", pending.requestId, record.topic(),
-          PUBLISH_RETRY_DELAY, failure.toString());
-      failedPublishes.add(new FailedPublish(clock.instant().plus(PUBLISH_RETRY_DELAY), pending, record));
     }
   }
 
-  private void retryFailedPublishes() {
-    Instant now = clock.instant();
-    while (!failedPublishes.isEmpty() && !failedPublishes.peek().due().isAfter(now)) {
-      FailedPublish retry = failedPublishes.poll();
-      if (!retry.pending().ledger.released()) {
-        send(retry.pending(), retry.record());
+  private void releaseRoutedAnswers() {
+    if (awaitingRoute.isEmpty()) {
+      return;
+    }
+    List<Answer> waiting = new ArrayList<>(awaitingRoute);
+    awaitingRoute.clear();
+    for (Answer answer : waiting) {
+      if (!answer.pending().ledger.released()) {
+        answer(answer);
       }
     }
   }
@@ -287,12 +287,33 @@ final class PollLoop implements Runnable {
     }
   }
 
-  private void updatePause() {
-    int inFlight = inFlight();
+  private void updatePauses() {
+    boolean relayDown = relayDown();
+    int inFlight = ledgers.inFlight();
+    boolean allPaused = !consumer.paused().isEmpty() && consumer.paused().containsAll(consumer.assignment());
+    boolean full = inFlight >= settings.maxInFlight() || (allPaused && inFlight >= settings.resumeBelow());
+    Set<TopicPartition> pause = new HashSet<>();
+    for (PartitionLedger ledger : ledgers.all()) {
+      if (relayDown || full || stopRequested || ledger.full()) {
+        pause.add(ledger.partition());
+      }
+    }
+    Set<TopicPartition> paused = consumer.paused();
+    Set<TopicPartition> resume = new HashSet<>(paused);
+    resume.removeAll(pause);
+    pause.removeAll(paused);
+    if (!pause.isEmpty()) {
+      consumer.pause(pause);
+    }
+    if (!resume.isEmpty()) {
+      consumer.resume(resume);
+    }
+  }
+
+  private boolean relayDown() {
     CircuitBreaker.State state = relay.circuitState();
     boolean relayDown = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN
         || relay.pausedUntil().isAfter(clock.instant());
-    boolean full = inFlight >= settings.maxInFlight() || (paused && inFlight >= settings.resumeBelow());
     if (relayDown != relayWasDown) {
       if (relayDown) {
         log.info("relay unavailable (circuit {}{}): pausing consumption; requests wait in Kafka", state,
@@ -302,102 +323,26 @@ final class PollLoop implements Runnable {
       }
       relayWasDown = relayDown;
     }
-    boolean shouldPause = relayDown || full || stopRequested;
-    if (shouldPause != paused) {
-      if (shouldPause) {
-        consumer.pause(consumer.assignment());
-      } else {
-        consumer.resume(consumer.assignment());
-      }
-      paused = shouldPause;
-    }
-  }
-
-  private void maybeCommit() {
-    Instant now = clock.instant();
-    if (Duration.between(lastCommit, now).compareTo(settings.commitInterval()) < 0) {
-      return;
-    }
-    lastCommit = now;
-    Map<TopicPartition, OffsetAndMetadata> offsets = uncommitted(ledgers.keySet());
-    if (!offsets.isEmpty()) {
-      consumer.commitAsync(offsets, (committed, failure) -> {
-        if (failure == null) {
-          markCommitted(committed);
-        } else {
-          log.debug("offset commit failed, the next one will cover it: {}", failure.toString());
-        }
-      });
-    }
-  }
-
-  private Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> partitions) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition partition : partitions) {
-      PartitionLedger ledger = ledgers.get(partition);
-      if (ledger != null) {
-        ledger.uncommitted().ifPresent(offset -> offsets.put(partition, new OffsetAndMetadata(offset)));
-      }
-    }
-    return offsets;
-  }
-
-  private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-    if (offsets.isEmpty()) {
-      return;
-    }
-    for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-      try {
-        consumer.commitSync(offsets);
-        markCommitted(offsets);
-        return;
-      } catch (WakeupException e) {
-        // A mailbox post meant for poll() landed here; the commit itself is still wanted.
-      } catch (CommitFailedException | RebalanceInProgressException e) {
-        log.warn("could not commit {} before the partitions moved; their new owner redoes what follows: {}",
-            offsets, e.toString());
-        return;
-      } catch (KafkaException e) {
-        log.warn("offset commit failed (attempt {}): {}", attempt, e.toString());
-      }
-    }
-  }
-
-  private void markCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
-    offsets.forEach((partition, offset) -> {
-      PartitionLedger ledger = ledgers.get(partition);
-      if (ledger != null) {
-        ledger.committed(offset.offset());
-      }
-    });
-  }
-
-  private int inFlight() {
-    int total = 0;
-    for (PartitionLedger ledger : ledgers.values()) {
-      total += ledger.inFlight();
-    }
-    return total;
+    return relayDown;
   }
 
   /** Stops consuming, waits up to the shutdown timeout for requests in flight, commits. */
   private void finishInFlight() {
     consumer.pause(consumer.assignment());
-    Instant deadline = clock.instant().plus(settings.shutdownTimeout());
-    awaitDone(ledgers.keySet(), deadline);
-    commitSync(uncommitted(ledgers.keySet()));
-    int unfinished = inFlight();
+    awaitDone(ledgers.partitions(), clock.instant().plus(settings.shutdownTimeout()));
+    delivery.commit(true, ledgers.partitions());
+    int unfinished = ledgers.inFlight();
     if (unfinished > 0) {
       log.warn("stopping with {} requests unfinished after {}; they are not committed and will be redone",
           unfinished, settings.shutdownTimeout());
     }
   }
 
-  /** Handles events until every request of {@code partitions} is done or the deadline passes. */
+  /** Handles events and commits until every request of {@code partitions} is done or the deadline passes. */
   private void awaitDone(Collection<TopicPartition> partitions, Instant deadline) {
-    while (pending(partitions) && clock.instant().isBefore(deadline)) {
+    while (ledgers.anyInFlight(partitions) && clock.instant().isBefore(deadline)) {
       try {
-        Event event = mailbox.take(Math.max(1, Math.min(50, Duration.between(clock.instant(), deadline).toMillis())));
+        Event event = mailbox.take(Math.max(1, Math.min(20, Duration.between(clock.instant(), deadline).toMillis())));
         if (event != null) {
           handle(event);
         }
@@ -406,24 +351,56 @@ final class PollLoop implements Runnable {
         return;
       }
       handleEvents();
+      delivery.commit(false, partitions);
     }
   }
 
-  private boolean pending(Collection<TopicPartition> partitions) {
+  /** After an aborted transaction: forget every partition's state and read again from the committed offsets. */
+  private void rewind() {
+    Set<TopicPartition> partitions = ledgers.partitions();
+    ledgers.release(partitions);
+    forgetReleased(partitions);
+    Map<TopicPartition, OffsetAndMetadata> committed = committed(partitions);
     for (TopicPartition partition : partitions) {
-      PartitionLedger ledger = ledgers.get(partition);
-      if (ledger != null && ledger.inFlight() > 0) {
-        return true;
+      OffsetAndMetadata last = committed.get(partition);
+      ledgers.open(partition, last);
+      if (last != null) {
+        consumer.seek(partition, last.offset());
+      } else {
+        consumer.seekToBeginning(List.of(partition));
       }
     }
-    return false;
+  }
+
+  /** The group's committed offsets and metadata; a stray mailbox wake-up is not a reason to fail. */
+  private Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return consumer.committed(partitions);
+      } catch (WakeupException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void forgetReleased(Collection<TopicPartition> partitions) {
+    parked.removeIf(pending -> pending.ledger.released());
+    awaitingRoute.removeIf(answer -> answer.pending().ledger.released());
+    delivery.forget(partitions);
   }
 
   // Rebalance callbacks: called by the consumer inside poll(), on this thread.
 
   void assigned(Collection<TopicPartition> partitions) {
-    partitions.forEach(partition -> ledgers.put(partition, new PartitionLedger(partition)));
-    if (paused) {
+    if (partitions.isEmpty()) {
+      return;
+    }
+    mailbox.pollerWaiting(false);
+    Map<TopicPartition, OffsetAndMetadata> committed = committed(new HashSet<>(partitions));
+    partitions.forEach(partition -> ledgers.open(partition, committed.get(partition)));
+    if (relayWasDown || stopRequested) {
       consumer.pause(partitions);
     }
     log.info("assigned {}", partitions);
@@ -433,32 +410,23 @@ final class PollLoop implements Runnable {
     if (partitions.isEmpty()) {
       return;
     }
+    mailbox.pollerWaiting(false);
     if (!closing) {
       awaitDone(partitions, clock.instant().plus(settings.rebalanceDrainTimeout()));
     }
-    commitSync(uncommitted(partitions));
-    int unfinished = release(partitions);
+    delivery.commit(true, partitions);
+    int unfinished = ledgers.release(partitions);
+    forgetReleased(partitions);
     log.info("revoked {}{}", partitions, unfinished == 0 ? "" : "; " + unfinished
         + " requests were unfinished and will be redone by the new owner");
   }
 
   void lost(Collection<TopicPartition> partitions) {
-    int unfinished = release(partitions);
+    int unfinished = ledgers.release(partitions);
+    forgetReleased(partitions);
     log.warn("lost {} without a clean hand-over; {} requests in flight will be redone", partitions, unfinished);
   }
 
-  private int release(Collection<TopicPartition> partitions) {
-    int unfinished = 0;
-    for (TopicPartition partition : partitions) {
-      PartitionLedger ledger = ledgers.remove(partition);
-      if (ledger != null) {
-        unfinished += ledger.inFlight();
-        ledger.release();
-      }
-    }
-    parked.removeIf(pending -> pending.ledger.released());
-    return unfinished;
-  }
-
-  private record FailedPublish(Instant due, PendingRequest pending, ProducerRecord<byte[], byte[]> record) {}
+  /** A reply built for a pending request, on its way to the delivery. */
+  private record Answer(PendingRequest pending, ProducerRecord<byte[], byte[]> reply) {}
 }

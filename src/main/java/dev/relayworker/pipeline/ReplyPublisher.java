@@ -40,17 +40,6 @@ final class ReplyPublisher implements AutoCloseable {
     });
   }
 
-  /**
-   * Fetches the leaders of the topics replies go to before the first reply does, so a worker
-   * started beside freshly created topics does not open with a round of NOT_LEADER retries.
-   * Blocks the caller up to the producer's max.block.ms per topic.
-   */
-  void warmUp(String... topics) {
-    for (String topic : topics) {
-      producer.partitionsFor(topic);
-    }
-  }
-
   /** Sends what is queued, waits for acknowledgements up to {@code timeout}, then closes the producer. */
   @Override
   public void close() {

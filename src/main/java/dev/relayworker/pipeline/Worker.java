@@ -21,11 +21,13 @@ import org.slf4j.LoggerFactory;
 /**
  * One worker instance: checks the topics, then runs a {@link PollLoop} on its own
  * {@code poll-loop} thread, calling the relay through a {@link ResilientRelay} and publishing
- * through a {@link ReplyPublisher}. Run as many as the request topic has partitions.
+ * under the configured {@code delivery.guarantee}. Run as many as the request topic has
+ * partitions.
  *
  * <p>Threads: {@link #start} and {@link #close} from any one thread. {@link #close} is the
  * graceful stop: no new requests, those in flight finished (up to {@code shutdown.timeout.ms}),
- * replies published, offsets committed.
+ * replies published, offsets committed. If the loop dies ({@link #failure()}), the worker has
+ * stopped replying and the process should exit non-zero.
  */
 public final class Worker implements AutoCloseable {
 
@@ -33,7 +35,6 @@ public final class Worker implements AutoCloseable {
 
   private final PollLoop loop;
   private final Thread thread;
-  private final ReplyPublisher publisher;
   private final ResilientRelay relay;
   private final Duration shutdownTimeout;
   private volatile Throwable failure;
@@ -41,14 +42,25 @@ public final class Worker implements AutoCloseable {
   private Worker(WorkerConfig config) {
     String clientId = KafkaClients.newClientId();
     WorkerSettings settings = WorkerSettings.from(config);
+    Clock clock = Clock.systemUTC();
     this.shutdownTimeout = settings.shutdownTimeout();
     this.relay = new ResilientRelay(
-        new HttpRelayClient(RelayEndpoint.from(config), new ObjectMapper(), Clock.systemUTC()),
+        new HttpRelayClient(RelayEndpoint.from(config), new ObjectMapper(), clock),
         RelayPolicy.from(config), TimeSource.SYSTEM, new LoggingRelayListener());
-    this.publisher = new ReplyPublisher(new KafkaProducer<>(KafkaClients.producer(config, clientId)));
-    this.loop = new PollLoop(new KafkaConsumer<>(KafkaClients.consumer(config, clientId)), publisher, relay,
-        new RequestParser(RequestRules.from(config)), new ReplyRecords(settings.dlqTopic()), settings,
-        Clock.systemUTC());
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClients.consumer(config, clientId));
+    KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.exactlyOnce()
+        ? KafkaClients.transactionalProducer(config, clientId) : KafkaClients.producer(config, clientId));
+    // Leaders of the reply topics known before the first reply needs them.
+    producer.partitionsFor(settings.replyTopic());
+    producer.partitionsFor(settings.dlqTopic());
+    ReplyRecords replies = new ReplyRecords(settings.dlqTopic());
+    PollLoop.DeliveryFactory delivery = settings.exactlyOnce()
+        ? (mailbox, ledgers, rewind) -> new TransactionalDelivery(producer, ledgers, consumer,
+            settings.commitInterval(), clock, rewind)
+        : (mailbox, ledgers, rewind) -> new AckedDelivery(new ReplyPublisher(producer), mailbox, ledgers, consumer,
+            replies, settings, clock);
+    this.loop = new PollLoop(consumer, relay, new RequestParser(RequestRules.from(config)), replies,
+        new ReplyRoutes(settings.replyTopic(), producer::partitionsFor, clock), settings, clock, delivery);
     this.thread = new Thread(this::runLoop, "poll-loop");
   }
 
@@ -58,10 +70,10 @@ public final class Worker implements AutoCloseable {
       TopicSetup.ensure(admin, config);
     }
     Worker worker = new Worker(config);
-    worker.publisher.warmUp(config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DLQ_TOPIC));
     worker.thread.start();
-    log.info("worker started: {} -> {} (relay {})", config.getString(WorkerConfig.REQUEST_TOPIC),
-        config.getString(WorkerConfig.REPLY_TOPIC), RelayEndpoint.from(config).baseUri());
+    log.info("worker started: {} -> {} ({}, relay {})", config.getString(WorkerConfig.REQUEST_TOPIC),
+        config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DELIVERY_GUARANTEE),
+        RelayEndpoint.from(config).baseUri());
     return worker;
   }
 
@@ -70,7 +82,7 @@ public final class Worker implements AutoCloseable {
       loop.run();
     } catch (Throwable e) {
       failure = e;
-      log.error("poll loop failed; the worker stops", e);
+      log.error("poll loop failed; this worker stops replying and exits", e);
     }
   }
 
@@ -97,9 +109,7 @@ public final class Worker implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    publisher.close(Duration.ofSeconds(10));
     relay.close();
     log.info("worker stopped");
   }
-
 }

@@ -11,7 +11,9 @@ record WorkerSettings(
     int maxInFlight,
     Duration commitInterval,
     Duration rebalanceDrainTimeout,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    boolean exactlyOnce,
+    int offsetMetadataMaxBytes) {
 
   static WorkerSettings from(WorkerConfig config) {
     return new WorkerSettings(
@@ -21,7 +23,9 @@ record WorkerSettings(
         config.getInt(WorkerConfig.MAX_IN_FLIGHT),
         Duration.ofMillis(config.getInt(WorkerConfig.COMMIT_INTERVAL_MS)),
         Duration.ofMillis(config.getInt(WorkerConfig.REBALANCE_DRAIN_TIMEOUT_MS)),
-        Duration.ofMillis(config.getInt(WorkerConfig.SHUTDOWN_TIMEOUT_MS)));
+        Duration.ofMillis(config.getInt(WorkerConfig.SHUTDOWN_TIMEOUT_MS)),
+        WorkerConfig.EXACTLY_ONCE.equals(config.getString(WorkerConfig.DELIVERY_GUARANTEE)),
+        config.getInt(WorkerConfig.OFFSET_METADATA_MAX_BYTES));
   }
 
   /** Partitions resume once in-flight requests fall below this, so they do not flap at the cap. */

@@ -1,0 +1,91 @@
+package dev.relayworker.pipeline;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/** The {@link PartitionLedger}s of the partitions assigned now. Confined to the poll thread. */
+final class Ledgers {
+
+  private final Map<TopicPartition, PartitionLedger> byPartition = new HashMap<>();
+  private final int metadataMaxBytes;
+
+  Ledgers(int metadataMaxBytes) {
+    this.metadataMaxBytes = metadataMaxBytes;
+  }
+
+  PartitionLedger open(TopicPartition partition, OffsetAndMetadata lastCommitted) {
+    PartitionLedger ledger = new PartitionLedger(partition, metadataMaxBytes);
+    ledger.restore(lastCommitted);
+    byPartition.put(partition, ledger);
+    return ledger;
+  }
+
+  PartitionLedger get(TopicPartition partition) {
+    return byPartition.get(partition);
+  }
+
+  /** Forgets the partitions; returns how many of their requests were unfinished. */
+  int release(Collection<TopicPartition> partitions) {
+    int unfinished = 0;
+    for (TopicPartition partition : partitions) {
+      PartitionLedger ledger = byPartition.remove(partition);
+      if (ledger != null) {
+        unfinished += ledger.inFlight();
+        ledger.release();
+      }
+    }
+    return unfinished;
+  }
+
+  Set<TopicPartition> partitions() {
+    return Set.copyOf(byPartition.keySet());
+  }
+
+  Collection<PartitionLedger> all() {
+    return byPartition.values();
+  }
+
+  /** Offsets (with done-set metadata) that moved since their last commit. */
+  Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> partitions) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition partition : partitions) {
+      PartitionLedger ledger = byPartition.get(partition);
+      OffsetAndMetadata offset = ledger == null ? null : ledger.uncommitted();
+      if (offset != null) {
+        offsets.put(partition, offset);
+      }
+    }
+    return offsets;
+  }
+
+  void markCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    offsets.forEach((partition, offset) -> {
+      PartitionLedger ledger = byPartition.get(partition);
+      if (ledger != null) {
+        ledger.committed(offset);
+      }
+    });
+  }
+
+  int inFlight() {
+    int total = 0;
+    for (PartitionLedger ledger : byPartition.values()) {
+      total += ledger.inFlight();
+    }
+    return total;
+  }
+
+  boolean anyInFlight(Collection<TopicPartition> partitions) {
+    for (TopicPartition partition : partitions) {
+      PartitionLedger ledger = byPartition.get(partition);
+      if (ledger != null && ledger.inFlight() > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
