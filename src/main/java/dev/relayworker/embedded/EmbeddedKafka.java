@@ -47,6 +47,8 @@ public final class EmbeddedKafka implements AutoCloseable {
           .setConfigProp("unstable.api.versions.enable", "false")
           .setConfigProp("unstable.feature.versions.enable", "false")
           .setConfigProp("auto.create.topics.enable", "false")
+          // Abort a killed producer's open transaction soon after it times out (default: every 10 s).
+          .setConfigProp("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")
           .build();
       cluster.format();
       cluster.startup();

@@ -61,7 +61,11 @@ public final class KafkaClients {
    * so the ID need not survive restarts.
    */
   public static Map<String, Object> transactionalProducer(WorkerConfig config, String clientId) {
-    Map<String, Object> props = producer(config, clientId);
+    Map<String, Object> props = new HashMap<>();
+    // Transactions here last milliseconds. A killed instance's open one holds read_committed
+    // readers back until the broker times it out: keep that short (the default is 60 s).
+    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+    props.putAll(producer(config, clientId));
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.getString(WorkerConfig.GROUP_ID) + "-" + clientId);
     return props;
   }

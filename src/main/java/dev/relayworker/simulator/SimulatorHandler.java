@@ -77,7 +77,8 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
   private void completions(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
     SimulatorSettings settings = simulator.settings();
-    simulator.stats().recordArrival(System.nanoTime());
+    long arrival = System.nanoTime();
+    simulator.stats().recordArrival(arrival);
     JsonNode body = parse(request);
     String prompt = body == null ? null : CompletionGenerator.promptKey(body);
     if (!authorized(ctx, request, keepAlive)) {
@@ -95,17 +96,21 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     Duration delay = latency(settings);
     Optional<Fault> fault = simulator.faults().next(settings.faultRates());
     if (fault.isPresent()) {
-      inject(ctx, fault.get(), keepAlive, delay, settings, prompt);
+      inject(ctx, fault.get(), keepAlive, delay, settings, prompt, arrival);
       return;
     }
-    answer(ctx, body, keepAlive, delay, settings, prompt);
+    answer(ctx, body, keepAlive, delay, settings, prompt, arrival);
   }
 
   private void answer(ChannelHandlerContext ctx, JsonNode body, boolean keepAlive, Duration delay,
-      SimulatorSettings settings, String prompt) {
+      SimulatorSettings settings, String prompt, long arrival) {
     Answer answer = buildAnswer(body, settings);
-    simulator.stats().recordOutcome(Integer.toString(answer.status().code()), prompt);
-    later(ctx, delay, () -> answered(ctx, answer.status(), answer.body(), keepAlive, Map.of()));
+    String outcome = Integer.toString(answer.status().code());
+    simulator.stats().recordOutcome(outcome, prompt);
+    later(ctx, delay, () -> {
+      simulator.stats().recordCall(prompt, outcome, arrival);
+      answered(ctx, answer.status(), answer.body(), keepAlive, Map.of());
+    });
   }
 
   /** Sends a completion call's answer and stops counting the call as open. */
@@ -140,7 +145,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   private record Answer(HttpResponseStatus status, byte[] body) {}
 
   private void inject(ChannelHandlerContext ctx, Fault fault, boolean keepAlive, Duration delay,
-      SimulatorSettings settings, String prompt) {
+      SimulatorSettings settings, String prompt, long arrival) {
     switch (fault) {
       case RATE_LIMITED -> reject429(ctx, keepAlive, settings.retryAfter(), "upstream saturated (simulated)", prompt);
       case HANG -> simulator.stats().recordOutcome(fault.label(), prompt); // stays open: it never answers
@@ -161,7 +166,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
         HttpResponseStatus status = HttpResponseStatus.valueOf(Integer.parseInt(fault.label()));
         simulator.stats().recordOutcome(fault.label(), prompt);
         byte[] body = error("upstream error (simulated " + fault.label() + ")", "upstream_error", null, null);
-        later(ctx, delay, () -> answered(ctx, status, body, keepAlive, Map.of()));
+        later(ctx, delay, () -> {
+          simulator.stats().recordCall(prompt, fault.label(), arrival);
+          answered(ctx, status, body, keepAlive, Map.of());
+        });
       }
     }
   }

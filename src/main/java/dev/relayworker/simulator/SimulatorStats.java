@@ -23,6 +23,27 @@ public final class SimulatorStats {
   private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
 
+  /** One completion call as the simulator saw it: prompt, outcome, arrival and answer times. */
+  public record Call(String prompt, String outcome, long arrivalNanos, long answeredNanos) {}
+
+  private final List<Call> callLog = new ArrayList<>();
+
+  /** Logs a call when its answer (or injected error) goes out, for checks of what was called when. */
+  void recordCall(String prompt, String outcome, long arrivalNanos) {
+    synchronized (callLog) {
+      if (callLog.size() < MAX_ARRIVALS) {
+        callLog.add(new Call(prompt, outcome, arrivalNanos, System.nanoTime()));
+      }
+    }
+  }
+
+  /** The answered calls, first {@value #MAX_ARRIVALS}, in the order their answers went out. */
+  public List<Call> callLog() {
+    synchronized (callLog) {
+      return List.copyOf(callLog);
+    }
+  }
+
   void recordArrival(long nanos) {
     calls.increment();
     maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
