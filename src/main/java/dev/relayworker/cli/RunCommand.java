@@ -22,10 +22,19 @@ final class RunCommand implements Callable<Integer> {
     Worker worker = Worker.start(config.load());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       worker.close();
+      // One line for benchmarks and capacity planning: the most heap the worker ever used.
+      System.err.println("relay-worker: peak heap used " + peakHeapBytes() + " bytes");
       // The JVM would exit 143 after SIGTERM; a clean graceful stop is a success.
       Runtime.getRuntime().halt(worker.failure() == null ? 0 : 1);
     }, "graceful-stop"));
     worker.awaitTermination();
     return worker.failure() == null ? 0 : 1;
+  }
+
+  /** Sum over the heap's memory pools of the most each held, since the JVM started. */
+  static long peakHeapBytes() {
+    return java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+        .filter(pool -> pool.getType() == java.lang.management.MemoryType.HEAP)
+        .mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
   }
 }

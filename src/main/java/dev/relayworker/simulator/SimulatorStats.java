@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class SimulatorStats {
 
-  static final int MAX_ARRIVALS = 100_000;
+  static final int MAX_ARRIVALS = 1_000_000;
 
   private final LongAdder calls = new LongAdder();
   private final Map<String, LongAdder> byOutcome = new ConcurrentHashMap<>();
