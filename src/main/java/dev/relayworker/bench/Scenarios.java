@@ -19,13 +19,13 @@ public final class Scenarios {
 
   /** Scenario name to its runs (delivery-modes stands for four). */
   public static Map<String, List<Scenario>> all() {
-    Scenario latencyBound = new Scenario("latency-bound", 1, 20_000, 6_000, 0, HALF_SECOND, 1_000, 0, EOS, null);
+    Scenario latencyBound = new Scenario("latency-bound", 1, 20_000, 30_000, 0, HALF_SECOND, 1_000, 0, EOS, null);
     Scenario cpuBound = new Scenario("cpu-bound", 4, 40_000, 30_000, 0, Duration.ZERO, 500, 0, EOS, null);
     Map<String, List<Scenario>> scenarios = new LinkedHashMap<>();
     scenarios.put("latency-bound", List.of(latencyBound));
-    // Latency is service time only below capacity: offer 80% of the limit at a steady pace.
+    // Latency is service time only below capacity: offer half the limit at a steady pace.
     scenarios.put("latency-at-rate", List.of(
-        new Scenario("latency-at-rate", 1, 16_000, 4_000, 1_600, HALF_SECOND, 1_000, 0, EOS, null)));
+        new Scenario("latency-at-rate", 1, 10_000, 10_000, 1_000, HALF_SECOND, 1_000, 0, EOS, null)));
     scenarios.put("rate-limited", List.of(
         new Scenario("rate-limited", 4, 6_000, 500, 0, Duration.ofMillis(100), 200, 6_000, EOS, null)));
     scenarios.put("cpu-bound", List.of(cpuBound));

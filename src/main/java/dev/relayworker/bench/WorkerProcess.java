@@ -33,6 +33,11 @@ final class WorkerProcess implements AutoCloseable {
     if (heap != null) {
       command.add("-Xmx" + heap);
     }
+    // For profiling the worker under load, e.g. -XX:StartFlightRecording=filename=worker.jfr
+    String extra = System.getenv("BENCH_WORKER_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.relayworker.cli.Main", "run",
         "--config", config.toString()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());

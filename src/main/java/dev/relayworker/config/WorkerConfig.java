@@ -89,8 +89,9 @@ public final class WorkerConfig extends AbstractConfig {
       .define(REQUEST_DEFAULT_MODEL, Type.STRING, "", Importance.MEDIUM,
           "Model put into requests that name none. Empty: such requests are refused.")
       .define(MAX_IN_FLIGHT, Type.INT, 500, Range.between(1, 1_000_000), Importance.HIGH,
-          "Most requests a worker holds between consuming and the broker acknowledging their reply, over all"
-              + " its partitions. At the cap, partitions are paused; they resume below 90% of it.")
+          "Most requests a worker holds unanswered (at the relay, waiting for it, or parked during an outage),"
+              + " over all its partitions. At the cap, partitions pause; they resume a poll's worth (a tenth of"
+              + " the cap, at most 500 records) below it. Answered requests wait at most one commit interval more.")
       .define(DELIVERY_GUARANTEE, Type.STRING, EXACTLY_ONCE, ValidString.in(EXACTLY_ONCE, AT_LEAST_ONCE),
           Importance.HIGH, "exactly_once: replies and consumed offsets are committed together in one Kafka"
               + " transaction, so a read_committed reader sees one reply per request. at_least_once: no"

@@ -79,6 +79,14 @@ final class Ledgers {
     return total;
   }
 
+  int unanswered() {
+    int total = 0;
+    for (PartitionLedger ledger : byPartition.values()) {
+      total += ledger.unanswered();
+    }
+    return total;
+  }
+
   boolean anyInFlight(Collection<TopicPartition> partitions) {
     for (TopicPartition partition : partitions) {
       PartitionLedger ledger = byPartition.get(partition);

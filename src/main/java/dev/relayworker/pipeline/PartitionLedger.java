@@ -28,6 +28,7 @@ final class PartitionLedger {
   private final TreeSet<Long> pending = new TreeSet<>();
   private final TreeSet<Long> done = new TreeSet<>();
   private final TreeSet<Long> skip = new TreeSet<>();
+  private int unanswered;
   private long nextOffset = -1;
   private long committed = -1;
   private String committedMetadata = "";
@@ -68,7 +69,21 @@ final class PartitionLedger {
       return false;
     }
     pending.add(offset);
+    unanswered++;
     return true;
+  }
+
+  /** A reply for one of this partition's requests was built; it now waits only to be made safe. */
+  void answered() {
+    unanswered--;
+  }
+
+  /**
+   * Requests taken and not yet answered: at the relay, waiting for it, or parked. The in-flight
+   * cap counts these; answered ones wait at most a commit interval more.
+   */
+  int unanswered() {
+    return unanswered;
   }
 
   void done(long offset) {

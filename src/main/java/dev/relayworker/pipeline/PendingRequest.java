@@ -18,6 +18,8 @@ final class PendingRequest {
   int attempts;
   /** Records published for this request and not yet acknowledged. */
   int unacknowledged;
+  /** Its reply was built and counted as answered on the ledger. */
+  boolean answered;
   /** Sent while the circuit was half-open, to find out whether the relay is back. */
   boolean probe;
 

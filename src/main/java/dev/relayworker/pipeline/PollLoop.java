@@ -165,6 +165,7 @@ final class PollLoop implements Runnable {
     if (parsed instanceof ParsedRecord.Invalid invalid) {
       log.warn("refused record {}-{}@{} (request {}): {}", record.topic(), record.partition(), record.offset(),
           invalid.requestId(), invalid.error().message());
+      ledger.answered();
       delivery.publish(new PendingRequest(record, ledger, invalid.requestId(), null), List.of(
           replies.error(invalid.requestId(), invalid.replyKey(), invalid.route(), invalid.error(), 0, 0),
           replies.deadLetter(record, invalid.dlqReason(), invalid.error().message())));
@@ -228,7 +229,12 @@ final class PollLoop implements Runnable {
 
   /** Publishes a reply once its route is known to be writable; holds it while that is being found out. */
   private void answer(Answer answer) {
-    switch (routes.status(answer.pending().request.route())) {
+    ReplyRoutes.Status status = routes.status(answer.pending().request.route());
+    if (status != ReplyRoutes.Status.UNKNOWN && !answer.pending().answered) {
+      answer.pending().answered = true;
+      answer.pending().ledger.answered();
+    }
+    switch (status) {
       case OK -> delivery.publish(answer.pending(), List.of(answer.reply()));
       case UNKNOWN -> awaitingRoute.add(answer);
       case MISSING -> {
@@ -289,7 +295,7 @@ final class PollLoop implements Runnable {
 
   private void updatePauses() {
     boolean relayDown = relayDown();
-    int inFlight = ledgers.inFlight();
+    int inFlight = ledgers.unanswered();
     boolean allPaused = !consumer.paused().isEmpty() && consumer.paused().containsAll(consumer.assignment());
     boolean full = inFlight >= settings.maxInFlight() || (allPaused && inFlight >= settings.resumeBelow());
     Set<TopicPartition> pause = new HashSet<>();

@@ -28,8 +28,16 @@ record WorkerSettings(
         config.getInt(WorkerConfig.OFFSET_METADATA_MAX_BYTES));
   }
 
-  /** Partitions resume once in-flight requests fall below this, so they do not flap at the cap. */
+  /**
+   * Records one poll may return: a tenth of the in-flight cap (at most 500), so a poll overshoots
+   * the cap by little once partitions resume.
+   */
+  int maxPollRecords() {
+    return Math.max(1, Math.min(500, maxInFlight / 10));
+  }
+
+  /** Partitions resume once unanswered requests fall a poll's worth below the cap, so they do not flap. */
   int resumeBelow() {
-    return Math.max(1, maxInFlight * 9 / 10);
+    return Math.max(1, maxInFlight - maxPollRecords());
   }
 }
