@@ -134,6 +134,10 @@ final class PollLoop implements Runnable {
     }
   }
 
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
   /** Handles posted results, retries, held replies and parked requests: everything but consuming. */
   private void handleEvents() {
     for (Event event = mailbox.take(); event != null; event = mailbox.take()) {
@@ -146,9 +150,12 @@ final class PollLoop implements Runnable {
   }
 
   private ConsumerRecords<byte[], byte[]> poll() {
-    mailbox.pollerWaiting(true);
+    boolean prompt = delivery.handlesResultsPromptly();
+    mailbox.pollerWaiting(prompt);
+    Duration timeout = !mailbox.isEmpty() ? Duration.ZERO
+        : prompt ? POLL_TIMEOUT : min(POLL_TIMEOUT, delivery.untilNextCommit(clock.instant()));
     try {
-      return consumer.poll(mailbox.isEmpty() ? POLL_TIMEOUT : Duration.ZERO);
+      return consumer.poll(timeout);
     } catch (WakeupException e) {
       return ConsumerRecords.empty();
     } finally {

@@ -120,6 +120,19 @@ final class TransactionalDelivery implements Delivery {
   }
 
   @Override
+  public boolean handlesResultsPromptly() {
+    // Replies become visible only at the next commit: waking the poll thread for each result
+    // would cost a poll turn per completion and gain nothing.
+    return false;
+  }
+
+  @Override
+  public Duration untilNextCommit(Instant now) {
+    Duration left = Duration.between(now, lastCommit.plus(interval));
+    return left.isNegative() ? Duration.ZERO : left;
+  }
+
+  @Override
   public void forget(Collection<TopicPartition> partitions) {
     outbox.removeIf(outgoing -> outgoing.pending().ledger.released());
   }
