@@ -121,9 +121,9 @@ final class TransactionalDelivery implements Delivery {
 
   @Override
   public boolean handlesResultsPromptly() {
-    // Replies become visible only at the next commit: waking the poll thread for each result
-    // would cost a poll turn per completion and gain nothing.
-    return false;
+    // Replies become visible only at the next commit, but a result handled at once frees its
+    // in-flight slot at once; left waiting for the commit, it would keep the relay below the cap.
+    return true;
   }
 
   @Override
