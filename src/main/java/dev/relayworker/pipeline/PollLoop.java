@@ -8,7 +8,6 @@ import dev.relayworker.protocol.ErrorType;
 import dev.relayworker.protocol.ParsedRecord;
 import dev.relayworker.protocol.ReplyError;
 import dev.relayworker.protocol.ReplyRecords;
-import dev.relayworker.protocol.ReplyRoute;
 import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
@@ -17,11 +16,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,7 +26,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -70,12 +65,11 @@ final class PollLoop implements Runnable {
   private final Mailbox mailbox;
   private final Ledgers ledgers;
   private final Delivery delivery;
-  private final ArrayDeque<PendingRequest> parked = new ArrayDeque<>();
-  private final List<Answer> awaitingRoute = new ArrayList<>();
+  private final ParkedRequests parked = new ParkedRequests();
+  private final ReplyRouter router;
   private volatile boolean stopRequested;
   private boolean closing;
   private boolean relayWasDown;
-  private int probesOutstanding;
 
   /**
    * @param delivery builds the delivery for this loop's consumer, mailbox and ledgers; the last
@@ -93,6 +87,7 @@ final class PollLoop implements Runnable {
     this.mailbox = new Mailbox(consumer::wakeup);
     this.ledgers = new Ledgers(settings.offsetMetadataMaxBytes());
     this.delivery = delivery.create(mailbox, ledgers, this::rewind);
+    this.router = new ReplyRouter(routes, replies, settings.replyTopic(), this.delivery);
   }
 
   /** Builds the {@link Delivery} once the loop's parts exist. */
@@ -144,7 +139,7 @@ final class PollLoop implements Runnable {
       handle(event);
     }
     delivery.tick();
-    releaseRoutedAnswers();
+    router.releaseResolved();
     answerExpiredParked();
     resubmitParked();
   }
@@ -179,7 +174,7 @@ final class PollLoop implements Runnable {
       return;
     }
     CompletionRequest request = ((ParsedRecord.Valid) parsed).request();
-    routes.status(request.route()); // Starts the lookup of a requested reply topic while the relay works.
+    router.prefetch(request.route());
     submit(new PendingRequest(record, ledger, request.requestId(), request));
   }
 
@@ -197,19 +192,16 @@ final class PollLoop implements Runnable {
   }
 
   private void relayFinished(PendingRequest pending, CallResult result, Throwable failure) {
-    if (pending.probe) {
-      pending.probe = false;
-      probesOutstanding--;
-    }
+    parked.callFinished(pending);
     if (pending.ledger.released()) {
       return;
     }
     if (failure == null) {
       pending.attempts += result.attempts();
       CompletionRequest request = pending.request;
-      answer(new Answer(pending, replies.ok(request.requestId(), request.replyKey(), request.route(),
+      router.answer(pending, replies.ok(request.requestId(), request.replyKey(), request.route(),
           result.completion().body(), result.completion().httpStatus(), pending.attempts,
-          result.completion().relayRequestId())));
+          result.completion().relayRequestId()));
       return;
     }
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
@@ -222,7 +214,7 @@ final class PollLoop implements Runnable {
     if (callFailed.reason() == CallFailedException.Reason.CIRCUIT_OPEN
         || (callFailed.reason() == CallFailedException.Reason.RETRIES_EXHAUSTED && relay.relayLooksDown())) {
       // An outage is not this request's fault: hold it until the relay is back or its deadline passes.
-      parked.add(pending);
+      parked.park(pending);
     } else {
       answerWithError(pending, FailureReplies.toReplyError(callFailed), FailureReplies.httpStatus(callFailed));
     }
@@ -230,74 +222,19 @@ final class PollLoop implements Runnable {
 
   private void answerWithError(PendingRequest pending, ReplyError error, int httpStatus) {
     CompletionRequest request = pending.request;
-    answer(new Answer(pending, replies.error(request.requestId(), request.replyKey(), request.route(), error,
-        httpStatus, pending.attempts)));
-  }
-
-  /** Publishes a reply once its route is known to be writable; holds it while that is being found out. */
-  private void answer(Answer answer) {
-    ReplyRoutes.Status status = routes.status(answer.pending().request.route());
-    if (status != ReplyRoutes.Status.UNKNOWN && !answer.pending().answered) {
-      answer.pending().answered = true;
-      answer.pending().ledger.answered();
-    }
-    switch (status) {
-      case OK -> delivery.publish(answer.pending(), List.of(answer.reply()));
-      case UNKNOWN -> awaitingRoute.add(answer);
-      case MISSING -> {
-        PendingRequest pending = answer.pending();
-        ReplyRoute route = pending.request.route();
-        log.warn("request {}: requested reply topic {} (partition {}) cannot be written; answering on {}",
-            pending.requestId, route.topic(), route.partition(), settings.replyTopic());
-        delivery.publish(pending, List.of(replies.error(pending.requestId, pending.request.replyKey(),
-            ReplyRoute.defaultTopic(settings.replyTopic(), route.correlation()),
-            ReplyError.invalid("could not publish the reply to topic '" + route.topic() + "'"
-                + (route.partition() == null ? "" : " partition " + route.partition())
-                + ": it does not exist or has no such partition", null), 0, pending.attempts)));
-      }
-    }
-  }
-
-  private void releaseRoutedAnswers() {
-    if (awaitingRoute.isEmpty()) {
-      return;
-    }
-    List<Answer> waiting = new ArrayList<>(awaitingRoute);
-    awaitingRoute.clear();
-    for (Answer answer : waiting) {
-      if (!answer.pending().ledger.released()) {
-        answer(answer);
-      }
-    }
+    router.answer(pending, replies.error(request.requestId(), request.replyKey(), request.route(), error,
+        httpStatus, pending.attempts));
   }
 
   private void answerExpiredParked() {
-    Instant now = clock.instant();
-    for (Iterator<PendingRequest> it = parked.iterator(); it.hasNext(); ) {
-      PendingRequest pending = it.next();
-      if (pending.ledger.released()) {
-        it.remove();
-      } else if (!now.isBefore(pending.request.deadline())) {
-        it.remove();
-        answerWithError(pending, new ReplyError(ErrorType.DEADLINE_EXCEEDED,
-            "deadline passed while the relay was unavailable", null, null), 0);
-      }
+    for (PendingRequest pending : parked.takeExpired(clock.instant())) {
+      answerWithError(pending, new ReplyError(ErrorType.DEADLINE_EXCEEDED,
+          "deadline passed while the relay was unavailable", null, null), 0);
     }
   }
 
-  /** Sends parked requests again: all once the circuit closed, one probe at a time while half-open. */
   private void resubmitParked() {
-    CircuitBreaker.State state = relay.circuitState();
-    if (state == CircuitBreaker.State.CLOSED) {
-      while (!parked.isEmpty()) {
-        submit(parked.poll());
-      }
-    } else if (state == CircuitBreaker.State.HALF_OPEN && probesOutstanding == 0 && !parked.isEmpty()) {
-      PendingRequest probe = parked.poll();
-      probe.probe = true;
-      probesOutstanding++;
-      submit(probe);
-    }
+    parked.takeSendable(relay.circuitState()).forEach(this::submit);
   }
 
   private void updatePauses() {
@@ -399,8 +336,8 @@ final class PollLoop implements Runnable {
   }
 
   private void forgetReleased(Collection<TopicPartition> partitions) {
-    parked.removeIf(pending -> pending.ledger.released());
-    awaitingRoute.removeIf(answer -> answer.pending().ledger.released());
+    parked.forgetReleased();
+    router.forgetReleased();
     delivery.forget(partitions);
   }
 
@@ -440,6 +377,4 @@ final class PollLoop implements Runnable {
     log.warn("lost {} without a clean hand-over; {} requests in flight will be redone", partitions, unfinished);
   }
 
-  /** A reply built for a pending request, on its way to the delivery. */
-  private record Answer(PendingRequest pending, ProducerRecord<byte[], byte[]> reply) {}
 }
