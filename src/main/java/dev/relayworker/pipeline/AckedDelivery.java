@@ -146,18 +146,6 @@ final class AckedDelivery implements Delivery {
   }
 
   @Override
-  public boolean handlesResultsPromptly() {
-    // Replies go out as soon as they are built: wake the poll thread for each result.
-    return true;
-  }
-
-  @Override
-  public Duration untilNextCommit(Instant now) {
-    Duration left = Duration.between(now, lastCommit.plus(settings.commitInterval()));
-    return left.isNegative() ? Duration.ZERO : left;
-  }
-
-  @Override
   public void forget(Collection<TopicPartition> partitions) {
     failedSends.removeIf(retry -> retry.pending().ledger.released());
   }

@@ -1,7 +1,5 @@
 package dev.relayworker.pipeline;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,15 +27,6 @@ interface Delivery extends AutoCloseable {
    * hand-over or a stop), for {@code partitions}.
    */
   void commit(boolean force, Collection<TopicPartition> partitions);
-
-  /**
-   * Whether results should be handled the moment they arrive (waking the poll thread out of
-   * {@code poll()}), or can wait for the next commit, which is the earliest they become visible.
-   */
-  boolean handlesResultsPromptly();
-
-  /** How long until the next commit is due; the poll thread sleeps in poll() no longer than this. */
-  Duration untilNextCommit(Instant now);
 
   /** Forgets queued work of partitions that were taken away. */
   void forget(Collection<TopicPartition> partitions);

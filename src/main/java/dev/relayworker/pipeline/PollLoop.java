@@ -129,10 +129,6 @@ final class PollLoop implements Runnable {
     }
   }
 
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
-  }
-
   /** Handles posted results, retries, held replies and parked requests: everything but consuming. */
   private void handleEvents() {
     for (Event event = mailbox.take(); event != null; event = mailbox.take()) {
@@ -145,12 +141,10 @@ final class PollLoop implements Runnable {
   }
 
   private ConsumerRecords<byte[], byte[]> poll() {
-    boolean prompt = delivery.handlesResultsPromptly();
-    mailbox.pollerWaiting(prompt);
-    Duration timeout = !mailbox.isEmpty() ? Duration.ZERO
-        : prompt ? POLL_TIMEOUT : min(POLL_TIMEOUT, delivery.untilNextCommit(clock.instant()));
+    // Results are handled the moment they arrive: each frees an in-flight slot at once.
+    mailbox.pollerWaiting(true);
     try {
-      return consumer.poll(timeout);
+      return consumer.poll(mailbox.isEmpty() ? POLL_TIMEOUT : Duration.ZERO);
     } catch (WakeupException e) {
       return ConsumerRecords.empty();
     } finally {

@@ -120,19 +120,6 @@ final class TransactionalDelivery implements Delivery {
   }
 
   @Override
-  public boolean handlesResultsPromptly() {
-    // Replies become visible only at the next commit, but a result handled at once frees its
-    // in-flight slot at once; left waiting for the commit, it would keep the relay below the cap.
-    return true;
-  }
-
-  @Override
-  public Duration untilNextCommit(Instant now) {
-    Duration left = Duration.between(now, lastCommit.plus(interval));
-    return left.isNegative() ? Duration.ZERO : left;
-  }
-
-  @Override
   public void forget(Collection<TopicPartition> partitions) {
     outbox.removeIf(outgoing -> outgoing.pending().ledger.released());
   }
