@@ -148,6 +148,7 @@ public final class BenchRunner {
         "relay.rate.limit.rpm=" + scenario.relayRpm(),
         "delivery.guarantee=" + scenario.deliveryGuarantee(),
         "request.ttl.ms=3600000",
+        "admin.port=0",
         ""));
     return config;
   }

@@ -144,6 +144,8 @@ final class DemoCommand implements Callable<Integer> {
     settings.put(WorkerConfig.DLQ_TOPIC, run + ".requests.dlq");
     settings.put(WorkerConfig.TOPICS_PARTITIONS, partitions);
     settings.put(WorkerConfig.RELAY_RETRY_INITIAL_BACKOFF_MS, 100);
+    // A free port: the demo must run even where 9400 is taken; the worker logs the one it got.
+    settings.put(WorkerConfig.ADMIN_PORT, 0);
     return new WorkerConfig(settings);
   }
 

@@ -58,6 +58,7 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String EXACTLY_ONCE = "exactly_once";
   public static final String AT_LEAST_ONCE = "at_least_once";
   public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
+  public static final String ADMIN_PORT = "admin.port";
 
   public static final ConfigDef DEFINITION = new ConfigDef()
       .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -108,6 +109,9 @@ public final class WorkerConfig extends AbstractConfig {
               + " before handing them over. Unfinished ones are redone by the new owner.")
       .define(SHUTDOWN_TIMEOUT_MS, Type.INT, 30_000, Range.between(0, 3_600_000), Importance.LOW,
           "On SIGTERM, how long to wait for requests in flight to be answered before committing and exiting.")
+      .define(ADMIN_PORT, Type.INT, 9400, Range.between(-1, 65_535), Importance.MEDIUM,
+          "Port of the HTTP endpoint serving /metrics (Prometheus), /health/live and /health/ready on"
+              + " every interface. 0 picks a free port (logged at start); -1 turns the endpoint off.")
       .define(RELAY_BASE_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
           new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Base URL of the OpenAI-compatible relay, with or without /v1 (for example"

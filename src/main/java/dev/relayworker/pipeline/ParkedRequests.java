@@ -19,6 +19,10 @@ final class ParkedRequests {
   private final ArrayDeque<PendingRequest> parked = new ArrayDeque<>();
   private int probesOutstanding;
 
+  int size() {
+    return parked.size();
+  }
+
   void park(PendingRequest pending) {
     parked.add(pending);
   }

@@ -1,5 +1,6 @@
 package dev.relayworker.pipeline;
 
+import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.pipeline.Mailbox.Event;
 import dev.relayworker.pipeline.Mailbox.Published;
 import dev.relayworker.pipeline.Mailbox.RelayFinished;
@@ -67,6 +68,8 @@ final class PollLoop implements Runnable {
   private final Delivery delivery;
   private final ParkedRequests parked = new ParkedRequests();
   private final ReplyRouter router;
+  private final WorkerMetrics metrics;
+  private final StatusReporter status;
   private volatile boolean stopRequested;
   private boolean closing;
   private boolean relayWasDown;
@@ -76,7 +79,7 @@ final class PollLoop implements Runnable {
    *     argument is the rewind action an exactly-once delivery calls after an aborted transaction
    */
   PollLoop(Consumer<byte[], byte[]> consumer, ResilientRelay relay, RequestParser parser, ReplyRecords replies,
-      ReplyRoutes routes, WorkerSettings settings, Clock clock, DeliveryFactory delivery) {
+      ReplyRoutes routes, WorkerSettings settings, Clock clock, DeliveryFactory delivery, WorkerMetrics metrics) {
     this.consumer = consumer;
     this.relay = relay;
     this.parser = parser;
@@ -88,6 +91,8 @@ final class PollLoop implements Runnable {
     this.ledgers = new Ledgers(settings.offsetMetadataMaxBytes());
     this.delivery = delivery.create(mailbox, ledgers, this::rewind);
     this.router = new ReplyRouter(routes, replies, settings.replyTopic(), this.delivery);
+    this.metrics = metrics;
+    this.status = new StatusReporter(consumer, ledgers, parked, metrics, clock);
   }
 
   /** Builds the {@link Delivery} once the loop's parts exist. */
@@ -127,6 +132,7 @@ final class PollLoop implements Runnable {
     for (ConsumerRecord<byte[], byte[]> record : poll()) {
       take(record);
     }
+    status.turned();
   }
 
   /** Handles posted results, retries, held replies and parked requests: everything but consuming. */
@@ -157,10 +163,14 @@ final class PollLoop implements Runnable {
     if (ledger == null || !ledger.take(record.offset())) {
       return; // Revoked during this poll, or answered before a restart: nothing to do.
     }
+    metrics.requestConsumed();
     ParsedRecord parsed = parser.parse(record, clock.instant());
     if (parsed instanceof ParsedRecord.Invalid invalid) {
-      log.warn("refused record {}-{}@{} (request {}): {}", record.topic(), record.partition(), record.offset(),
-          invalid.requestId(), invalid.error().message());
+      log.atWarn().addKeyValue("requestId", invalid.requestId()).addKeyValue("partition", record.partition())
+          .addKeyValue("offset", record.offset())
+          .log("refused record {}-{}@{} (request {}): {}", record.topic(), record.partition(), record.offset(),
+              invalid.requestId(), invalid.error().message());
+      metrics.replied(invalid.error().type().wireName());
       ledger.answered();
       delivery.publish(new PendingRequest(record, ledger, invalid.requestId(), null), List.of(
           replies.error(invalid.requestId(), invalid.replyKey(), invalid.route(), invalid.error(), 0, 0),
@@ -193,6 +203,8 @@ final class PollLoop implements Runnable {
     if (failure == null) {
       pending.attempts += result.attempts();
       CompletionRequest request = pending.request;
+      result.completion().usage().ifPresent(usage -> metrics.tokens(result.completion().model(), usage));
+      recordReply(pending, null);
       router.answer(pending, replies.ok(request.requestId(), request.replyKey(), request.route(),
           result.completion().body(), result.completion().httpStatus(), pending.attempts,
           result.completion().relayRequestId()));
@@ -216,8 +228,20 @@ final class PollLoop implements Runnable {
 
   private void answerWithError(PendingRequest pending, ReplyError error, int httpStatus) {
     CompletionRequest request = pending.request;
+    recordReply(pending, error);
     router.answer(pending, replies.error(request.requestId(), request.replyKey(), request.route(), error,
         httpStatus, pending.attempts));
+  }
+
+  /** Counts and logs (at debug, with the request's coordinates) a reply about to be produced. */
+  private void recordReply(PendingRequest pending, ReplyError error) {
+    metrics.replied(error == null ? null : error.type().wireName());
+    if (log.isDebugEnabled()) {
+      log.atDebug().addKeyValue("requestId", pending.requestId).addKeyValue("partition", pending.record.partition())
+          .addKeyValue("offset", pending.offset()).addKeyValue("attempts", pending.attempts)
+          .log("answered request {}: {}", pending.requestId,
+              error == null ? "ok" : error.type().wireName() + " (" + error.message() + ")");
+    }
   }
 
   private void answerExpiredParked() {
@@ -339,6 +363,7 @@ final class PollLoop implements Runnable {
 
   void assigned(Collection<TopicPartition> partitions) {
     if (partitions.isEmpty()) {
+      status.rebalanced();
       return;
     }
     mailbox.pollerWaiting(false);
@@ -347,6 +372,7 @@ final class PollLoop implements Runnable {
     if (relayWasDown || stopRequested) {
       consumer.pause(partitions);
     }
+    status.rebalanced();
     log.info("assigned {}", partitions);
   }
 
@@ -361,6 +387,7 @@ final class PollLoop implements Runnable {
     delivery.commit(true, partitions);
     int unfinished = ledgers.release(partitions);
     forgetReleased(partitions);
+    status.rebalanced();
     log.info("revoked {}{}", partitions, unfinished == 0 ? "" : "; " + unfinished
         + " requests were unfinished and will be redone by the new owner");
   }

@@ -1,17 +1,33 @@
 package dev.relayworker.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relayworker.admin.AdminServer;
+import dev.relayworker.admin.HealthReport;
 import dev.relayworker.config.WorkerConfig;
+import dev.relayworker.metrics.LoopStatus;
+import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.protocol.RequestRules;
 import dev.relayworker.relay.HttpRelayClient;
 import dev.relayworker.relay.RelayEndpoint;
+import dev.relayworker.resilience.RelayCallListener;
 import dev.relayworker.resilience.RelayPolicy;
 import dev.relayworker.resilience.ResilientRelay;
 import dev.relayworker.resilience.TimeSource;
 import java.time.Clock;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,6 +44,9 @@ import org.slf4j.LoggerFactory;
  * graceful stop: no new requests, those in flight finished (up to {@code shutdown.timeout.ms}),
  * replies published, offsets committed. If the loop dies ({@link #failure()}), the worker has
  * stopped replying and the process should exit non-zero.
+ *
+ * <p>Observability: its meters ({@link WorkerMetrics}) and health checks are served by an
+ * {@link AdminServer} on {@code admin.port} unless that is -1.
  */
 public final class Worker implements AutoCloseable {
 
@@ -37,17 +56,32 @@ public final class Worker implements AutoCloseable {
   private final Thread thread;
   private final ResilientRelay relay;
   private final Duration shutdownTimeout;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final WorkerMetrics metrics = new WorkerMetrics(registry);
+  private final Duration stallLimit;
+  private final Clock clock = Clock.systemUTC();
+  private AdminServer admin;
   private volatile Throwable failure;
+  private volatile boolean stopping;
 
   private Worker(WorkerConfig config) {
     String clientId = KafkaClients.newClientId();
     WorkerSettings settings = WorkerSettings.from(config);
-    Clock clock = Clock.systemUTC();
     this.shutdownTimeout = settings.shutdownTimeout();
     this.relay = new ResilientRelay(
         new HttpRelayClient(RelayEndpoint.from(config), new ObjectMapper(), clock),
-        RelayPolicy.from(config), TimeSource.SYSTEM, new LoggingRelayListener());
-    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClients.consumer(config, clientId));
+        RelayPolicy.from(config), TimeSource.SYSTEM,
+        RelayCallListener.all(new LoggingRelayListener(), metrics.relayListener()));
+    metrics.bind(relay);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    Map<String, Object> consumerProperties = KafkaClients.consumer(config, clientId);
+    // A loop that has not polled for this long has been dropped from the group by the consumer itself.
+    this.stallLimit = Duration.ofMillis(Long.parseLong(String.valueOf(
+        consumerProperties.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000))));
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties);
     KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.exactlyOnce()
         ? KafkaClients.transactionalProducer(config, clientId) : KafkaClients.producer(config, clientId));
     // Leaders of the reply topics known before the first reply needs them.
@@ -60,7 +94,7 @@ public final class Worker implements AutoCloseable {
         : (mailbox, ledgers, rewind) -> new AckedDelivery(new ReplyPublisher(producer), mailbox, ledgers, consumer,
             replies, settings, clock);
     this.loop = new PollLoop(consumer, relay, new RequestParser(RequestRules.from(config)), replies,
-        new ReplyRoutes(settings.replyTopic(), producer::partitionsFor, clock), settings, clock, delivery);
+        new ReplyRoutes(settings.replyTopic(), producer::partitionsFor, clock), settings, clock, delivery, metrics);
     this.thread = new Thread(this::runLoop, "poll-loop");
   }
 
@@ -71,6 +105,16 @@ public final class Worker implements AutoCloseable {
     }
     Worker worker = new Worker(config);
     worker.thread.start();
+    int port = config.getInt(WorkerConfig.ADMIN_PORT);
+    if (port >= 0) {
+      try {
+        worker.admin = AdminServer.start(port, worker.registry, worker::liveness, worker::readiness);
+      } catch (IOException e) {
+        worker.close();
+        throw new UncheckedIOException("cannot serve metrics and health on admin.port " + port, e);
+      }
+      log.info("metrics on http://localhost:{}/metrics, health on /health/live and /health/ready", worker.admin.port());
+    }
     log.info("worker started: {} -> {} ({}, relay {})", config.getString(WorkerConfig.REQUEST_TOPIC),
         config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DELIVERY_GUARANTEE),
         RelayEndpoint.from(config).baseUri());
@@ -84,6 +128,68 @@ public final class Worker implements AutoCloseable {
       failure = e;
       log.error("poll loop failed; this worker stops replying and exits", e);
     }
+  }
+
+  /** The admin endpoint's port, or -1 when it is off. */
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
+  }
+
+  /** The meters, for tests and embedding. */
+  public WorkerMetrics metrics() {
+    return metrics;
+  }
+
+  /** Live: the poll loop runs and has turned within the consumer's max.poll.interval.ms. */
+  public HealthReport liveness() {
+    Map<String, Object> details = new LinkedHashMap<>();
+    boolean up = checkLoop(details);
+    return new HealthReport(up, details);
+  }
+
+  /**
+   * Ready: live, not stopping, and a member of the consumer group. A worker with no partitions
+   * (more workers than partitions) is ready: it is a standby. An open relay circuit is reported,
+   * not failed on: requests then wait in Kafka, and restarting the worker would not help.
+   */
+  public HealthReport readiness() {
+    Map<String, Object> details = new LinkedHashMap<>();
+    LoopStatus status = metrics.status();
+    boolean up = checkLoop(details);
+    if (up && stopping) {
+      details.put("reason", "stopping");
+      up = false;
+    } else if (up && !status.joined()) {
+      details.put("reason", "not yet a member of the consumer group");
+      up = false;
+    }
+    details.put("assignedPartitions", status.assigned().stream().map(Object::toString).sorted().toList());
+    details.put("pausedPartitions", status.paused());
+    details.put("inFlight", status.inFlight());
+    details.put("parked", status.parked());
+    details.put("relayCircuit", relay.circuitState().name());
+    if (relay.pausedUntil().isAfter(clock.instant())) {
+      details.put("relayPausedUntil", relay.pausedUntil().toString());
+    }
+    return new HealthReport(up, details);
+  }
+
+  private boolean checkLoop(Map<String, Object> details) {
+    long lastPoll = metrics.lastPollMillis();
+    long sinceLastPoll = lastPoll == 0 ? 0 : clock.millis() - lastPoll;
+    boolean up = true;
+    if (failure != null) {
+      details.put("reason", "poll loop failed: " + failure.getClass().getSimpleName());
+      up = false;
+    } else if (!thread.isAlive() && !stopping) {
+      details.put("reason", "poll loop not running");
+      up = false;
+    } else if (sinceLastPoll > stallLimit.toMillis()) {
+      details.put("reason", "poll loop stuck for " + sinceLastPoll + " ms");
+      up = false;
+    }
+    details.put("lastPollMsAgo", sinceLastPoll);
+    return up;
   }
 
   /** True while the poll loop runs. */
@@ -103,6 +209,7 @@ public final class Worker implements AutoCloseable {
 
   @Override
   public void close() {
+    stopping = true;
     loop.stop();
     try {
       thread.join(shutdownTimeout.plusSeconds(30).toMillis());
@@ -110,6 +217,9 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     relay.close();
+    if (admin != null) {
+      admin.close();
+    }
     log.info("worker stopped");
   }
 }

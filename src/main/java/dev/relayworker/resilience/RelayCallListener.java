@@ -17,4 +17,36 @@ public interface RelayCallListener {
 
   /** The relay asked for a pause (429 with a retry hint); every call waits until {@code until}. */
   default void relayPaused(Instant until) {}
+
+  /** One HTTP attempt ended after {@code elapsed}; {@code httpStatus} is 0 when no answer came. */
+  default void attemptFinished(Duration elapsed, int httpStatus) {}
+
+  /** A call got its rate-limit permit after waiting {@code wait} (zero when one was free). */
+  default void permitWaited(Duration wait) {}
+
+  /** A listener that tells each of {@code listeners}, in order. */
+  static RelayCallListener all(RelayCallListener... listeners) {
+    java.util.List<RelayCallListener> each = java.util.List.of(listeners);
+    return new RelayCallListener() {
+      @Override
+      public void retryScheduled(int failedAttempt, Duration wait, RelayException cause) {
+        each.forEach(listener -> listener.retryScheduled(failedAttempt, wait, cause));
+      }
+
+      @Override
+      public void relayPaused(Instant until) {
+        each.forEach(listener -> listener.relayPaused(until));
+      }
+
+      @Override
+      public void attemptFinished(Duration elapsed, int httpStatus) {
+        each.forEach(listener -> listener.attemptFinished(elapsed, httpStatus));
+      }
+
+      @Override
+      public void permitWaited(Duration wait) {
+        each.forEach(listener -> listener.permitWaited(wait));
+      }
+    };
+  }
 }

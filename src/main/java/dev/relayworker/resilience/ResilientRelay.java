@@ -115,6 +115,16 @@ public final class ResilientRelay implements AutoCloseable {
     return breaker;
   }
 
+  /** The Resilience4j retry, for metrics. */
+  public Retry retry() {
+    return retry;
+  }
+
+  /** The Resilience4j rate limiter, for metrics; empty when relay.rate.limit.rpm is 0. */
+  public java.util.Optional<io.github.resilience4j.ratelimiter.RateLimiter> rateLimiter() {
+    return java.util.Optional.ofNullable(rateLimiter);
+  }
+
   /**
    * Whether the relay as a whole seems down, not just this request unlucky: the circuit is not
    * closed, or the failure rate already reached the opening threshold. A request that ran out of
@@ -168,6 +178,7 @@ public final class ResilientRelay implements AutoCloseable {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, deadline));
     }
     long waitNanos = rateLimiter.reservePermission();
+    listener.permitWaited(Duration.ofNanos(Math.max(0, waitNanos)));
     return waitNanos <= 0 ? CompletableFuture.completedFuture(null) : delay(Duration.ofNanos(waitNanos));
   }
 
@@ -178,11 +189,15 @@ public final class ResilientRelay implements AutoCloseable {
     }
     attempts.incrementAndGet();
     Duration timeout = left.compareTo(policy.requestTimeout()) < 0 ? left : policy.requestTimeout();
+    long start = time.nanoTime();
     return client.send(body, timeout).handle((completion, failure) -> {
+      Duration elapsed = Duration.ofNanos(time.nanoTime() - start);
       if (failure == null) {
+        listener.attemptFinished(elapsed, completion.httpStatus());
         return completion;
       }
       RelayException relayFailure = asRelayException(unwrap(failure));
+      listener.attemptFinished(elapsed, relayFailure.httpStatus());
       pauseRelayIfAsked(relayFailure);
       throw new AttemptFailure(relayFailure, null, deadline);
     });

@@ -29,7 +29,7 @@ class RunAndSendIT {
           "relay.base.url=" + simulator.baseUri(),
           "relay.api.key=" + SimulatorSettings.DEFAULT_KEY,
           "request.topic=it.requests", "reply.topic=it.replies", "dlq.topic=it.requests.dlq",
-          "group.id=it-workers", ""));
+          "group.id=it-workers", "admin.port=0", ""));
       Process worker = Launcher.start(dir.resolve("run.out"), Map.of(), "run", "--config", config.toString());
       try {
         Path sendOutput = dir.resolve("send.out");

@@ -169,6 +169,7 @@ class WorkerCrashIT {
         "group.id=" + workers.groupId,
         "delivery.guarantee=" + guarantee,
         "worker.max.in.flight=60",
+        "admin.port=0",
         "relay.retry.max.attempts=6",
         "relay.retry.initial.backoff.ms=20",
         "relay.retry.max.backoff.ms=200",

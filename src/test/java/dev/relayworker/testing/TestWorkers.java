@@ -48,6 +48,7 @@ public final class TestWorkers {
     settings.put(WorkerConfig.RELAY_RETRY_INITIAL_BACKOFF_MS, "20");
     settings.put(WorkerConfig.RELAY_RETRY_MAX_BACKOFF_MS, "100");
     settings.put(WorkerConfig.RELAY_RETRY_MAX_ATTEMPTS, "4");
+    settings.put(WorkerConfig.ADMIN_PORT, "0");
   }
 
   public TestWorkers with(String key, Object value) {

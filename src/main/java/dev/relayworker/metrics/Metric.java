@@ -1,0 +1,77 @@
+package dev.relayworker.metrics;
+
+/**
+ * Every meter the worker registers, named once. Names are Micrometer's dotted form; the
+ * Prometheus endpoint shows them with underscores and the usual suffixes ({@code _total} for
+ * counters, {@code _seconds} for timers), which is the form {@link #prometheusName()} gives and
+ * the README lists. Resilience4j's own meters ({@code resilience4j_circuitbreaker_*},
+ * {@code resilience4j_retry_*}, {@code resilience4j_ratelimiter_*}) come on top, under the
+ * names its Micrometer module gives them.
+ */
+public enum Metric {
+  REQUESTS_CONSUMED("relay.worker.requests.consumed", Kind.COUNTER,
+      "Request records taken from the request topic (valid or not)."),
+  REPLIES("relay.worker.replies", Kind.COUNTER,
+      "Replies produced, by status (ok, error) and error_type (none, invalid_request_error, ...)."),
+  RELAY_LATENCY("relay.worker.relay.latency", Kind.TIMER,
+      "Duration of each relay HTTP attempt, by HTTP status (0: no answer); a histogram."),
+  RELAY_RETRIES("relay.worker.relay.retries", Kind.COUNTER,
+      "Relay attempts scheduled again after a transient failure."),
+  RELAY_THROTTLED("relay.worker.relay.throttled", Kind.COUNTER,
+      "Relay answers with HTTP 429 (rate limited by the relay)."),
+  RATE_LIMITER_WAIT("relay.worker.rate.limiter.wait", Kind.TIMER,
+      "Wait each relay call spent for a permit of the client-side rate limit (relay.rate.limit.rpm)."),
+  RELAY_CALLS_ACTIVE("relay.worker.relay.calls.active", Kind.GAUGE,
+      "Relay calls holding one of the relay.max.concurrent.calls slots."),
+  IN_FLIGHT("relay.worker.in.flight", Kind.GAUGE,
+      "Requests taken and not yet answered."),
+  PARKED("relay.worker.parked", Kind.GAUGE,
+      "Requests held back while the relay is down, waiting for the circuit to let calls through."),
+  PARTITIONS_ASSIGNED("relay.worker.partitions.assigned", Kind.GAUGE,
+      "Request topic partitions this worker owns."),
+  PARTITIONS_PAUSED("relay.worker.partitions.paused", Kind.GAUGE,
+      "Owned partitions paused by back-pressure (in-flight cap, relay down, relay pause)."),
+  CONSUMER_LAG("relay.worker.consumer.lag", Kind.GAUGE,
+      "Records behind the end of each owned partition (read_committed), by topic and partition."),
+  TOKENS("relay.worker.tokens", Kind.COUNTER,
+      "Tokens the relay reported in usage, by model and kind (prompt, completion).");
+
+  /** How a meter shows in Prometheus. */
+  public enum Kind {
+    COUNTER("_total"), TIMER("_seconds"), GAUGE("");
+
+    private final String suffix;
+
+    Kind(String suffix) {
+      this.suffix = suffix;
+    }
+  }
+
+  private final String meterName;
+  private final Kind kind;
+  private final String description;
+
+  Metric(String meterName, Kind kind, String description) {
+    this.meterName = meterName;
+    this.kind = kind;
+    this.description = description;
+  }
+
+  /** The Micrometer name, as registered. */
+  public String meterName() {
+    return meterName;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** The name a Prometheus scrape shows (timers add _count, _sum, _max and _bucket to it). */
+  public String prometheusName() {
+    return meterName.replace('.', '_') + kind.suffix;
+  }
+}

@@ -1,0 +1,167 @@
+package dev.relayworker.metrics;
+
+import dev.relayworker.relay.RelayException;
+import dev.relayworker.relay.Usage;
+import dev.relayworker.resilience.RelayCallListener;
+import dev.relayworker.resilience.ResilientRelay;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetricsPublisher;
+import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetricsPublisher;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetricsPublisher;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The worker's meters (names in {@link Metric}) over one Micrometer registry, and the latest
+ * {@link LoopStatus} they and the health checks read.
+ *
+ * <p>Threads: the recording methods are called on the poll thread (requests, replies, tokens,
+ * status) and on relay threads (attempts, retries, permit waits); all are thread-safe and cheap.
+ * Gauges are read on the scraping thread from the published status, never from the consumer.
+ */
+public final class WorkerMetrics {
+
+  private static final String NONE = "none";
+
+  private final MeterRegistry registry;
+  private final Counter consumed;
+  private final Counter retries;
+  private final Counter throttled;
+  private final Timer permitWait;
+  private final Map<String, Counter> replies = new ConcurrentHashMap<>();
+  private final Map<Integer, Timer> attempts = new ConcurrentHashMap<>();
+  private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
+  private final MultiGauge lag;
+  private Set<TopicPartition> lagPartitions = Set.of(); // poll thread only
+  private volatile LoopStatus status = LoopStatus.STARTING;
+  private volatile long lastPollMillis;
+
+  public WorkerMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.consumed = counter(Metric.REQUESTS_CONSUMED, Tags.empty());
+    this.retries = counter(Metric.RELAY_RETRIES, Tags.empty());
+    this.throttled = counter(Metric.RELAY_THROTTLED, Tags.empty());
+    this.permitWait = Timer.builder(Metric.RATE_LIMITER_WAIT.meterName())
+        .description(Metric.RATE_LIMITER_WAIT.description())
+        .register(registry);
+    gauge(Metric.IN_FLIGHT, LoopStatus::inFlight);
+    gauge(Metric.PARKED, LoopStatus::parked);
+    gauge(Metric.PARTITIONS_ASSIGNED, current -> current.assigned().size());
+    gauge(Metric.PARTITIONS_PAUSED, LoopStatus::paused);
+    this.lag = MultiGauge.builder(Metric.CONSUMER_LAG.meterName())
+        .description(Metric.CONSUMER_LAG.description())
+        .register(registry);
+  }
+
+  /** Adds the relay's own gauges and Resilience4j's meters for its breaker, retry and limiter. */
+  public void bind(ResilientRelay relay) {
+    Gauge.builder(Metric.RELAY_CALLS_ACTIVE.meterName(), relay, ResilientRelay::callsInProgress)
+        .description(Metric.RELAY_CALLS_ACTIVE.description())
+        .register(registry);
+    new TaggedCircuitBreakerMetricsPublisher(registry).publishMetrics(relay.circuitBreaker());
+    new TaggedRetryMetricsPublisher(registry).publishMetrics(relay.retry());
+    relay.rateLimiter().ifPresent(limiter -> new TaggedRateLimiterMetricsPublisher(registry).publishMetrics(limiter));
+  }
+
+  /** A listener that records the relay path's attempts, retries and permit waits here. */
+  public RelayCallListener relayListener() {
+    return new RelayCallListener() {
+      @Override
+      public void retryScheduled(int failedAttempt, Duration wait, RelayException cause) {
+        retries.increment();
+      }
+
+      @Override
+      public void attemptFinished(Duration elapsed, int httpStatus) {
+        relayAttempt(elapsed, httpStatus);
+      }
+
+      @Override
+      public void permitWaited(Duration wait) {
+        permitWait.record(wait);
+      }
+    };
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void requestConsumed() {
+    consumed.increment();
+  }
+
+  /** One reply produced; {@code errorType} is the reply's error type, or null for an ok reply. */
+  public void replied(String errorType) {
+    String key = errorType == null ? NONE : errorType;
+    replies.computeIfAbsent(key, type -> counter(Metric.REPLIES,
+        Tags.of("status", errorType == null ? "ok" : "error", "error_type", type))).increment();
+  }
+
+  /** Usage of one completion; {@code model} as the relay named it, or null. */
+  public void tokens(String model, Usage usage) {
+    String name = model == null || model.isBlank() ? "unknown" : model;
+    tokenCounter(name, "prompt").increment(usage.promptTokens());
+    tokenCounter(name, "completion").increment(usage.completionTokens());
+  }
+
+  private void relayAttempt(Duration elapsed, int httpStatus) {
+    attempts.computeIfAbsent(httpStatus, status -> Timer.builder(Metric.RELAY_LATENCY.meterName())
+        .description(Metric.RELAY_LATENCY.description())
+        .tag("status", Integer.toString(status))
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofMinutes(5))
+        .register(registry)).record(elapsed);
+    if (httpStatus == 429) {
+      throttled.increment();
+    }
+  }
+
+  /** The poll loop turned at this wall-clock time (for liveness). */
+  public void polled(long epochMillis) {
+    lastPollMillis = epochMillis;
+  }
+
+  public long lastPollMillis() {
+    return lastPollMillis;
+  }
+
+  /** Publishes the poll loop's state. Poll thread only. */
+  public void publish(LoopStatus next) {
+    status = next;
+    if (!next.lag().keySet().equals(lagPartitions)) {
+      lagPartitions = Set.copyOf(next.lag().keySet());
+      lag.register(lagPartitions.stream().<MultiGauge.Row<?>>map(partition -> MultiGauge.Row.of(
+          Tags.of("topic", partition.topic(), "partition", Integer.toString(partition.partition())),
+          this, metrics -> metrics.status.lag().getOrDefault(partition, 0L).doubleValue())).toList(), true);
+    }
+  }
+
+  public LoopStatus status() {
+    return status;
+  }
+
+  private Counter tokenCounter(String model, String kind) {
+    return tokens.computeIfAbsent(model + '\n' + kind, key -> counter(Metric.TOKENS, Tags.of("model", model, "kind", kind)));
+  }
+
+  private Counter counter(Metric metric, Tags tags) {
+    return Counter.builder(metric.meterName()).description(metric.description()).tags(tags).register(registry);
+  }
+
+  private void gauge(Metric metric, ToDoubleFunction<LoopStatus> value) {
+    Gauge.builder(metric.meterName(), this, metrics -> value.applyAsDouble(metrics.status))
+        .description(metric.description())
+        .register(registry);
+  }
+}
