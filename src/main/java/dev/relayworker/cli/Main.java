@@ -17,7 +17,16 @@ public final class Main implements Runnable {
   @CommandLine.Spec
   private CommandLine.Model.CommandSpec spec;
 
+  /** Values of LOG_FORMAT that logback.xml has an encoder for (logback-text.xml, logback-json.xml). */
+  static final java.util.Set<String> LOG_FORMATS = java.util.Set.of("text", "json");
+
   public static void main(String[] args) {
+    // Checked before the first logger exists: logback would otherwise start without an appender.
+    String logFormat = System.getenv("LOG_FORMAT");
+    if (logFormat != null && !logFormat.isEmpty() && !LOG_FORMATS.contains(logFormat)) {
+      System.err.println("relay-worker: LOG_FORMAT must be text or json, not '" + logFormat + "'");
+      System.exit(2);
+    }
     System.exit(commandLine().execute(args));
   }
 

@@ -2,6 +2,8 @@ package dev.relayworker.cli;
 
 import dev.relayworker.pipeline.Worker;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -14,6 +16,8 @@ import picocli.CommandLine.Mixin;
     description = "Run the worker: consume completion requests, call the relay, publish replies.")
 final class RunCommand implements Callable<Integer> {
 
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
   @Mixin
   ConfigOption config;
 
@@ -23,7 +27,7 @@ final class RunCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       worker.close();
       // One line for benchmarks and capacity planning: the most heap the worker ever used.
-      System.err.println("relay-worker: peak heap used " + peakHeapBytes() + " bytes");
+      log.info("peak heap used {} bytes", peakHeapBytes());
       // The JVM would exit 143 after SIGTERM; a clean graceful stop is a success.
       Runtime.getRuntime().halt(worker.failure() == null ? 0 : 1);
     }, "graceful-stop"));
