@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "relay-worker", mixinStandardHelpOptions = true, version = "relay-worker 0.1.0",
     description = "Kafka worker for LLM completion requests through an OpenAI-compatible relay.",
-    subcommands = {DemoCommand.class, RunCommand.class, SendCommand.class, BenchCommand.class, SimulateRelayCommand.class,
+    subcommands = {DemoCommand.class, RunCommand.class, SendCommand.class, BatchCommand.class, BenchCommand.class, SimulateRelayCommand.class,
         ConfigReferenceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -2,23 +2,19 @@ package dev.relayworker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relayworker.batch.ReplyReader;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.pipeline.KafkaClients;
 import dev.relayworker.protocol.ProtocolHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -83,31 +79,8 @@ final class SendCommand implements Callable<Integer> {
     return new ObjectMapper().writeValueAsBytes(body);
   }
 
-  /** Positioned at the current end of every partition before the request goes out, so no reply is missed. */
   private KafkaConsumer<byte[], byte[]> replyConsumer(WorkerConfig settings, String topic) {
-    Map<String, Object> props = KafkaClients.admin(settings);
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
-    List<TopicPartition> partitions = List.of();
-    long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
-    // A worker starting alongside creates the topics; give it the same time as the reply.
-    while (partitions.isEmpty() && System.nanoTime() < deadline) {
-      partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
-          .map(info -> new TopicPartition(topic, info.partition())).toList();
-      if (partitions.isEmpty()) {
-        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
-      }
-    }
-    if (partitions.isEmpty()) {
-      consumer.close();
-      throw new IllegalStateException("reply topic " + topic + " does not exist; start a worker first");
-    }
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position);
-    return consumer;
+    return ReplyReader.openAtEnd(settings, topic, Duration.ofSeconds(timeoutSeconds));
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -1,0 +1,82 @@
+package dev.relayworker.batch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relayworker.protocol.ProtocolHeaders;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+
+/**
+ * Builds OpenAI Batch API output lines: {@code {"id", "custom_id", "response": {"status_code",
+ * "request_id", "body"}, "error"}}. A reply the relay answered (ok, or an error with an HTTP
+ * status) becomes a {@code response}; a failure without a relay answer (deadline passed, bad
+ * request caught by the worker, bad input line) becomes an {@code error} with
+ * {@code code} and {@code message}, and {@code response} null. Stateless; any thread.
+ */
+final class OutputLines {
+
+  /** Error code of an input line that could not be sent. */
+  static final String INVALID_LINE = "invalid_batch_line";
+
+  private final ObjectMapper json;
+
+  OutputLines(ObjectMapper json) {
+    this.json = json;
+  }
+
+  /** The output line for a worker reply to the line {@code customId}. */
+  ObjectNode fromReply(String customId, ConsumerRecord<byte[], byte[]> reply) {
+    JsonNode body = parse(reply.value());
+    String httpStatus = header(reply, ProtocolHeaders.HTTP_STATUS);
+    boolean ok = ProtocolHeaders.STATUS_OK.equals(header(reply, ProtocolHeaders.STATUS));
+    ObjectNode line = start(customId);
+    if (ok || (httpStatus != null && !"0".equals(httpStatus))) {
+      ObjectNode response = line.putObject("response");
+      response.put("status_code", httpStatus == null ? 200 : Integer.parseInt(httpStatus));
+      String relayRequestId = header(reply, ProtocolHeaders.RELAY_REQUEST_ID);
+      response.put("request_id", relayRequestId != null ? relayRequestId : header(reply, ProtocolHeaders.REQUEST_ID));
+      response.set("body", body);
+      line.putNull("error");
+    } else {
+      line.putNull("response");
+      ObjectNode error = line.putObject("error");
+      error.put("code", header(reply, ProtocolHeaders.ERROR_TYPE));
+      error.put("message", body.path("error").path("message").asText(""));
+    }
+    return line;
+  }
+
+  /** The output line for an input line that could not be sent. */
+  ObjectNode fromBadLine(BatchLine.Bad bad) {
+    ObjectNode line = start(bad.customId());
+    line.putNull("response");
+    ObjectNode error = line.putObject("error");
+    error.put("code", INVALID_LINE);
+    error.put("message", "line " + bad.number() + ": " + bad.problem());
+    return line;
+  }
+
+  private ObjectNode start(String customId) {
+    ObjectNode line = json.createObjectNode();
+    line.put("id", "batch_req_" + UUID.randomUUID().toString().replace("-", ""));
+    line.put("custom_id", customId);
+    return line;
+  }
+
+  private JsonNode parse(byte[] value) {
+    try {
+      return value == null ? json.nullNode() : json.readTree(value);
+    } catch (IOException e) {
+      return json.getNodeFactory().textNode(new String(value, StandardCharsets.UTF_8));
+    }
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+}
