@@ -5,50 +5,135 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.relayworker.config.ConfigLoader;
+import dev.relayworker.config.WorkerConfig;
+import dev.relayworker.testing.KafkaBroker;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
-/** Docker cannot run here, so the container files are checked against the code statically. */
+/**
+ * Docker cannot run here, so the container files are checked against the code statically: every
+ * name, port, command and option they use must be one the worker really has.
+ */
 class ContainerFilesTest {
 
-  private final JsonNode compose = read();
+  /** Variables read outside ConfigLoader: by logback.xml (and Main, which checks LOG_FORMAT). */
+  private static final Set<String> LOGGING_VARIABLES = Set.of("LOG_FORMAT", "LOG_LEVEL");
+
+  private final JsonNode compose = readCompose();
+  private final String dockerfile = read("Dockerfile");
 
   @Test
-  void theWorkerIsGivenOnlyEnvironmentVariablesTheConfigurationReads() {
-    List<String> names = new ArrayList<>();
-    compose.at("/services/worker/environment").fieldNames().forEachRemaining(names::add);
+  void theWorkerIsGivenOnlyEnvironmentVariablesTheWorkerReads() {
+    Map<String, String> environment = environment("worker");
+    Set<String> known = new HashSet<>(ConfigLoader.ENVIRONMENT.keySet());
+    known.addAll(LOGGING_VARIABLES);
 
-    assertThat(names).isNotEmpty();
-    assertThat(ConfigLoader.ENVIRONMENT.keySet()).containsAll(names);
+    assertThat(environment).isNotEmpty();
+    assertThat(known).containsAll(environment.keySet());
+    assertThat(Main.LOG_FORMATS).contains(environment.get("LOG_FORMAT"));
+    assertThat(read("src/main/resources/logback.xml")).contains("${LOG_FORMAT:-text}").contains("${LOG_LEVEL:-INFO}");
   }
 
   @Test
-  void servicesRunCommandsTheLauncherHas() {
-    assertThat(Main.commandLine().getSubcommands())
-        .containsKeys(compose.at("/services/worker/command/0").asText(),
-            compose.at("/services/simulator/command/0").asText());
+  void servicesRunCommandsAndOptionsTheLauncherHas() {
+    for (String service : List.of("worker", "simulator")) {
+      List<String> command = new ArrayList<>();
+      compose.at("/services/" + service + "/command").forEach(part -> command.add(part.asText()));
+      CommandLine subcommand = Main.commandLine().getSubcommands().get(command.get(0));
+
+      assertThat(subcommand).as(service + " runs " + command.get(0)).isNotNull();
+      command.stream().skip(1).filter(part -> part.startsWith("--")).forEach(option ->
+          assertThat(subcommand.getCommandSpec().findOption(option)).as(service + " option " + option).isNotNull());
+    }
   }
 
   @Test
-  void kafkaIsTheOfficialImageInKraftMode() {
-    assertThat(compose.at("/services/kafka/image").asText()).startsWith("apache/kafka:");
+  void theWorkerReachesKafkaAndTheSimulatorWhereTheyListen() {
+    Map<String, String> environment = environment("worker");
+    String advertised = compose.at("/services/kafka/environment/KAFKA_ADVERTISED_LISTENERS").asText();
+    URI relay = URI.create(environment.get("RELAY_BASE_URL"));
+    List<String> simulator = new ArrayList<>();
+    compose.at("/services/simulator/command").forEach(part -> simulator.add(part.asText()));
+
+    assertThat(advertised).contains("//" + environment.get("KAFKA_BOOTSTRAP_SERVERS"));
+    assertThat(relay.getHost()).isEqualTo("simulator");
+    assertThat(simulator.get(simulator.indexOf("--port") + 1)).isEqualTo(Integer.toString(relay.getPort()));
+    assertThat(simulator.get(simulator.indexOf("--host") + 1)).isEqualTo("0.0.0.0");
+  }
+
+  @Test
+  void theWorkerServiceScales() {
+    JsonNode worker = compose.at("/services/worker");
+
+    // A fixed container name or a published host port makes `--scale worker=3` fail.
+    assertThat(worker.has("container_name")).isFalse();
+    assertThat(worker.has("ports")).isFalse();
+    assertThat(worker.at("/expose/0").asText())
+        .isEqualTo(WorkerConfig.DEFINITION.configKeys().get(WorkerConfig.ADMIN_PORT).defaultValue.toString());
+    assertThat(worker.at("/volumes/0").asText()).isEqualTo("./config:/app/config:ro");
+  }
+
+  @Test
+  void stoppingGivesTheWorkerItsShutdownTimeout() {
+    Matcher grace = Pattern.compile("(\\d+)s").matcher(compose.at("/services/worker/stop_grace_period").asText());
+    int shutdownMs = (Integer) WorkerConfig.DEFINITION.configKeys().get(WorkerConfig.SHUTDOWN_TIMEOUT_MS).defaultValue;
+
+    assertThat(grace.matches()).isTrue();
+    assertThat(Integer.parseInt(grace.group(1)) * 1000).isGreaterThan(shutdownMs);
+  }
+
+  @Test
+  void kafkaIsTheImageTestsUseInKraftMode() {
+    assertThat(compose.at("/services/kafka/image").asText()).isEqualTo(KafkaBroker.IMAGE);
     assertThat(compose.at("/services/kafka/environment/KAFKA_PROCESS_ROLES").asText()).isEqualTo("broker,controller");
   }
 
   @Test
-  void theImageRunsAsANonRootUserOnAJre17() throws Exception {
-    String dockerfile = Files.readString(Path.of("Dockerfile"));
-
-    assertThat(dockerfile).contains("FROM eclipse-temurin:17-jre").contains("USER relay")
-        .contains("COPY config /app/config");
+  void theImageRunsTheBuiltJarAsANonRootUserOnAJre17() {
+    assertThat(dockerfile).contains("FROM maven:3.9-eclipse-temurin-17 AS build")
+        .contains("FROM eclipse-temurin:17-jre")
+        .contains("COPY --from=build /src/target/relay-worker.jar /app/relay-worker.jar")
+        .contains("COPY --from=build /src/target/lib /app/lib")
+        .contains("VOLUME [\"/app/config\"]")
+        .contains("EXPOSE 9400 8089");
+    Matcher user = Pattern.compile("(?m)^USER (\\S+)$").matcher(dockerfile);
+    assertThat(user.find()).isTrue();
+    assertThat(user.group(1)).isNotIn("root", "0");
+    // The launcher looks for config/worker.properties relative to the working directory.
+    assertThat(dockerfile).contains("WORKDIR /app");
+    assertThat(ConfigOption.DEFAULT_FILE).isEqualTo(Path.of("config", "worker.properties"));
+    // The jar's manifest finds its libraries in lib/ next to it, as the image lays them out.
+    assertThat(read("pom.xml")).contains("<classpathPrefix>lib/</classpathPrefix>");
   }
 
-  private static JsonNode read() {
+  private Map<String, String> environment(String service) {
+    Map<String, String> environment = new java.util.LinkedHashMap<>();
+    compose.at("/services/" + service + "/environment").fields()
+        .forEachRemaining(entry -> environment.put(entry.getKey(), entry.getValue().asText()));
+    return environment;
+  }
+
+  private static JsonNode readCompose() {
     try {
       return new YAMLMapper().readTree(Path.of("docker-compose.yml").toFile());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String read(String file) {
+    try {
+      return Files.readString(Path.of(file));
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }

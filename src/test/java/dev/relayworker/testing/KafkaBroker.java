@@ -19,7 +19,8 @@ import org.testcontainers.kafka.KafkaContainer;
 public final class KafkaBroker implements ParameterResolver {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
-  private static final String IMAGE = "apache/kafka:4.1.1";
+  /** The broker image tests run against where Docker exists; docker-compose.yml runs the same one. */
+  public static final String IMAGE = "apache/kafka:4.1.1";
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
