@@ -17,6 +17,7 @@ import dev.relayworker.resilience.ResilientRelay;
 import dev.relayworker.resilience.TimeSource;
 import java.time.Clock;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -26,6 +27,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.admin.Admin;
@@ -60,6 +62,7 @@ public final class Worker implements AutoCloseable {
   private final WorkerMetrics metrics = new WorkerMetrics(registry);
   private final Duration stallLimit;
   private final Clock clock = Clock.systemUTC();
+  private final List<KafkaClientMetrics> kafkaMetrics;
   private AdminServer admin;
   private volatile Throwable failure;
   private volatile boolean stopping;
@@ -84,6 +87,10 @@ public final class Worker implements AutoCloseable {
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties);
     KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.exactlyOnce()
         ? KafkaClients.transactionalProducer(config, clientId) : KafkaClients.producer(config, clientId));
+    // The clients' own metrics (fetch lag, request latency, send errors), read from their metric
+    // registries on Micrometer's thread: Kafka metrics are thread-safe, the clients are not touched.
+    this.kafkaMetrics = List.of(new KafkaClientMetrics(consumer), new KafkaClientMetrics(producer));
+    kafkaMetrics.forEach(binder -> binder.bindTo(registry));
     // Leaders of the reply topics known before the first reply needs them.
     producer.partitionsFor(settings.replyTopic());
     producer.partitionsFor(settings.dlqTopic());
@@ -217,6 +224,7 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     relay.close();
+    kafkaMetrics.forEach(KafkaClientMetrics::close);
     if (admin != null) {
       admin.close();
     }

@@ -77,6 +77,9 @@ class WorkerAdminEndpointTest {
         assertThat(after.value(Metric.CONSUMER_LAG.prometheusName(), "partition=\"1\"")).isZero();
         assertThat(after.value("resilience4j_circuitbreaker_state", "state=\"closed\"")).isEqualTo(1);
         assertThat(after.value("resilience4j_retry_calls_total", "kind=\"successful_with_retry\"")).isPositive();
+        // The Kafka clients' own metrics, bound through Micrometer.
+        assertThat(after.has("kafka_consumer_fetch_manager_records_lag_max")).isTrue();
+        assertThat(after.value("kafka_producer_record_send_total")).isPositive();
       }
     }
   }
