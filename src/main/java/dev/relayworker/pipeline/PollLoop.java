@@ -68,7 +68,7 @@ final class PollLoop implements Runnable {
   private final Delivery delivery;
   private final ParkedRequests parked = new ParkedRequests();
   private final ReplyRouter router;
-  private final WorkerMetrics metrics;
+  private final RequestLog requestLog;
   private final StatusReporter status;
   private volatile boolean stopRequested;
   private boolean closing;
@@ -91,7 +91,7 @@ final class PollLoop implements Runnable {
     this.ledgers = new Ledgers(settings.offsetMetadataMaxBytes());
     this.delivery = delivery.create(mailbox, ledgers, this::rewind);
     this.router = new ReplyRouter(routes, replies, settings.replyTopic(), this.delivery);
-    this.metrics = metrics;
+    this.requestLog = new RequestLog(metrics);
     this.status = new StatusReporter(consumer, ledgers, parked, metrics, clock);
   }
 
@@ -163,14 +163,10 @@ final class PollLoop implements Runnable {
     if (ledger == null || !ledger.take(record.offset())) {
       return; // Revoked during this poll, or answered before a restart: nothing to do.
     }
-    metrics.requestConsumed();
+    requestLog.taken();
     ParsedRecord parsed = parser.parse(record, clock.instant());
     if (parsed instanceof ParsedRecord.Invalid invalid) {
-      log.atWarn().addKeyValue("requestId", invalid.requestId()).addKeyValue("partition", record.partition())
-          .addKeyValue("offset", record.offset())
-          .log("refused record {}-{}@{} (request {}): {}", record.topic(), record.partition(), record.offset(),
-              invalid.requestId(), invalid.error().message());
-      metrics.replied(invalid.error().type().wireName());
+      requestLog.refused(record, invalid);
       ledger.answered();
       delivery.publish(new PendingRequest(record, ledger, invalid.requestId(), null), List.of(
           replies.error(invalid.requestId(), invalid.replyKey(), invalid.route(), invalid.error(), 0, 0),
@@ -203,8 +199,7 @@ final class PollLoop implements Runnable {
     if (failure == null) {
       pending.attempts += result.attempts();
       CompletionRequest request = pending.request;
-      result.completion().usage().ifPresent(usage -> metrics.tokens(result.completion().model(), usage));
-      recordReply(pending, null);
+      requestLog.completed(pending, result.completion());
       router.answer(pending, replies.ok(request.requestId(), request.replyKey(), request.route(),
           result.completion().body(), result.completion().httpStatus(), pending.attempts,
           result.completion().relayRequestId()));
@@ -212,7 +207,7 @@ final class PollLoop implements Runnable {
     }
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     if (!(cause instanceof CallFailedException callFailed)) {
-      log.error("relay call for request {} failed unexpectedly", pending.requestId, cause);
+      requestLog.unexpected(pending, cause);
       answerWithError(pending, new ReplyError(ErrorType.RELAY_ERROR, "internal error: " + cause, null, null), 0);
       return;
     }
@@ -228,20 +223,9 @@ final class PollLoop implements Runnable {
 
   private void answerWithError(PendingRequest pending, ReplyError error, int httpStatus) {
     CompletionRequest request = pending.request;
-    recordReply(pending, error);
+    requestLog.answered(pending, error);
     router.answer(pending, replies.error(request.requestId(), request.replyKey(), request.route(), error,
         httpStatus, pending.attempts));
-  }
-
-  /** Counts and logs (at debug, with the request's coordinates) a reply about to be produced. */
-  private void recordReply(PendingRequest pending, ReplyError error) {
-    metrics.replied(error == null ? null : error.type().wireName());
-    if (log.isDebugEnabled()) {
-      log.atDebug().addKeyValue("requestId", pending.requestId).addKeyValue("partition", pending.record.partition())
-          .addKeyValue("offset", pending.offset()).addKeyValue("attempts", pending.attempts)
-          .log("answered request {}: {}", pending.requestId,
-              error == null ? "ok" : error.type().wireName() + " (" + error.message() + ")");
-    }
   }
 
   private void answerExpiredParked() {

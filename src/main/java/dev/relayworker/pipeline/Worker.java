@@ -2,9 +2,7 @@ package dev.relayworker.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.admin.AdminServer;
-import dev.relayworker.admin.HealthReport;
 import dev.relayworker.config.WorkerConfig;
-import dev.relayworker.metrics.LoopStatus;
 import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
@@ -26,7 +24,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -60,9 +57,8 @@ public final class Worker implements AutoCloseable {
   private final Duration shutdownTimeout;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final WorkerMetrics metrics = new WorkerMetrics(registry);
-  private final Duration stallLimit;
-  private final Clock clock = Clock.systemUTC();
   private final List<KafkaClientMetrics> kafkaMetrics;
+  private final WorkerHealth health;
   private AdminServer admin;
   private volatile Throwable failure;
   private volatile boolean stopping;
@@ -70,6 +66,7 @@ public final class Worker implements AutoCloseable {
   private Worker(WorkerConfig config) {
     String clientId = KafkaClients.newClientId();
     WorkerSettings settings = WorkerSettings.from(config);
+    Clock clock = Clock.systemUTC();
     this.shutdownTimeout = settings.shutdownTimeout();
     this.relay = new ResilientRelay(
         new HttpRelayClient(RelayEndpoint.from(config), new ObjectMapper(), clock),
@@ -82,8 +79,8 @@ public final class Worker implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     Map<String, Object> consumerProperties = KafkaClients.consumer(config, clientId);
     // A loop that has not polled for this long has been dropped from the group by the consumer itself.
-    this.stallLimit = Duration.ofMillis(Long.parseLong(String.valueOf(
-        consumerProperties.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000))));
+    this.health = new WorkerHealth(new LoopView(), metrics, relay, clock, Duration.ofMillis(Long.parseLong(String.valueOf(
+        consumerProperties.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000)))));
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties);
     KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.exactlyOnce()
         ? KafkaClients.transactionalProducer(config, clientId) : KafkaClients.producer(config, clientId));
@@ -115,7 +112,7 @@ public final class Worker implements AutoCloseable {
     int port = config.getInt(WorkerConfig.ADMIN_PORT);
     if (port >= 0) {
       try {
-        worker.admin = AdminServer.start(port, worker.registry, worker::liveness, worker::readiness);
+        worker.admin = AdminServer.start(port, worker.registry, worker.health::liveness, worker.health::readiness);
       } catch (IOException e) {
         worker.close();
         throw new UncheckedIOException("cannot serve metrics and health on admin.port " + port, e);
@@ -145,58 +142,6 @@ public final class Worker implements AutoCloseable {
   /** The meters, for tests and embedding. */
   public WorkerMetrics metrics() {
     return metrics;
-  }
-
-  /** Live: the poll loop runs and has turned within the consumer's max.poll.interval.ms. */
-  public HealthReport liveness() {
-    Map<String, Object> details = new LinkedHashMap<>();
-    boolean up = checkLoop(details);
-    return new HealthReport(up, details);
-  }
-
-  /**
-   * Ready: live, not stopping, and a member of the consumer group. A worker with no partitions
-   * (more workers than partitions) is ready: it is a standby. An open relay circuit is reported,
-   * not failed on: requests then wait in Kafka, and restarting the worker would not help.
-   */
-  public HealthReport readiness() {
-    Map<String, Object> details = new LinkedHashMap<>();
-    LoopStatus status = metrics.status();
-    boolean up = checkLoop(details);
-    if (up && stopping) {
-      details.put("reason", "stopping");
-      up = false;
-    } else if (up && !status.joined()) {
-      details.put("reason", "not yet a member of the consumer group");
-      up = false;
-    }
-    details.put("assignedPartitions", status.assigned().stream().map(Object::toString).sorted().toList());
-    details.put("pausedPartitions", status.paused());
-    details.put("inFlight", status.inFlight());
-    details.put("parked", status.parked());
-    details.put("relayCircuit", relay.circuitState().name());
-    if (relay.pausedUntil().isAfter(clock.instant())) {
-      details.put("relayPausedUntil", relay.pausedUntil().toString());
-    }
-    return new HealthReport(up, details);
-  }
-
-  private boolean checkLoop(Map<String, Object> details) {
-    long lastPoll = metrics.lastPollMillis();
-    long sinceLastPoll = lastPoll == 0 ? 0 : clock.millis() - lastPoll;
-    boolean up = true;
-    if (failure != null) {
-      details.put("reason", "poll loop failed: " + failure.getClass().getSimpleName());
-      up = false;
-    } else if (!thread.isAlive() && !stopping) {
-      details.put("reason", "poll loop not running");
-      up = false;
-    } else if (sinceLastPoll > stallLimit.toMillis()) {
-      details.put("reason", "poll loop stuck for " + sinceLastPoll + " ms");
-      up = false;
-    }
-    details.put("lastPollMsAgo", sinceLastPoll);
-    return up;
   }
 
   /** True while the poll loop runs. */
@@ -229,5 +174,23 @@ public final class Worker implements AutoCloseable {
       admin.close();
     }
     log.info("worker stopped");
+  }
+
+  /** The poll loop as health checks see it. */
+  private final class LoopView implements WorkerHealth.Loop {
+    @Override
+    public boolean running() {
+      return thread.isAlive();
+    }
+
+    @Override
+    public Throwable failure() {
+      return failure;
+    }
+
+    @Override
+    public boolean stopping() {
+      return stopping;
+    }
   }
 }

@@ -71,6 +71,15 @@ class BatchCommandIT {
             .contains("batch: line " + WRONG_URL + ": url must be \"/v1/completions\"")
             .contains("batch: " + LINES + "/" + LINES + " (100%)")
             .containsPattern("already in \\S+output.jsonl");
+
+        // The sample file the README shows, start to end: exit 0, one output line per input line.
+        Path sample = Path.of("docs/examples/batch-input.jsonl");
+        Path sampleOutput = dir.resolve("sample-output.jsonl");
+        int sampleExit = Launcher.run(dir.resolve("sample.out"), Map.of(), 120, "batch", "--config", config.toString(),
+            sample.toString(), sampleOutput.toString());
+        assertThat(sampleExit).as(Launcher.read(dir.resolve("sample.out"))).isZero();
+        assertThat(readOutput(sampleOutput)).extracting(line -> line.get("custom_id").asText())
+            .containsExactlyInAnyOrderElementsOf(customIds(sample));
       } finally {
         worker.destroy();
       }
@@ -109,6 +118,15 @@ class BatchCommandIT {
     Path input = dir.resolve("input.jsonl");
     Files.write(input, lines);
     return input;
+  }
+
+  private static List<String> customIds(Path input) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<String> ids = new ArrayList<>();
+    for (String line : Files.readAllLines(input)) {
+      ids.add(json.readTree(line).get("custom_id").asText());
+    }
+    return ids;
   }
 
   private static int lineCount(Path file) {

@@ -2,13 +2,21 @@ package dev.relayworker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relayworker.metrics.Metric;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testing.KafkaBroker;
+import dev.relayworker.testing.Scrape;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +38,8 @@ class RunAndSendIT {
           "relay.api.key=" + SimulatorSettings.DEFAULT_KEY,
           "request.topic=it.requests", "reply.topic=it.replies", "dlq.topic=it.requests.dlq",
           "group.id=it-workers", "admin.port=0", ""));
-      Process worker = Launcher.start(dir.resolve("run.out"), Map.of(), "run", "--config", config.toString());
+      Path run = dir.resolve("run.out");
+      Process worker = Launcher.start(run, Map.of(), "run", "--config", config.toString());
       try {
         Path sendOutput = dir.resolve("send.out");
         int sent = Launcher.run(sendOutput, Map.of(), 120, "send", "--config", config.toString(), "--prompt",
@@ -39,6 +48,18 @@ class RunAndSendIT {
         String printed = Launcher.read(sendOutput);
         assertThat(sent).as(printed).isZero();
         assertThat(printed).contains("\"object\":\"text_completion\"").contains("\"usage\"").contains("status=ok");
+
+        // The launcher's worker serves its probes and meters on the port it logged.
+        Matcher logged = Pattern.compile("metrics on http://localhost:(\\d+)/metrics").matcher(Launcher.read(run));
+        assertThat(logged.find()).isTrue();
+        String admin = "http://127.0.0.1:" + logged.group(1);
+        assertThat(get(admin + "/health/live").statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = get(admin + "/health/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"status\":\"UP\"").contains("it.requests-0");
+        Scrape metrics = Scrape.of(get(admin + "/metrics").body());
+        assertThat(metrics.value(Metric.REQUESTS_CONSUMED.prometheusName())).isEqualTo(1);
+        assertThat(metrics.value(Metric.REPLIES.prometheusName(), "status=\"ok\"")).isEqualTo(1);
       } finally {
         worker.destroy();
       }
@@ -59,5 +80,10 @@ class RunAndSendIT {
 
     assertThat(exit).isEqualTo(2);
     assertThat(Launcher.read(output)).contains("worker.max.in.flight");
+  }
+
+  private static HttpResponse<String> get(String url) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }

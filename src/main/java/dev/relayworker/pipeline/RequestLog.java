@@ -1,0 +1,66 @@
+package dev.relayworker.pipeline;
+
+import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.protocol.ParsedRecord;
+import dev.relayworker.protocol.ReplyError;
+import dev.relayworker.relay.Completion;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
+
+/**
+ * Counts and logs what becomes of each request: taken, refused, answered. Lines about one request
+ * carry its {@code requestId}, {@code partition} and {@code offset} as key-value pairs, which the
+ * JSON log format turns into fields. Answers are logged at debug: at thousands a second they are
+ * for tracing one request, not for reading.
+ *
+ * <p>Confined to the poll thread.
+ */
+final class RequestLog {
+
+  private static final Logger log = LoggerFactory.getLogger(RequestLog.class);
+
+  private final WorkerMetrics metrics;
+
+  RequestLog(WorkerMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  void taken() {
+    metrics.requestConsumed();
+  }
+
+  void refused(ConsumerRecord<byte[], byte[]> record, ParsedRecord.Invalid invalid) {
+    metrics.replied(invalid.error().type().wireName());
+    about(log.atWarn(), invalid.requestId(), record.partition(), record.offset())
+        .log("refused record {}-{}@{} (request {}): {}", record.topic(), record.partition(), record.offset(),
+            invalid.requestId(), invalid.error().message());
+  }
+
+  void completed(PendingRequest pending, Completion completion) {
+    completion.usage().ifPresent(usage -> metrics.tokens(completion.model(), usage));
+    answered(pending, null);
+  }
+
+  /** A reply about to be produced: ok when {@code error} is null. */
+  void answered(PendingRequest pending, ReplyError error) {
+    metrics.replied(error == null ? null : error.type().wireName());
+    if (log.isDebugEnabled()) {
+      about(log.atDebug(), pending.requestId, pending.record.partition(), pending.offset())
+          .addKeyValue("attempts", pending.attempts)
+          .log("answered request {}: {}", pending.requestId,
+              error == null ? "ok" : error.type().wireName() + " (" + error.message() + ")");
+    }
+  }
+
+  void unexpected(PendingRequest pending, Throwable cause) {
+    about(log.atError(), pending.requestId, pending.record.partition(), pending.offset())
+        .setCause(cause)
+        .log("relay call for request {} failed unexpectedly", pending.requestId);
+  }
+
+  private static LoggingEventBuilder about(LoggingEventBuilder event, String requestId, int partition, long offset) {
+    return event.addKeyValue("requestId", requestId).addKeyValue("partition", partition).addKeyValue("offset", offset);
+  }
+}

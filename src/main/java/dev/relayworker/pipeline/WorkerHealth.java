@@ -1,0 +1,98 @@
+package dev.relayworker.pipeline;
+
+import dev.relayworker.admin.HealthReport;
+import dev.relayworker.metrics.LoopStatus;
+import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.resilience.ResilientRelay;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The worker's liveness and readiness, from the state its poll loop publishes. Never touches the
+ * consumer.
+ *
+ * <p>Threads: called on the admin endpoint's thread; reads only thread-safe state.
+ */
+final class WorkerHealth {
+
+  /** What health needs to know of the worker's poll thread. Implementations must be thread-safe. */
+  interface Loop {
+    /** Whether the poll thread is alive. */
+    boolean running();
+
+    /** Why the poll loop died, or null. */
+    Throwable failure();
+
+    /** Whether a graceful stop has begun. */
+    boolean stopping();
+  }
+
+  private final Loop worker;
+  private final WorkerMetrics metrics;
+  private final ResilientRelay relay;
+  private final Clock clock;
+  private final Duration stallLimit;
+
+  /** @param stallLimit longest a loop turn may take before the worker counts as stuck */
+  WorkerHealth(Loop worker, WorkerMetrics metrics, ResilientRelay relay, Clock clock, Duration stallLimit) {
+    this.worker = worker;
+    this.metrics = metrics;
+    this.relay = relay;
+    this.clock = clock;
+    this.stallLimit = stallLimit;
+  }
+
+  /** Live: the poll loop runs and has turned within the consumer's max.poll.interval.ms. */
+  HealthReport liveness() {
+    Map<String, Object> details = new LinkedHashMap<>();
+    boolean up = checkLoop(details);
+    return new HealthReport(up, details);
+  }
+
+  /**
+   * Ready: live, not stopping, and a member of the consumer group. A worker with no partitions
+   * (more workers than partitions) is ready: it is a standby. An open relay circuit is reported,
+   * not failed on: requests then wait in Kafka, and restarting the worker would not help.
+   */
+  HealthReport readiness() {
+    Map<String, Object> details = new LinkedHashMap<>();
+    LoopStatus status = metrics.status();
+    boolean up = checkLoop(details);
+    if (up && worker.stopping()) {
+      details.put("reason", "stopping");
+      up = false;
+    } else if (up && !status.joined()) {
+      details.put("reason", "not yet a member of the consumer group");
+      up = false;
+    }
+    details.put("assignedPartitions", status.assigned().stream().map(Object::toString).sorted().toList());
+    details.put("pausedPartitions", status.paused());
+    details.put("inFlight", status.inFlight());
+    details.put("parked", status.parked());
+    details.put("relayCircuit", relay.circuitState().name());
+    if (relay.pausedUntil().isAfter(clock.instant())) {
+      details.put("relayPausedUntil", relay.pausedUntil().toString());
+    }
+    return new HealthReport(up, details);
+  }
+
+  private boolean checkLoop(Map<String, Object> details) {
+    long lastPoll = metrics.lastPollMillis();
+    long sinceLastPoll = lastPoll == 0 ? 0 : clock.millis() - lastPoll;
+    boolean up = true;
+    if (worker.failure() != null) {
+      details.put("reason", "poll loop failed: " + worker.failure().getClass().getSimpleName());
+      up = false;
+    } else if (!worker.running() && !worker.stopping()) {
+      details.put("reason", "poll loop not running");
+      up = false;
+    } else if (sinceLastPoll > stallLimit.toMillis()) {
+      details.put("reason", "poll loop stuck for " + sinceLastPoll + " ms");
+      up = false;
+    }
+    details.put("lastPollMsAgo", sinceLastPoll);
+    return up;
+  }
+}

@@ -1,0 +1,119 @@
+package dev.relayworker.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relayworker.admin.HealthReport;
+import dev.relayworker.metrics.LoopStatus;
+import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.relay.RelayClient;
+import dev.relayworker.resilience.RelayCallListener;
+import dev.relayworker.resilience.RelayPolicy;
+import dev.relayworker.resilience.ResilientRelay;
+import dev.relayworker.resilience.TimeSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class WorkerHealthTest {
+
+  private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
+  private static final Duration STALL_LIMIT = Duration.ofMinutes(5);
+
+  private final FakeLoop loop = new FakeLoop();
+  private final WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry());
+  private final RelayClient unusedRelay = new RelayClient() {
+    @Override
+    public CompletableFuture<dev.relayworker.relay.Completion> send(byte[] body, Duration timeout) {
+      throw new AssertionError("health checks never call the relay");
+    }
+
+    @Override
+    public void close() {}
+  };
+  private final ResilientRelay relay = new ResilientRelay(unusedRelay, RelayPolicy.defaults(), TimeSource.SYSTEM,
+      RelayCallListener.NONE);
+  private final WorkerHealth health = new WorkerHealth(loop, metrics, relay, Clock.fixed(NOW, ZoneOffset.UTC),
+      STALL_LIMIT);
+
+  @AfterEach
+  void closeRelay() {
+    relay.close();
+  }
+
+  @Test
+  void aWorkerStartingIsLiveButNotReadyUntilItJoinsTheGroup() {
+    assertThat(health.liveness().up()).isTrue();
+    HealthReport ready = health.readiness();
+    assertThat(ready.up()).isFalse();
+    assertThat(ready.details()).containsEntry("reason", "not yet a member of the consumer group");
+  }
+
+  @Test
+  void aMemberWithoutPartitionsIsReadyAsAStandby() {
+    polledAgo(Duration.ofMillis(50));
+    metrics.publish(new LoopStatus(true, Set.of(), 0, 0, 0, Map.of()));
+
+    HealthReport ready = health.readiness();
+
+    assertThat(ready.up()).isTrue();
+    assertThat(ready.details()).containsEntry("relayCircuit", "CLOSED").containsEntry("lastPollMsAgo", 50L);
+  }
+
+  @Test
+  void aLoopThatStoppedTurningIsNeitherLiveNorReady() {
+    metrics.publish(new LoopStatus(true, Set.of(new TopicPartition("requests", 0)), 0, 3, 0, Map.of()));
+    polledAgo(STALL_LIMIT.plusSeconds(1));
+
+    assertThat(health.liveness().up()).isFalse();
+    assertThat(health.liveness().details().get("reason").toString()).startsWith("poll loop stuck for 301000 ms");
+    assertThat(health.readiness().up()).isFalse();
+  }
+
+  @Test
+  void aDeadLoopIsNotLiveAndAStoppingOneIsNotReady() {
+    metrics.publish(new LoopStatus(true, Set.of(), 0, 0, 0, Map.of()));
+    polledAgo(Duration.ZERO);
+    loop.stopping = true;
+
+    assertThat(health.liveness().up()).isTrue();
+    assertThat(health.readiness().details()).containsEntry("reason", "stopping");
+
+    loop.failure = new IllegalStateException("fenced");
+    loop.running = false;
+    assertThat(health.liveness().up()).isFalse();
+    assertThat(health.liveness().details()).containsEntry("reason", "poll loop failed: IllegalStateException");
+  }
+
+  private void polledAgo(Duration ago) {
+    metrics.polled(NOW.minus(ago).toEpochMilli());
+  }
+
+  private static final class FakeLoop implements WorkerHealth.Loop {
+    boolean running = true;
+    Throwable failure;
+    boolean stopping;
+
+    @Override
+    public boolean running() {
+      return running;
+    }
+
+    @Override
+    public Throwable failure() {
+      return failure;
+    }
+
+    @Override
+    public boolean stopping() {
+      return stopping;
+    }
+  }
+}
