@@ -13,6 +13,9 @@ public enum Metric {
       "Request records taken from the request topic (valid or not)."),
   REPLIES("relay.worker.replies", Kind.COUNTER,
       "Replies produced, by status (ok, error) and error_type (none, invalid_request_error, ...)."),
+  REQUEST_AGE("relay.worker.request.age", Kind.TIMER,
+      "Time from a request record's timestamp to its reply being built, by status: what the requester"
+          + " waits, Kafka queueing included; a histogram."),
   RELAY_LATENCY("relay.worker.relay.latency", Kind.TIMER,
       "Duration of each relay HTTP attempt, by HTTP status (0: no answer); a histogram."),
   RELAY_RETRIES("relay.worker.relay.retries", Kind.COUNTER,

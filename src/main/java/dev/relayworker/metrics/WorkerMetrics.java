@@ -37,6 +37,8 @@ public final class WorkerMetrics {
   private final Counter retries;
   private final Counter throttled;
   private final Timer permitWait;
+  private final Timer okAge;
+  private final Timer errorAge;
   private final Map<String, Counter> replies = new ConcurrentHashMap<>();
   private final Map<Integer, Timer> attempts = new ConcurrentHashMap<>();
   private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
@@ -53,6 +55,8 @@ public final class WorkerMetrics {
     this.permitWait = Timer.builder(Metric.RATE_LIMITER_WAIT.meterName())
         .description(Metric.RATE_LIMITER_WAIT.description())
         .register(registry);
+    this.okAge = histogram(Metric.REQUEST_AGE, Tags.of("status", "ok"));
+    this.errorAge = histogram(Metric.REQUEST_AGE, Tags.of("status", "error"));
     gauge(Metric.IN_FLIGHT, LoopStatus::inFlight);
     gauge(Metric.PARKED, LoopStatus::parked);
     gauge(Metric.PARTITIONS_ASSIGNED, current -> current.assigned().size());
@@ -100,11 +104,18 @@ public final class WorkerMetrics {
     consumed.increment();
   }
 
-  /** One reply produced; {@code errorType} is the reply's error type, or null for an ok reply. */
-  public void replied(String errorType) {
+  /**
+   * One reply produced; {@code errorType} is the reply's error type, or null for an ok reply;
+   * {@code age} is the time since the request record's timestamp, or null when it has none.
+   */
+  public void replied(String errorType, Duration age) {
     String key = errorType == null ? NONE : errorType;
     replies.computeIfAbsent(key, type -> counter(Metric.REPLIES,
         Tags.of("status", errorType == null ? "ok" : "error", "error_type", type))).increment();
+    if (age != null) {
+      // A producer clock ahead of ours makes a negative age: count it as no wait at all.
+      (errorType == null ? okAge : errorAge).record(age.isNegative() ? Duration.ZERO : age);
+    }
   }
 
   /** Usage of one completion; {@code model} as the relay named it, or null. */
@@ -115,13 +126,8 @@ public final class WorkerMetrics {
   }
 
   private void relayAttempt(Duration elapsed, int httpStatus) {
-    attempts.computeIfAbsent(httpStatus, status -> Timer.builder(Metric.RELAY_LATENCY.meterName())
-        .description(Metric.RELAY_LATENCY.description())
-        .tag("status", Integer.toString(status))
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofMinutes(5))
-        .register(registry)).record(elapsed);
+    attempts.computeIfAbsent(httpStatus,
+        status -> histogram(Metric.RELAY_LATENCY, Tags.of("status", Integer.toString(status)))).record(elapsed);
     if (httpStatus == 429) {
       throttled.increment();
     }
@@ -157,6 +163,17 @@ public final class WorkerMetrics {
 
   private Counter counter(Metric metric, Tags tags) {
     return Counter.builder(metric.meterName()).description(metric.description()).tags(tags).register(registry);
+  }
+
+  /** A timer with Prometheus buckets from 1 ms to 5 min, the span of LLM calls and their queueing. */
+  private Timer histogram(Metric metric, Tags tags) {
+    return Timer.builder(metric.meterName())
+        .description(metric.description())
+        .tags(tags)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofMinutes(5))
+        .register(registry);
   }
 
   private void gauge(Metric metric, ToDoubleFunction<LoopStatus> value) {

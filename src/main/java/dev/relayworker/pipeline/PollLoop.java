@@ -91,7 +91,7 @@ final class PollLoop implements Runnable {
     this.ledgers = new Ledgers(settings.offsetMetadataMaxBytes());
     this.delivery = delivery.create(mailbox, ledgers, this::rewind);
     this.router = new ReplyRouter(routes, replies, settings.replyTopic(), this.delivery);
-    this.requestLog = new RequestLog(metrics);
+    this.requestLog = new RequestLog(metrics, clock);
     this.status = new StatusReporter(consumer, ledgers, parked, metrics, clock);
   }
 

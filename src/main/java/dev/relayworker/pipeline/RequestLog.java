@@ -4,6 +4,8 @@ import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ParsedRecord;
 import dev.relayworker.protocol.ReplyError;
 import dev.relayworker.relay.Completion;
+import java.time.Clock;
+import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +24,11 @@ final class RequestLog {
   private static final Logger log = LoggerFactory.getLogger(RequestLog.class);
 
   private final WorkerMetrics metrics;
+  private final Clock clock;
 
-  RequestLog(WorkerMetrics metrics) {
+  RequestLog(WorkerMetrics metrics, Clock clock) {
     this.metrics = metrics;
+    this.clock = clock;
   }
 
   void taken() {
@@ -32,7 +36,7 @@ final class RequestLog {
   }
 
   void refused(ConsumerRecord<byte[], byte[]> record, ParsedRecord.Invalid invalid) {
-    metrics.replied(invalid.error().type().wireName());
+    metrics.replied(invalid.error().type().wireName(), age(record));
     about(log.atWarn(), invalid.requestId(), record.partition(), record.offset())
         .log("refused record {}-{}@{} (request {}): {}", record.topic(), record.partition(), record.offset(),
             invalid.requestId(), invalid.error().message());
@@ -45,7 +49,7 @@ final class RequestLog {
 
   /** A reply about to be produced: ok when {@code error} is null. */
   void answered(PendingRequest pending, ReplyError error) {
-    metrics.replied(error == null ? null : error.type().wireName());
+    metrics.replied(error == null ? null : error.type().wireName(), age(pending.record));
     if (log.isDebugEnabled()) {
       about(log.atDebug(), pending.requestId, pending.record.partition(), pending.offset())
           .addKeyValue("attempts", pending.attempts)
@@ -58,6 +62,11 @@ final class RequestLog {
     about(log.atError(), pending.requestId, pending.record.partition(), pending.offset())
         .setCause(cause)
         .log("relay call for request {} failed unexpectedly", pending.requestId);
+  }
+
+  /** Null when the record has no timestamp (-1, from producers of the oldest message format). */
+  private Duration age(ConsumerRecord<byte[], byte[]> record) {
+    return record.timestamp() < 0 ? null : Duration.ofMillis(clock.millis() - record.timestamp());
   }
 
   private static LoggingEventBuilder about(LoggingEventBuilder event, String requestId, int partition, long offset) {

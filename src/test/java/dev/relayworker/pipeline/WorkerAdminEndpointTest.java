@@ -66,6 +66,8 @@ class WorkerAdminEndpointTest {
         assertThat(throttled).isPositive().isEqualTo((double) simulator.stats().outcome("429"));
         assertThat(after.value(Metric.RELAY_RETRIES.prometheusName())).isEqualTo(throttled);
         assertThat(after.value(Metric.RELAY_LATENCY.prometheusName() + "_count", "status=\"200\"")).isEqualTo(valid);
+        assertThat(after.value(Metric.REQUEST_AGE.prometheusName() + "_count")).isEqualTo(valid + 1);
+        assertThat(after.value(Metric.REQUEST_AGE.prometheusName() + "_sum", "status=\"ok\"")).isPositive();
         assertThat(after.value(Metric.RELAY_LATENCY.prometheusName() + "_bucket", "status=\"429\"")).isPositive();
         assertThat(after.value(Metric.RATE_LIMITER_WAIT.prometheusName() + "_count")).isEqualTo(valid + throttled);
         assertThat(after.value(Metric.TOKENS.prometheusName(), "kind=\"prompt\"")).isPositive();
