@@ -31,11 +31,11 @@ final class BatchCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "OUTPUT.jsonl", description = "Batch API output, appended to.")
   Path output;
 
-  @Option(names = "--idle-timeout-seconds", defaultValue = "600",
+  @Option(names = "--idle-timeout-seconds", defaultValue = "600", paramLabel = "SECONDS",
       description = "Give up when no reply arrives for this long (default: ${DEFAULT-VALUE}).")
   long idleTimeoutSeconds;
 
-  @Option(names = "--completion-window-hours", defaultValue = "24",
+  @Option(names = "--completion-window-hours", defaultValue = "24", paramLabel = "HOURS",
       description = "Deadline of each request, from the start of the run (default: ${DEFAULT-VALUE}, as OpenAI's).")
   long completionWindowHours;
 
@@ -43,6 +43,15 @@ final class BatchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (!Files.isRegularFile(input)) {
       System.err.println("relay-worker: batch input " + input + " is not a readable file");
+      return 2;
+    }
+    Path outputDirectory = output.toAbsolutePath().getParent();
+    if (outputDirectory == null || !Files.isDirectory(outputDirectory)) {
+      System.err.println("relay-worker: the directory of batch output " + output + " does not exist");
+      return 2;
+    }
+    if (Files.exists(output) && Files.isSameFile(input, output)) {
+      System.err.println("relay-worker: batch output must not be the input file");
       return 2;
     }
     // A bar redrawn in place only where someone watches; logs and pipes get plain lines.

@@ -103,6 +103,21 @@ class BatchCommandIT {
     }
   }
 
+  @Test
+  void refusesToWriteOverItsInputOrIntoAMissingDirectory() throws Exception {
+    Path input = writeInput();
+    Path output = dir.resolve("refused.out");
+
+    int sameFile = Launcher.run(output, Map.of(), 60, "batch", input.toString(), input.toString());
+    assertThat(sameFile).isEqualTo(2);
+    assertThat(Launcher.read(output)).contains("batch output must not be the input file");
+    int missingDirectory = Launcher.run(output, Map.of(), 60, "batch", input.toString(),
+        dir.resolve("no/such/dir/out.jsonl").toString());
+    assertThat(missingDirectory).isEqualTo(2);
+    assertThat(Launcher.read(output)).contains("does not exist");
+    assertThat(Files.readAllLines(input)).hasSize(LINES);
+  }
+
   private Path writeInput() throws Exception {
     List<String> lines = new ArrayList<>();
     for (int i = 1; i <= LINES; i++) {
