@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 
 /**
  * Builds OpenAI Batch API output lines: {@code {"id", "custom_id", "response": {"status_code",
@@ -31,20 +30,20 @@ final class OutputLines {
   /** The output line for a worker reply to the line {@code customId}. */
   ObjectNode fromReply(String customId, ConsumerRecord<byte[], byte[]> reply) {
     JsonNode body = parse(reply.value());
-    String httpStatus = header(reply, ProtocolHeaders.HTTP_STATUS);
-    boolean ok = ProtocolHeaders.STATUS_OK.equals(header(reply, ProtocolHeaders.STATUS));
+    String httpStatus = ProtocolHeaders.text(reply, ProtocolHeaders.HTTP_STATUS);
+    boolean ok = ProtocolHeaders.STATUS_OK.equals(ProtocolHeaders.text(reply, ProtocolHeaders.STATUS));
     ObjectNode line = start(customId);
     if (ok || (httpStatus != null && !"0".equals(httpStatus))) {
       ObjectNode response = line.putObject("response");
       response.put("status_code", httpStatus == null ? 200 : Integer.parseInt(httpStatus));
-      String relayRequestId = header(reply, ProtocolHeaders.RELAY_REQUEST_ID);
-      response.put("request_id", relayRequestId != null ? relayRequestId : header(reply, ProtocolHeaders.REQUEST_ID));
+      String relayRequestId = ProtocolHeaders.text(reply, ProtocolHeaders.RELAY_REQUEST_ID);
+      response.put("request_id", relayRequestId != null ? relayRequestId : ProtocolHeaders.text(reply, ProtocolHeaders.REQUEST_ID));
       response.set("body", body);
       line.putNull("error");
     } else {
       line.putNull("response");
       ObjectNode error = line.putObject("error");
-      error.put("code", header(reply, ProtocolHeaders.ERROR_TYPE));
+      error.put("code", ProtocolHeaders.text(reply, ProtocolHeaders.ERROR_TYPE));
       error.put("message", body.path("error").path("message").asText(""));
     }
     return line;
@@ -75,8 +74,4 @@ final class OutputLines {
     }
   }
 
-  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-    Header header = record.headers().lastHeader(name);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-  }
 }

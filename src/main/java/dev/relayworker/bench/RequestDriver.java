@@ -16,7 +16,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -103,7 +102,7 @@ final class RequestDriver implements AutoCloseable {
           continue;
         }
         replied[index] = System.nanoTime();
-        if (ProtocolHeaders.STATUS_OK.equals(header(reply, ProtocolHeaders.STATUS))) {
+        if (ProtocolHeaders.STATUS_OK.equals(ProtocolHeaders.text(reply, ProtocolHeaders.STATUS))) {
           ok++;
         } else {
           errors++;
@@ -150,11 +149,6 @@ final class RequestDriver implements AutoCloseable {
     } catch (NumberFormatException e) {
       return -1;
     }
-  }
-
-  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-    Header header = record.headers().lastHeader(name);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   @Override

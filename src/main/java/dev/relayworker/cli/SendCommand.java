@@ -14,7 +14,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -58,8 +57,8 @@ final class SendCommand implements Callable<Integer> {
         for (ConsumerRecord<byte[], byte[]> reply : replies.poll(Duration.ofMillis(200))) {
           if (requestId.equals(new String(reply.key(), StandardCharsets.UTF_8))) {
             System.out.println(new String(reply.value(), StandardCharsets.UTF_8));
-            String status = header(reply, ProtocolHeaders.STATUS);
-            System.err.println("status=" + status + " attempts=" + header(reply, ProtocolHeaders.ATTEMPTS));
+            String status = ProtocolHeaders.text(reply, ProtocolHeaders.STATUS);
+            System.err.println("status=" + status + " attempts=" + ProtocolHeaders.text(reply, ProtocolHeaders.ATTEMPTS));
             return ProtocolHeaders.STATUS_OK.equals(status) ? 0 : 1;
           }
         }
@@ -83,8 +82,4 @@ final class SendCommand implements Callable<Integer> {
     return ReplyReader.openAtEnd(settings, topic, Duration.ofSeconds(timeoutSeconds));
   }
 
-  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-    Header header = record.headers().lastHeader(name);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-  }
 }

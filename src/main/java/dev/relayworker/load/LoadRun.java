@@ -19,7 +19,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -106,19 +105,19 @@ public final class LoadRun implements AutoCloseable {
     }
     lastReply = System.nanoTime();
     latencyNanos.put(id, lastReply - sent);
-    String status = header(reply, ProtocolHeaders.STATUS);
+    String status = ProtocolHeaders.text(reply, ProtocolHeaders.STATUS);
     JsonNode body = parse(reply.value());
     if (ProtocolHeaders.STATUS_OK.equals(status)) {
       ok++;
       promptTokens += body.at("/usage/prompt_tokens").asLong();
       completionTokens += body.at("/usage/completion_tokens").asLong();
       if (samples.size() < MAX_SAMPLES) {
-        samples.add(id + "  ok  attempts=" + header(reply, ProtocolHeaders.ATTEMPTS) + "  text=\""
+        samples.add(id + "  ok  attempts=" + ProtocolHeaders.text(reply, ProtocolHeaders.ATTEMPTS) + "  text=\""
             + body.at("/choices/0/text").asText().strip() + "\"  usage="
             + body.at("/usage/prompt_tokens").asLong() + "+" + body.at("/usage/completion_tokens").asLong());
       }
     } else {
-      errorsByType.merge(String.valueOf(header(reply, ProtocolHeaders.ERROR_TYPE)), 1, Integer::sum);
+      errorsByType.merge(String.valueOf(ProtocolHeaders.text(reply, ProtocolHeaders.ERROR_TYPE)), 1, Integer::sum);
     }
   }
 
@@ -144,11 +143,6 @@ public final class LoadRun implements AutoCloseable {
     } catch (IOException e) {
       return mapper.createObjectNode();
     }
-  }
-
-  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-    Header header = record.headers().lastHeader(name);
-    return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   @Override

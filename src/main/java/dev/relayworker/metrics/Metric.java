@@ -65,10 +65,6 @@ public enum Metric {
     return meterName;
   }
 
-  public Kind kind() {
-    return kind;
-  }
-
   public String description() {
     return description;
   }

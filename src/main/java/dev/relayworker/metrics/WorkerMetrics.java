@@ -96,10 +96,6 @@ public final class WorkerMetrics {
     };
   }
 
-  public MeterRegistry registry() {
-    return registry;
-  }
-
   public void requestConsumed() {
     consumed.increment();
   }

@@ -139,11 +139,6 @@ public final class Worker implements AutoCloseable {
     return admin == null ? -1 : admin.port();
   }
 
-  /** The meters, for tests and embedding. */
-  public WorkerMetrics metrics() {
-    return metrics;
-  }
-
   /** True while the poll loop runs. */
   public boolean isRunning() {
     return thread.isAlive();

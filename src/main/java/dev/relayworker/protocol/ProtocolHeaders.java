@@ -1,6 +1,9 @@
 package dev.relayworker.protocol;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 
 /**
  * Header names of the request/reply protocol, in one place. Requests may carry a deadline, a
@@ -48,4 +51,10 @@ public final class ProtocolHeaders {
       SMALLRYE_REPLY_TOPIC, SMALLRYE_REPLY_PARTITION);
 
   private ProtocolHeaders() {}
+
+  /** The last header {@code name} of a reply as UTF-8 text (every reply header is text), or null. */
+  public static String text(ConsumerRecord<byte[], byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
 }
