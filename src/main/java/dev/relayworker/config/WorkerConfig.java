@@ -17,7 +17,8 @@ import org.apache.kafka.common.config.types.Password;
  * <p>Instances are immutable and safe to share between threads. Construction fails with a
  * {@link org.apache.kafka.common.config.ConfigException} naming the offending key when a
  * value is missing, of the wrong type or out of range. {@code relay.api.key} is a
- * {@link Type#PASSWORD}, so it prints as {@code [hidden]} in logs and {@code toString()}.
+ * {@link Type#PASSWORD}, so it prints as {@code [hidden]} in logs and {@code toString()}; a
+ * {@code kafka.}-prefixed key that no Kafka client knows is refused too ({@link KafkaClientSettings}).
  */
 public final class WorkerConfig extends AbstractConfig {
 
@@ -50,6 +51,11 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String REQUEST_TTL_MS = "request.ttl.ms";
   public static final String REQUEST_MAX_BYTES = "request.max.bytes";
   public static final String REQUEST_DEFAULT_MODEL = "request.default.model";
+  public static final String REQUEST_MAX_DEADLINE_MS = "request.max.deadline.ms";
+  public static final String REQUEST_MAX_N = "request.max.n";
+  public static final String REQUEST_MAX_BEST_OF = "request.max.best.of";
+  public static final String REQUEST_MAX_TOKENS = "request.max.tokens";
+  public static final String REQUEST_MAX_PROMPTS = "request.max.prompts";
   public static final String MAX_IN_FLIGHT = "worker.max.in.flight";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String REBALANCE_DRAIN_TIMEOUT_MS = "rebalance.drain.timeout.ms";
@@ -59,6 +65,9 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String AT_LEAST_ONCE = "at_least_once";
   public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
   public static final String ADMIN_PORT = "admin.port";
+  public static final String ADMIN_BIND_ADDRESS = "admin.bind.address";
+  public static final String HEALTH_DELIVERY_STALL_MS = "health.delivery.stall.ms";
+  public static final String RELAY_MAX_RESPONSE_BYTES = "relay.max.response.bytes";
 
   public static final ConfigDef DEFINITION = new ConfigDef()
       .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -73,7 +82,8 @@ public final class WorkerConfig extends AbstractConfig {
       .define(DLQ_TOPIC, Type.STRING, "completions.requests.dlq", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
           "Dead-letter topic: records that are not valid requests are copied here unchanged, with headers"
               + " naming the reason and where they came from.")
-      .define(REPLY_TOPIC_ALLOWED_PATTERN, Type.STRING, "completions\\.replies(\\..+)?", Importance.MEDIUM,
+      .define(REPLY_TOPIC_ALLOWED_PATTERN, Type.STRING, "completions\\.replies(\\..+)?", ConfigValidators.REGEX,
+          Importance.MEDIUM,
           "Regular expression a requested reply topic (kafka_replyTopic, REPLY_TOPIC) must match in full;"
               + " other requests get an error reply on reply.topic. Empty: no requested topic is allowed.")
       .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM,
@@ -89,6 +99,18 @@ public final class WorkerConfig extends AbstractConfig {
           "Largest request value accepted; larger ones get an error reply and a dead-letter copy.")
       .define(REQUEST_DEFAULT_MODEL, Type.STRING, "", Importance.MEDIUM,
           "Model put into requests that name none. Empty: such requests are refused.")
+      .define(REQUEST_MAX_DEADLINE_MS, Type.LONG, 86_400_000L, Range.atLeast(1), Importance.LOW,
+          "Latest deadline a request may ask for, counted from its record timestamp: a deadline_ms header"
+              + " further out is cut to this, so no request is held or retried for longer.")
+      .define(REQUEST_MAX_N, Type.INT, 128, Range.between(1, 1_000_000), Importance.LOW,
+          "Largest n (choices per prompt) accepted; larger requests are refused before any relay call.")
+      .define(REQUEST_MAX_BEST_OF, Type.INT, 20, Range.between(1, 1_000_000), Importance.LOW,
+          "Largest best_of (completions generated server-side per prompt, each one paid) accepted.")
+      .define(REQUEST_MAX_TOKENS, Type.INT, 131_072, Range.between(1, Integer.MAX_VALUE), Importance.LOW,
+          "Largest max_tokens accepted.")
+      .define(REQUEST_MAX_PROMPTS, Type.INT, 2_048, Range.between(1, 1_000_000), Importance.LOW,
+          "Most prompts one request may carry (the length of an array prompt; one string or one token list"
+              + " counts as one).")
       .define(MAX_IN_FLIGHT, Type.INT, 500, Range.between(1, 1_000_000), Importance.HIGH,
           "Most requests a worker holds unanswered (at the relay, waiting for it, or parked during an outage),"
               + " over all its partitions. At the cap, partitions pause; they resume a poll's worth (a tenth of"
@@ -110,22 +132,34 @@ public final class WorkerConfig extends AbstractConfig {
       .define(SHUTDOWN_TIMEOUT_MS, Type.INT, 30_000, Range.between(0, 3_600_000), Importance.LOW,
           "On SIGTERM, how long to wait for requests in flight to be answered before committing and exiting.")
       .define(ADMIN_PORT, Type.INT, 9400, Range.between(-1, 65_535), Importance.MEDIUM,
-          "Port of the HTTP endpoint serving /metrics (Prometheus), /health/live and /health/ready on"
-              + " every interface. 0 picks a free port (logged at start); -1 turns the endpoint off.")
+          "Port of the HTTP endpoint serving GET /metrics (Prometheus), /health/live and /health/ready."
+              + " 0 picks a free port (logged at start); -1 turns the endpoint off.")
+      .define(ADMIN_BIND_ADDRESS, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.LOW,
+          "Address the admin endpoint listens on. The default, every interface, is what Kubernetes probes"
+              + " need; 127.0.0.1 keeps it off other hosts.")
+      .define(HEALTH_DELIVERY_STALL_MS, Type.INT, 60_000, Range.between(1_000, 3_600_000), Importance.LOW,
+          "/health/ready turns DOWN when replies have waited this long without a transaction committing"
+              + " (exactly_once) or the broker acknowledging one (at_least_once).")
       .define(RELAY_BASE_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
           new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Base URL of the OpenAI-compatible relay, with or without /v1 (for example"
               + " https://relay.example.com).")
-      .define(RELAY_API_KEY, Type.PASSWORD, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
-          "Relay API key, sent as 'Authorization: Bearer <key>'. Never logged, never put in a reply.")
+      .define(RELAY_API_KEY, Type.PASSWORD, ConfigDef.NO_DEFAULT_VALUE, ConfigValidators.HEADER_SAFE_SECRET,
+          Importance.HIGH, "Relay API key, sent as 'Authorization: Bearer <key>'. Printable ASCII only: a key"
+              + " with a space, a control or a non-ASCII character (a pasted zero-width space) stops start-up."
+              + " Never logged, never put in a reply.")
       .define(RELAY_HTTP_VERSION, Type.STRING, "HTTP_1_1",
           ValidString.in("HTTP_1_1", "HTTP_2"), Importance.LOW,
           "HTTP version offered to the relay. HTTP_2 is negotiated only over TLS.")
       .define(RELAY_CONNECT_TIMEOUT_MS, Type.INT, 5_000, Range.between(1, 600_000), Importance.MEDIUM,
           "Timeout for opening a connection to the relay.")
       .define(RELAY_REQUEST_TIMEOUT_MS, Type.INT, 120_000, Range.between(1, 3_600_000), Importance.MEDIUM,
-          "Timeout of one relay call, from sending the request to the full answer. A call never"
-              + " runs past its request's deadline either.")
+          "Timeout of one relay call, from sending the request to the last byte of the answer, body"
+              + " included. A call never runs past its request's deadline either.")
+      .define(RELAY_MAX_RESPONSE_BYTES, Type.INT, 4_194_304, Range.between(1_024, Integer.MAX_VALUE),
+          Importance.LOW, "Largest relay answer body read. A longer one is cut off as it streams in and the"
+              + " request is answered with a relay_error; nothing larger is ever held in memory. Answers being"
+              + " read at once also share a quarter of the heap; a call that would overrun it fails as transient.")
       .define(RELAY_RATE_LIMIT_RPM, Type.INT, 0, Range.atLeast(0), Importance.HIGH,
           "Requests per minute the worker may send to the relay, paced evenly (600 means one call"
               + " every 100 ms, not 600 at once). 0 means no client-side limit.")
@@ -153,6 +187,7 @@ public final class WorkerConfig extends AbstractConfig {
 
   public WorkerConfig(Map<?, ?> values) {
     super(DEFINITION, values, false);
+    KafkaClientSettings.rejectUnknown(kafkaClientProperties());
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.relayworker.pipeline;
 
+import dev.relayworker.config.KafkaClientSettings;
 import dev.relayworker.config.WorkerConfig;
 import java.util.HashMap;
 import java.util.Map;
@@ -82,7 +83,7 @@ public final class KafkaClients {
   private static Map<String, Object> known(Map<String, Object> settings, Set<String> names) {
     Map<String, Object> kept = new HashMap<>();
     settings.forEach((key, value) -> {
-      if (names.contains(key)) {
+      if (KafkaClientSettings.belongsTo(key, names)) {
         kept.put(key, value);
       }
     });

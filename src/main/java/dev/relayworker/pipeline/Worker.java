@@ -121,7 +121,7 @@ public final class Worker implements AutoCloseable {
     }
     log.info("worker started: {} -> {} ({}, relay {})", config.getString(WorkerConfig.REQUEST_TOPIC),
         config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DELIVERY_GUARANTEE),
-        RelayEndpoint.from(config).baseUri());
+        RelayEndpoint.from(config).displayUri());
     return worker;
   }
 

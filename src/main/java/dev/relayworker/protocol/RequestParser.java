@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relayworker.config.WorkerConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -24,7 +24,10 @@ import org.apache.kafka.common.internals.Topic;
 /**
  * Turns a consumed record into a {@link CompletionRequest}, or into a refusal that names the
  * problem: a null, empty, oversized or non-JSON value, a body without a usable {@code model} or
- * {@code prompt}, a badly encoded header, a reply topic outside the allow-list.
+ * {@code prompt}, a request over the cost limits ({@link CostLimits}), a badly encoded header, a
+ * reply topic outside the allow-list. Body fields are read as the relay reads them
+ * ({@link RelayFields}: keys case-insensitive, the last one winning), and deadlines are cut to
+ * {@code request.max.deadline.ms}.
  *
  * <p>Pure apart from reading the record; thread-safe. Never throws on any input.
  */
@@ -148,19 +151,26 @@ public final class RequestParser {
   }
 
   private Instant deadline(ConsumerRecord<byte[], byte[]> record, Instant now) {
+    Instant base = record.timestamp() >= 0 ? Instant.ofEpochMilli(record.timestamp()) : now;
+    Instant latest = base.plus(rules.maxDeadline());
     Header header = record.headers().lastHeader(ProtocolHeaders.DEADLINE_MS);
     if (header == null || header.value() == null) {
-      Instant base = record.timestamp() >= 0 ? Instant.ofEpochMilli(record.timestamp()) : now;
-      return base.plus(rules.ttl());
+      return earliest(base.plus(rules.ttl()), latest);
     }
     byte[] value = header.value();
     // Text if it reads as text; a binary long (a current epoch starts with zero bytes) otherwise.
     Optional<String> text = utf8(value).filter(RequestParser::printable);
     Optional<Long> millis = text.isPresent() ? text.flatMap(RequestParser::decimal)
         : value.length == Long.BYTES ? Optional.of(ByteBuffer.wrap(value).getLong()) : Optional.empty();
-    return Instant.ofEpochMilli(millis.orElseThrow(() -> new Refusal("bad_header", "header "
+    long asked = millis.orElseThrow(() -> new Refusal("bad_header", "header "
         + ProtocolHeaders.DEADLINE_MS + " must be epoch milliseconds as decimal text or an 8-byte big-endian long",
-        null)));
+        null));
+    // Far-future deadlines (Long.MAX_VALUE included) are cut to request.max.deadline.ms.
+    return asked >= latest.toEpochMilli() ? latest : Instant.ofEpochMilli(asked);
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 
   private byte[] body(byte[] value) {
@@ -174,36 +184,37 @@ public final class RequestParser {
       throw new Refusal("too_large", "record value is " + value.length + " bytes, over the limit of "
           + rules.maxBytes() + " (request.max.bytes)", null);
     }
-    JsonNode root;
+    RelayFields fields;
+    StringBuilder kind = new StringBuilder();
     try {
-      root = mapper.readTree(value);
+      fields = RelayFields.read(mapper, value, kind);
     } catch (JsonProcessingException e) {
       throw new Refusal("not_json", "record value is not valid JSON: " + e.getOriginalMessage(), null);
     } catch (IOException e) {
-      throw new Refusal("not_json", "record value is not valid JSON", null);
+      throw new Refusal("not_json", "record value is not valid JSON: " + e.getMessage(), null);
     }
-    if (root == null || !root.isObject()) {
-      throw new Refusal("not_object", "record value must be a JSON object, was " + kind(root), null);
+    if (fields == null) {
+      throw new Refusal("not_object", "record value must be a JSON object, was " + kind, null);
     }
-    checkFields(root);
-    JsonNode model = root.get("model");
-    if (model == null || model.isNull()) {
+    checkFields(fields);
+    checkCost(fields, rules.costLimits());
+    if (fields.get("model") == null) {
       if (rules.defaultModel() == null) {
         throw new Refusal("invalid_body", "model is required (no request.default.model is configured)", "model");
       }
-      ((ObjectNode) root).put("model", rules.defaultModel());
-      return write(root);
+      fields.root().put("model", rules.defaultModel());
+      return write(fields.root());
     }
     return value;
   }
 
-  private static void checkFields(JsonNode root) {
-    JsonNode model = root.get("model");
-    if (model != null && !model.isNull() && (!model.isTextual() || model.asText().isBlank())) {
+  private static void checkFields(RelayFields fields) {
+    JsonNode model = fields.get("model");
+    if (model != null && (!model.isTextual() || model.asText().isBlank())) {
       throw new Refusal("invalid_body", "model must be a non-empty string, was " + kind(model), "model");
     }
-    JsonNode prompt = root.get("prompt");
-    if (prompt == null || prompt.isNull()) {
+    JsonNode prompt = fields.get("prompt");
+    if (prompt == null) {
       throw new Refusal("invalid_body", "prompt is required", "prompt");
     }
     if (!prompt.isTextual() && !prompt.isArray()) {
@@ -211,14 +222,54 @@ public final class RequestParser {
           + kind(prompt), "prompt");
     }
     for (String integer : new String[] {"max_tokens", "n", "best_of", "logprobs", "seed"}) {
-      JsonNode field = root.get(integer);
-      if (field != null && !field.isNull() && !field.isIntegralNumber()) {
+      JsonNode field = fields.get(integer);
+      if (field != null && !field.isIntegralNumber()) {
         throw new Refusal("invalid_body", integer + " must be an integer, was " + kind(field), integer);
       }
     }
-    if (root.path("stream").asBoolean(false)) {
+    JsonNode stream = fields.get("stream");
+    if (stream != null && !(stream.isBoolean() && !stream.asBoolean())) {
+      // Anything but false: the relay would stream (true) or refuse the body (other types).
       throw new Refusal("invalid_body", "stream must be false: replies carry whole completions", "stream");
     }
+  }
+
+  /** Refuses requests that ask for more generation than the operator allows, before anything is paid. */
+  private static void checkCost(RelayFields fields, CostLimits limits) {
+    atMost(fields, "n", limits.maxN(), WorkerConfig.REQUEST_MAX_N);
+    atMost(fields, "best_of", limits.maxBestOf(), WorkerConfig.REQUEST_MAX_BEST_OF);
+    atMost(fields, "max_tokens", limits.maxTokens(), WorkerConfig.REQUEST_MAX_TOKENS);
+    long prompts = promptCount(fields.get("prompt"));
+    if (prompts > limits.maxPrompts()) {
+      throw new Refusal("cost_limit", "prompt holds " + prompts + " prompts, over the limit of " + limits.maxPrompts()
+          + " (" + WorkerConfig.REQUEST_MAX_PROMPTS + ")", "prompt");
+    }
+  }
+
+  private static void atMost(RelayFields fields, String name, long limit, String setting) {
+    JsonNode field = fields.get(name);
+    if (field == null) {
+      return;
+    }
+    // Integers too big for a long are over any limit; printing them in full is the requester's own text.
+    long value = field.canConvertToLong() ? field.longValue() : Long.MAX_VALUE;
+    if (value > limit) {
+      throw new Refusal("cost_limit", name + " is " + (field.canConvertToLong() ? value : "beyond 2^63")
+          + ", over the limit of " + limit + " (" + setting + ")", name);
+    }
+  }
+
+  /** One string or one list of token ids is one prompt; an array of strings or of token lists is one each. */
+  private static long promptCount(JsonNode prompt) {
+    if (!prompt.isArray() || prompt.isEmpty()) {
+      return 1;
+    }
+    for (JsonNode element : prompt) {
+      if (!element.isIntegralNumber()) {
+        return prompt.size();
+      }
+    }
+    return 1;
   }
 
   private byte[] write(JsonNode root) {

@@ -8,10 +8,12 @@ import java.util.regex.Pattern;
  * What makes a record a valid request, from the configuration. Immutable.
  *
  * @param allowedReplyTopics a requested reply topic must match this in full; null allows none
+ * @param ttl deadline of a request without a {@code deadline_ms} header, from its record timestamp
+ * @param maxDeadline latest deadline any request may have, from its record timestamp
  * @param defaultModel put into bodies without {@code model}; null refuses them
  */
-public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, int maxBytes,
-    String defaultModel) {
+public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
+    int maxBytes, String defaultModel, CostLimits costLimits) {
 
   public static RequestRules from(WorkerConfig config) {
     String pattern = config.getString(WorkerConfig.REPLY_TOPIC_ALLOWED_PATTERN);
@@ -20,7 +22,9 @@ public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics,
         config.getString(WorkerConfig.REPLY_TOPIC),
         pattern.isEmpty() ? null : Pattern.compile(pattern),
         Duration.ofMillis(config.getLong(WorkerConfig.REQUEST_TTL_MS)),
+        Duration.ofMillis(config.getLong(WorkerConfig.REQUEST_MAX_DEADLINE_MS)),
         config.getInt(WorkerConfig.REQUEST_MAX_BYTES),
-        model.isEmpty() ? null : model);
+        model.isEmpty() ? null : model,
+        CostLimits.from(config));
   }
 }

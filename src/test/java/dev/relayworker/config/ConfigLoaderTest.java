@@ -76,6 +76,58 @@ class ConfigLoaderTest {
     assertThat(RelayEndpoint.from(config).toString()).doesNotContain("sk-very-secret-123");
   }
 
+  @Test
+  void aKeyThatCannotBeAHeaderValueIsRefusedWithoutShowingIt() throws Exception {
+    String base = "kafka.bootstrap.servers=localhost:9092\nrelay.base.url=http://relay\n";
+    for (String key : new String[] {"sk-Qx7Zr9Kw\u200b", "sk-Qx7\tZr9Kw", "sk-Qx7\u00e9Zr9Kw", "sk-Qx7 Zr9Kw"}) {
+      Path file = write(base);
+      assertThatThrownBy(() -> ConfigLoader.load(file, Map.of("RELAY_API_KEY", key)))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("relay.api.key")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("Qx7").doesNotContain("Zr9Kw"));
+    }
+  }
+
+  @Test
+  void anUnknownKafkaSettingIsRefusedByName() throws Exception {
+    Path file = write("kafka.bootstrap.servers=localhost:9092\nrelay.base.url=http://relay\nrelay.api.key=k\n"
+        + "kafka.security.protocl=SSL\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.security.protocl");
+  }
+
+  @Test
+  void kafkaSettingFamiliesByPrefixAreKept() throws Exception {
+    Path file = write("kafka.bootstrap.servers=localhost:9092\nrelay.base.url=http://relay\nrelay.api.key=k\n"
+        + "kafka.security.protocol=PLAINTEXT\nkafka.config.providers=file\n"
+        + "kafka.config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider\n"
+        + "kafka.metrics.context.team=llm\n");
+
+    WorkerConfig config = ConfigLoader.load(file, Map.of());
+
+    assertThat(config.kafkaClientProperties()).containsKeys("config.providers.file.class", "metrics.context.team");
+  }
+
+  @Test
+  void aBadReplyTopicPatternIsAConfigurationError() throws Exception {
+    Path file = write("kafka.bootstrap.servers=localhost:9092\nrelay.base.url=http://relay\nrelay.api.key=k\n"
+        + "reply.topic.allowed.pattern=replies.(unclosed\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("reply.topic.allowed.pattern");
+  }
+
+  @Test
+  void theBaseUrlIsShownWithoutUserInfo() {
+    RelayEndpoint endpoint = RelayEndpoint.of("https://joe:hunter2@relay.example.com:8443/api", "k");
+
+    assertThat(endpoint.displayUri()).isEqualTo("https://relay.example.com:8443/api/");
+    assertThatThrownBy(() -> RelayEndpoint.of("https://joe:hunter2@relay example.com", "k"))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+  }
+
   private Path write(String text) throws Exception {
     Path file = dir.resolve("worker.properties");
     Files.writeString(file, text);

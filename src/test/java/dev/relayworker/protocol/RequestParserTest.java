@@ -6,6 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,7 +20,7 @@ class RequestParserTest {
   private static final Instant NOW = Instant.parse("2026-11-24T12:00:00Z");
   private static final String BODY = "{\"model\":\"m\",\"prompt\":\"p\",\"x_unknown\":{\"kept\":true},\"temperature\":0.70}";
   private final RequestParser parser = new RequestParser(new RequestRules("replies", Pattern.compile("replies\\..+"),
-      Duration.ofMinutes(5), 1_000, null));
+      Duration.ofMinutes(5), Duration.ofHours(24), 1_000, null, new CostLimits(128, 20, 4_096, 16)));
 
   @Test
   void passesTheBodyThroughUnchanged() {
@@ -75,14 +77,83 @@ class RequestParserTest {
 
   @Test
   void addsTheDefaultModelKeepingEverythingElse() {
-    RequestParser withDefault = new RequestParser(new RequestRules("replies", null, Duration.ofMinutes(5), 1_000,
-        "fallback-model"));
+    RequestParser withDefault = new RequestParser(new RequestRules("replies", null, Duration.ofMinutes(5),
+        Duration.ofHours(24), 1_000, "fallback-model", CostLimits.none()));
 
     CompletionRequest request = ((ParsedRecord.Valid) withDefault.parse(
         record("id", "{\"prompt\":\"p\",\"temperature\":0.70,\"x\":[1]}", new RecordHeaders()), NOW)).request();
 
     assertThat(new String(request.body(), StandardCharsets.UTF_8))
         .isEqualTo("{\"prompt\":\"p\",\"temperature\":0.70,\"x\":[1],\"model\":\"fallback-model\"}");
+  }
+
+  @Test
+  void readsFieldNamesAsTheRelayDoesCaseInsensitivelyWithTheLastOneWinning() {
+    for (String body : List.of(
+        "{\"model\":\"m\",\"prompt\":\"p\",\"Stream\":true}",
+        "{\"model\":\"m\",\"prompt\":\"p\",\"STREAM\":true}",
+        "{\"model\":\"m\",\"prompt\":\"p\",\"\u017ftream\":true}",
+        "{\"model\":\"m\",\"prompt\":\"p\",\"stream\":true,\"Stream\":false,\"stream\":true}",
+        "{\"model\":\"m\",\"prompt\":\"p\",\"stream\":false,\"sTream\":true}")) {
+      assertThat(refusal(body).error().param()).as(body).isEqualTo("stream");
+    }
+    assertThat(refusal("{\"model\":\"m\",\"prompt\":\"p\",\"N\":500}").error().message())
+        .contains("n is 500, over the limit of 128 (request.max.n)");
+    assertThat(refusal("{\"model\":\"m\",\"prompt\":\"p\",\"Max_Tokens\":\"lots\"}").error().param())
+        .isEqualTo("max_tokens");
+    // Kelvin sign folds to 'k': the relay reads this as max_tokens.
+    assertThat(refusal("{\"model\":\"m\",\"prompt\":\"p\",\"max_to\u212aens\":99999}").error().param())
+        .isEqualTo("max_tokens");
+    valid(record("id", "{\"model\":\"m\",\"prompt\":\"p\",\"stream\":true,\"Stream\":false}", new RecordHeaders()));
+  }
+
+  @Test
+  void refusesRequestsOverTheCostLimitsBeforeAnyCall() {
+    Map<String, String> over = Map.of(
+        "{\"model\":\"m\",\"prompt\":\"p\",\"n\":129}", "n is 129, over the limit of 128 (request.max.n)",
+        "{\"model\":\"m\",\"prompt\":\"p\",\"best_of\":21}", "best_of is 21, over the limit of 20",
+        "{\"model\":\"m\",\"prompt\":\"p\",\"max_tokens\":4097}", "max_tokens is 4097, over the limit of 4096",
+        "{\"model\":\"m\",\"prompt\":\"p\",\"max_tokens\":99999999999999999999999}", "max_tokens is beyond 2^63",
+        "{\"model\":\"m\",\"prompt\":[" + "\"p\",".repeat(16) + "\"p\"]}", "prompt holds 17 prompts, over the limit of 16",
+        "{\"model\":\"m\",\"prompt\":[" + "[1],".repeat(16) + "[2]]}", "prompt holds 17 prompts");
+    over.forEach((body, message) -> {
+      ParsedRecord.Invalid invalid = refusal(body);
+      assertThat(invalid.error().type()).as(body).isEqualTo(ErrorType.INVALID_REQUEST);
+      assertThat(invalid.error().message()).as(body).contains(message);
+      assertThat(invalid.dlqReason()).as(body).isEqualTo("cost_limit");
+    });
+    // A list of token ids is one prompt, however long.
+    valid(record("id", "{\"model\":\"m\",\"prompt\":[" + "1,".repeat(100) + "2],\"n\":128,\"max_tokens\":4096}",
+        new RecordHeaders()));
+  }
+
+  @Test
+  void cutsFarDeadlinesToTheMaximumFromTheRecordTimestamp() {
+    RecordHeaders farText = new RecordHeaders();
+    farText.add(ProtocolHeaders.DEADLINE_MS, Long.toString(Long.MAX_VALUE).getBytes(StandardCharsets.UTF_8));
+    RecordHeaders farBinary = new RecordHeaders();
+    farBinary.add(ProtocolHeaders.DEADLINE_MS, ByteBuffer.allocate(8).putLong(NOW.plus(Duration.ofDays(30))
+        .toEpochMilli()).array());
+    RecordHeaders near = new RecordHeaders();
+    near.add(ProtocolHeaders.DEADLINE_MS, Long.toString(NOW.plusSeconds(60).toEpochMilli()).getBytes(StandardCharsets.UTF_8));
+
+    assertThat(valid(record("id", BODY, farText)).deadline()).isEqualTo(NOW.plus(Duration.ofHours(24)));
+    assertThat(valid(record("id", BODY, farBinary)).deadline()).isEqualTo(NOW.plus(Duration.ofHours(24)));
+    assertThat(valid(record("id", BODY, near)).deadline()).isEqualTo(NOW.plusSeconds(60));
+  }
+
+  @Test
+  void refusesContentAfterTheObjectAndNonObjects() {
+    assertThat(refusal("{\"model\":\"m\",\"prompt\":\"p\"} trailing").dlqReason()).isEqualTo("not_json");
+    assertThat(refusal("[1]").error().message()).contains("must be a JSON object, was array");
+    assertThat(refusal("  ").error().message()).contains("must be a JSON object, was nothing");
+    assertThat(refusal("{\"model\":null,\"prompt\":\"p\"}").error().message()).contains("model is required");
+  }
+
+  private ParsedRecord.Invalid refusal(String body) {
+    ParsedRecord parsed = parser.parse(record("id", body, new RecordHeaders()), NOW);
+    assertThat(parsed).as(body).isInstanceOf(ParsedRecord.Invalid.class);
+    return (ParsedRecord.Invalid) parsed;
   }
 
   private CompletionRequest valid(ConsumerRecord<byte[], byte[]> record) {

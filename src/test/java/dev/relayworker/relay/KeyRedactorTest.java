@@ -15,6 +15,12 @@ class KeyRedactorTest {
   }
 
   @Test
+  void removesShortKeysToo() {
+    assertThat(new KeyRedactor("k3y").redact("bad token k3y")).isEqualTo("bad token [redacted]");
+    assertThat(new KeyRedactor("sk-short").redact("sk-short, short")).isEqualTo("[redacted], short");
+  }
+
+  @Test
   void leavesTextWithoutTheKeyAlone() {
     assertThat(new KeyRedactor("sk-abcdef123456").redact("quota used up")).isEqualTo("quota used up");
   }

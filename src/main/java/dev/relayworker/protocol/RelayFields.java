@@ -1,0 +1,93 @@
+package dev.relayworker.protocol;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A request body's top-level fields as the relay will read them. The relays of this family are
+ * written in Go, whose JSON decoder matches object keys to fields case-insensitively (under
+ * Unicode simple folding) and lets the last matching key win: {@code {"stream":false,"Stream":true}}
+ * streams. Checks that look at {@code root.get("stream")} would be fooled; checks made through
+ * {@link #get} see what the relay sees.
+ *
+ * <p>Immutable once read; not thread-safe while reading.
+ */
+final class RelayFields {
+
+  private final ObjectNode root;
+  private final Map<String, JsonNode> byFoldedName;
+
+  private RelayFields(ObjectNode root, Map<String, JsonNode> byFoldedName) {
+    this.root = root;
+    this.byFoldedName = byFoldedName;
+  }
+
+  /**
+   * Reads a top-level JSON object.
+   *
+   * @return the fields, or null when the body is valid JSON but not an object ({@code kind} tells what)
+   * @throws IOException when the body is not JSON, or has content after the object
+   */
+  static RelayFields read(ObjectMapper mapper, byte[] json, StringBuilder kind) throws IOException {
+    try (JsonParser parser = mapper.createParser(json)) {
+      JsonToken first = parser.nextToken();
+      if (first != JsonToken.START_OBJECT) {
+        JsonNode other = first == null ? null : mapper.readTree(parser);
+        kind.append(other == null ? "nothing" : other.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+        return null;
+      }
+      ObjectNode root = mapper.createObjectNode();
+      Map<String, JsonNode> folded = new HashMap<>();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        parser.nextToken();
+        JsonNode value = mapper.readTree(parser);
+        root.set(name, value);
+        folded.put(fold(name), value);
+      }
+      if (parser.nextToken() != null) {
+        throw new IOException("content after the JSON object");
+      }
+      return new RelayFields(root, folded);
+    }
+  }
+
+  /** The value the relay reads for the field {@code name} (lower-case ASCII), or null. */
+  JsonNode get(String name) {
+    JsonNode value = byFoldedName.get(name);
+    return value == null || value.isNull() ? null : value;
+  }
+
+  /** The object as parsed, exact key duplicates collapsed (last value kept), for re-encoding. */
+  ObjectNode root() {
+    return root;
+  }
+
+  /**
+   * Go's case folding as far as field names of ASCII letters go: ASCII letters fold to lower
+   * case, and the only two non-ASCII letters that fold onto ASCII ones, U+017F (long s) and
+   * U+212A (Kelvin sign), fold to 's' and 'k'. Other characters can never match an ASCII name.
+   */
+  static String fold(String name) {
+    StringBuilder folded = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c >= 'A' && c <= 'Z') {
+        folded.append((char) (c + ('a' - 'A')));
+      } else if (c == '\u017f') {
+        folded.append('s');
+      } else if (c == '\u212a') {
+        folded.append('k');
+      } else {
+        folded.append(c);
+      }
+    }
+    return folded.toString();
+  }
+}
