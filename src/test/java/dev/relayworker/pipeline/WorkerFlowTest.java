@@ -117,8 +117,8 @@ class WorkerFlowTest {
     try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer()) {
       producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(workers.requestTopic, TestWorkers.utf8("unserved"),
           TestWorkers.utf8("{\"model\":\"gpt-99\",\"prompt\":\"x\"}")));
-      producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(workers.requestTopic, TestWorkers.utf8("too-many"),
-          TestWorkers.utf8("{\"model\":\"davinci-002\",\"prompt\":\"x\",\"n\":500}")));
+      producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(workers.requestTopic, TestWorkers.utf8("bad-token"),
+          TestWorkers.utf8("{\"model\":\"davinci-002\",\"prompt\":[-1]}")));
       producer.flush();
       try (TopicReader replies = workers.replies()) {
         replies.awaitDistinctKeys(2, WAIT);
@@ -133,7 +133,7 @@ class WorkerFlowTest {
 
     Map<String, ConsumerRecord<byte[], byte[]>> byKey = readAll(workers);
     assertError(byKey.get("unserved"), "relay_error", "503", "model_not_found");
-    assertError(byKey.get("too-many"), "invalid_request_error", "400", "invalid_text_request");
+    assertError(byKey.get("bad-token"), "invalid_request_error", "400", "invalid_text_request");
     assertError(byKey.get("bad-key"), "authentication_error", "401", "invalid_api_key");
     assertThat(byKey.values()).allSatisfy(reply -> {
       assertThat(header(reply, ProtocolHeaders.ATTEMPTS)).isEqualTo("1");
