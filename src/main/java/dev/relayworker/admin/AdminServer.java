@@ -1,101 +1,115 @@
 package dev.relayworker.admin;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * The worker's operations endpoint: {@code GET /metrics} (Prometheus text format),
  * {@code GET /health/live} and {@code GET /health/ready} (JSON, 200 when up, 503 when down).
- * The JDK's own HTTP server is enough for a scrape every few seconds and adds no dependency.
+ * Nothing else: other paths are 404, other methods 405.
  *
- * <p>Threads: requests are served one at a time on a {@code admin-http} daemon thread; the
- * suppliers are called there and must be thread-safe. {@link #start} fails with an
- * {@link IOException} when the port cannot be bound, so a misconfigured port stops the worker
- * at start rather than leaving it unobservable.
+ * <p>Built on Netty's non-blocking HTTP codec, so a client that is slow or stuck holds nothing but
+ * its own connection: probes are answered however many of those there are. A connection whose
+ * request is not complete within {@link #REQUEST_TIMEOUT} of opening (or of its last answer) is
+ * closed; requests are capped at {@value #MAX_REQUEST_BYTES} bytes.
+ *
+ * <p>Threads: one {@code admin-io} event loop; scrapes run on one {@code admin-scrape} thread so a
+ * large scrape never delays a probe. The health suppliers are called on the event loop and must
+ * be thread-safe and quick. {@link #start} fails with an {@link IOException} when the address
+ * cannot be bound, so a misconfigured port stops the worker at start rather than leaving it
+ * unobservable.
  */
 public final class AdminServer implements AutoCloseable {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  static final int MAX_REQUEST_BYTES = 16 * 1024;
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final EventLoopGroup loop;
+  private final ExecutorService scraper;
+  private final Channel server;
 
-  private AdminServer(HttpServer server, ExecutorService executor) {
+  private AdminServer(EventLoopGroup loop, ExecutorService scraper, Channel server) {
+    this.loop = loop;
+    this.scraper = scraper;
     this.server = server;
-    this.executor = executor;
   }
 
   /**
-   * Binds {@code port} on every interface (0 picks a free one) and starts serving.
+   * Binds {@code address}:{@code port} (0 picks a free port) and starts serving.
    *
    * @param live whether the process works: its poll loop runs and is not stuck
-   * @param ready whether it takes part in the consumer group and polls
+   * @param ready whether it takes part in the consumer group and its replies get through
    */
-  public static AdminServer start(int port, PrometheusMeterRegistry registry, Supplier<HealthReport> live,
-      Supplier<HealthReport> ready) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-    ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
-      Thread thread = new Thread(task, "admin-http");
-      thread.setDaemon(true);
-      return thread;
-    });
-    server.setExecutor(executor);
-    server.createContext("/metrics", exchange -> respond(exchange, 200,
-        "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-    server.createContext("/health/live", exchange -> health(exchange, live.get()));
-    server.createContext("/health/ready", exchange -> health(exchange, ready.get()));
-    server.createContext("/", exchange -> respond(exchange, 404, "text/plain; charset=utf-8",
-        "not found; try /metrics, /health/live or /health/ready\n"));
-    server.start();
-    return new AdminServer(server, executor);
+  public static AdminServer start(String address, int port, PrometheusMeterRegistry registry,
+      Supplier<HealthReport> live, Supplier<HealthReport> ready) throws IOException {
+    EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, daemon("admin-io"), NioIoHandler.newFactory());
+    ExecutorService scraper = Executors.newSingleThreadExecutor(daemon("admin-scrape"));
+    AdminHandler handler = new AdminHandler(registry::scrape, scraper, live, ready);
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(loop)
+        .channel(NioServerSocketChannel.class)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel channel) {
+            channel.pipeline()
+                .addLast(new HttpServerCodec(4096, 8192, 8192))
+                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                .addLast(new RequestDeadline(REQUEST_TIMEOUT))
+                .addLast(handler);
+          }
+        });
+    try {
+      Channel server = bootstrap.bind(new InetSocketAddress(address, port)).sync().channel();
+      return new AdminServer(loop, scraper, server);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      shutdown(loop, scraper);
+      throw new IOException("interrupted while binding " + address + ":" + port, e);
+    } catch (RuntimeException e) {
+      shutdown(loop, scraper);
+      throw new IOException("cannot bind " + address + ":" + port + ": " + e.getMessage(), e);
+    }
   }
 
   /** The bound port (the chosen one when started with 0). */
   public int port() {
-    return server.getAddress().getPort();
-  }
-
-  private static void health(HttpExchange exchange, HealthReport report) throws IOException {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("status", report.up() ? "UP" : "DOWN");
-    body.putAll(report.details());
-    respond(exchange, report.up() ? 200 : 503, "application/json", JSON.writeValueAsString(body) + "\n");
-  }
-
-  private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-    try {
-      if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
-        exchange.sendResponseHeaders(405, -1);
-        return;
-      }
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", contentType);
-      boolean head = "HEAD".equals(exchange.getRequestMethod());
-      exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-      if (!head) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
-        }
-      }
-    } finally {
-      exchange.close();
-    }
+    return ((InetSocketAddress) server.localAddress()).getPort();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    shutdown(loop, scraper);
+  }
+
+  private static void shutdown(EventLoopGroup loop, ExecutorService scraper) {
+    scraper.shutdownNow();
+    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return task -> {
+      Thread thread = new Thread(task, name);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 }

@@ -159,7 +159,7 @@ public final class WorkerConfig extends AbstractConfig {
       .define(RELAY_MAX_RESPONSE_BYTES, Type.INT, 4_194_304, Range.between(1_024, Integer.MAX_VALUE),
           Importance.LOW, "Largest relay answer body read. A longer one is cut off as it streams in and the"
               + " request is answered with a relay_error; nothing larger is ever held in memory. Answers being"
-              + " read at once also share a quarter of the heap; a call that would overrun it fails as transient.")
+              + " read at once also share an eighth of the heap; a call that would overrun it fails as transient.")
       .define(RELAY_RATE_LIMIT_RPM, Type.INT, 0, Range.atLeast(0), Importance.HIGH,
           "Requests per minute the worker may send to the relay, paced evenly (600 means one call"
               + " every 100 ms, not 600 at once). 0 means no client-side limit.")

@@ -37,7 +37,17 @@ public enum Metric {
   CONSUMER_LAG("relay.worker.consumer.lag", Kind.GAUGE,
       "Records behind the end of each owned partition (read_committed), by topic and partition."),
   TOKENS("relay.worker.tokens", Kind.COUNTER,
-      "Tokens the relay reported in usage, by model and kind (prompt, completion).");
+      "Tokens the relay reported in usage, by model and kind (prompt, completion)."),
+  RECORDS_REPLACED("relay.worker.records.replaced", Kind.COUNTER,
+      "Records that could not be published as built and were replaced by a fallback, by the fallback"
+          + " (error_on_route, error_on_default, dead_letter_cut)."),
+  RECORDS_SKIPPED("relay.worker.records.skipped", Kind.COUNTER,
+      "Records given up after every fallback failed; their requests' offsets moved on without them."),
+  TRANSACTIONS_ABORTED("relay.worker.transactions.aborted", Kind.COUNTER,
+      "Exactly-once transactions aborted; their replies were kept and sent again in the next one."),
+  DELIVERY_WAIT("relay.worker.delivery.wait", Kind.GAUGE,
+      "Seconds answered requests have waited for a transaction to commit or the broker to acknowledge"
+          + " without any succeeding; 0 when nothing waits.");
 
   /** How a meter shows in Prometheus. */
   public enum Kind {

@@ -34,6 +34,9 @@ public final class WorkerMetrics {
 
   private final MeterRegistry registry;
   private final Counter consumed;
+  private final Counter skipped;
+  private final Counter aborted;
+  private final Map<String, Counter> replaced = new ConcurrentHashMap<>();
   private final Counter retries;
   private final Counter throttled;
   private final Timer permitWait;
@@ -50,6 +53,8 @@ public final class WorkerMetrics {
   public WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.consumed = counter(Metric.REQUESTS_CONSUMED, Tags.empty());
+    this.skipped = counter(Metric.RECORDS_SKIPPED, Tags.empty());
+    this.aborted = counter(Metric.TRANSACTIONS_ABORTED, Tags.empty());
     this.retries = counter(Metric.RELAY_RETRIES, Tags.empty());
     this.throttled = counter(Metric.RELAY_THROTTLED, Tags.empty());
     this.permitWait = Timer.builder(Metric.RATE_LIMITER_WAIT.meterName())
@@ -98,6 +103,32 @@ public final class WorkerMetrics {
 
   public void requestConsumed() {
     consumed.increment();
+  }
+
+  /** A record was replaced by the fallback {@code step} (error_on_route, error_on_default, dead_letter_cut). */
+  public void recordReplaced(String step) {
+    replaced.computeIfAbsent(step, name -> counter(Metric.RECORDS_REPLACED, Tags.of("fallback", name))).increment();
+  }
+
+  /** A record was given up after every fallback. */
+  public void recordSkipped() {
+    skipped.increment();
+  }
+
+  public void recordTransactionAborted() {
+    aborted.increment();
+  }
+
+  /**
+   * Publishes how long answered requests have waited for delivery without progress.
+   *
+   * @param waitingSinceMillis epoch millis since when, or 0 when nothing waits; read on the scraping thread
+   */
+  public void bindDeliveryWait(java.util.function.LongSupplier waitingSinceMillis) {
+    Gauge.builder(Metric.DELIVERY_WAIT.meterName(), waitingSinceMillis, since -> {
+      long from = since.getAsLong();
+      return from == 0 ? 0 : Math.max(0, System.currentTimeMillis() - from) / 1000.0;
+    }).description(Metric.DELIVERY_WAIT.description()).register(registry);
   }
 
   /**

@@ -1,8 +1,5 @@
 package dev.relayworker.pipeline;
 
-import dev.relayworker.protocol.ReplyError;
-import dev.relayworker.protocol.ReplyRecords;
-import dev.relayworker.protocol.ReplyRoute;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +10,6 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
@@ -23,72 +19,92 @@ import org.slf4j.LoggerFactory;
 
 /**
  * At-least-once delivery: records go out at once through the {@link ReplyPublisher}; a request is
- * done when the broker acknowledged all of them; the consumer commits finished offsets (with the
- * done-set metadata) every {@code commit.interval.ms}. A crash repeats what was finished but not
- * yet committed. Poll thread only.
+ * done when the broker acknowledged all of them (or they were given up, see {@link ReplyRouter});
+ * the consumer commits finished offsets (with the done-set metadata) every
+ * {@code commit.interval.ms}. A crash repeats what was finished but not yet committed.
+ *
+ * <p>A record Kafka refuses ({@link SendFailure#RECORD}) is replaced by its fallback; any other
+ * failure sends it again, unchanged and checked again, after {@value #RETRY_DELAY_MS} ms, for as
+ * long as it takes. Poll thread only.
  */
 final class AckedDelivery implements Delivery {
 
   private static final Logger log = LoggerFactory.getLogger(AckedDelivery.class);
-  private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+  static final long RETRY_DELAY_MS = 1_000;
   private static final int COMMIT_ATTEMPTS = 3;
 
   private final ReplyPublisher publisher;
   private final Mailbox mailbox;
   private final Ledgers ledgers;
   private final Consumer<byte[], byte[]> consumer;
-  private final ReplyRecords replies;
-  private final WorkerSettings settings;
+  private final ReplyRouter router;
+  private final Duration commitInterval;
   private final Clock clock;
+  private final DeliveryProgress progress;
   private final ArrayDeque<FailedSend> failedSends = new ArrayDeque<>();
   private Instant lastCommit = Instant.EPOCH;
+  private int unacknowledged;
 
   AckedDelivery(ReplyPublisher publisher, Mailbox mailbox, Ledgers ledgers, Consumer<byte[], byte[]> consumer,
-      ReplyRecords replies, WorkerSettings settings, Clock clock) {
+      ReplyRouter router, Duration commitInterval, Clock clock, DeliveryProgress progress) {
     this.publisher = publisher;
     this.mailbox = mailbox;
     this.ledgers = ledgers;
     this.consumer = consumer;
-    this.replies = replies;
-    this.settings = settings;
+    this.router = router;
+    this.commitInterval = commitInterval;
     this.clock = clock;
+    this.progress = progress;
   }
 
   @Override
-  public void publish(PendingRequest pending, List<ProducerRecord<byte[], byte[]>> records) {
+  public void publish(PendingRequest pending, List<Outgoing> records) {
+    if (records.isEmpty()) {
+      pending.ledger.done(pending.offset());
+      return;
+    }
     pending.unacknowledged += records.size();
-    records.forEach(record -> send(pending, record));
+    records.forEach(this::send);
   }
 
-  private void send(PendingRequest pending, ProducerRecord<byte[], byte[]> record) {
-    publisher.publish(record, (metadata, failure) -> mailbox.post(new Mailbox.Published(pending, record, failure)));
+  private void send(Outgoing record) {
+    unacknowledged++;
+    progress.waiting(clock.millis());
+    publisher.publish(record.record, (metadata, failure) -> mailbox.post(new Mailbox.Published(record, failure)));
   }
 
   @Override
   public void published(Mailbox.Published event) {
-    PendingRequest pending = event.pending();
+    Outgoing record = event.record();
+    PendingRequest pending = record.pending;
+    unacknowledged--;
     if (pending.ledger.released()) {
       return;
     }
     if (event.failure() == null) {
-      if (--pending.unacknowledged == 0) {
-        pending.ledger.done(pending.offset());
+      progress.progressed(clock.millis(), unacknowledged > 0);
+      settled(pending);
+      return;
+    }
+    if (SendFailure.of(event.failure()) == SendFailure.RECORD) {
+      Outgoing instead = router.insteadOf(record, event.failure());
+      if (instead == null) {
+        settled(pending);
+      } else {
+        send(instead);
       }
       return;
     }
-    String topic = event.record().topic();
-    if (!topic.equals(settings.replyTopic()) && !topic.equals(settings.dlqTopic())) {
-      // The requester named a topic we cannot write to: tell them where they will look by default.
-      log.warn("request {}: could not publish its reply to requested topic {}: {}", pending.requestId, topic,
-          event.failure().toString());
-      ReplyRoute fallback = ReplyRoute.defaultTopic(settings.replyTopic(), pending.request.route().correlation());
-      send(pending, replies.error(pending.requestId, pending.request.replyKey(), fallback,
-          ReplyError.invalid("could not publish the reply to topic '" + topic + "': " + event.failure().getMessage(),
-              null), 0, pending.attempts));
-    } else {
-      log.warn("request {}: publishing to {} failed, retrying in {}: {}", pending.requestId, topic, RETRY_DELAY,
-          event.failure().toString());
-      failedSends.add(new FailedSend(clock.instant().plus(RETRY_DELAY), pending, event.record()));
+    log.atWarn().addKeyValue("requestId", pending.logId)
+        .log("request {}: publishing to {} failed, sending it again in {} ms: {}", pending.logId, record.topic(),
+            RETRY_DELAY_MS, event.failure().toString());
+    failedSends.add(new FailedSend(clock.instant().plusMillis(RETRY_DELAY_MS), record));
+  }
+
+  /** One of the request's records is safe or given up; the request is done when all are. */
+  private void settled(PendingRequest pending) {
+    if (--pending.unacknowledged == 0) {
+      pending.ledger.done(pending.offset());
     }
   }
 
@@ -96,9 +112,15 @@ final class AckedDelivery implements Delivery {
   public void tick() {
     Instant now = clock.instant();
     while (!failedSends.isEmpty() && !failedSends.peek().due().isAfter(now)) {
-      FailedSend retry = failedSends.poll();
-      if (!retry.pending().ledger.released()) {
-        send(retry.pending(), retry.record());
+      Outgoing record = failedSends.poll().record();
+      if (record.pending.ledger.released()) {
+        continue;
+      }
+      Outgoing vetted = router.vet(record);
+      if (vetted == null) {
+        settled(record.pending);
+      } else {
+        send(vetted);
       }
     }
   }
@@ -106,11 +128,11 @@ final class AckedDelivery implements Delivery {
   @Override
   public void commit(boolean force, Collection<TopicPartition> partitions) {
     Instant now = clock.instant();
-    if (!force && Duration.between(lastCommit, now).compareTo(settings.commitInterval()) < 0) {
+    if (!force && Duration.between(lastCommit, now).compareTo(commitInterval) < 0) {
       return;
     }
     lastCommit = now;
-    Map<TopicPartition, OffsetAndMetadata> offsets = ledgers.uncommitted(partitions);
+    Map<TopicPartition, OffsetAndMetadata> offsets = ledgers.uncommitted(partitions, Map.of());
     if (offsets.isEmpty()) {
       return;
     }
@@ -147,7 +169,7 @@ final class AckedDelivery implements Delivery {
 
   @Override
   public void forget(Collection<TopicPartition> partitions) {
-    failedSends.removeIf(retry -> retry.pending().ledger.released());
+    failedSends.removeIf(retry -> retry.record().pending.ledger.released());
   }
 
   @Override
@@ -155,5 +177,5 @@ final class AckedDelivery implements Delivery {
     publisher.close(Duration.ofSeconds(10));
   }
 
-  private record FailedSend(Instant due, PendingRequest pending, ProducerRecord<byte[], byte[]> record) {}
+  private record FailedSend(Instant due, Outgoing record) {}
 }

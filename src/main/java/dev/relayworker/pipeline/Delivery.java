@@ -2,19 +2,23 @@ package dev.relayworker.pipeline;
 
 import java.util.Collection;
 import java.util.List;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * How replies become safe and offsets move: {@link AckedDelivery} (at least once: a request is
  * done when the broker acknowledged its records, offsets are committed by the consumer) or
  * {@link TransactionalDelivery} (exactly once: replies and offsets are committed together in one
- * transaction). Called only on the poll thread.
+ * transaction). Both check each record with the {@link ReplyRouter} before every send and hand it
+ * back for its fallback when Kafka refuses it ({@link SendFailure#RECORD}); other failures are
+ * retried with the record unchanged. Called only on the poll thread.
  */
 interface Delivery extends AutoCloseable {
 
-  /** Hands over the records answering {@code pending}; it becomes done once they are safe. */
-  void publish(PendingRequest pending, List<ProducerRecord<byte[], byte[]>> records);
+  /**
+   * Hands over every record answering {@code pending} (already checked by the router); it becomes
+   * done once they are safe. An empty list makes it done at the next commit with nothing published.
+   */
+  void publish(PendingRequest pending, List<Outgoing> records);
 
   /** Handles a broker acknowledgement posted to the mailbox (at least once only). */
   void published(Mailbox.Published event);

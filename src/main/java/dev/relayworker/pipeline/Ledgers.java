@@ -49,12 +49,16 @@ final class Ledgers {
     return byPartition.values();
   }
 
-  /** Offsets (with done-set metadata) that moved since their last commit. */
-  Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> partitions) {
+  /**
+   * Offsets (with done-set metadata) that moved since their last commit, counting the offsets in
+   * {@code alsoDone} as done (see {@link PartitionLedger#uncommitted}).
+   */
+  Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> partitions,
+      Map<TopicPartition, Set<Long>> alsoDone) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (TopicPartition partition : partitions) {
       PartitionLedger ledger = byPartition.get(partition);
-      OffsetAndMetadata offset = ledger == null ? null : ledger.uncommitted();
+      OffsetAndMetadata offset = ledger == null ? null : ledger.uncommitted(alsoDone.getOrDefault(partition, Set.of()));
       if (offset != null) {
         offsets.put(partition, offset);
       }

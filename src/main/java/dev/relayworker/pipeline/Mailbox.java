@@ -4,7 +4,6 @@ import dev.relayworker.resilience.CallResult;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * How relay and producer threads hand results back to the poll thread, which alone touches the
@@ -21,9 +20,8 @@ final class Mailbox {
   /** A relay call ended: {@code result} or {@code failure} is set. */
   record RelayFinished(PendingRequest pending, CallResult result, Throwable failure) implements Event {}
 
-  /** The broker acknowledged (or refused) a record published for {@code pending}. */
-  record Published(PendingRequest pending, ProducerRecord<byte[], byte[]> record, Exception failure)
-      implements Event {}
+  /** The broker acknowledged (or refused) a record published for a request. */
+  record Published(Outgoing record, Exception failure) implements Event {}
 
   private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final AtomicBoolean pollerWaiting = new AtomicBoolean();

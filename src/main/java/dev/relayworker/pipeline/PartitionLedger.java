@@ -1,6 +1,7 @@
 package dev.relayworker.pipeline;
 
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -99,10 +100,21 @@ final class PartitionLedger {
 
   /** The offset to commit (the next one to read after a restart), if anything was taken. */
   OptionalLong committable() {
+    return committable(Set.of());
+  }
+
+  /** The offset to commit if the offsets {@code alsoDone} were done too. */
+  private OptionalLong committable(Set<Long> alsoDone) {
     if (nextOffset < 0) {
       return OptionalLong.empty();
     }
-    long low = pending.isEmpty() ? nextOffset : pending.first();
+    long low = nextOffset;
+    for (long offset : pending) {
+      if (!alsoDone.contains(offset)) {
+        low = offset;
+        break;
+      }
+    }
     // Offsets done before a restart and not yet read again are done all the same: step over them,
     // since the committed offset itself always counts as not done.
     while (skip.contains(low)) {
@@ -113,11 +125,20 @@ final class PartitionLedger {
 
   /** What to commit, offset and done-set metadata, if either changed since the last commit. */
   OffsetAndMetadata uncommitted() {
-    OptionalLong offset = committable();
+    return uncommitted(Set.of());
+  }
+
+  /**
+   * What to commit, offset and done-set metadata, if either changed since the last commit,
+   * counting {@code alsoDone} as done: an exactly-once delivery asks what its transaction would
+   * commit before the transaction succeeds, and marks the offsets {@link #done} only once it has.
+   */
+  OffsetAndMetadata uncommitted(Set<Long> alsoDone) {
+    OptionalLong offset = committable(alsoDone);
     if (offset.isEmpty()) {
       return null;
     }
-    String metadata = metadata(offset.getAsLong());
+    String metadata = metadata(offset.getAsLong(), alsoDone);
     if (offset.getAsLong() == committed && metadata.equals(committedMetadata)) {
       return null;
     }
@@ -146,9 +167,10 @@ final class PartitionLedger {
     return released;
   }
 
-  private String metadata(long offset) {
+  private String metadata(long offset, Set<Long> alsoDone) {
     SortedSet<Long> recorded = new TreeSet<>(done.tailSet(offset + 1));
     recorded.addAll(skip.tailSet(offset + 1));
+    alsoDone.stream().filter(done -> done > offset).forEach(recorded::add);
     return DoneOffsets.encode(offset, recorded);
   }
 

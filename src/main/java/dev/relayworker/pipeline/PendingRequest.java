@@ -1,6 +1,7 @@
 package dev.relayworker.pipeline;
 
 import dev.relayworker.protocol.CompletionRequest;
+import dev.relayworker.protocol.ReplyRoute;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -12,22 +13,35 @@ final class PendingRequest {
   final ConsumerRecord<byte[], byte[]> record;
   final PartitionLedger ledger;
   final String requestId;
+  /** The request ID as log lines show it ({@link LogText}). */
+  final String logId;
+  /** Key of every record published for it: the request's key bytes, or the request ID. */
+  final byte[] replyKey;
+  /** Where its reply goes and the correlation it echoes, for valid and refused records alike. */
+  final ReplyRoute route;
   /** Null for records that were not valid requests. */
   final CompletionRequest request;
   /** Relay calls made so far, over every submission. */
   int attempts;
-  /** Records published for this request and not yet acknowledged. */
+  /** Attempts charged to its retry budget so far (failures while the relay was up). */
+  int charged;
+  /** Records handed to an at-least-once delivery and not yet acknowledged or given up. */
   int unacknowledged;
   /** Its reply was built and counted as answered on the ledger. */
   boolean answered;
+  /** A dead-letter copy of its record was published or is on its way. */
+  boolean deadLettered;
   /** Sent while the circuit was half-open, to find out whether the relay is back. */
   boolean probe;
 
-  PendingRequest(ConsumerRecord<byte[], byte[]> record, PartitionLedger ledger, String requestId,
-      CompletionRequest request) {
+  PendingRequest(ConsumerRecord<byte[], byte[]> record, PartitionLedger ledger, String requestId, byte[] replyKey,
+      ReplyRoute route, CompletionRequest request) {
     this.record = record;
     this.ledger = ledger;
     this.requestId = requestId;
+    this.logId = LogText.of(requestId);
+    this.replyKey = replyKey;
+    this.route = route;
     this.request = request;
   }
 

@@ -40,14 +40,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Life of a record: taken (its offset joins the partition's {@link PartitionLedger}; offsets
  * recorded as done before a restart are skipped), sent to the {@link ResilientRelay}, answered
- * (reply, and for refused records a dead-letter copy), and done when its records are safe. Only
- * then can the committed offset move past it.
+ * (reply, and for refused records a dead-letter copy), checked and if need be replaced by the
+ * {@link ReplyRouter}, and done when its records are safe or given up. Only then can the
+ * committed offset move past it; no record, reply or relay answer can hold it back for ever.
  *
  * <p>Back-pressure: every partition pauses when {@code worker.max.in.flight} requests are held,
  * while the relay's circuit is open, and while the relay asked for a pause; one partition pauses
  * when the offsets finished above its committed one no longer fit in the commit metadata. Requests
  * then wait in Kafka, not in memory. A request refused because the relay is down is parked, not
- * answered, and sent again once the circuit lets calls through; only a passed deadline answers it.
+ * answered, and sent again once the circuit lets calls through, with the attempts it already used;
+ * only a passed deadline answers it.
  *
  * <p>Threads: {@link #run} on the poll thread; {@link #stop} from any thread.
  */
@@ -60,7 +62,6 @@ final class PollLoop implements Runnable {
   private final ResilientRelay relay;
   private final RequestParser parser;
   private final ReplyRecords replies;
-  private final ReplyRoutes routes;
   private final WorkerSettings settings;
   private final Clock clock;
   private final Mailbox mailbox;
@@ -75,29 +76,28 @@ final class PollLoop implements Runnable {
   private boolean relayWasDown;
 
   /**
-   * @param delivery builds the delivery for this loop's consumer, mailbox and ledgers; the last
-   *     argument is the rewind action an exactly-once delivery calls after an aborted transaction
+   * @param router checks and routes every record the loop publishes
+   * @param delivery builds the delivery for this loop's consumer, mailbox and ledgers
    */
   PollLoop(Consumer<byte[], byte[]> consumer, ResilientRelay relay, RequestParser parser, ReplyRecords replies,
-      ReplyRoutes routes, WorkerSettings settings, Clock clock, DeliveryFactory delivery, WorkerMetrics metrics) {
+      ReplyRouter router, WorkerSettings settings, Clock clock, DeliveryFactory delivery, WorkerMetrics metrics) {
     this.consumer = consumer;
     this.relay = relay;
     this.parser = parser;
     this.replies = replies;
-    this.routes = routes;
+    this.router = router;
     this.settings = settings;
     this.clock = clock;
     this.mailbox = new Mailbox(consumer::wakeup);
     this.ledgers = new Ledgers(settings.offsetMetadataMaxBytes());
-    this.delivery = delivery.create(mailbox, ledgers, this::rewind);
-    this.router = new ReplyRouter(routes, replies, settings.replyTopic(), this.delivery);
+    this.delivery = delivery.create(mailbox, ledgers);
     this.requestLog = new RequestLog(metrics, clock);
     this.status = new StatusReporter(consumer, ledgers, parked, metrics, clock);
   }
 
   /** Builds the {@link Delivery} once the loop's parts exist. */
   interface DeliveryFactory {
-    Delivery create(Mailbox mailbox, Ledgers ledgers, Runnable rewind);
+    Delivery create(Mailbox mailbox, Ledgers ledgers);
   }
 
   @Override
@@ -114,7 +114,6 @@ final class PollLoop implements Runnable {
         consumer.close();
       } finally {
         delivery.close();
-        routes.close();
       }
     }
   }
@@ -141,7 +140,7 @@ final class PollLoop implements Runnable {
       handle(event);
     }
     delivery.tick();
-    router.releaseResolved();
+    router.takeResolved().forEach(resolved -> delivery.publish(resolved.pending(), resolved.records()));
     answerExpiredParked();
     resubmitParked();
   }
@@ -166,21 +165,35 @@ final class PollLoop implements Runnable {
     requestLog.taken();
     ParsedRecord parsed = parser.parse(record, clock.instant());
     if (parsed instanceof ParsedRecord.Invalid invalid) {
-      requestLog.refused(record, invalid);
-      ledger.answered();
-      delivery.publish(new PendingRequest(record, ledger, invalid.requestId(), null), List.of(
-          replies.error(invalid.requestId(), invalid.replyKey(), invalid.route(), invalid.error(), 0, 0),
-          replies.deadLetter(record, invalid.dlqReason(), invalid.error().message())));
+      PendingRequest pending = new PendingRequest(record, ledger, invalid.requestId(), invalid.replyKey(),
+          invalid.route(), null);
+      requestLog.refused(pending, invalid);
+      pending.deadLettered = true;
+      answer(pending, List.of(
+          Outgoing.reply(pending, replies.error(invalid.requestId(), invalid.replyKey(), invalid.route(),
+              invalid.error(), 0, 0)),
+          Outgoing.deadLetter(pending, replies.deadLetter(record, invalid.dlqReason(), invalid.error().message()))));
       return;
     }
     CompletionRequest request = ((ParsedRecord.Valid) parsed).request();
-    router.prefetch(request.route());
-    submit(new PendingRequest(record, ledger, request.requestId(), request));
+    PendingRequest pending = new PendingRequest(record, ledger, request.requestId(), request.replyKey(),
+        request.route(), request);
+    router.prefetch(pending);
+    submit(pending);
   }
 
   private void submit(PendingRequest pending) {
-    relay.complete(pending.request.body(), pending.request.deadline())
+    relay.complete(pending.request.body(), pending.request.deadline(), pending.charged)
         .whenComplete((result, failure) -> mailbox.post(new RelayFinished(pending, result, failure)));
+  }
+
+  /** Hands the records answering {@code pending} to the router, and on to the delivery once routed. */
+  private void answer(PendingRequest pending, List<Outgoing> records) {
+    if (!pending.answered) {
+      pending.answered = true;
+      pending.ledger.answered();
+    }
+    router.route(pending, records).ifPresent(routed -> delivery.publish(pending, routed));
   }
 
   private void handle(Event event) {
@@ -200,20 +213,22 @@ final class PollLoop implements Runnable {
       pending.attempts += result.attempts();
       CompletionRequest request = pending.request;
       requestLog.completed(pending, result.completion());
-      router.answer(pending, replies.ok(request.requestId(), request.replyKey(), request.route(),
-          result.completion().body(), result.completion().httpStatus(), pending.attempts,
-          result.completion().relayRequestId()));
+      answer(pending, List.of(Outgoing.reply(pending, replies.ok(request.requestId(), request.replyKey(),
+          request.route(), result.completion().body(), result.completion().httpStatus(), pending.attempts,
+          result.completion().relayRequestId()))));
       return;
     }
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     if (!(cause instanceof CallFailedException callFailed)) {
       requestLog.unexpected(pending, cause);
-      answerWithError(pending, new ReplyError(ErrorType.RELAY_ERROR, "internal error: " + cause, null, null), 0);
+      // Named by class only: an unexpected exception's message could carry anything.
+      answerWithError(pending, new ReplyError(ErrorType.RELAY_ERROR, "internal error: "
+          + cause.getClass().getSimpleName(), null, null), 0);
       return;
     }
     pending.attempts += callFailed.attempts();
-    if (callFailed.reason() == CallFailedException.Reason.CIRCUIT_OPEN
-        || (callFailed.reason() == CallFailedException.Reason.RETRIES_EXHAUSTED && relay.relayLooksDown())) {
+    pending.charged += callFailed.charged();
+    if (callFailed.reason() == CallFailedException.Reason.CIRCUIT_OPEN) {
       // An outage is not this request's fault: hold it until the relay is back or its deadline passes.
       parked.park(pending);
     } else {
@@ -222,10 +237,9 @@ final class PollLoop implements Runnable {
   }
 
   private void answerWithError(PendingRequest pending, ReplyError error, int httpStatus) {
-    CompletionRequest request = pending.request;
     requestLog.answered(pending, error);
-    router.answer(pending, replies.error(request.requestId(), request.replyKey(), request.route(), error,
-        httpStatus, pending.attempts));
+    answer(pending, List.of(Outgoing.reply(pending, replies.error(pending.requestId, pending.replyKey, pending.route,
+        error, httpStatus, pending.attempts))));
   }
 
   private void answerExpiredParked() {
@@ -304,23 +318,6 @@ final class PollLoop implements Runnable {
       }
       handleEvents();
       delivery.commit(false, partitions);
-    }
-  }
-
-  /** After an aborted transaction: forget every partition's state and read again from the committed offsets. */
-  private void rewind() {
-    Set<TopicPartition> partitions = ledgers.partitions();
-    ledgers.release(partitions);
-    forgetReleased(partitions);
-    Map<TopicPartition, OffsetAndMetadata> committed = committed(partitions);
-    for (TopicPartition partition : partitions) {
-      OffsetAndMetadata last = committed.get(partition);
-      ledgers.open(partition, last);
-      if (last != null) {
-        consumer.seek(partition, last.offset());
-      } else {
-        consumer.seekToBeginning(List.of(partition));
-      }
     }
   }
 

@@ -1,19 +1,21 @@
 package dev.relayworker.pipeline;
 
-import dev.relayworker.protocol.ReplyError;
-import dev.relayworker.protocol.ReplyRecords;
-import dev.relayworker.protocol.ReplyRoute;
+import dev.relayworker.metrics.WorkerMetrics;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.clients.producer.ProducerRecord;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands replies to the {@link Delivery} once their route is known to be writable: at once for the
- * default reply topic, after the {@link ReplyRoutes} lookup for a requested one, and replaced by
- * an error reply on the default topic when the requested topic or partition does not exist.
- * Marks each request answered on its ledger when its reply is handed over.
+ * The one gate every published record passes: its topic and partition are checked against what
+ * {@link ReplyRoutes} knows and its size against the topic's limit before it is handed to the
+ * {@link Delivery}, and a record that fails either, or that the delivery reports refused by
+ * Kafka, is replaced by its next {@link Fallbacks} step. A record nothing can replace is skipped
+ * with an ERROR line and a count, and its request counts as done: the partition always moves on.
+ *
+ * <p>A request's records are handed over together, once every one of their topics is known, so
+ * that an exactly-once delivery commits its offset with all of them.
  *
  * <p>Confined to the poll thread; not thread-safe.
  */
@@ -21,63 +23,126 @@ final class ReplyRouter {
 
   private static final Logger log = LoggerFactory.getLogger(ReplyRouter.class);
 
-  private final ReplyRoutes routes;
-  private final ReplyRecords replies;
-  private final String defaultTopic;
-  private final Delivery delivery;
-  private final List<Answer> awaitingRoute = new ArrayList<>();
+  /** A request's records, ready for the delivery. */
+  record Resolved(PendingRequest pending, List<Outgoing> records) {}
 
-  ReplyRouter(ReplyRoutes routes, ReplyRecords replies, String defaultTopic, Delivery delivery) {
+  private final ReplyRoutes routes;
+  private final Fallbacks fallbacks;
+  private final WorkerMetrics metrics;
+  private final List<Resolved> awaitingLookup = new ArrayList<>();
+
+  ReplyRouter(ReplyRoutes routes, Fallbacks fallbacks, WorkerMetrics metrics) {
     this.routes = routes;
-    this.replies = replies;
-    this.defaultTopic = defaultTopic;
-    this.delivery = delivery;
+    this.fallbacks = fallbacks;
+    this.metrics = metrics;
   }
 
   /** Starts looking up a requested reply topic while the relay works on the request. */
-  void prefetch(ReplyRoute route) {
-    routes.status(route);
+  void prefetch(PendingRequest pending) {
+    routes.check(pending.route.topic(), pending.route.partition());
   }
 
-  void answer(PendingRequest pending, ProducerRecord<byte[], byte[]> reply) {
-    ReplyRoutes.Status status = routes.status(pending.request.route());
-    if (status != ReplyRoutes.Status.UNKNOWN && !pending.answered) {
-      pending.answered = true;
-      pending.ledger.answered();
-    }
-    switch (status) {
-      case OK -> delivery.publish(pending, List.of(reply));
-      case UNKNOWN -> awaitingRoute.add(new Answer(pending, reply));
-      case MISSING -> {
-        ReplyRoute route = pending.request.route();
-        log.warn("request {}: requested reply topic {} (partition {}) cannot be written; answering on {}",
-            pending.requestId, route.topic(), route.partition(), defaultTopic);
-        delivery.publish(pending, List.of(replies.error(pending.requestId, pending.request.replyKey(),
-            ReplyRoute.defaultTopic(defaultTopic, route.correlation()),
-            ReplyError.invalid("could not publish the reply to topic '" + route.topic() + "'"
-                + (route.partition() == null ? "" : " partition " + route.partition())
-                + ": it does not exist or has no such partition", null), 0, pending.attempts)));
+  /**
+   * The records to deliver for {@code pending}, each checked and if need be replaced; empty while
+   * a topic is still being looked up (see {@link #takeResolved}). A returned list may be empty:
+   * nothing could be published, and the request is done all the same.
+   */
+  Optional<List<Outgoing>> route(PendingRequest pending, List<Outgoing> records) {
+    for (Outgoing record : records) {
+      if (routes.check(record.topic(), record.record.partition()) instanceof ReplyRoutes.Check.Pending) {
+        awaitingLookup.add(new Resolved(pending, records));
+        return Optional.empty();
       }
     }
+    List<Outgoing> checked = new ArrayList<>(records.size());
+    for (Outgoing record : records) {
+      Outgoing vetted = vet(record);
+      if (vetted != null) {
+        checked.add(vetted);
+      }
+    }
+    return Optional.of(checked);
   }
 
-  /** Hands over the replies whose route lookup has finished since the last turn. */
-  void releaseResolved() {
-    if (awaitingRoute.isEmpty()) {
-      return;
+  /** Requests whose lookups have ended since the last call, their records checked. */
+  List<Resolved> takeResolved() {
+    if (awaitingLookup.isEmpty()) {
+      return List.of();
     }
-    List<Answer> waiting = new ArrayList<>(awaitingRoute);
-    awaitingRoute.clear();
-    for (Answer answer : waiting) {
-      if (!answer.pending().ledger.released()) {
-        answer(answer.pending(), answer.reply());
+    List<Resolved> waiting = new ArrayList<>(awaitingLookup);
+    awaitingLookup.clear();
+    List<Resolved> resolved = new ArrayList<>();
+    for (Resolved entry : waiting) {
+      if (!entry.pending().ledger.released()) {
+        route(entry.pending(), entry.records()).ifPresent(records -> resolved.add(new Resolved(entry.pending(), records)));
       }
     }
+    return resolved;
+  }
+
+  /**
+   * The record as it may be sent now: itself, or its replacement when its topic or size no
+   * longer allow it, or null when nothing is left to send. A topic forgotten since (too many
+   * requested topics) is let through: the send will tell.
+   */
+  Outgoing vet(Outgoing record) {
+    Outgoing current = record;
+    while (current != null) {
+      ReplyRoutes.Check check = routes.check(current.topic(), current.record.partition());
+      Problem problem = null;
+      if (check instanceof ReplyRoutes.Check.Unusable unusable) {
+        problem = Problem.unroutable(unusable.why());
+      } else if (check instanceof ReplyRoutes.Check.Ok ok) {
+        int size = dev.relayworker.protocol.RecordSize.of(current.record);
+        if (size > ok.maxRecordBytes()) {
+          problem = Problem.tooLarge(size, ok, current.topic());
+        }
+      }
+      if (problem == null) {
+        return current;
+      }
+      current = replace(current, problem);
+    }
+    return null;
+  }
+
+  /** Kafka refused {@code record} and would again: its replacement, checked, or null. */
+  Outgoing insteadOf(Outgoing record, Throwable failure) {
+    routes.refresh(record.topic());
+    Outgoing next = replace(record, Problem.refused(failure));
+    return next == null ? null : vet(next);
   }
 
   void forgetReleased() {
-    awaitingRoute.removeIf(answer -> answer.pending().ledger.released());
+    awaitingLookup.removeIf(entry -> entry.pending().ledger.released());
   }
 
-  private record Answer(PendingRequest pending, ProducerRecord<byte[], byte[]> reply) {}
+  private Outgoing replace(Outgoing failed, Problem problem) {
+    Outgoing next = fallbacks.next(failed, problem);
+    PendingRequest pending = failed.pending;
+    if (next == null) {
+      metrics.recordSkipped();
+      log.atError().addKeyValue("requestId", pending.logId).addKeyValue("partition", pending.record.partition())
+          .addKeyValue("offset", pending.offset())
+          .log("request {}: gave up publishing its {} ({}); its offset moves on without it", pending.logId,
+              describe(failed), problem.message());
+      return null;
+    }
+    metrics.recordReplaced(next.step.name().toLowerCase(java.util.Locale.ROOT));
+    log.atWarn().addKeyValue("requestId", pending.logId).addKeyValue("partition", pending.record.partition())
+        .addKeyValue("offset", pending.offset())
+        .log("request {}: cannot publish its {} ({}); publishing {} instead", pending.logId, describe(failed),
+            problem.message(), describe(next));
+    return next;
+  }
+
+  private static String describe(Outgoing record) {
+    String what = switch (record.step) {
+      case AS_BUILT -> record.kind == Outgoing.Kind.REPLY ? "reply" : "dead-letter copy";
+      case ERROR_ON_ROUTE -> "error reply";
+      case ERROR_ON_DEFAULT -> "error reply on the default reply topic";
+      case DEAD_LETTER_CUT -> "cut dead-letter copy";
+    };
+    return what + " to " + record.topic() + (record.record.partition() == null ? "" : "-" + record.record.partition());
+  }
 }

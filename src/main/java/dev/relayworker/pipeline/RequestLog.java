@@ -13,8 +13,8 @@ import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * Counts and logs what becomes of each request: taken, refused, answered. Lines about one request
- * carry its {@code requestId}, {@code partition} and {@code offset} as key-value pairs, which the
- * JSON log format turns into fields. Answers are logged at debug: at thousands a second they are
+ * carry its {@code requestId} (as {@link LogText} makes it safe), {@code partition} and
+ * {@code offset} as key-value pairs, which the JSON log format turns into fields. Answers are logged at debug: at thousands a second they are
  * for tracing one request, not for reading.
  *
  * <p>Confined to the poll thread.
@@ -35,11 +35,12 @@ final class RequestLog {
     metrics.requestConsumed();
   }
 
-  void refused(ConsumerRecord<byte[], byte[]> record, ParsedRecord.Invalid invalid) {
+  void refused(PendingRequest pending, ParsedRecord.Invalid invalid) {
+    ConsumerRecord<byte[], byte[]> record = pending.record;
     metrics.replied(invalid.error().type().wireName(), age(record));
-    about(log.atWarn(), invalid.requestId(), record.partition(), record.offset())
+    about(log.atWarn(), pending)
         .log("refused record {}-{}@{} (request {}): {}", record.topic(), record.partition(), record.offset(),
-            invalid.requestId(), invalid.error().message());
+            pending.logId, invalid.error().message());
   }
 
   void completed(PendingRequest pending, Completion completion) {
@@ -51,17 +52,17 @@ final class RequestLog {
   void answered(PendingRequest pending, ReplyError error) {
     metrics.replied(error == null ? null : error.type().wireName(), age(pending.record));
     if (log.isDebugEnabled()) {
-      about(log.atDebug(), pending.requestId, pending.record.partition(), pending.offset())
+      about(log.atDebug(), pending)
           .addKeyValue("attempts", pending.attempts)
-          .log("answered request {}: {}", pending.requestId,
+          .log("answered request {}: {}", pending.logId,
               error == null ? "ok" : error.type().wireName() + " (" + error.message() + ")");
     }
   }
 
   void unexpected(PendingRequest pending, Throwable cause) {
-    about(log.atError(), pending.requestId, pending.record.partition(), pending.offset())
-        .setCause(cause)
-        .log("relay call for request {} failed unexpectedly", pending.requestId);
+    // The class only, no stack trace text: an unexpected exception's message could carry anything.
+    about(log.atError(), pending)
+        .log("relay call for request {} failed unexpectedly: {}", pending.logId, cause.getClass().getName());
   }
 
   /** Null when the record has no timestamp (-1, from producers of the oldest message format). */
@@ -69,7 +70,8 @@ final class RequestLog {
     return record.timestamp() < 0 ? null : Duration.ofMillis(clock.millis() - record.timestamp());
   }
 
-  private static LoggingEventBuilder about(LoggingEventBuilder event, String requestId, int partition, long offset) {
-    return event.addKeyValue("requestId", requestId).addKeyValue("partition", partition).addKeyValue("offset", offset);
+  private static LoggingEventBuilder about(LoggingEventBuilder event, PendingRequest pending) {
+    return event.addKeyValue("requestId", pending.logId).addKeyValue("partition", pending.record.partition())
+        .addKeyValue("offset", pending.offset());
   }
 }

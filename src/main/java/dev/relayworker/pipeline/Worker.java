@@ -30,6 +30,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,17 +59,21 @@ public final class Worker implements AutoCloseable {
   private final Duration shutdownTimeout;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final WorkerMetrics metrics = new WorkerMetrics(registry);
-  private final List<KafkaClientMetrics> kafkaMetrics;
+  private final KafkaClientMetrics consumerMetrics;
+  private final Producers producers;
+  private final ReplyRoutes routes;
+  private final Admin admin;
   private final WorkerHealth health;
-  private AdminServer admin;
+  private AdminServer adminServer;
   private volatile Throwable failure;
   private volatile boolean stopping;
 
-  private Worker(WorkerConfig config) {
+  private Worker(WorkerConfig config, Admin admin) {
     String clientId = KafkaClients.newClientId();
     WorkerSettings settings = WorkerSettings.from(config);
     Clock clock = Clock.systemUTC();
     this.shutdownTimeout = settings.shutdownTimeout();
+    this.admin = admin;
     this.relay = new ResilientRelay(
         new HttpRelayClient(RelayEndpoint.from(config), new ObjectMapper(), clock),
         RelayPolicy.from(config), TimeSource.SYSTEM,
@@ -78,46 +84,66 @@ public final class Worker implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     Map<String, Object> consumerProperties = KafkaClients.consumer(config, clientId);
+    DeliveryProgress progress = new DeliveryProgress();
+    metrics.bindDeliveryWait(progress::waitingSinceMillis);
     // A loop that has not polled for this long has been dropped from the group by the consumer itself.
     this.health = new WorkerHealth(new LoopView(), metrics, relay, clock, Duration.ofMillis(Long.parseLong(String.valueOf(
-        consumerProperties.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000)))));
+        consumerProperties.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000)))), progress,
+        Duration.ofMillis(config.getInt(WorkerConfig.HEALTH_DELIVERY_STALL_MS)));
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties);
-    KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.exactlyOnce()
-        ? KafkaClients.transactionalProducer(config, clientId) : KafkaClients.producer(config, clientId));
+    Map<String, Object> producerProperties = settings.exactlyOnce()
+        ? KafkaClients.transactionalProducer(config, clientId) : KafkaClients.producer(config, clientId);
+    this.producers = new Producers(producerProperties, List.of(settings.replyTopic(), settings.dlqTopic()));
     // The clients' own metrics (fetch lag, request latency, send errors), read from their metric
     // registries on Micrometer's thread: Kafka metrics are thread-safe, the clients are not touched.
-    this.kafkaMetrics = List.of(new KafkaClientMetrics(consumer), new KafkaClientMetrics(producer));
-    kafkaMetrics.forEach(binder -> binder.bindTo(registry));
-    // Leaders of the reply topics known before the first reply needs them.
-    producer.partitionsFor(settings.replyTopic());
-    producer.partitionsFor(settings.dlqTopic());
+    this.consumerMetrics = new KafkaClientMetrics(consumer);
+    consumerMetrics.bindTo(registry);
+    ProducerConfig producerConfig = new ProducerConfig(producerProperties);
+    this.routes = new ReplyRoutes(new AdminTopicLookup(admin),
+        (int) Math.min(producerConfig.getInt(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+            producerConfig.getLong(ProducerConfig.BUFFER_MEMORY_CONFIG)),
+        producerConfig.getString(ProducerConfig.COMPRESSION_TYPE_CONFIG), clock);
+    routes.pin(List.of(settings.replyTopic(), settings.dlqTopic()));
     ReplyRecords replies = new ReplyRecords(settings.dlqTopic());
+    Fallbacks fallbacks = new Fallbacks(replies, settings.replyTopic(), () -> routes.check(settings.dlqTopic(), null)
+        instanceof ReplyRoutes.Check.Ok ok ? ok.maxRecordBytes() : producerConfig.getInt(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+    ReplyRouter router = new ReplyRouter(routes, fallbacks, metrics);
     PollLoop.DeliveryFactory delivery = settings.exactlyOnce()
-        ? (mailbox, ledgers, rewind) -> new TransactionalDelivery(producer, ledgers, consumer,
-            settings.commitInterval(), clock, rewind)
-        : (mailbox, ledgers, rewind) -> new AckedDelivery(new ReplyPublisher(producer), mailbox, ledgers, consumer,
-            replies, settings, clock);
-    this.loop = new PollLoop(consumer, relay, new RequestParser(RequestRules.from(config)), replies,
-        new ReplyRoutes(settings.replyTopic(), producer::partitionsFor, clock), settings, clock, delivery, metrics);
+        ? (mailbox, ledgers) -> new TransactionalDelivery(producers::create, ledgers, consumer, router,
+            settings.commitInterval(), clock, metrics, progress)
+        : (mailbox, ledgers) -> new AckedDelivery(new ReplyPublisher(producers.create()), mailbox, ledgers, consumer,
+            router, settings.commitInterval(), clock, progress);
+    this.loop = new PollLoop(consumer, relay, new RequestParser(RequestRules.from(config)), replies, router, settings,
+        clock, delivery, metrics);
     this.thread = new Thread(this::runLoop, "poll-loop");
   }
 
   /** Checks or creates the topics, then starts consuming. Fails fast on a bad configuration. */
   public static Worker start(WorkerConfig config) {
-    try (Admin admin = Admin.create(KafkaClients.admin(config))) {
+    Admin admin = Admin.create(KafkaClients.admin(config));
+    Worker worker;
+    try {
       TopicSetup.ensure(admin, config);
+      worker = new Worker(config, admin);
+    } catch (RuntimeException e) {
+      admin.close(Duration.ofSeconds(5));
+      throw e;
     }
-    Worker worker = new Worker(config);
     worker.thread.start();
     int port = config.getInt(WorkerConfig.ADMIN_PORT);
     if (port >= 0) {
+      String address = config.getString(WorkerConfig.ADMIN_BIND_ADDRESS);
       try {
-        worker.admin = AdminServer.start(port, worker.registry, worker.health::liveness, worker.health::readiness);
-      } catch (IOException e) {
+        worker.adminServer = AdminServer.start(address, port, worker.registry, worker.health::liveness,
+            worker.health::readiness);
+      } catch (IOException | RuntimeException e) {
         worker.close();
-        throw new UncheckedIOException("cannot serve metrics and health on admin.port " + port, e);
+        throw new UncheckedIOException("cannot serve metrics and health on " + WorkerConfig.ADMIN_BIND_ADDRESS + " "
+            + address + ", " + WorkerConfig.ADMIN_PORT + " " + port,
+            e instanceof IOException io ? io : new IOException(e.toString(), e));
       }
-      log.info("metrics on http://localhost:{}/metrics, health on /health/live and /health/ready", worker.admin.port());
+      log.info("metrics on http://{}:{}/metrics, health on /health/live and /health/ready", address,
+          worker.adminServer.port());
     }
     log.info("worker started: {} -> {} ({}, relay {})", config.getString(WorkerConfig.REQUEST_TOPIC),
         config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DELIVERY_GUARANTEE),
@@ -136,12 +162,7 @@ public final class Worker implements AutoCloseable {
 
   /** The admin endpoint's port, or -1 when it is off. */
   public int adminPort() {
-    return admin == null ? -1 : admin.port();
-  }
-
-  /** True while the poll loop runs. */
-  public boolean isRunning() {
-    return thread.isAlive();
+    return adminServer == null ? -1 : adminServer.port();
   }
 
   /** Why the poll loop died, or null if it did not. */
@@ -164,11 +185,48 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     relay.close();
-    kafkaMetrics.forEach(KafkaClientMetrics::close);
-    if (admin != null) {
-      admin.close();
+    routes.close();
+    admin.close(Duration.ofSeconds(5));
+    consumerMetrics.close();
+    producers.close();
+    if (adminServer != null) {
+      adminServer.close();
     }
     log.info("worker stopped");
+  }
+
+  /**
+   * Makes the worker's producers, each with the same settings (so a rebuilt transactional
+   * producer has the same transactional ID), and keeps the Kafka client metrics bound to the
+   * current one. Called on the poll thread; {@link #close} from the closing thread after the loop ended.
+   */
+  private final class Producers implements AutoCloseable {
+    private final Map<String, Object> properties;
+    private final List<String> ownTopics;
+    private KafkaClientMetrics bound;
+
+    Producers(Map<String, Object> properties, List<String> ownTopics) {
+      this.properties = properties;
+      this.ownTopics = ownTopics;
+    }
+
+    synchronized Producer<byte[], byte[]> create() {
+      KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties);
+      // Leaders of the worker's own topics known before the first reply needs them.
+      ownTopics.forEach(producer::partitionsFor);
+      close();
+      bound = new KafkaClientMetrics(producer);
+      bound.bindTo(registry);
+      return producer;
+    }
+
+    @Override
+    public synchronized void close() {
+      if (bound != null) {
+        bound.close();
+        bound = null;
+      }
+    }
   }
 
   /** The poll loop as health checks see it. */

@@ -34,14 +34,23 @@ final class WorkerHealth {
   private final ResilientRelay relay;
   private final Clock clock;
   private final Duration stallLimit;
+  private final DeliveryProgress delivery;
+  private final Duration deliveryStallLimit;
 
-  /** @param stallLimit longest a loop turn may take before the worker counts as stuck */
-  WorkerHealth(Loop worker, WorkerMetrics metrics, ResilientRelay relay, Clock clock, Duration stallLimit) {
+  /**
+   * @param stallLimit longest a loop turn may take before the worker counts as stuck
+   * @param deliveryStallLimit longest answered requests may wait for delivery without any progress
+   *     before the worker counts as not ready ({@code health.delivery.stall.ms})
+   */
+  WorkerHealth(Loop worker, WorkerMetrics metrics, ResilientRelay relay, Clock clock, Duration stallLimit,
+      DeliveryProgress delivery, Duration deliveryStallLimit) {
     this.worker = worker;
     this.metrics = metrics;
     this.relay = relay;
     this.clock = clock;
     this.stallLimit = stallLimit;
+    this.delivery = delivery;
+    this.deliveryStallLimit = deliveryStallLimit;
   }
 
   /** Live: the poll loop runs and has turned within the consumer's max.poll.interval.ms. */
@@ -52,9 +61,11 @@ final class WorkerHealth {
   }
 
   /**
-   * Ready: live, not stopping, and a member of the consumer group. A worker with no partitions
-   * (more workers than partitions) is ready: it is a standby. An open relay circuit is reported,
-   * not failed on: requests then wait in Kafka, and restarting the worker would not help.
+   * Ready: live, not stopping, a member of the consumer group, and its replies becoming safe
+   * (no answered request has waited {@code health.delivery.stall.ms} for a commit or an
+   * acknowledgement while none succeeded). A worker with no partitions (more workers than
+   * partitions) is ready: it is a standby. An open relay circuit is reported, not failed on:
+   * requests then wait in Kafka, and restarting the worker would not help.
    */
   HealthReport readiness() {
     Map<String, Object> details = new LinkedHashMap<>();
@@ -67,6 +78,14 @@ final class WorkerHealth {
       details.put("reason", "not yet a member of the consumer group");
       up = false;
     }
+    long waitingSince = delivery.waitingSinceMillis();
+    long waited = waitingSince == 0 ? 0 : clock.millis() - waitingSince;
+    if (up && waited > deliveryStallLimit.toMillis()) {
+      details.put("reason", "answered requests have waited " + waited + " ms for Kafka to take them (no transaction"
+          + " committed or record acknowledged meanwhile)");
+      up = false;
+    }
+    details.put("deliveryWaitMs", waited);
     details.put("assignedPartitions", status.assigned().stream().map(Object::toString).sorted().toList());
     details.put("pausedPartitions", status.paused());
     details.put("inFlight", status.inFlight());

@@ -10,8 +10,13 @@ public enum ErrorType {
   DEADLINE_EXCEEDED("deadline_exceeded"),
   /** Every allowed attempt failed transiently. */
   RETRIES_EXHAUSTED("retries_exhausted"),
-  /** Any other final failure of the relay (402, 503 model_not_found, ...). */
-  RELAY_ERROR("relay_error");
+  /** Any other final failure of the relay (402, 503 model_not_found, an answer over relay.max.response.bytes, ...). */
+  RELAY_ERROR("relay_error"),
+  /**
+   * The answer was ready but its reply record would not fit the reply topic (the smaller of the
+   * producer's max.request.size and the topic's max.message.bytes); the message names both sizes.
+   */
+  REPLY_TOO_LARGE("reply_too_large");
 
   private final String wireName;
 

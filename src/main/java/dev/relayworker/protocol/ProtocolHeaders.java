@@ -14,8 +14,13 @@ public final class ProtocolHeaders {
 
   /** Request: absolute deadline, epoch milliseconds, as decimal text or an 8-byte big-endian long. */
   public static final String DEADLINE_MS = "deadline_ms";
-  /** Request and reply: the request ID (UTF-8). */
+  /**
+   * Request and reply: the request ID (UTF-8). On a reply, an ID longer than
+   * {@value #REQUEST_ID_MAX_BYTES} bytes is sent as {@code sha256:<64 hex digits>} of its UTF-8
+   * form; the reply's key still carries the request's key unchanged.
+   */
   public static final String REQUEST_ID = "request_id";
+  public static final int REQUEST_ID_MAX_BYTES = 255;
 
   public static final String SPRING_CORRELATION_ID = "kafka_correlationId";
   public static final String SPRING_REPLY_TOPIC = "kafka_replyTopic";
@@ -43,6 +48,16 @@ public final class ProtocolHeaders {
   public static final String DLQ_ORIGINAL_TOPIC = "dlq_original_topic";
   public static final String DLQ_ORIGINAL_PARTITION = "dlq_original_partition";
   public static final String DLQ_ORIGINAL_OFFSET = "dlq_original_offset";
+  /**
+   * Dead-letter copy cut to fit its topic: what was cut ({@code value}, {@code headers},
+   * {@code key}, comma-separated), the original sizes, and the original timestamp (a cut copy is
+   * stamped when it is written, so a topic's timestamp rules cannot refuse it).
+   */
+  public static final String DLQ_TRUNCATED = "dlq_truncated";
+  public static final String DLQ_ORIGINAL_VALUE_BYTES = "dlq_original_value_bytes";
+  public static final String DLQ_ORIGINAL_KEY_BYTES = "dlq_original_key_bytes";
+  public static final String DLQ_ORIGINAL_HEADERS = "dlq_original_headers";
+  public static final String DLQ_ORIGINAL_TIMESTAMP = "dlq_original_timestamp";
 
   /** Correlation headers, echoed byte for byte under the name they came in. */
   public static final Set<String> CORRELATION = Set.of(SPRING_CORRELATION_ID, SMALLRYE_CORRELATION_ID);

@@ -3,6 +3,12 @@ package dev.relayworker.protocol;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -11,17 +17,25 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Builds the records the worker publishes: success and error replies, and dead-letter copies.
- * Replies carry {@code request_id}, {@code status}, {@code attempts}, {@code http_status} when
- * the relay answered, and each correlation header echoed byte for byte; never a reply-routing
- * header. Thread-safe.
+ * Replies carry {@code request_id} (hashed past {@value ProtocolHeaders#REQUEST_ID_MAX_BYTES}
+ * bytes), {@code status}, {@code attempts}, {@code http_status} when the relay answered, and each
+ * correlation header echoed byte for byte; never a reply-routing header. Texts that come from
+ * elsewhere (error messages) are cut to {@value #MAX_TEXT_CHARS} characters. Thread-safe.
  */
 public final class ReplyRecords {
+
+  static final int MAX_TEXT_CHARS = 1_000;
+  private static final int MAX_RELAY_REQUEST_ID_CHARS = 200;
 
   private final ObjectMapper mapper = new ObjectMapper();
   private final String dlqTopic;
 
   public ReplyRecords(String dlqTopic) {
     this.dlqTopic = dlqTopic;
+  }
+
+  public String dlqTopic() {
+    return dlqTopic;
   }
 
   /**
@@ -35,7 +49,7 @@ public final class ReplyRecords {
     RecordHeaders headers = common(requestId, route, ProtocolHeaders.STATUS_OK, attempts);
     headers.add(ProtocolHeaders.HTTP_STATUS, ascii(Integer.toString(httpStatus)));
     if (relayRequestId != null) {
-      headers.add(ProtocolHeaders.RELAY_REQUEST_ID, relayRequestId.getBytes(StandardCharsets.UTF_8));
+      headers.add(ProtocolHeaders.RELAY_REQUEST_ID, utf8(cut(relayRequestId, MAX_RELAY_REQUEST_ID_CHARS)));
     }
     return new ProducerRecord<>(route.topic(), route.partition(), replyKey, completion, headers);
   }
@@ -62,19 +76,84 @@ public final class ReplyRecords {
     for (Header header : original.headers()) {
       headers.add(header);
     }
-    headers.add(ProtocolHeaders.DLQ_REASON, ascii(reason));
-    headers.add(ProtocolHeaders.DLQ_ERROR, message.getBytes(StandardCharsets.UTF_8));
-    headers.add(ProtocolHeaders.DLQ_ORIGINAL_TOPIC, original.topic().getBytes(StandardCharsets.UTF_8));
-    headers.add(ProtocolHeaders.DLQ_ORIGINAL_PARTITION, ascii(Integer.toString(original.partition())));
-    headers.add(ProtocolHeaders.DLQ_ORIGINAL_OFFSET, ascii(Long.toString(original.offset())));
+    origin(headers, original, reason, message);
     return new ProducerRecord<>(dlqTopic, null, original.timestamp() >= 0 ? original.timestamp() : null,
         original.key(), original.value(), headers);
+  }
+
+  /**
+   * The dead-letter copy cut to at most {@code maxBytes} ({@link RecordSize}): the value
+   * truncated first, then the original headers dropped, then the key truncated, with headers
+   * saying what was cut and the original sizes. Stamped now rather than with the original
+   * timestamp, which is kept in a header.
+   *
+   * @return the cut copy, or null when even its own headers do not fit in {@code maxBytes}
+   */
+  public ProducerRecord<byte[], byte[]> deadLetterCut(ConsumerRecord<byte[], byte[]> original, String reason,
+      String message, int maxBytes) {
+    List<Header> kept = Arrays.asList(original.headers().toArray());
+    byte[] key = original.key();
+    List<String> cut = new ArrayList<>(List.of("value"));
+    if (withoutValue(original, reason, message, kept, key, cut) > maxBytes) {
+      kept = List.of();
+      cut.add("headers");
+    }
+    if (key != null && withoutValue(original, reason, message, kept, key, cut) > maxBytes) {
+      key = new byte[0];
+      cut.add("key");
+    }
+    int room = maxBytes - withoutValue(original, reason, message, kept, key, cut);
+    if (room < 0) {
+      return null;
+    }
+    if (cut.contains("key")) {
+      key = Arrays.copyOf(original.key(), Math.min(original.key().length, room));
+      room -= key.length;
+    }
+    byte[] value = original.value();
+    if (value == null || value.length <= room) {
+      cut.remove("value");
+    } else {
+      value = Arrays.copyOf(value, room);
+    }
+    return new ProducerRecord<>(dlqTopic, null, null, key, value, cutHeaders(original, reason, message, kept, cut));
+  }
+
+  /** Size of the cut copy with an empty value: what is left of {@code maxBytes} is room for the value. */
+  private int withoutValue(ConsumerRecord<byte[], byte[]> original, String reason, String message, List<Header> kept,
+      byte[] key, List<String> cut) {
+    return RecordSize.of(new ProducerRecord<>(dlqTopic, null, null, key, new byte[0],
+        cutHeaders(original, reason, message, kept, cut)));
+  }
+
+  private static RecordHeaders cutHeaders(ConsumerRecord<byte[], byte[]> original, String reason, String message,
+      List<Header> kept, List<String> cut) {
+    RecordHeaders headers = new RecordHeaders();
+    kept.forEach(headers::add);
+    origin(headers, original, reason, message);
+    headers.add(ProtocolHeaders.DLQ_TRUNCATED, ascii(String.join(",", cut)));
+    headers.add(ProtocolHeaders.DLQ_ORIGINAL_VALUE_BYTES,
+        ascii(Integer.toString(original.value() == null ? -1 : original.value().length)));
+    headers.add(ProtocolHeaders.DLQ_ORIGINAL_KEY_BYTES,
+        ascii(Integer.toString(original.key() == null ? -1 : original.key().length)));
+    headers.add(ProtocolHeaders.DLQ_ORIGINAL_HEADERS, ascii(Integer.toString(original.headers().toArray().length)));
+    headers.add(ProtocolHeaders.DLQ_ORIGINAL_TIMESTAMP, ascii(Long.toString(original.timestamp())));
+    return headers;
+  }
+
+  private static void origin(RecordHeaders headers, ConsumerRecord<byte[], byte[]> original, String reason,
+      String message) {
+    headers.add(ProtocolHeaders.DLQ_REASON, ascii(reason));
+    headers.add(ProtocolHeaders.DLQ_ERROR, utf8(cut(message, MAX_TEXT_CHARS)));
+    headers.add(ProtocolHeaders.DLQ_ORIGINAL_TOPIC, utf8(original.topic()));
+    headers.add(ProtocolHeaders.DLQ_ORIGINAL_PARTITION, ascii(Integer.toString(original.partition())));
+    headers.add(ProtocolHeaders.DLQ_ORIGINAL_OFFSET, ascii(Long.toString(original.offset())));
   }
 
   byte[] errorBody(ReplyError error) {
     ObjectNode root = mapper.createObjectNode();
     ObjectNode body = root.putObject("error");
-    body.put("message", error.message());
+    body.put("message", cut(error.message(), MAX_TEXT_CHARS));
     body.put("type", error.type().wireName());
     body.put("param", error.param());
     body.put("code", error.code());
@@ -85,15 +164,39 @@ public final class ReplyRecords {
     }
   }
 
+  /** The {@code request_id} header value: the ID itself, or its SHA-256 when it is too long to echo. */
+  public static byte[] requestIdHeader(String requestId) {
+    byte[] id = utf8(requestId);
+    if (id.length <= ProtocolHeaders.REQUEST_ID_MAX_BYTES) {
+      return id;
+    }
+    try {
+      return ascii("sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(id)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
   private static RecordHeaders common(String requestId, ReplyRoute route, String status, int attempts) {
     RecordHeaders headers = new RecordHeaders();
-    headers.add(ProtocolHeaders.REQUEST_ID, requestId.getBytes(StandardCharsets.UTF_8));
+    headers.add(ProtocolHeaders.REQUEST_ID, requestIdHeader(requestId));
     headers.add(ProtocolHeaders.STATUS, ascii(status));
     headers.add(ProtocolHeaders.ATTEMPTS, ascii(Integer.toString(attempts)));
     for (Map.Entry<String, byte[]> correlation : route.correlation().entrySet()) {
       headers.add(correlation.getKey(), correlation.getValue());
     }
     return headers;
+  }
+
+  private static String cut(String text, int maxChars) {
+    if (text == null || text.length() <= maxChars) {
+      return text;
+    }
+    return text.substring(0, maxChars) + "... (" + text.length() + " characters)";
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private static byte[] ascii(String text) {

@@ -27,12 +27,18 @@ public final class CallFailedException extends RuntimeException {
 
   private final Reason reason;
   private final int attempts;
+  private final int charged;
   private final transient RelayException lastFailure;
 
-  public CallFailedException(Reason reason, int attempts, RelayException lastFailure, String message) {
+  /**
+   * @param attempts relay calls made by this submission
+   * @param charged how many of them count against the request's attempt budget
+   */
+  public CallFailedException(Reason reason, int attempts, int charged, RelayException lastFailure, String message) {
     super(message, lastFailure, false, false);
     this.reason = reason;
     this.attempts = attempts;
+    this.charged = charged;
     this.lastFailure = lastFailure;
   }
 
@@ -43,6 +49,11 @@ public final class CallFailedException extends RuntimeException {
   /** Relay calls made for this request, 0 when none was sent. */
   public int attempts() {
     return attempts;
+  }
+
+  /** Attempts of this submission charged to the request's budget (see {@code ResilientRelay#complete}). */
+  public int charged() {
+    return charged;
   }
 
   /** The last relay failure seen, carrying its HTTP status and error body, if any attempt was made. */

@@ -66,7 +66,9 @@ public final class ResilientRelay implements AutoCloseable {
     this.listener = listener;
     this.backoff = new Backoff(policy.initialBackoff(), policy.maxBackoff(), policy.retryAfterCap());
     this.retry = Retry.of("relay", RetryConfig.<Completion>custom()
-        .maxAttempts(policy.maxAttempts())
+        // The budget is enforced by RetryInterval over the request's whole life; this only stops a
+        // single call that keeps failing uncharged (while the circuit lets probes through).
+        .maxAttempts(2 * policy.maxAttempts())
         .retryOnException(failure -> failure instanceof AttemptFailure attempt && attempt.retryable())
         .intervalBiFunction(new RetryInterval())
         .build());
@@ -84,23 +86,41 @@ public final class ResilientRelay implements AutoCloseable {
     this.timer = scheduler;
   }
 
+  /** Asks the relay for a completion, as the first submission of a request. */
+  public CompletableFuture<CallResult> complete(byte[] body, Instant deadline) {
+    return complete(body, deadline, 0);
+  }
+
   /**
    * Asks the relay for a completion.
    *
+   * <p>Attempt budget: a request gets {@link RelayPolicy#maxAttempts()} attempts over its whole
+   * life, counted across submissions ({@code chargedBefore}). An attempt is charged to the request
+   * only if the circuit is still closed once its failure is recorded: failures while the relay is
+   * down (open or half-open circuit, or the failure that opened it) are the relay's, not the
+   * request's, so an outage never uses up a request's attempts, while a request that fails on a
+   * healthy relay ends as {@link Reason#RETRIES_EXHAUSTED} however often it was parked.
+   *
    * @param body the request JSON, sent unchanged
    * @param deadline when the answer stops being useful; no attempt starts or runs past it
+   * @param chargedBefore attempts already charged to this request by earlier submissions
    * @return the completion and attempt count, or a failure with a {@link CallFailedException}
    */
-  public CompletableFuture<CallResult> complete(byte[] body, Instant deadline) {
-    AtomicInteger attempts = new AtomicInteger();
+  public CompletableFuture<CallResult> complete(byte[] body, Instant deadline, int chargedBefore) {
+    Call call = new Call(body, deadline, chargedBefore);
     CompletableFuture<CallResult> result = new CompletableFuture<>();
-    Retry.decorateCompletionStage(retry, timer, () -> attempt(body, deadline, attempts))
+    if (chargedBefore >= policy.maxAttempts()) {
+      result.completeExceptionally(new CallFailedException(Reason.RETRIES_EXHAUSTED, 0, 0, null,
+          "gave up: all " + chargedBefore + " attempts were already used"));
+      return result;
+    }
+    Retry.decorateCompletionStage(retry, timer, () -> attempt(call))
         .get()
         .whenComplete((completion, failure) -> {
           if (failure == null) {
-            result.complete(new CallResult(completion, attempts.get()));
+            result.complete(new CallResult(completion, call.attempts.get()));
           } else {
-            result.completeExceptionally(callFailed(unwrap(failure), attempts.get()));
+            result.completeExceptionally(callFailed(unwrap(failure), call));
           }
         });
     return result;
@@ -146,28 +166,35 @@ public final class ResilientRelay implements AutoCloseable {
   }
 
   /** One attempt through the breaker, slot, gate and limiter. Never throws: Retry needs a failed stage. */
-  private CompletableFuture<Completion> attempt(byte[] body, Instant deadline, AtomicInteger attempts) {
-    if (!time.now().isBefore(deadline)) {
-      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, deadline));
+  private CompletableFuture<Completion> attempt(Call call) {
+    if (!time.now().isBefore(call.deadline)) {
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
     if (!breaker.tryAcquirePermission()) {
-      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.CIRCUIT_OPEN, deadline));
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.CIRCUIT_OPEN, call));
     }
     long start = breaker.getCurrentTimestamp();
-    CompletableFuture<Completion> call = concurrency.acquire()
-        .thenCompose(slot -> awaitPermission(deadline)
-            .thenCompose(permitted -> send(body, deadline, attempts))
+    CompletableFuture<Completion> attempt = concurrency.acquire()
+        .thenCompose(slot -> awaitPermission(call)
+            .thenCompose(permitted -> send(call))
             .whenComplete((completion, failure) -> concurrency.release()));
-    return call.whenComplete((completion, failure) -> recordOutcome(start, failure));
+    return attempt.whenComplete((completion, failure) -> {
+      recordOutcome(start, failure);
+      if (unwrap(failure) instanceof AttemptFailure failed && failed.relayFailure != null
+          && breaker.getState() == CircuitBreaker.State.CLOSED) {
+        call.charged.incrementAndGet();
+      }
+    });
   }
 
-  private CompletableFuture<Void> awaitPermission(Instant deadline) {
+  private CompletableFuture<Void> awaitPermission(Call call) {
+    Instant deadline = call.deadline;
     Instant now = time.now();
     Duration paused = gate.remaining(now);
     if (!paused.isZero()) {
       return fitsBefore(now, paused, deadline)
-          ? delay(paused).thenCompose(waited -> awaitPermission(deadline))
-          : CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, deadline));
+          ? delay(paused).thenCompose(waited -> awaitPermission(call))
+          : CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
     if (rateLimiter == null) {
       return CompletableFuture.completedFuture(null);
@@ -175,22 +202,22 @@ public final class ResilientRelay implements AutoCloseable {
     // Look before reserving: a permit reserved and then not used is a slot lost to everyone.
     long estimate = rateLimiter.getDetailedMetrics().getNanosToWait();
     if (!fitsBefore(now, Duration.ofNanos(estimate), deadline)) {
-      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, deadline));
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
     long waitNanos = rateLimiter.reservePermission();
     listener.permitWaited(Duration.ofNanos(Math.max(0, waitNanos)));
     return waitNanos <= 0 ? CompletableFuture.completedFuture(null) : delay(Duration.ofNanos(waitNanos));
   }
 
-  private CompletableFuture<Completion> send(byte[] body, Instant deadline, AtomicInteger attempts) {
-    Duration left = Duration.between(time.now(), deadline);
+  private CompletableFuture<Completion> send(Call call) {
+    Duration left = Duration.between(time.now(), call.deadline);
     if (left.isNegative() || left.isZero()) {
-      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, deadline));
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
-    attempts.incrementAndGet();
+    call.attempts.incrementAndGet();
     Duration timeout = left.compareTo(policy.requestTimeout()) < 0 ? left : policy.requestTimeout();
     long start = time.nanoTime();
-    return client.send(body, timeout).handle((completion, failure) -> {
+    return client.send(call.body, timeout).handle((completion, failure) -> {
       Duration elapsed = Duration.ofNanos(time.nanoTime() - start);
       if (failure == null) {
         listener.attemptFinished(elapsed, completion.httpStatus());
@@ -199,7 +226,7 @@ public final class ResilientRelay implements AutoCloseable {
       RelayException relayFailure = asRelayException(unwrap(failure));
       listener.attemptFinished(elapsed, relayFailure.httpStatus());
       pauseRelayIfAsked(relayFailure);
-      throw new AttemptFailure(relayFailure, null, deadline);
+      throw new AttemptFailure(relayFailure, null, call);
     });
   }
 
@@ -232,9 +259,13 @@ public final class ResilientRelay implements AutoCloseable {
     return done;
   }
 
-  private CallFailedException callFailed(Throwable failure, int attempts) {
+  private CallFailedException callFailed(Throwable failure, Call call) {
+    int attempts = call.attempts.get();
+    int charged = call.charged.get();
     if (!(failure instanceof AttemptFailure attempt)) {
-      return new CallFailedException(Reason.REJECTED, attempts, null, "relay call failed: " + failure);
+      // Named by class only: a message could carry whatever the failing code put in it.
+      return new CallFailedException(Reason.REJECTED, attempts, charged, null,
+          "relay call failed: " + failure.getClass().getSimpleName());
     }
     RelayException last = attempt.relayFailure;
     Reason reason;
@@ -242,21 +273,22 @@ public final class ResilientRelay implements AutoCloseable {
       reason = attempt.reason;
     } else if (!last.isTransient()) {
       reason = Reason.REJECTED;
-    } else if (attempts >= policy.maxAttempts()) {
+    } else if (call.chargedBefore + charged >= policy.maxAttempts() || attempts >= 2 * policy.maxAttempts()) {
       reason = Reason.RETRIES_EXHAUSTED;
     } else {
       // A transient failure with attempts to spare ends here only when RetryInterval saw the
       // next attempt could not start before the deadline.
       reason = Reason.DEADLINE_EXCEEDED;
     }
+    int total = call.chargedBefore + charged;
     String message = switch (reason) {
       case REJECTED -> last.getMessage();
-      case RETRIES_EXHAUSTED -> "gave up after " + attempts + " attempts; last: " + last.getMessage();
+      case RETRIES_EXHAUSTED -> "gave up after " + total + " attempts; last: " + last.getMessage();
       case DEADLINE_EXCEEDED -> "deadline passed after " + attempts + " attempts"
           + (last == null ? "" : "; last: " + last.getMessage());
       case CIRCUIT_OPEN -> "relay circuit is open; call not sent";
     };
-    return new CallFailedException(reason, attempts, last, message);
+    return new CallFailedException(reason, attempts, charged, last, message);
   }
 
   private static RelayException asRelayException(Throwable failure) {
@@ -282,14 +314,21 @@ public final class ResilientRelay implements AutoCloseable {
     client.close();
   }
 
-  /** The wait before the next attempt, or -1 (give up) when it would end past the deadline. */
+  /**
+   * The wait before the next attempt, or -1 (give up) when the request's attempt budget is spent
+   * or the wait would end past the deadline.
+   */
   private final class RetryInterval implements IntervalBiFunction<Completion> {
     @Override
     public Long apply(Integer failedAttempts, Either<Throwable, Completion> outcome) {
       AttemptFailure failure = (AttemptFailure) unwrap(outcome.getLeft());
+      Call call = failure.call;
+      if (call.chargedBefore + call.charged.get() >= policy.maxAttempts()) {
+        return -1L;
+      }
       RelayException cause = failure.relayFailure;
       Duration wait = backoff.delay(failedAttempts, cause.retryAfter(), ThreadLocalRandom.current().nextDouble());
-      if (!fitsBefore(time.now(), wait, failure.deadline)) {
+      if (!fitsBefore(time.now(), wait, call.deadline)) {
         return -1L;
       }
       listener.retryScheduled(failedAttempts, wait, cause);
@@ -305,21 +344,36 @@ public final class ResilientRelay implements AutoCloseable {
     private static final long serialVersionUID = 1L;
     final transient RelayException relayFailure;
     final Reason reason;
-    final transient Instant deadline;
+    final transient Call call;
 
-    AttemptFailure(RelayException relayFailure, Reason reason, Instant deadline) {
+    AttemptFailure(RelayException relayFailure, Reason reason, Call call) {
       super(relayFailure != null ? relayFailure.getMessage() : reason.name(), null, false, false);
       this.relayFailure = relayFailure;
       this.reason = reason;
-      this.deadline = deadline;
+      this.call = call;
     }
 
-    static AttemptFailure of(Reason reason, Instant deadline) {
-      return new AttemptFailure(null, reason, deadline);
+    static AttemptFailure of(Reason reason, Call call) {
+      return new AttemptFailure(null, reason, call);
     }
 
     boolean retryable() {
       return relayFailure != null && relayFailure.isTransient();
+    }
+  }
+
+  /** One request's way through the layers: what to send, by when, and the attempts it took. */
+  private static final class Call {
+    final byte[] body;
+    final Instant deadline;
+    final int chargedBefore;
+    final AtomicInteger attempts = new AtomicInteger();
+    final AtomicInteger charged = new AtomicInteger();
+
+    Call(byte[] body, Instant deadline, int chargedBefore) {
+      this.body = body;
+      this.deadline = deadline;
+      this.chargedBefore = chargedBefore;
     }
   }
 }

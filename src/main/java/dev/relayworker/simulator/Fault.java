@@ -14,7 +14,16 @@ public enum Fault {
   /** Resets the TCP connection (RST) without answering. */
   RESET("reset"),
   /** Answers 200 with a truncated, unparseable body. */
-  MALFORMED("malformed");
+  MALFORMED("malformed"),
+  /** Sends the 200 headers and the first bytes of the body, then nothing more: only a deadline ends it. */
+  STALL("stall"),
+  /** Streams a 200 body that never ends, as fast as the client reads it. */
+  ENDLESS("endless"),
+  /** A valid completion padded to {@value #BLOATED_BYTES} bytes: more than a Kafka record may hold by default. */
+  BLOATED("bloated");
+
+  /** Size of a {@link #BLOATED} answer: twice the producer's default max.request.size. */
+  public static final int BLOATED_BYTES = 2 * 1024 * 1024;
 
   private final String label;
 
@@ -34,6 +43,6 @@ public enum Fault {
       }
     }
     throw new IllegalArgumentException("unknown fault '" + label + "'; known: 429, 500, 502, 503, 504, hang,"
-        + " reset, malformed");
+        + " reset, malformed, stall, endless, bloated");
   }
 }

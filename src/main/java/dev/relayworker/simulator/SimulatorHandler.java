@@ -10,6 +10,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -44,6 +46,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   private static final String COMPLETIONS = "/v1/completions";
   private static final byte[] MALFORMED_BODY =
       "{\"id\":\"cmpl-broken\",\"object\":\"text_completion\",\"choices\":[{\"text\":\"trunc".getBytes(StandardCharsets.UTF_8);
+
+  private static final byte[] ENDLESS_START = "{\"id\":\"cmpl-endless\",\"object\":\"text_completion\",\"x\":\""
+      .getBytes(StandardCharsets.UTF_8);
+  private static final byte[] ENDLESS_CHUNK = "x".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8);
 
   private final RelaySimulator simulator;
   private final ObjectMapper mapper;
@@ -96,7 +102,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     Duration delay = latency(settings);
     Optional<Fault> fault = simulator.faults().next(settings.faultRates());
     if (fault.isPresent()) {
-      inject(ctx, fault.get(), keepAlive, delay, settings, prompt, arrival);
+      inject(ctx, fault.get(), body, keepAlive, delay, settings, prompt, arrival);
       return;
     }
     answer(ctx, body, keepAlive, delay, settings, prompt, arrival);
@@ -144,7 +150,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
   private record Answer(HttpResponseStatus status, byte[] body) {}
 
-  private void inject(ChannelHandlerContext ctx, Fault fault, boolean keepAlive, Duration delay,
+  private void inject(ChannelHandlerContext ctx, Fault fault, JsonNode body, boolean keepAlive, Duration delay,
       SimulatorSettings settings, String prompt, long arrival) {
     switch (fault) {
       case RATE_LIMITED -> reject429(ctx, keepAlive, settings.retryAfter(), "upstream saturated (simulated)", prompt);
@@ -162,15 +168,67 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
         simulator.stats().recordOutcome(fault.label(), prompt);
         later(ctx, delay, () -> answered(ctx, HttpResponseStatus.OK, MALFORMED_BODY, keepAlive, Map.of()));
       }
+      case STALL -> {
+        simulator.stats().recordOutcome(fault.label(), prompt);
+        later(ctx, delay, () -> {
+          DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+          head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+              .setInt(HttpHeaderNames.CONTENT_LENGTH, 1_000);
+          ctx.write(head);
+          // A tenth of the promised body, then silence: the connection stays open, nothing more comes.
+          ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(MALFORMED_BODY)));
+        });
+      }
+      case ENDLESS -> {
+        simulator.stats().recordOutcome(fault.label(), prompt);
+        later(ctx, delay, () -> {
+          DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+          head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+          HttpUtil.setTransferEncodingChunked(head, true);
+          ctx.write(head);
+          ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(ENDLESS_START)))
+              .addListener(written -> streamForever(ctx, written.isSuccess()));
+        });
+      }
+      case BLOATED -> {
+        simulator.stats().recordOutcome(fault.label(), prompt);
+        byte[] bloated = bloated(body, settings);
+        later(ctx, delay, () -> {
+          simulator.stats().recordCall(prompt, fault.label(), arrival);
+          answered(ctx, HttpResponseStatus.OK, bloated, keepAlive, Map.of());
+        });
+      }
       default -> {
         HttpResponseStatus status = HttpResponseStatus.valueOf(Integer.parseInt(fault.label()));
         simulator.stats().recordOutcome(fault.label(), prompt);
-        byte[] body = error("upstream error (simulated " + fault.label() + ")", "upstream_error", null, null);
+        byte[] error = error("upstream error (simulated " + fault.label() + ")", "upstream_error", null, null);
         later(ctx, delay, () -> {
           simulator.stats().recordCall(prompt, fault.label(), arrival);
-          answered(ctx, status, body, keepAlive, Map.of());
+          answered(ctx, status, error, keepAlive, Map.of());
         });
       }
+    }
+  }
+
+  /** Writes the next chunk once the last one left, so the client's reading paces the stream. */
+  private static void streamForever(ChannelHandlerContext ctx, boolean lastWritten) {
+    if (lastWritten && ctx.channel().isActive()) {
+      ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(ENDLESS_CHUNK)))
+          .addListener(written -> streamForever(ctx, written.isSuccess()));
+    }
+  }
+
+  /** A real completion for the request with an {@code x_padding} field that makes it {@link Fault#BLOATED_BYTES} long. */
+  private byte[] bloated(JsonNode body, SimulatorSettings settings) {
+    byte[] answer = buildAnswer(body, settings).body();
+    try {
+      ObjectNode completion = (ObjectNode) mapper.readTree(answer);
+      completion.put("x_padding", "");
+      int padding = Math.max(0, Fault.BLOATED_BYTES - mapper.writeValueAsBytes(completion).length);
+      completion.put("x_padding", "x".repeat(padding));
+      return mapper.writeValueAsBytes(completion);
+    } catch (IOException | ClassCastException e) {
+      return answer;
     }
   }
 

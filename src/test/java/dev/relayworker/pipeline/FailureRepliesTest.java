@@ -22,7 +22,7 @@ class FailureRepliesTest {
   void mapsWhyACallGaveUpToTheReplysErrorType(Reason reason, int status, ErrorType expected) {
     RelayException last = status == 0 ? null
         : new RelayException(FailureKind.FINAL, status, new RelayError("m", "t", "p", "c"), null, "relay answered");
-    CallFailedException failure = new CallFailedException(reason, 1, last, "gave up");
+    CallFailedException failure = new CallFailedException(reason, 1, 1, last, "gave up");
 
     assertThat(FailureReplies.toReplyError(failure).type()).isEqualTo(expected);
     assertThat(FailureReplies.httpStatus(failure)).isEqualTo(status);

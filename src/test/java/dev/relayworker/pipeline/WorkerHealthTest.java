@@ -40,8 +40,9 @@ class WorkerHealthTest {
   };
   private final ResilientRelay relay = new ResilientRelay(unusedRelay, RelayPolicy.defaults(), TimeSource.SYSTEM,
       RelayCallListener.NONE);
+  private final DeliveryProgress delivery = new DeliveryProgress();
   private final WorkerHealth health = new WorkerHealth(loop, metrics, relay, Clock.fixed(NOW, ZoneOffset.UTC),
-      STALL_LIMIT);
+      STALL_LIMIT, delivery, Duration.ofMinutes(1));
 
   @AfterEach
   void closeRelay() {
@@ -54,6 +55,22 @@ class WorkerHealthTest {
     HealthReport ready = health.readiness();
     assertThat(ready.up()).isFalse();
     assertThat(ready.details()).containsEntry("reason", "not yet a member of the consumer group");
+  }
+
+  @Test
+  void aWorkerWhoseRepliesWaitTooLongForKafkaIsNotReady() {
+    metrics.publish(new LoopStatus(true, Set.of(new TopicPartition("requests", 0)), 0, 3, 0, Map.of()));
+    delivery.waiting(NOW.minusSeconds(30).toEpochMilli());
+    assertThat(health.readiness().up()).isTrue();
+
+    delivery.progressed(NOW.minusSeconds(61).toEpochMilli(), true);
+    HealthReport stalled = health.readiness();
+
+    assertThat(stalled.up()).isFalse();
+    assertThat((String) stalled.details().get("reason")).contains("waited 61000 ms for Kafka");
+    assertThat(health.liveness().up()).isTrue();
+    delivery.progressed(NOW.toEpochMilli(), false);
+    assertThat(health.readiness().up()).isTrue();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.relayworker.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,7 @@ class HttpRelayClientTest {
   private static final byte[] BODY = "{\"model\":\"davinci-002\",\"prompt\":\"hello\",\"x_relay_tag\":\"kept\"}"
       .getBytes(StandardCharsets.UTF_8);
 
+  private final AnswerMemory memory = new AnswerMemory(64L * 1024 * 1024);
   private RelaySimulator simulator;
   private HttpRelayClient client;
 
@@ -119,9 +121,73 @@ class HttpRelayClientTest {
     assertThat(failure.getMessage()).contains("ConnectException");
   }
 
+  @Test
+  void aRelayThatStallsAfterItsHeadersIsCutAtTheDeadline() {
+    simulator.scriptNext(Fault.STALL);
+
+    // Bounded here so that a client without a whole-call deadline fails this test instead of hanging it.
+    RelayException failure = failure(() -> client.send(BODY, Duration.ofMillis(500))
+        .orTimeout(15, java.util.concurrent.TimeUnit.SECONDS).join());
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(failure.getMessage()).contains("HttpTimeoutException").contains("500 ms");
+  }
+
+  @Test
+  void anEndlessAnswerIsCutOffAtTheCapAndIsFinal() {
+    HttpRelayClient capped = new HttpRelayClient(RelayEndpoint.of(simulator.baseUri().toString(), KEY)
+        .withMaxResponseBytes(256 * 1024), new ObjectMapper(), Clock.systemUTC(), memory);
+    simulator.scriptNext(Fault.ENDLESS, Fault.BLOATED);
+
+    RelayException endless = failure(() -> capped.send(BODY, Duration.ofSeconds(10)).join());
+    RelayException declared = failure(() -> capped.send(BODY, Duration.ofSeconds(10)).join());
+    capped.close();
+
+    assertThat(endless.kind()).isEqualTo(FailureKind.FINAL);
+    assertThat(endless.httpStatus()).isEqualTo(200);
+    assertThat(endless.getMessage()).contains("over relay.max.response.bytes (262144)");
+    assertThat(declared.getMessage()).contains("with a body of " + Fault.BLOATED_BYTES + " bytes");
+    assertThat(memory.used()).isZero();
+  }
+
+  @Test
+  void answersThatWouldOverrunTheSharedMemoryFailTransiently() {
+    AnswerMemory small = new AnswerMemory(64 * 1024);
+    HttpRelayClient tight = new HttpRelayClient(RelayEndpoint.of(simulator.baseUri().toString(), KEY),
+        new ObjectMapper(), Clock.systemUTC(), small);
+    simulator.scriptNext(Fault.BLOATED);
+
+    RelayException failure = failure(() -> tight.send(BODY, Duration.ofSeconds(10)).join());
+    Completion next = tight.send(BODY, Duration.ofSeconds(10)).join();
+    tight.close();
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(failure.getMessage()).contains("share of the heap");
+    assertThat(next.body()).isNotEmpty();
+    assertThat(small.used()).isZero();
+  }
+
+  @Test
+  void aBloatedAnswerUnderTheCapIsReadWhole() {
+    simulator.scriptNext(Fault.BLOATED);
+
+    Completion completion = client.send(BODY, Duration.ofSeconds(10)).join();
+
+    assertThat(completion.body().length).isBetween(Fault.BLOATED_BYTES - 16, Fault.BLOATED_BYTES);
+    assertThat(memory.used()).isZero();
+  }
+
+  @Test
+  void aKeyThatIsNotAHeaderValueCannotMakeAClient() {
+    assertThatThrownBy(() -> clientWithKey("sk-secret-0123456789\u200b"))
+        .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+        .hasMessageContaining("relay.api.key")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("sk-secret-0123456789"));
+  }
+
   private HttpRelayClient clientWithKey(String key) {
     return new HttpRelayClient(RelayEndpoint.of(simulator.baseUri().toString(), key), new ObjectMapper(),
-        Clock.systemUTC());
+        Clock.systemUTC(), memory);
   }
 
   private static RelayException failure(Runnable call) {
