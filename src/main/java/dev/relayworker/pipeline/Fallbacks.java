@@ -65,6 +65,13 @@ final class Fallbacks {
 
   private Outgoing errorReply(Outgoing failed, Problem problem, ReplyRoute route, Outgoing.Step step) {
     Problem first = failed.because == null ? problem : failed.because;
+    if (first.kind() != Problem.Kind.TOO_LARGE && isErrorReply(failed.record)) {
+      // Already an error (a refused record's, say): what went wrong with the request matters more
+      // than where its answer could not go, so the same reply goes home unchanged.
+      ProducerRecord<byte[], byte[]> same = failed.record;
+      return failed.instead(new ProducerRecord<>(route.topic(), route.partition(), same.key(), same.value(),
+          same.headers()), Outgoing.Kind.REPLY, step, problem);
+    }
     ReplyError error = first.kind() == Problem.Kind.TOO_LARGE
         ? new ReplyError(ErrorType.REPLY_TOO_LARGE, "the answer could not be published: " + first.message(), null, null)
         : ReplyError.invalid("the reply could not be published to topic '" + failed.pending.route.topic() + "'"
@@ -92,6 +99,11 @@ final class Fallbacks {
     }
     pending.deadLettered = true;
     return failed.instead(cut, Outgoing.Kind.DEAD_LETTER, Outgoing.Step.DEAD_LETTER_CUT, problem);
+  }
+
+  private static boolean isErrorReply(ProducerRecord<byte[], byte[]> reply) {
+    return dev.relayworker.protocol.ProtocolHeaders.STATUS_ERROR.equals(
+        text(reply, dev.relayworker.protocol.ProtocolHeaders.STATUS, null));
   }
 
   private static String deadLetterReason(ProducerRecord<byte[], byte[]> deadLetter) {

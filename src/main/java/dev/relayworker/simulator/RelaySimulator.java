@@ -109,6 +109,11 @@ public final class RelaySimulator implements AutoCloseable {
     faults.scriptNext(next);
   }
 
+  /** Answers every request whose prompt is exactly {@code prompt} with {@code fault}, from now on. */
+  public void scriptForPrompt(String prompt, Fault fault) {
+    faults.scriptForPrompt(prompt, fault);
+  }
+
   public SimulatorStats stats() {
     return stats;
   }

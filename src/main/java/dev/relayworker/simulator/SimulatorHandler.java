@@ -100,7 +100,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
       return;
     }
     Duration delay = latency(settings);
-    Optional<Fault> fault = simulator.faults().next(settings.faultRates());
+    Optional<Fault> fault = simulator.faults().next(settings.faultRates(), prompt);
     if (fault.isPresent()) {
       inject(ctx, fault.get(), body, keepAlive, delay, settings, prompt, arrival);
       return;

@@ -62,21 +62,42 @@ public final class TestWorkers {
 
   /** Creates the request topic up front with this many partitions (the worker creates the rest). */
   public TestWorkers createRequestTopic(int partitions) {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-      admin.createTopics(List.of(new NewTopic(requestTopic, partitions, (short) 1))).all().get();
-      TopicSetup.awaitLeaders(admin, java.util.Set.of(requestTopic));
-    } catch (Exception e) {
-      throw new IllegalStateException("could not create " + requestTopic, e);
-    }
+    return createRequestTopic(partitions, Map.of());
+  }
+
+  /** Creates the request topic up front with this many partitions and these topic configs. */
+  public TestWorkers createRequestTopic(int partitions, Map<String, String> configs) {
+    createTopic(requestTopic, partitions, configs);
     return this;
   }
 
+  /** Creates a topic and waits until its leaders serve it. */
+  public void createTopic(String topic, int partitions, Map<String, String> configs) {
+    try (Admin admin = admin()) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
+      TopicSetup.awaitLeaders(admin, java.util.Set.of(topic));
+    } catch (Exception e) {
+      throw new IllegalStateException("could not create " + topic, e);
+    }
+  }
+
+  public Admin admin() {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+  }
+
   public KafkaProducer<byte[], byte[]> producer() {
-    return new KafkaProducer<>(Map.of(
+    return producer(Map.of());
+  }
+
+  /** A producer of requests with extra settings (a larger max.request.size for oversized records, say). */
+  public KafkaProducer<byte[], byte[]> producer(Map<String, Object> overrides) {
+    Map<String, Object> settings = new HashMap<>(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
         ProducerConfig.LINGER_MS_CONFIG, 5,
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    settings.putAll(overrides);
+    return new KafkaProducer<>(settings);
   }
 
   /** A request record keyed by {@code id} asking for a short completion of {@code prompt}. */
