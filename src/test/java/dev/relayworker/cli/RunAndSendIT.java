@@ -50,7 +50,7 @@ class RunAndSendIT {
         assertThat(printed).contains("\"object\":\"text_completion\"").contains("\"usage\"").contains("status=ok");
 
         // The launcher's worker serves its probes and meters on the port it logged.
-        Matcher logged = Pattern.compile("metrics on http://localhost:(\\d+)/metrics").matcher(Launcher.read(run));
+        Matcher logged = Pattern.compile("metrics on http://[^:/]+:(\\d+)/metrics").matcher(Launcher.read(run));
         assertThat(logged.find()).isTrue();
         String admin = "http://127.0.0.1:" + logged.group(1);
         assertThat(get(admin + "/health/live").statusCode()).isEqualTo(200);
@@ -80,6 +80,29 @@ class RunAndSendIT {
 
     assertThat(exit).isEqualTo(2);
     assertThat(Launcher.read(output)).contains("worker.max.in.flight");
+  }
+
+  @Test
+  void settingsThatWouldFailLaterStopStartUpNamingTheKeyButNeverTheSecret() throws Exception {
+    String base = "kafka.bootstrap.servers=localhost:1\nrelay.base.url=http://joe:hunter2@relay.example\n";
+    Map<String, String> refusals = Map.of(
+        "relay.api.key=sk-Qx7Zr9Kw\n", "RELAY_API_KEY=sk-Qx7Zr9Kw\u200b",
+        "relay.api.key=k\nkafka.security.protocl=SSL\n", "kafka.security.protocl",
+        "relay.api.key=k\nreply.topic.allowed.pattern=replies.(unclosed\n", "reply.topic.allowed.pattern");
+    for (Map.Entry<String, String> refusal : refusals.entrySet()) {
+      Path config = dir.resolve("refused.properties");
+      Files.writeString(config, base + refusal.getKey());
+      Path output = dir.resolve("refused.out");
+      Map<String, String> environment = refusal.getValue().startsWith("RELAY_API_KEY=")
+          ? Map.of("RELAY_API_KEY", refusal.getValue().substring("RELAY_API_KEY=".length())) : Map.of();
+
+      int exit = Launcher.run(output, environment, 60, "run", "--config", config.toString());
+
+      String printed = Launcher.read(output);
+      assertThat(exit).as(printed).isEqualTo(2);
+      assertThat(printed).contains(environment.isEmpty() ? refusal.getValue() : "relay.api.key")
+          .doesNotContain("Qx7Zr9Kw").doesNotContain("hunter2");
+    }
   }
 
   private static HttpResponse<String> get(String url) throws Exception {

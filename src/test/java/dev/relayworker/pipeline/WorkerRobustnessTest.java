@@ -177,14 +177,15 @@ class WorkerRobustnessTest {
       try (TopicReader reader = workers.replies()) {
         reader.awaitDistinctKeys(1, WAIT);
       }
-      // The worker knows the reply topic takes 1 MB; from now on the broker takes 1,000 bytes.
-      shrinkMaxMessageBytes(workers, workers.replyTopic, 1_000);
+      // The worker knows the reply topic takes 1 MB; from now on the broker takes 100 kB (still more
+      // than a producer batch, so only a record of its own can be too large).
+      shrinkMaxMessageBytes(workers, workers.replyTopic, 100_000);
       for (int i = 0; i < small; i++) {
         producer.send(record(workers, "small-" + i, utf8(String.format(BODY, "small " + i, 1))));
         if (i == small / 2) {
-          // echo puts the prompt in the answer: about 2 kB, twice what the topic now takes.
+          // echo puts the prompt in the answer: about 150 kB, more than the topic now takes.
           producer.send(record(workers, "large", utf8("{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"large "
-              + "y".repeat(2_000) + "\",\"max_tokens\":4,\"echo\":true}")));
+              + "y".repeat(150_000) + "\",\"max_tokens\":4,\"echo\":true}")));
         }
       }
       producer.flush();
@@ -204,7 +205,7 @@ class WorkerRobustnessTest {
       assertThat(header(replies.get("small-" + i).get(0), ProtocolHeaders.STATUS)).isEqualTo("ok");
       assertThat(simulator.stats().callsForPrompt("small " + i)).as("relay calls for small " + i).isEqualTo(1);
     }
-    assertThat(simulator.stats().callsForPrompt("large " + "y".repeat(2_000))).isEqualTo(1);
+    assertThat(simulator.stats().callsForPrompt("large " + "y".repeat(150_000))).isEqualTo(1);
     assertThat(replaced).isGreaterThanOrEqualTo(1);
     if (guarantee.equals(WorkerConfig.EXACTLY_ONCE)) {
       assertThat(replies.values()).allSatisfy(answers -> assertThat(answers).hasSize(1));

@@ -189,10 +189,16 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults(), policy, time);
     simulator.scriptNext(Fault.SERVER_ERROR, Fault.BAD_GATEWAY, Fault.UNAVAILABLE, Fault.GATEWAY_TIMEOUT);
 
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 3; i++) {
       assertThat(failure(relay.complete(body("down " + i), time.now().plus(GENEROUS))).reason())
           .isEqualTo(Reason.RETRIES_EXHAUSTED);
     }
+    // The failure that opens the circuit is the relay's, not the request's: not charged, so the
+    // request ends refused by the open circuit (to be parked) instead of out of attempts.
+    CallFailedException tripped = failure(relay.complete(body("down 3"), time.now().plus(GENEROUS)));
+    assertThat(tripped.reason()).isEqualTo(Reason.CIRCUIT_OPEN);
+    assertThat(tripped.attempts()).isEqualTo(1);
+    assertThat(tripped.charged()).isZero();
     CallFailedException rejected = failure(relay.complete(body("while open"), time.now().plus(GENEROUS)));
 
     assertThat(relay.circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
@@ -205,6 +211,23 @@ class ResilientRelayTest {
 
     assertThat(trial.attempts()).isEqualTo(1);
     assertThat(relay.circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  @Test
+  void attemptsChargedBeforeCountAgainstTheBudget() {
+    start(SimulatorSettings.defaults(), fastRetries().withRetries(3, Duration.ofMillis(1), Duration.ofMillis(1)),
+        TimeSource.SYSTEM);
+    simulator.scriptNext(Fault.SERVER_ERROR, Fault.SERVER_ERROR);
+
+    CallFailedException failed = failure(relay.complete(body("parked twice"), Instant.now().plus(GENEROUS), 1));
+    CallFailedException spent = failure(relay.complete(body("spent"), Instant.now().plus(GENEROUS), 3));
+
+    assertThat(failed.reason()).isEqualTo(Reason.RETRIES_EXHAUSTED);
+    assertThat(failed.attempts()).isEqualTo(2);
+    assertThat(failed.getMessage()).contains("gave up after 3 attempts");
+    assertThat(spent.reason()).isEqualTo(Reason.RETRIES_EXHAUSTED);
+    assertThat(spent.attempts()).isZero();
+    assertThat(simulator.stats().calls()).isEqualTo(2);
   }
 
   @Test
