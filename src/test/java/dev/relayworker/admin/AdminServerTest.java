@@ -1,0 +1,115 @@
+package dev.relayworker.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin endpoint answers probes whatever other clients do: half-sent requests held open,
+ * idle connections, a scrape in progress. It serves only GETs of its three paths.
+ */
+class AdminServerTest {
+
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
+  private final List<Socket> stuck = new ArrayList<>();
+  private AdminServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = AdminServer.start("127.0.0.1", 0, registry, () -> new HealthReport(true, Map.of("check", "live")),
+        () -> new HealthReport(false, Map.of("reason", "not yet a member of the consumer group")));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (Socket socket : stuck) {
+      socket.close();
+    }
+    server.close();
+  }
+
+  @Test
+  void probesAreAnsweredWhileOtherClientsHoldHalfSentRequests() throws Exception {
+    for (int i = 0; i < 50; i++) {
+      Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
+      OutputStream out = socket.getOutputStream();
+      out.write("GET /health/li".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      stuck.add(socket);
+    }
+    Socket idle = new Socket(InetAddress.getLoopbackAddress(), server.port());
+    stuck.add(idle);
+
+    HttpResponse<String> live = get("/health/live");
+    HttpResponse<String> ready = get("/health/ready");
+
+    assertThat(live.statusCode()).isEqualTo(200);
+    assertThat(live.body()).startsWith("{\"status\":\"UP\"").contains("\"check\":\"live\"");
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.body()).contains("\"status\":\"DOWN\"").contains("not yet a member");
+    assertThat(get("/metrics").body()).isNotNull();
+  }
+
+  @Test
+  void servesOnlyGetsOfItsOwnPaths() throws Exception {
+    assertThat(get("/metrics").statusCode()).isEqualTo(200);
+    assertThat(get("/metrics").headers().firstValue("content-type")).hasValueSatisfying(type ->
+        assertThat(type).startsWith("text/plain; version=0.0.4"));
+    assertThat(get("/health/live?verbose=1").statusCode()).isEqualTo(200);
+    assertThat(get("/").statusCode()).isEqualTo(404);
+    assertThat(get("/health").statusCode()).isEqualTo(404);
+    assertThat(send(HttpRequest.newBuilder(uri("/health/live")).POST(HttpRequest.BodyPublishers.ofString("x")))
+        .statusCode()).isEqualTo(405);
+    assertThat(send(HttpRequest.newBuilder(uri("/metrics")).method("HEAD", HttpRequest.BodyPublishers.noBody()))
+        .statusCode()).isEqualTo(405);
+    assertThat(send(HttpRequest.newBuilder(uri("/metrics")).DELETE()).statusCode()).isEqualTo(405);
+    assertThat(send(HttpRequest.newBuilder(uri("/health/live"))
+        .POST(HttpRequest.BodyPublishers.ofString("y".repeat(AdminServer.MAX_REQUEST_BYTES + 1)))).statusCode())
+        .isEqualTo(413);
+  }
+
+  @Test
+  void bindsTheConfiguredAddress() throws Exception {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 2_000);
+      assertThat(socket.getInetAddress().isLoopbackAddress()).isTrue();
+    }
+    try (AdminServer everywhere = AdminServer.start("0.0.0.0", 0, registry, () -> new HealthReport(true, Map.of()),
+        () -> new HealthReport(true, Map.of()))) {
+      assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + everywhere.port() + "/health/live"))
+          .timeout(PROBE_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return send(HttpRequest.newBuilder(uri(path)));
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return http.send(request.timeout(PROBE_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + server.port() + path);
+  }
+}
