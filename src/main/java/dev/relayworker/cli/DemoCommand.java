@@ -24,14 +24,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code relay-worker demo}: the whole path on one machine. Starts what is not configured (an
- * embedded Kafka broker without {@code KAFKA_BOOTSTRAP_SERVERS}, the relay simulator without
- * {@code RELAY_BASE_URL} and {@code RELAY_API_KEY}), runs a worker, sends sample prompts, and
- * prints progress, a few replies and a summary. Exit 0 when every request got its reply.
+ * {@code relay-worker demo}: the whole path on one machine. Starts an embedded Kafka broker unless
+ * {@code KAFKA_BOOTSTRAP_SERVERS} is set, and always the relay simulator unless
+ * {@code --relay-from-env} asks for the relay named by {@code RELAY_BASE_URL} and
+ * {@code RELAY_API_KEY} (a key left in the shell must never turn a demo into paid calls). Runs a
+ * worker, sends sample prompts, and prints progress, a few replies and a summary. Exit 0 when
+ * every request got its reply.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run the worker end to end on an embedded Kafka broker and the relay simulator (or the"
-        + " Kafka and relay named by KAFKA_BOOTSTRAP_SERVERS, RELAY_BASE_URL and RELAY_API_KEY).")
+    description = "Run the worker end to end on an embedded Kafka broker (or KAFKA_BOOTSTRAP_SERVERS) and the"
+        + " relay simulator; --relay-from-env uses the relay named by RELAY_BASE_URL and RELAY_API_KEY instead.")
 final class DemoCommand implements Callable<Integer> {
 
   private static final List<String> PROMPTS = List.of(
@@ -55,12 +57,21 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--timeout-seconds", defaultValue = "300", description = "Give up waiting for replies after this (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
+  @Option(names = "--relay-from-env", description = "Send the demo's requests to the relay named by RELAY_BASE_URL"
+      + " and RELAY_API_KEY instead of the simulator. Every request is a real, paid call.")
+  boolean relayFromEnv;
+
   @Override
   public Integer call() {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
     Map<String, String> env = System.getenv();
     String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");
-    boolean ownRelay = isBlank(env.get("RELAY_BASE_URL")) || isBlank(env.get("RELAY_API_KEY"));
+    boolean relaySet = !isBlank(env.get("RELAY_BASE_URL")) || !isBlank(env.get("RELAY_API_KEY"));
+    if (relayFromEnv && (isBlank(env.get("RELAY_BASE_URL")) || isBlank(env.get("RELAY_API_KEY")))) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--relay-from-env needs both RELAY_BASE_URL and RELAY_API_KEY");
+    }
+    boolean ownRelay = !relayFromEnv;
     EmbeddedKafka kafka = null;
     RelaySimulator simulator = null;
     try {
@@ -71,6 +82,14 @@ final class DemoCommand implements Callable<Integer> {
       }
       String relayUrl = env.get("RELAY_BASE_URL");
       String relayKey = env.get("RELAY_API_KEY");
+      if (ownRelay && relaySet) {
+        System.out.println("RELAY_BASE_URL / RELAY_API_KEY are set but not used: the demo talks to its own"
+            + " simulator (pass --relay-from-env to send its requests to that relay, paid)");
+      }
+      if (!ownRelay) {
+        System.out.printf("WARNING: --relay-from-env: %d requests go to the real relay at %s; each is a paid call%n",
+            requests, dev.relayworker.relay.RelayEndpoint.of(relayUrl, relayKey).displayUri());
+      }
       if (ownRelay) {
         simulator = RelaySimulator.start(SimulatorSettings.defaults()
             .withLatency(Duration.ofMillis(latencyMs), Duration.ofMillis(spreadMs))
@@ -79,7 +98,8 @@ final class DemoCommand implements Callable<Integer> {
         relayUrl = simulator.baseUri().toString();
         relayKey = SimulatorSettings.DEFAULT_KEY;
       }
-      System.out.printf("Kafka %s%s; relay %s%s%n", bootstrap, kafka != null ? " (embedded)" : "", relayUrl,
+      System.out.printf("Kafka %s%s; relay %s%s%n", bootstrap, kafka != null ? " (embedded)" : "",
+          dev.relayworker.relay.RelayEndpoint.of(relayUrl, relayKey).displayUri(),
           ownRelay ? " (simulator: " + latencyMs + " ms + up to " + spreadMs + " ms, 2% 429s, 2% 500s)" : "");
       return runDemo(config(bootstrap, relayUrl, relayKey), simulator);
     } finally {

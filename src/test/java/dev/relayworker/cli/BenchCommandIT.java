@@ -20,8 +20,10 @@ class BenchCommandIT {
     Path output = dir.resolve("bench.out");
     Path json = dir.resolve("bench.json");
 
-    int exit = Launcher.run(output, Map.of(), 300, "bench", "--quick", "--json", json.toString(),
-        "latency-bound", "rate-limited", "naive");
+    // A real relay left in the shell must not receive the benchmark's load: nothing listens here,
+    // so a worker that followed these would answer nothing.
+    int exit = Launcher.run(output, Map.of("RELAY_BASE_URL", "http://127.0.0.1:9", "RELAY_API_KEY", "sk-live-key"),
+        300, "bench", "--quick", "--json", json.toString(), "latency-bound", "rate-limited", "naive");
 
     assertThat(exit).as(Launcher.read(output)).isZero();
     JsonNode runs = new ObjectMapper().readTree(json.toFile());
