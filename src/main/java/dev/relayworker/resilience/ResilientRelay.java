@@ -145,17 +145,6 @@ public final class ResilientRelay implements AutoCloseable {
     return java.util.Optional.ofNullable(rateLimiter);
   }
 
-  /**
-   * Whether the relay as a whole seems down, not just this request unlucky: the circuit is not
-   * closed, or the failure rate already reached the opening threshold. A request that ran out of
-   * retries then is better held back than answered with an error.
-   */
-  public boolean relayLooksDown() {
-    float failureRate = breaker.getMetrics().getFailureRate();
-    return breaker.getState() != CircuitBreaker.State.CLOSED
-        || failureRate >= breaker.getCircuitBreakerConfig().getFailureRateThreshold();
-  }
-
   /** Until when every call waits because the relay asked for a pause; in the past when none. */
   public Instant pausedUntil() {
     return gate.closedUntil();
