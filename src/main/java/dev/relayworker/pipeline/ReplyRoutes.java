@@ -103,17 +103,28 @@ final class ReplyRoutes implements AutoCloseable {
 
   /**
    * Looks up the worker's own topics before the first record goes out; they are never forgotten.
-   * Blocks. Fails when one of them is missing: the worker cannot start without them.
+   * Blocks, asking again for up to {@link #LOOKUP_TIMEOUT} (a topic created a moment ago may not be
+   * described yet). Fails when one of them is still missing: the worker cannot start without them.
    */
   void pin(Collection<String> topics) {
-    Map<String, TopicFacts> found = lookup.describe(topics);
-    for (String topic : topics) {
-      TopicFacts facts = found.get(topic);
-      if (facts == null || facts.missing() != null) {
-        throw new IllegalStateException("cannot look up topic " + topic + ": "
-            + (facts == null ? "no answer from Kafka" : facts.missing()));
+    long deadline = System.nanoTime() + LOOKUP_TIMEOUT.toNanos();
+    List<String> left = new ArrayList<>(topics);
+    String why = "no answer from Kafka";
+    while (!left.isEmpty()) {
+      Map<String, TopicFacts> found = describe(left);
+      for (String topic : List.copyOf(left)) {
+        TopicFacts facts = found.get(topic);
+        if (facts != null && facts.missing() == null) {
+          pinned.put(topic, Entry.known(facts, clock.instant()));
+          left.remove(topic);
+        } else if (facts != null) {
+          why = facts.missing();
+        }
       }
-      pinned.put(topic, Entry.known(facts, clock.instant()));
+      if (!left.isEmpty() && System.nanoTime() > deadline) {
+        throw new IllegalStateException("cannot look up topics " + left + ": " + why);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(left.isEmpty() ? 0 : 200));
     }
   }
 

@@ -163,6 +163,11 @@ final class TransactionalDelivery implements Delivery {
     } catch (KafkaException e) {
       return failed(attempt, e);
     }
+    return commit(attempt);
+  }
+
+  /** Asks for the commit; a timeout leaves it to be asked again, as the producer requires. */
+  private boolean commit(TransactionAttempt attempt) {
     try {
       producer.commitTransaction();
     } catch (TimeoutException e) {
@@ -191,6 +196,11 @@ final class TransactionalDelivery implements Delivery {
   private boolean failed(TransactionAttempt attempt, KafkaException failure) {
     stopIfFatal(failure);
     metrics.recordTransactionAborted();
+    return abort(attempt, failure);
+  }
+
+  /** Aborts; a timeout leaves it to be asked again, a failure means the producer must be rebuilt. */
+  private boolean abort(TransactionAttempt attempt, Throwable failure) {
     try {
       producer.abortTransaction();
     } catch (TimeoutException e) {
@@ -250,7 +260,7 @@ final class TransactionalDelivery implements Delivery {
         e.toString());
   }
 
-  /** @return true when nothing is unfinished any more */
+  /** Asks again for the commit or abort that timed out. @return true when nothing is unfinished any more */
   private boolean finishUnfinished() {
     if (unfinished == null) {
       return true;
@@ -258,29 +268,11 @@ final class TransactionalDelivery implements Delivery {
     TransactionAttempt attempt = unfinished;
     unfinished = null;
     if (unfinishedIsCommit) {
-      try {
-        producer.commitTransaction();
-      } catch (TimeoutException e) {
-        stuck(attempt, true, e);
-        return false;
-      } catch (KafkaException e) {
-        failed(attempt, e);
-        return unfinished == null;
-      }
-      committed(attempt);
-      return true;
+      commit(attempt);
+    } else {
+      abort(attempt, new KafkaException("aborted after a timeout"));
     }
-    try {
-      producer.abortTransaction();
-    } catch (TimeoutException e) {
-      stuck(attempt, false, e);
-      return false;
-    } catch (KafkaException e) {
-      stopIfFatal(e);
-      rebuild(e);
-    }
-    aborted(attempt, new KafkaException("aborted after a timeout"));
-    return true;
+    return unfinished == null;
   }
 
   /** @return true once the current producer has its transactional ID registered */
