@@ -236,8 +236,10 @@ final class TransactionalDelivery implements Delivery {
     failures++;
     long backoff = Math.min(MAX_BACKOFF_MS, interval.toMillis() << Math.min(failures, 16));
     retryAt = clock.instant().plusMillis(backoff);
-    log.warn("transaction of {} replies and {} offsets failed ({} in a row); aborted, kept, trying again in {} ms: {}",
-        attempt.entries.size(), attempt.offsets.size(), failures, backoff, failure.toString());
+    int mostAborted = attempt.records().stream().mapToInt(record -> record.abortedTransactions).max().orElse(0);
+    log.warn("transaction of {} replies and {} offsets failed ({} in a row; the longest-waiting reply has been in {}"
+        + " aborted transactions); aborted, kept, trying again in {} ms: {}", attempt.entries.size(),
+        attempt.offsets.size(), failures, mostAborted, backoff, failure.toString());
     return false;
   }
 
