@@ -9,6 +9,7 @@ import dev.relayworker.load.LoadResult;
 import dev.relayworker.load.LoadRun;
 import dev.relayworker.pipeline.KafkaClients;
 import dev.relayworker.pipeline.Worker;
+import dev.relayworker.relay.RelayEndpoint;
 import dev.relayworker.simulator.Fault;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
@@ -71,7 +72,6 @@ final class DemoCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
           "--relay-from-env needs both RELAY_BASE_URL and RELAY_API_KEY");
     }
-    boolean ownRelay = !relayFromEnv;
     EmbeddedKafka kafka = null;
     RelaySimulator simulator = null;
     try {
@@ -82,15 +82,14 @@ final class DemoCommand implements Callable<Integer> {
       }
       String relayUrl = env.get("RELAY_BASE_URL");
       String relayKey = env.get("RELAY_API_KEY");
-      if (ownRelay && relaySet) {
-        System.out.println("RELAY_BASE_URL / RELAY_API_KEY are set but not used: the demo talks to its own"
-            + " simulator (pass --relay-from-env to send its requests to that relay, paid)");
-      }
-      if (!ownRelay) {
+      if (relayFromEnv) {
         System.out.printf("WARNING: --relay-from-env: %d requests go to the real relay at %s; each is a paid call%n",
-            requests, dev.relayworker.relay.RelayEndpoint.of(relayUrl, relayKey).displayUri());
-      }
-      if (ownRelay) {
+            requests, RelayEndpoint.of(relayUrl, relayKey).displayUri());
+      } else {
+        if (relaySet) {
+          System.out.println("RELAY_BASE_URL / RELAY_API_KEY are set but not used: the demo talks to its own"
+              + " simulator (pass --relay-from-env to send its requests to that relay, paid)");
+        }
         simulator = RelaySimulator.start(SimulatorSettings.defaults()
             .withLatency(Duration.ofMillis(latencyMs), Duration.ofMillis(spreadMs))
             .withFault(Fault.RATE_LIMITED, 0.02).withFault(Fault.SERVER_ERROR, 0.02)
@@ -99,8 +98,8 @@ final class DemoCommand implements Callable<Integer> {
         relayKey = SimulatorSettings.DEFAULT_KEY;
       }
       System.out.printf("Kafka %s%s; relay %s%s%n", bootstrap, kafka != null ? " (embedded)" : "",
-          dev.relayworker.relay.RelayEndpoint.of(relayUrl, relayKey).displayUri(),
-          ownRelay ? " (simulator: " + latencyMs + " ms + up to " + spreadMs + " ms, 2% 429s, 2% 500s)" : "");
+          RelayEndpoint.of(relayUrl, relayKey).displayUri(),
+          relayFromEnv ? "" : " (simulator: " + latencyMs + " ms + up to " + spreadMs + " ms, 2% 429s, 2% 500s)");
       return runDemo(config(bootstrap, relayUrl, relayKey), simulator);
     } finally {
       if (simulator != null) {

@@ -31,7 +31,7 @@ public final class KafkaClientSettings {
 
   /** Whether {@code name} (without the {@code kafka.} prefix) is one of the clients' settings. */
   public static boolean isKnown(String name) {
-    return NAMES.contains(name) || PREFIXES.stream().anyMatch(name::startsWith);
+    return belongsTo(name, NAMES);
   }
 
   /** Whether {@code name} belongs to the client whose declared settings are {@code clientNames}. */

@@ -1,6 +1,7 @@
 package dev.relayworker.pipeline;
 
 import dev.relayworker.protocol.ErrorType;
+import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.protocol.ReplyError;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.ReplyRoute;
@@ -102,21 +103,16 @@ final class Fallbacks {
   }
 
   private static boolean isErrorReply(ProducerRecord<byte[], byte[]> reply) {
-    return dev.relayworker.protocol.ProtocolHeaders.STATUS_ERROR.equals(
-        text(reply, dev.relayworker.protocol.ProtocolHeaders.STATUS, null));
+    return ProtocolHeaders.STATUS_ERROR.equals(ProtocolHeaders.text(reply.headers(), ProtocolHeaders.STATUS));
   }
 
   private static String deadLetterReason(ProducerRecord<byte[], byte[]> deadLetter) {
-    return text(deadLetter, dev.relayworker.protocol.ProtocolHeaders.DLQ_REASON, UNDELIVERABLE);
+    String reason = ProtocolHeaders.text(deadLetter.headers(), ProtocolHeaders.DLQ_REASON);
+    return reason == null ? UNDELIVERABLE : reason;
   }
 
   private static String deadLetterError(ProducerRecord<byte[], byte[]> deadLetter) {
-    return text(deadLetter, dev.relayworker.protocol.ProtocolHeaders.DLQ_ERROR, "");
-  }
-
-  private static String text(ProducerRecord<byte[], byte[]> record, String header, String otherwise) {
-    var found = record.headers().lastHeader(header);
-    return found == null || found.value() == null ? otherwise
-        : new String(found.value(), java.nio.charset.StandardCharsets.UTF_8);
+    String error = ProtocolHeaders.text(deadLetter.headers(), ProtocolHeaders.DLQ_ERROR);
+    return error == null ? "" : error;
   }
 }

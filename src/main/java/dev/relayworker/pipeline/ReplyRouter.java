@@ -1,6 +1,7 @@
 package dev.relayworker.pipeline;
 
 import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.protocol.RecordSize;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -93,7 +94,7 @@ final class ReplyRouter {
       if (check instanceof ReplyRoutes.Check.Unusable unusable) {
         problem = Problem.unroutable(unusable.why());
       } else if (check instanceof ReplyRoutes.Check.Ok ok) {
-        int size = dev.relayworker.protocol.RecordSize.of(current.record);
+        int size = RecordSize.of(current.record);
         if (size > ok.maxRecordBytes()) {
           problem = Problem.tooLarge(size, ok, current.topic());
         }

@@ -159,6 +159,11 @@ final class ReplyRoutes implements AutoCloseable {
         : new Check.Ok(producerMaxBytes, "the producer's max.request.size");
   }
 
+  /** The largest record {@code topic} takes as far as is known now; the producer's limit when unknown. */
+  int maxRecordBytes(String topic) {
+    return check(topic, null) instanceof Check.Ok ok ? ok.maxRecordBytes() : producerMaxBytes;
+  }
+
   /** A send to {@code topic} failed: look it up again soon, answering with what was known until then. */
   void refresh(String topic) {
     Entry entry = pinned.containsKey(topic) ? pinned.get(topic) : requested.get(topic);

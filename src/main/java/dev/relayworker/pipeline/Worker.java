@@ -105,8 +105,7 @@ public final class Worker implements AutoCloseable {
         producerConfig.getString(ProducerConfig.COMPRESSION_TYPE_CONFIG), clock);
     routes.pin(List.of(settings.replyTopic(), settings.dlqTopic()));
     ReplyRecords replies = new ReplyRecords(settings.dlqTopic());
-    Fallbacks fallbacks = new Fallbacks(replies, settings.replyTopic(), () -> routes.check(settings.dlqTopic(), null)
-        instanceof ReplyRoutes.Check.Ok ok ? ok.maxRecordBytes() : producerConfig.getInt(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+    Fallbacks fallbacks = new Fallbacks(replies, settings.replyTopic(), () -> routes.maxRecordBytes(settings.dlqTopic()));
     ReplyRouter router = new ReplyRouter(routes, fallbacks, metrics);
     PollLoop.DeliveryFactory delivery = settings.exactlyOnce()
         ? (mailbox, ledgers) -> new TransactionalDelivery(producers::create, ledgers, consumer, router,

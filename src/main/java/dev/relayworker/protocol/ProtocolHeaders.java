@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * Header names of the request/reply protocol, in one place. Requests may carry a deadline, a
@@ -69,7 +70,12 @@ public final class ProtocolHeaders {
 
   /** The last header {@code name} of a reply as UTF-8 text (every reply header is text), or null. */
   public static String text(ConsumerRecord<byte[], byte[]> record, String name) {
-    Header header = record.headers().lastHeader(name);
+    return text(record.headers(), name);
+  }
+
+  /** The last header {@code name} as UTF-8 text, or null. */
+  public static String text(Headers headers, String name) {
+    Header header = headers.lastHeader(name);
     return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 }
