@@ -1,25 +1,41 @@
-# relay-worker image: built with Maven on a JDK 17, run on a JRE 17 as a non-root user.
-#   docker build -t relay-worker .
+# relay-worker images, built with Maven on a JDK 17 and run on a JRE 17 as a non-root user.
+#   docker build -t relay-worker .                                   the worker (the last stage)
+#   docker build --target simulator -t relay-worker-simulator .      the relay simulator
 #   docker run --rm -v "$PWD/config:/app/config:ro" -e KAFKA_BOOTSTRAP_SERVERS=... \
 #     -e RELAY_BASE_URL=... -e RELAY_API_KEY=... -p 9400:9400 relay-worker run
-# Settings come from /app/config/worker.properties (mount your own directory there) and the
-# environment variables KAFKA_BOOTSTRAP_SERVERS, RELAY_BASE_URL, RELAY_API_KEY, LOG_FORMAT, LOG_LEVEL.
+# The worker image holds the worker module and its runtime dependencies only: no broker, test
+# kit, simulator, demo or benchmark. Settings come from /app/config/worker.properties (mount your
+# own directory there) and the environment: RELAY_WORKER_<SETTING> for any setting (see
+# docs/configuration.md), KAFKA_BOOTSTRAP_SERVERS, RELAY_BASE_URL, RELAY_API_KEY, LOG_FORMAT, LOG_LEVEL.
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
-COPY src ./src
-RUN mvn -B -q -DskipTests package
+COPY worker worker
+COPY simulator simulator
+COPY testkit testkit
+COPY tools tools
+COPY end-to-end end-to-end
+RUN mvn -B -q -Dmaven.test.skip=true -pl worker,simulator -am package
 
-FROM eclipse-temurin:17-jre
+FROM eclipse-temurin:17-jre AS simulator
 RUN useradd --system --uid 10001 --home-dir /app relay
 WORKDIR /app
-COPY --from=build /src/target/relay-worker.jar /app/relay-worker.jar
-COPY --from=build /src/target/lib /app/lib
+COPY --from=build /src/simulator/target/relay-worker-simulator.jar /app/relay-worker-simulator.jar
+COPY --from=build /src/simulator/target/lib /app/lib
+EXPOSE 8089
+USER relay
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/relay-worker-simulator.jar"]
+CMD ["--host", "0.0.0.0", "--port", "8089"]
+
+FROM eclipse-temurin:17-jre AS worker
+RUN useradd --system --uid 10001 --home-dir /app relay
+WORKDIR /app
+COPY --from=build /src/worker/target/relay-worker.jar /app/relay-worker.jar
+COPY --from=build /src/worker/target/lib /app/lib
 COPY config /app/config
 VOLUME ["/app/config"]
-# admin.port: /metrics, /health/live, /health/ready. 8089: the relay simulator, when run as one.
-EXPOSE 9400 8089
+# admin.port: /metrics, /health/live, /health/ready.
+EXPOSE 9400
 USER relay
 # Heap from the container's memory limit, not the host's.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/relay-worker.jar"]

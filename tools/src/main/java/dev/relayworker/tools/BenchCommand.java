@@ -1,0 +1,143 @@
+package dev.relayworker.tools;
+
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.relayworker.tools.bench.BenchRunner;
+import dev.relayworker.tools.bench.Figures;
+import dev.relayworker.tools.bench.Scenario;
+import dev.relayworker.tools.bench.Scenarios;
+import dev.relayworker.testkit.EmbeddedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code relay-worker bench}: measures the worker against its limits (Little's law, the relay's
+ * rate limit), its CPU and heap, and a naive loop. See docs/benchmarks.md for the method.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmark the worker: throughput and latency against their limits, CPU per completion,"
+        + " heap, delivery modes, and a naive loop side by side.")
+final class BenchCommand implements Callable<Integer> {
+
+  @Parameters(arity = "0..*", description = "Scenarios (default: all): latency-bound, latency-at-rate, rate-limited,"
+      + " cpu-bound, backlog, delivery-modes, naive.")
+  List<String> names = new ArrayList<>();
+
+  @Option(names = "--runs", defaultValue = "1", description = "Runs of each scenario, alternated (default: ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--quick", description = "A few hundred requests per scenario: checks the harness, not the speed.")
+  boolean quick;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write every run's figures as JSON.")
+  Path json;
+
+  @Option(names = "--naive-seconds", defaultValue = "20", description = "How long the naive loop runs (default: ${DEFAULT-VALUE}).")
+  int naiveSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+    Map<String, List<Scenario>> catalogue = Scenarios.all();
+    List<String> chosen = names.isEmpty() ? List.copyOf(catalogue.keySet()) : names;
+    for (String name : chosen) {
+      if (!catalogue.containsKey(name)) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            "unknown scenario '" + name + "'; known: " + catalogue.keySet());
+      }
+    }
+    String bootstrap = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+    EmbeddedKafka kafka = null;
+    List<Figures> all = new ArrayList<>();
+    try {
+      if (bootstrap == null || bootstrap.isBlank()) {
+        kafka = EmbeddedKafka.start();
+        bootstrap = kafka.bootstrapServers();
+      }
+      Path workDir = Files.createTempDirectory("relay-worker-bench");
+      BenchRunner runner = new BenchRunner(bootstrap, workDir, System.out);
+      System.out.printf("bench: %d core(s), Java %s, Kafka %s, worker logs in %s%n",
+          Runtime.getRuntime().availableProcessors(), Runtime.version(), bootstrap, workDir);
+      for (int run = 1; run <= runs; run++) {
+        for (String name : chosen) {
+          for (Scenario scenario : catalogue.get(name)) {
+            Scenario actual = quick ? Scenarios.quick(scenario) : scenario;
+            Figures figures = name.equals(Scenarios.NAIVE) ? naive(runner, actual) : runner.run(actual);
+            all.add(figures);
+            print(figures);
+          }
+        }
+      }
+    } finally {
+      if (kafka != null) {
+        kafka.close();
+      }
+    }
+    if (runs > 1) {
+      summary(all);
+    }
+    if (json != null) {
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), all);
+    }
+    return all.stream().allMatch(figures -> figures.answered() == figures.requests()) ? 0 : 1;
+  }
+
+  private Figures naive(BenchRunner runner, Scenario scenario) throws Exception {
+    Duration duration = Duration.ofSeconds(quick ? 3 : naiveSeconds);
+    double naive = runner.naive(scenario, duration);
+    return new Figures("naive", 0, 0, 0, naive, scenario.throughputLimit(), Double.NaN, Double.NaN, Double.NaN,
+        Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, -1, naive);
+  }
+
+  private static void print(Figures f) {
+    System.out.printf("%n%s%n", f.scenario());
+    if (f.scenario().equals("naive")) {
+      System.out.printf("  completions/s              %10.2f   limit %,.0f   %s%n", f.completionsPerSecond(),
+          f.throughputLimit(), ratio(f.throughputRatio()));
+      return;
+    }
+    System.out.printf("  answered                   %,10d of %,d (%d errors)%n", f.answered(), f.requests(), f.errors());
+    System.out.printf("  completions/s              %10.1f   limit %,.0f   %s%n", f.completionsPerSecond(),
+        f.throughputLimit(), ratio(f.throughputRatio()));
+    System.out.printf("  end-to-end ms p50/p95/p99  %.1f / %.1f / %.1f%n", f.e2eP50Ms(), f.e2eP95Ms(), f.e2eP99Ms());
+    System.out.printf("  worker-added ms p50/p99    %.1f / %.1f%n", f.addedP50Ms(), f.addedP99Ms());
+    System.out.printf("  relay calls per request    %.3f   (limit 1.000)%n", f.relayCallsPerRequest());
+    System.out.printf("  429s received              %d%n", f.rateLimited429s());
+    System.out.printf("  worker CPU per completion  %.0f us   (%.0f ms per 1,000)%n", f.workerCpuMicrosPerCompletion(),
+        f.workerCpuMicrosPerCompletion());
+    System.out.printf("  worker peak heap           %d MiB%n", f.workerPeakHeapMiB());
+  }
+
+  private static void summary(List<Figures> all) {
+    System.out.printf("%nmedians over runs (min-max)%n");
+    all.stream().map(Figures::scenario).distinct().forEach(name -> {
+      List<Figures> runs = all.stream().filter(f -> f.scenario().equals(name)).toList();
+      System.out.printf("  %-30s completions/s %s  p50 %s ms  p99 %s ms  added p50 %s ms  CPU %s us  heap %s MiB%n",
+          name, stat(runs, Figures::completionsPerSecond), stat(runs, Figures::e2eP50Ms), stat(runs, Figures::e2eP99Ms),
+          stat(runs, Figures::addedP50Ms), stat(runs, Figures::workerCpuMicrosPerCompletion),
+          stat(runs, f -> f.workerPeakHeapMiB()));
+    });
+  }
+
+  private static String stat(List<Figures> runs, ToDoubleFunction<Figures> figure) {
+    double[] values = runs.stream().mapToDouble(figure).sorted().toArray();
+    double median = values[values.length / 2];
+    return String.format("%.1f (%.1f-%.1f)", median, values[0], values[values.length - 1]);
+  }
+
+  private static String ratio(double ratio) {
+    return Double.isNaN(ratio) ? "" : String.format("%.1f%% of limit", ratio * 100);
+  }
+
+}

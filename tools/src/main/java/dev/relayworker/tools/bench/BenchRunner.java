@@ -1,0 +1,170 @@
+package dev.relayworker.tools.bench;
+
+import dev.relayworker.simulator.RelaySimulator;
+import dev.relayworker.simulator.SimulatorSettings;
+import dev.relayworker.simulator.SimulatorStats;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * Runs benchmark scenarios: for each, a fresh relay simulator with the scenario's latency and
+ * limit, the worker as its own JVM, a warm-up phase (the JIT needs tens of thousands of requests),
+ * then the measured phase with the worker's CPU time read around it.
+ */
+public final class BenchRunner {
+
+  private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(4);
+
+  private final String bootstrap;
+  private final Path workDir;
+  private final PrintStream out;
+  private int sequence;
+
+  public BenchRunner(String bootstrap, Path workDir, PrintStream out) {
+    this.bootstrap = bootstrap;
+    this.workDir = workDir;
+    this.out = out;
+  }
+
+  public Figures run(Scenario scenario) throws Exception {
+    String prefix = "bench." + scenario.name().replace('/', '.') + "." + (++sequence) + "." + System.nanoTime() % 100_000;
+    SimulatorSettings settings = SimulatorSettings.defaults()
+        .withLatency(scenario.relayLatency(), Duration.ZERO)
+        .withRateLimit(scenario.relayRpm(), Math.max(1, scenario.relayRpm() / 60));
+    try (RelaySimulator simulator = RelaySimulator.start(settings, 0)) {
+      Path config = writeConfig(scenario, prefix, simulator);
+      WorkerProcess worker = WorkerProcess.start(config, workDir.resolve(prefix + ".log"), scenario.workerHeap());
+      try {
+        awaitTopic(prefix + ".replies");
+        try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies")) {
+          out.printf("  %s: warming up with %,d requests...%n", scenario.name(), scenario.warmUpRequests());
+          driver.run("w", scenario.warmUpRequests(), scenario.offeredRate(), PHASE_TIMEOUT);
+          long cpuBefore = worker.cpuNanos();
+          long callsBefore = simulator.stats().calls();
+          long limitedBefore = simulator.stats().outcome("429");
+          out.printf("  %s: measuring %,d requests...%n", scenario.name(), scenario.requests());
+          RequestDriver.Phase phase = driver.run("m", scenario.requests(), scenario.offeredRate(), PHASE_TIMEOUT);
+          long cpu = worker.cpuNanos() - cpuBefore;
+          long calls = simulator.stats().calls() - callsBefore;
+          long limited = simulator.stats().outcome("429") - limitedBefore;
+          long peakHeap = worker.stop();
+          return figures(scenario, phase, simulator.stats(), cpu, calls, limited, peakHeap);
+        }
+      } finally {
+        worker.close();
+      }
+    }
+  }
+
+  /** The naive loop on its own topics, against a relay like {@code scenario}'s, for {@code duration}. */
+  public double naive(Scenario scenario, Duration duration) throws Exception {
+    String prefix = "bench.naive." + System.nanoTime() % 100_000;
+    try (RelaySimulator simulator = RelaySimulator.start(SimulatorSettings.defaults()
+        .withLatency(scenario.relayLatency(), Duration.ZERO), 0);
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin.createTopics(List.of(new NewTopic(prefix + ".requests", scenario.partitions(), (short) 1),
+          new NewTopic(prefix + ".replies", 1, (short) 1))).all().get();
+      try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies")) {
+        driver.run("n", 500, 0, Duration.ofSeconds(1)); // a backlog; the naive loop works through what it can
+      }
+      out.printf("  naive loop: running %d s...%n", duration.toSeconds());
+      int completions = NaiveWorker.run(bootstrap, prefix + ".requests", prefix + ".replies", simulator.baseUri(),
+          SimulatorSettings.DEFAULT_KEY, duration);
+      return completions / (duration.toNanos() / 1e9);
+    }
+  }
+
+  private Figures figures(Scenario scenario, RequestDriver.Phase phase, SimulatorStats stats, long cpuNanos,
+      long calls, long limited, long peakHeap) {
+    double[] relayMillis = relayMillisPerRequest(phase, stats);
+    double[] e2e = new double[phase.requests()];
+    double[] added = new double[phase.requests()];
+    int measured = 0;
+    for (int i = 0; i < phase.requests(); i++) {
+      if (phase.repliedNanos()[i] != 0) {
+        e2e[measured] = (phase.repliedNanos()[i] - phase.sentNanos()[i]) / 1e6;
+        added[measured] = e2e[measured] - relayMillis[i];
+        measured++;
+      }
+    }
+    double[] e2eSorted = Arrays.copyOf(e2e, measured);
+    double[] addedSorted = Arrays.copyOf(added, measured);
+    Arrays.sort(e2eSorted);
+    Arrays.sort(addedSorted);
+    int answered = phase.answered();
+    return new Figures(scenario.name(), phase.requests(), answered, phase.errors(), phase.completionsPerSecond(),
+        scenario.throughputLimit(), percentile(e2eSorted, 50), percentile(e2eSorted, 95), percentile(e2eSorted, 99),
+        percentile(addedSorted, 50), percentile(addedSorted, 99), (double) calls / phase.requests(), limited,
+        answered == 0 || cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / answered,
+        peakHeap < 0 ? -1 : peakHeap / (1024 * 1024), Double.NaN);
+  }
+
+  /** Time the relay spent on each request of the phase (all its calls), from the simulator's log. */
+  private static double[] relayMillisPerRequest(RequestDriver.Phase phase, SimulatorStats stats) {
+    double[] relay = new double[phase.requests()];
+    String prefix = phase.name() + " ";
+    for (SimulatorStats.Call call : stats.callLog()) {
+      if (call.prompt() != null && call.prompt().startsWith(prefix)) {
+        int index = Integer.parseInt(call.prompt().substring(prefix.length()));
+        if (index < relay.length) {
+          relay[index] += (call.answeredNanos() - call.arrivalNanos()) / 1e6;
+        }
+      }
+    }
+    return relay;
+  }
+
+  static double percentile(double[] sorted, int percent) {
+    if (sorted.length == 0) {
+      return Double.NaN;
+    }
+    int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(index, sorted.length - 1))];
+  }
+
+  private Path writeConfig(Scenario scenario, String prefix, RelaySimulator simulator) throws IOException {
+    Path config = workDir.resolve(prefix + ".properties");
+    Files.writeString(config, String.join("\n",
+        "kafka.bootstrap.servers=" + bootstrap,
+        "relay.base.url=" + simulator.baseUri(),
+        "relay.api.key=" + SimulatorSettings.DEFAULT_KEY,
+        "group.id=" + prefix,
+        "request.topic=" + prefix + ".requests",
+        "reply.topic=" + prefix + ".replies",
+        "dlq.topic=" + prefix + ".dlq",
+        "topics.partitions=" + scenario.partitions(),
+        "worker.max.in.flight=" + scenario.maxInFlight(),
+        "relay.max.concurrent.calls=" + scenario.maxInFlight(),
+        "relay.rate.limit.rpm=" + scenario.relayRpm(),
+        "delivery.guarantee=" + scenario.deliveryGuarantee(),
+        "request.ttl.ms=3600000",
+        "admin.port=0",
+        ""));
+    return config;
+  }
+
+  private void awaitTopic(String topic) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline) {
+        if (admin.listTopics().names().get().contains(topic)) {
+          return;
+        }
+        LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("could not wait for " + topic, e);
+    }
+    throw new IllegalStateException("the worker did not create " + topic + " within 60 s");
+  }
+}

@@ -1,0 +1,159 @@
+package dev.relayworker.tools.bench;
+
+import dev.relayworker.protocol.ProtocolHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The load side of a benchmark phase: sends {@code n} requests keyed {@code <phase>-<i>} (all at
+ * once, or at a fixed rate from a second thread) and reads their replies ({@code read_committed},
+ * positioned at the end of the reply topic before the first send). Arrays indexed by request
+ * number keep a 200,000-request phase cheap.
+ */
+final class RequestDriver implements AutoCloseable {
+
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final String requestTopic;
+
+  RequestDriver(String bootstrap, String requestTopic, String replyTopic) {
+    this.requestTopic = requestTopic;
+    Map<String, Object> producerProps = new HashMap<>();
+    producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, 131_072);
+    producerProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    producerProps.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    producerProps.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    this.producer = new KafkaProducer<>(producerProps);
+    Map<String, Object> consumerProps = new HashMap<>();
+    consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
+    consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    this.consumer = new KafkaConsumer<>(consumerProps);
+    List<TopicPartition> partitions = consumer.partitionsFor(replyTopic, Duration.ofSeconds(30)).stream()
+        .map(info -> new TopicPartition(replyTopic, info.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    partitions.forEach(consumer::position);
+  }
+
+  /** What one phase measured: per request, when it was sent and when its first reply was read. */
+  record Phase(String name, int requests, long[] sentNanos, long[] repliedNanos, int ok, int errors) {
+
+    int answered() {
+      return ok + errors;
+    }
+
+    long firstSend() {
+      return Arrays.stream(sentNanos).min().orElse(0);
+    }
+
+    long lastReply() {
+      return Arrays.stream(repliedNanos).max().orElse(0);
+    }
+
+    double completionsPerSecond() {
+      long span = lastReply() - firstSend();
+      return span <= 0 ? 0 : answered() / (span / 1e9);
+    }
+
+    /** The prompt of request {@code i}: unique per phase, so the simulator's log can be joined. */
+    String prompt(int i) {
+      return name + " " + i;
+    }
+  }
+
+  /**
+   * Runs a phase.
+   *
+   * @param rate requests per second, or 0 to send them all at once
+   */
+  Phase run(String name, int n, double rate, Duration timeout) throws InterruptedException {
+    long[] sent = new long[n];
+    long[] replied = new long[n];
+    AtomicLong sendFailures = new AtomicLong();
+    Thread sender = new Thread(() -> send(name, n, rate, sent, sendFailures), "bench-sender");
+    sender.start();
+    int ok = 0;
+    int errors = 0;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (ok + errors < n && System.nanoTime() < deadline) {
+      for (ConsumerRecord<byte[], byte[]> reply : consumer.poll(Duration.ofMillis(50))) {
+        int index = index(name, reply.key());
+        if (index < 0 || replied[index] != 0) {
+          continue;
+        }
+        replied[index] = System.nanoTime();
+        if (ProtocolHeaders.STATUS_OK.equals(ProtocolHeaders.text(reply, ProtocolHeaders.STATUS))) {
+          ok++;
+        } else {
+          errors++;
+        }
+      }
+    }
+    sender.join();
+    return new Phase(name, n, sent, replied, ok, errors);
+  }
+
+  private void send(String name, int n, double rate, long[] sent, AtomicLong failures) {
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      if (rate > 0) {
+        long due = start + (long) (i * 1e9 / rate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        }
+      }
+      byte[] body = ("{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"" + name + " " + i
+          + "\",\"max_tokens\":16}").getBytes(StandardCharsets.UTF_8);
+      sent[i] = System.nanoTime();
+      producer.send(new ProducerRecord<>(requestTopic, (name + "-" + i).getBytes(StandardCharsets.UTF_8), body),
+          (metadata, failure) -> {
+            if (failure != null) {
+              failures.incrementAndGet();
+            }
+          });
+    }
+    producer.flush();
+  }
+
+  private static int index(String name, byte[] key) {
+    if (key == null) {
+      return -1;
+    }
+    String text = new String(key, StandardCharsets.UTF_8);
+    if (!text.startsWith(name + "-")) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(text.substring(name.length() + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+    consumer.close(Duration.ofSeconds(5));
+  }
+}

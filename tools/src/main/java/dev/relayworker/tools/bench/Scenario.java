@@ -1,0 +1,44 @@
+package dev.relayworker.tools.bench;
+
+import java.time.Duration;
+
+/**
+ * One benchmark setting: the relay's behaviour, the worker's settings and the load. Immutable.
+ *
+ * @param requests requests in the measured phase (0 for a timed phase, see {@code duration})
+ * @param offeredRate requests per second offered at a fixed pace; 0 sends them all at once
+ * @param relayRpm the simulator's own limit and the worker's configured pace; 0 for none
+ */
+public record Scenario(
+    String name,
+    int partitions,
+    int requests,
+    int warmUpRequests,
+    double offeredRate,
+    Duration relayLatency,
+    int maxInFlight,
+    int relayRpm,
+    String deliveryGuarantee,
+    String workerHeap) {
+
+  /** Little's law: no worker completes more than in-flight / latency requests per second. */
+  public double littleLimit() {
+    return relayLatency.isZero() ? 0 : maxInFlight / (relayLatency.toNanos() / 1e9);
+  }
+
+  /** The bound for this scenario: the relay's rate limit if it has one, else Little's law. */
+  public double throughputLimit() {
+    return relayRpm > 0 ? relayRpm / 60.0 : littleLimit();
+  }
+
+  public Scenario withDelivery(String guarantee) {
+    return new Scenario(name + "/" + guarantee, partitions, requests, warmUpRequests, offeredRate, relayLatency,
+        maxInFlight, relayRpm, guarantee, workerHeap);
+  }
+
+  public Scenario scaled(double factor) {
+    return new Scenario(name, partitions, Math.max(50, (int) (requests * factor)),
+        Math.max(50, (int) (warmUpRequests * factor)), offeredRate, relayLatency, maxInFlight, relayRpm,
+        deliveryGuarantee, workerHeap);
+  }
+}

@@ -1,0 +1,49 @@
+package dev.relayworker.tools.bench;
+
+import dev.relayworker.config.WorkerConfig;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The benchmark's scenarios, by the names {@code bench} takes. */
+public final class Scenarios {
+
+  public static final String NAIVE = "naive";
+  public static final String DELIVERY_MODES = "delivery-modes";
+
+  private static final String EOS = WorkerConfig.EXACTLY_ONCE;
+  private static final Duration HALF_SECOND = Duration.ofMillis(500);
+
+  private Scenarios() {}
+
+  /** Scenario name to its runs (delivery-modes stands for four). */
+  public static Map<String, List<Scenario>> all() {
+    Scenario latencyBound = new Scenario("latency-bound", 1, 20_000, 30_000, 0, HALF_SECOND, 1_000, 0, EOS, null);
+    Scenario cpuBound = new Scenario("cpu-bound", 4, 40_000, 30_000, 0, Duration.ZERO, 500, 0, EOS, null);
+    Map<String, List<Scenario>> scenarios = new LinkedHashMap<>();
+    scenarios.put("latency-bound", List.of(latencyBound));
+    // Latency is service time only below capacity: offer half the limit at a steady pace.
+    scenarios.put("latency-at-rate", List.of(
+        new Scenario("latency-at-rate", 1, 10_000, 10_000, 1_000, HALF_SECOND, 1_000, 0, EOS, null)));
+    scenarios.put("rate-limited", List.of(
+        new Scenario("rate-limited", 4, 6_000, 500, 0, Duration.ofMillis(100), 200, 6_000, EOS, null)));
+    scenarios.put("cpu-bound", List.of(cpuBound));
+    scenarios.put("backlog", List.of(
+        new Scenario("backlog", 1, 200_000, 4_000, 0, HALF_SECOND, 1_000, 0, EOS, "256m")));
+    scenarios.put(DELIVERY_MODES, List.of(latencyBound.withDelivery(EOS),
+        latencyBound.withDelivery(WorkerConfig.AT_LEAST_ONCE), cpuBound.withDelivery(EOS),
+        cpuBound.withDelivery(WorkerConfig.AT_LEAST_ONCE)));
+    scenarios.put(NAIVE, List.of(latencyBound));
+    return scenarios;
+  }
+
+  /** A few hundred requests per scenario and short latencies: proves the harness, measures nothing. */
+  public static Scenario quick(Scenario scenario) {
+    Duration latency = scenario.relayLatency().compareTo(Duration.ofMillis(50)) > 0 ? Duration.ofMillis(50)
+        : scenario.relayLatency();
+    return new Scenario(scenario.name(), scenario.partitions(), 300, 100,
+        scenario.offeredRate() > 0 ? 500 : 0, latency, scenario.maxInFlight(), scenario.relayRpm(),
+        scenario.deliveryGuarantee(), scenario.workerHeap());
+  }
+}

@@ -1,0 +1,87 @@
+package dev.relayworker.tools.bench;
+
+import dev.relayworker.config.ConfigLoader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The worker under test as its own JVM ({@code relay-worker run}), so its CPU time can be read
+ * from {@code /proc/<pid>/stat} apart from the broker, the simulator and the load driver.
+ */
+final class WorkerProcess implements AutoCloseable {
+
+  private static final Pattern PEAK_HEAP = Pattern.compile("peak heap used (\\d+) bytes");
+  private static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+  private final Process process;
+  private final Path output;
+
+  private WorkerProcess(Process process, Path output) {
+    this.process = process;
+    this.output = output;
+  }
+
+  static WorkerProcess start(Path config, Path output, String heap) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> command = new ArrayList<>(List.of(java));
+    if (heap != null) {
+      command.add("-Xmx" + heap);
+    }
+    // For profiling the worker under load, e.g. -XX:StartFlightRecording=filename=worker.jfr
+    String extra = System.getenv("BENCH_WORKER_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.relayworker.cli.Main", "run",
+        "--config", config.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+    // The benchmark's config file names its own simulator: a RELAY_API_KEY or RELAY_BASE_URL left in
+    // the operator's shell would otherwise override it and send the load to a real, paid relay.
+    ConfigLoader.ENVIRONMENT.keySet().forEach(builder.environment()::remove);
+    return new WorkerProcess(builder.start(), output);
+  }
+
+  /** User plus system CPU time of the worker process so far, in nanoseconds. */
+  long cpuNanos() {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+      // Fields after the command name, which is in parentheses and may contain spaces.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
+          + Long.parseLong(fields[14]);
+      return ticks * (1_000_000_000L / TICKS_PER_SECOND);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Stops the worker gracefully and returns the peak heap it reported, or -1. */
+  long stop() throws IOException, InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+    Matcher matcher = PEAK_HEAP.matcher(Files.readString(output, StandardCharsets.UTF_8));
+    long peak = -1;
+    while (matcher.find()) {
+      peak = Long.parseLong(matcher.group(1));
+    }
+    return peak;
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}

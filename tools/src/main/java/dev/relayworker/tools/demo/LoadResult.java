@@ -1,0 +1,35 @@
+package dev.relayworker.tools.demo;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a {@link LoadRun} saw: requests sent, replies by outcome, tokens, and end-to-end latency
+ * (reply read minus request sent) percentiles. Immutable.
+ */
+public record LoadResult(
+    int sent,
+    int answered,
+    int ok,
+    Map<String, Integer> errorsByType,
+    long promptTokens,
+    long completionTokens,
+    Duration elapsed,
+    Duration latencyP50,
+    Duration latencyP95,
+    Duration latencyP99,
+    List<String> samples) {
+
+  public int errors() {
+    return answered - ok;
+  }
+
+  public double repliesPerSecond() {
+    return elapsed.isZero() ? 0 : answered / (elapsed.toNanos() / 1e9);
+  }
+
+  public boolean everyRequestAnswered() {
+    return answered == sent;
+  }
+}

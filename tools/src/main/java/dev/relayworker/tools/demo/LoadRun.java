@@ -1,0 +1,154 @@
+package dev.relayworker.tools.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relayworker.protocol.ProtocolHeaders;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntConsumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Plays the requester for {@code demo} (and benchmarks): sends requests keyed by ID, reads the
+ * reply topic ({@code read_committed}, positioned at its end before the first send) and measures
+ * what came back. One thread; not thread-safe.
+ */
+public final class LoadRun implements AutoCloseable {
+
+  private static final int MAX_SAMPLES = 3;
+
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final KafkaConsumer<byte[], byte[]> replies;
+  private final String requestTopic;
+  private final Map<String, Long> sentNanos = new HashMap<>();
+  private final Map<String, Long> latencyNanos = new HashMap<>();
+  private final Map<String, Integer> errorsByType = new TreeMap<>();
+  private final List<String> samples = new ArrayList<>();
+  private long firstSend;
+  private long lastReply;
+  private int ok;
+  private long promptTokens;
+  private long completionTokens;
+
+  public LoadRun(Map<String, Object> kafka, String requestTopic, String replyTopic) {
+    this.requestTopic = requestTopic;
+    Map<String, Object> producerProps = new HashMap<>(kafka);
+    producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    producerProps.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    producerProps.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    this.producer = new KafkaProducer<>(producerProps);
+    Map<String, Object> consumerProps = new HashMap<>(kafka);
+    consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    this.replies = new KafkaConsumer<>(consumerProps);
+    List<TopicPartition> partitions = replies.partitionsFor(replyTopic, Duration.ofSeconds(30)).stream()
+        .map(info -> new TopicPartition(replyTopic, info.partition())).toList();
+    if (partitions.isEmpty()) {
+      throw new IllegalStateException("reply topic " + replyTopic + " does not exist");
+    }
+    replies.assign(partitions);
+    replies.seekToEnd(partitions);
+    partitions.forEach(replies::position);
+  }
+
+  public void send(String requestId, byte[] body) {
+    long now = System.nanoTime();
+    if (sentNanos.isEmpty()) {
+      firstSend = now;
+    }
+    sentNanos.put(requestId, now);
+    producer.send(new ProducerRecord<>(requestTopic, requestId.getBytes(StandardCharsets.UTF_8), body));
+  }
+
+  /**
+   * Reads replies until every sent request has one or {@code timeout} passes.
+   *
+   * @param progress called about once a second with the number of requests answered so far
+   */
+  public LoadResult await(Duration timeout, IntConsumer progress) {
+    producer.flush();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long nextProgress = System.nanoTime() + 1_000_000_000L;
+    while (latencyNanos.size() < sentNanos.size() && System.nanoTime() < deadline) {
+      for (ConsumerRecord<byte[], byte[]> reply : replies.poll(Duration.ofMillis(100))) {
+        record(reply);
+      }
+      if (System.nanoTime() >= nextProgress) {
+        progress.accept(latencyNanos.size());
+        nextProgress += 1_000_000_000L;
+      }
+    }
+    return result();
+  }
+
+  private void record(ConsumerRecord<byte[], byte[]> reply) {
+    String id = reply.key() == null ? null : new String(reply.key(), StandardCharsets.UTF_8);
+    Long sent = sentNanos.get(id);
+    if (sent == null || latencyNanos.containsKey(id)) {
+      return; // Not ours, or a second answer: counted once.
+    }
+    lastReply = System.nanoTime();
+    latencyNanos.put(id, lastReply - sent);
+    String status = ProtocolHeaders.text(reply, ProtocolHeaders.STATUS);
+    JsonNode body = parse(reply.value());
+    if (ProtocolHeaders.STATUS_OK.equals(status)) {
+      ok++;
+      promptTokens += body.at("/usage/prompt_tokens").asLong();
+      completionTokens += body.at("/usage/completion_tokens").asLong();
+      if (samples.size() < MAX_SAMPLES) {
+        samples.add(id + "  ok  attempts=" + ProtocolHeaders.text(reply, ProtocolHeaders.ATTEMPTS) + "  text=\""
+            + body.at("/choices/0/text").asText().strip() + "\"  usage="
+            + body.at("/usage/prompt_tokens").asLong() + "+" + body.at("/usage/completion_tokens").asLong());
+      }
+    } else {
+      errorsByType.merge(String.valueOf(ProtocolHeaders.text(reply, ProtocolHeaders.ERROR_TYPE)), 1, Integer::sum);
+    }
+  }
+
+  private LoadResult result() {
+    long[] latencies = latencyNanos.values().stream().mapToLong(Long::longValue).sorted().toArray();
+    Duration elapsed = latencies.length == 0 ? Duration.ZERO : Duration.ofNanos(lastReply - firstSend);
+    return new LoadResult(sentNanos.size(), latencyNanos.size(), ok, Map.copyOf(errorsByType), promptTokens,
+        completionTokens, elapsed, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
+        List.copyOf(samples));
+  }
+
+  static Duration percentile(long[] sorted, int percent) {
+    if (sorted.length == 0) {
+      return Duration.ZERO;
+    }
+    int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
+    return Duration.ofNanos(sorted[Math.max(0, Math.min(index, sorted.length - 1))]);
+  }
+
+  private JsonNode parse(byte[] value) {
+    try {
+      return value == null ? mapper.createObjectNode() : mapper.readTree(value);
+    } catch (IOException e) {
+      return mapper.createObjectNode();
+    }
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+    replies.close(Duration.ofSeconds(5));
+  }
+
+}

@@ -1,0 +1,106 @@
+package dev.relayworker.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relayworker.simulator.RelaySimulator;
+import dev.relayworker.simulator.SimulatorSettings;
+import dev.relayworker.testkit.KafkaBroker;
+import dev.relayworker.testing.TestWorkers;
+import dev.relayworker.testkit.TopicReader;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Workers joining, leaving and restarting mid-run lose nothing, under both group protocols.
+ * Graceful moves finish what is in flight before handing over, so nothing is answered twice.
+ */
+@ExtendWith(KafkaBroker.class)
+class WorkerGroupTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  private static final int REQUESTS = 600;
+  private RelaySimulator simulator;
+
+  @AfterEach
+  void stopSimulator() {
+    simulator.close();
+  }
+
+  @ParameterizedTest(name = "group.protocol={0}")
+  @ValueSource(strings = {"classic", "consumer"})
+  void aSecondWorkerJoinsAndTheFirstLeavesMidRun(String protocol, KafkaBroker.Running broker) {
+    TestWorkers workers = start(broker, "join-leave-" + protocol, protocol);
+
+    try (KafkaProducer<byte[], byte[]> producer = workers.producer()) {
+      produce(workers, producer);
+    }
+    Worker first = Worker.start(workers.config());
+    try (TopicReader replies = workers.replies()) {
+      replies.awaitDistinctKeys(REQUESTS / 5, WAIT);
+      try (Worker second = Worker.start(workers.config())) {
+        replies.awaitDistinctKeys(REQUESTS / 2, WAIT);
+        first.close();
+        replies.awaitDistinctKeys(REQUESTS, WAIT);
+      }
+    }
+
+    assertEachAnsweredOnce(workers);
+  }
+
+  @ParameterizedTest(name = "group.protocol={0}")
+  @ValueSource(strings = {"classic", "consumer"})
+  void aWorkerStoppedAndRestartedMidRunRepeatsNothing(String protocol, KafkaBroker.Running broker) {
+    TestWorkers workers = start(broker, "restart-" + protocol, protocol);
+
+    try (KafkaProducer<byte[], byte[]> producer = workers.producer()) {
+      produce(workers, producer);
+    }
+    try (Worker worker = Worker.start(workers.config()); TopicReader replies = workers.replies()) {
+      replies.awaitDistinctKeys(REQUESTS / 3, WAIT);
+    }
+    try (Worker restarted = Worker.start(workers.config()); TopicReader replies = workers.replies()) {
+      replies.awaitDistinctKeys(REQUESTS, WAIT);
+    }
+
+    assertEachAnsweredOnce(workers);
+  }
+
+  private TestWorkers start(KafkaBroker.Running broker, String name, String protocol) {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults()
+        .withLatency(Duration.ofMillis(30), Duration.ofMillis(60)), 0);
+    return new TestWorkers(broker, simulator, name).createRequestTopic(4)
+        .with("kafka.group.protocol", protocol)
+        // A small window keeps work in flight at every moment of the run, rebalances included.
+        .with("worker.max.in.flight", 40);
+  }
+
+  private static void produce(TestWorkers workers, KafkaProducer<byte[], byte[]> producer) {
+    for (int i = 0; i < REQUESTS; i++) {
+      producer.send(workers.request("g-" + i, "group " + i));
+    }
+    producer.flush();
+  }
+
+  private void assertEachAnsweredOnce(TestWorkers workers) {
+    List<ConsumerRecord<byte[], byte[]>> all;
+    try (TopicReader replies = workers.replies()) {
+      all = replies.readToEnd(WAIT);
+    }
+    Map<String, Long> answersPerRequest = all.stream()
+        .collect(Collectors.groupingBy(TopicReader::key, Collectors.counting()));
+    assertThat(answersPerRequest).hasSize(REQUESTS);
+    assertThat(answersPerRequest.values()).allMatch(count -> count == 1);
+    Map<String, Long> callsPerPrompt = simulator.stats().byPrompt();
+    assertThat(callsPerPrompt.values().stream().collect(Collectors.groupingBy(Function.identity(),
+        Collectors.counting()))).containsOnlyKeys(1L);
+  }
+}
