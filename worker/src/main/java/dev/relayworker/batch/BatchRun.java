@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.pipeline.KafkaClients;
 import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.requester.ReplyReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -77,7 +78,7 @@ public final class BatchRun {
     int total = countLines();
     String replyTopic = config.getString(WorkerConfig.REPLY_TOPIC);
     try (BatchOutput out = BatchOutput.open(output, json);
-        KafkaConsumer<byte[], byte[]> replies = ReplyReader.openAtEnd(config, replyTopic, Duration.ofSeconds(60));
+        KafkaConsumer<byte[], byte[]> replies = ReplyReader.openAtEnd(KafkaClients.admin(config), replyTopic, Duration.ofSeconds(60));
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producer(config,
             KafkaClients.newClientId()))) {
       int alreadyDone = out.doneCount();

@@ -2,7 +2,7 @@ package dev.relayworker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.relayworker.batch.ReplyReader;
+import dev.relayworker.requester.ReplyReader;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.pipeline.KafkaClients;
 import dev.relayworker.protocol.ProtocolHeaders;
@@ -79,7 +79,7 @@ final class SendCommand implements Callable<Integer> {
   }
 
   private KafkaConsumer<byte[], byte[]> replyConsumer(WorkerConfig settings, String topic) {
-    return ReplyReader.openAtEnd(settings, topic, Duration.ofSeconds(timeoutSeconds));
+    return ReplyReader.openAtEnd(KafkaClients.admin(settings), topic, Duration.ofSeconds(timeoutSeconds));
   }
 
 }

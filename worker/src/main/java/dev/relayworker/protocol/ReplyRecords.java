@@ -13,7 +13,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * Builds the records the worker publishes: success and error replies, and dead-letter copies.
@@ -46,12 +46,13 @@ public final class ReplyRecords {
    */
   public ProducerRecord<byte[], byte[]> ok(String requestId, byte[] replyKey, ReplyRoute route, byte[] completion,
       int httpStatus, int attempts, String relayRequestId) {
-    RecordHeaders headers = common(requestId, route, ProtocolHeaders.STATUS_OK, attempts);
+    ProducerRecord<byte[], byte[]> reply = new ProducerRecord<>(route.topic(), route.partition(), replyKey, completion);
+    Headers headers = common(reply.headers(), requestId, route, ProtocolHeaders.STATUS_OK, attempts);
     headers.add(ProtocolHeaders.HTTP_STATUS, ascii(Integer.toString(httpStatus)));
     if (relayRequestId != null) {
       headers.add(ProtocolHeaders.RELAY_REQUEST_ID, utf8(cut(relayRequestId, MAX_RELAY_REQUEST_ID_CHARS)));
     }
-    return new ProducerRecord<>(route.topic(), route.partition(), replyKey, completion, headers);
+    return reply;
   }
 
   /**
@@ -61,24 +62,26 @@ public final class ReplyRecords {
    */
   public ProducerRecord<byte[], byte[]> error(String requestId, byte[] replyKey, ReplyRoute route, ReplyError error,
       int httpStatus, int attempts) {
-    RecordHeaders headers = common(requestId, route, ProtocolHeaders.STATUS_ERROR, attempts);
+    ProducerRecord<byte[], byte[]> reply = new ProducerRecord<>(route.topic(), route.partition(), replyKey,
+        errorBody(error));
+    Headers headers = common(reply.headers(), requestId, route, ProtocolHeaders.STATUS_ERROR, attempts);
     headers.add(ProtocolHeaders.ERROR_TYPE, ascii(error.type().wireName()));
     if (httpStatus > 0) {
       headers.add(ProtocolHeaders.HTTP_STATUS, ascii(Integer.toString(httpStatus)));
     }
-    return new ProducerRecord<>(route.topic(), route.partition(), replyKey, errorBody(error), headers);
+    return reply;
   }
 
   /** The refused record, unchanged, with headers saying why and where it came from. */
   public ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> original, String reason,
       String message) {
-    RecordHeaders headers = new RecordHeaders();
+    ProducerRecord<byte[], byte[]> copy = new ProducerRecord<>(dlqTopic, null,
+        original.timestamp() >= 0 ? original.timestamp() : null, original.key(), original.value());
     for (Header header : original.headers()) {
-      headers.add(header);
+      copy.headers().add(header);
     }
-    origin(headers, original, reason, message);
-    return new ProducerRecord<>(dlqTopic, null, original.timestamp() >= 0 ? original.timestamp() : null,
-        original.key(), original.value(), headers);
+    origin(copy.headers(), original, reason, message);
+    return copy;
   }
 
   /**
@@ -116,19 +119,19 @@ public final class ReplyRecords {
     } else {
       value = Arrays.copyOf(value, room);
     }
-    return new ProducerRecord<>(dlqTopic, null, null, key, value, cutHeaders(original, reason, message, kept, cut));
+    return cutCopy(original, reason, message, kept, cut, key, value);
   }
 
   /** Size of the cut copy with an empty value: what is left of {@code maxBytes} is room for the value. */
   private int withoutValue(ConsumerRecord<byte[], byte[]> original, String reason, String message, List<Header> kept,
       byte[] key, List<String> cut) {
-    return RecordSize.of(new ProducerRecord<>(dlqTopic, null, null, key, new byte[0],
-        cutHeaders(original, reason, message, kept, cut)));
+    return RecordSize.of(cutCopy(original, reason, message, kept, cut, key, new byte[0]));
   }
 
-  private static RecordHeaders cutHeaders(ConsumerRecord<byte[], byte[]> original, String reason, String message,
-      List<Header> kept, List<String> cut) {
-    RecordHeaders headers = new RecordHeaders();
+  private ProducerRecord<byte[], byte[]> cutCopy(ConsumerRecord<byte[], byte[]> original, String reason,
+      String message, List<Header> kept, List<String> cut, byte[] key, byte[] value) {
+    ProducerRecord<byte[], byte[]> copy = new ProducerRecord<>(dlqTopic, null, null, key, value);
+    Headers headers = copy.headers();
     kept.forEach(headers::add);
     origin(headers, original, reason, message);
     headers.add(ProtocolHeaders.DLQ_TRUNCATED, ascii(String.join(",", cut)));
@@ -138,10 +141,10 @@ public final class ReplyRecords {
         ascii(Integer.toString(original.key() == null ? -1 : original.key().length)));
     headers.add(ProtocolHeaders.DLQ_ORIGINAL_HEADERS, ascii(Integer.toString(original.headers().toArray().length)));
     headers.add(ProtocolHeaders.DLQ_ORIGINAL_TIMESTAMP, ascii(Long.toString(original.timestamp())));
-    return headers;
+    return copy;
   }
 
-  private static void origin(RecordHeaders headers, ConsumerRecord<byte[], byte[]> original, String reason,
+  private static void origin(Headers headers, ConsumerRecord<byte[], byte[]> original, String reason,
       String message) {
     headers.add(ProtocolHeaders.DLQ_REASON, ascii(reason));
     headers.add(ProtocolHeaders.DLQ_ERROR, utf8(cut(message, MAX_TEXT_CHARS)));
@@ -177,8 +180,7 @@ public final class ReplyRecords {
     }
   }
 
-  private static RecordHeaders common(String requestId, ReplyRoute route, String status, int attempts) {
-    RecordHeaders headers = new RecordHeaders();
+  private static Headers common(Headers headers, String requestId, ReplyRoute route, String status, int attempts) {
     headers.add(ProtocolHeaders.REQUEST_ID, requestIdHeader(requestId));
     headers.add(ProtocolHeaders.STATUS, ascii(status));
     headers.add(ProtocolHeaders.ATTEMPTS, ascii(Integer.toString(attempts)));

@@ -17,9 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.internals.Topic;
 
 /**
  * Turns a consumed record into a {@link CompletionRequest}, or into a refusal that names the
@@ -123,11 +121,9 @@ public final class RequestParser {
   private String replyTopic(String header, byte[] value) {
     String name = utf8(value).orElseThrow(() -> new Refusal("bad_header", "header " + header + " is not valid UTF-8",
         null));
-    try {
-      Topic.validate(name);
-    } catch (InvalidTopicException e) {
-      throw new Refusal("bad_header", "header " + header + " is not a valid topic name: " + e.getMessage(), null);
-    }
+    TopicNames.problem(name).ifPresent(problem -> {
+      throw new Refusal("bad_header", "header " + header + " is not a valid topic name: " + problem, null);
+    });
     if (name.equals(rules.defaultReplyTopic())) {
       return name;
     }

@@ -1,5 +1,6 @@
 package dev.relayworker.tools.bench;
 
+import dev.relayworker.tools.Percentiles;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.simulator.SimulatorStats;
@@ -103,8 +104,8 @@ public final class BenchRunner {
     Arrays.sort(addedSorted);
     int answered = phase.answered();
     return new Figures(scenario.name(), phase.requests(), answered, phase.errors(), phase.completionsPerSecond(),
-        scenario.throughputLimit(), percentile(e2eSorted, 50), percentile(e2eSorted, 95), percentile(e2eSorted, 99),
-        percentile(addedSorted, 50), percentile(addedSorted, 99), (double) calls / phase.requests(), limited,
+        scenario.throughputLimit(), Percentiles.of(e2eSorted, 50), Percentiles.of(e2eSorted, 95), Percentiles.of(e2eSorted, 99),
+        Percentiles.of(addedSorted, 50), Percentiles.of(addedSorted, 99), (double) calls / phase.requests(), limited,
         answered == 0 || cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / answered,
         peakHeap < 0 ? -1 : peakHeap / (1024 * 1024), Double.NaN);
   }
@@ -122,14 +123,6 @@ public final class BenchRunner {
       }
     }
     return relay;
-  }
-
-  static double percentile(double[] sorted, int percent) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(index, sorted.length - 1))];
   }
 
   private Path writeConfig(Scenario scenario, String prefix, RelaySimulator simulator) throws IOException {

@@ -3,6 +3,8 @@ package dev.relayworker.tools.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.requester.ReplyReader;
+import dev.relayworker.tools.Percentiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -12,14 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntConsumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -52,19 +51,7 @@ public final class LoadRun implements AutoCloseable {
     producerProps.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     producerProps.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     this.producer = new KafkaProducer<>(producerProps);
-    Map<String, Object> consumerProps = new HashMap<>(kafka);
-    consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    consumerProps.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    consumerProps.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    this.replies = new KafkaConsumer<>(consumerProps);
-    List<TopicPartition> partitions = replies.partitionsFor(replyTopic, Duration.ofSeconds(30)).stream()
-        .map(info -> new TopicPartition(replyTopic, info.partition())).toList();
-    if (partitions.isEmpty()) {
-      throw new IllegalStateException("reply topic " + replyTopic + " does not exist");
-    }
-    replies.assign(partitions);
-    replies.seekToEnd(partitions);
-    partitions.forEach(replies::position);
+    this.replies = ReplyReader.openAtEnd(kafka, replyTopic, Duration.ofSeconds(30));
   }
 
   public void send(String requestId, byte[] body) {
@@ -122,19 +109,15 @@ public final class LoadRun implements AutoCloseable {
   }
 
   private LoadResult result() {
-    long[] latencies = latencyNanos.values().stream().mapToLong(Long::longValue).sorted().toArray();
+    double[] latencies = latencyNanos.values().stream().mapToDouble(Long::doubleValue).sorted().toArray();
     Duration elapsed = latencies.length == 0 ? Duration.ZERO : Duration.ofNanos(lastReply - firstSend);
     return new LoadResult(sentNanos.size(), latencyNanos.size(), ok, Map.copyOf(errorsByType), promptTokens,
         completionTokens, elapsed, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
         List.copyOf(samples));
   }
 
-  static Duration percentile(long[] sorted, int percent) {
-    if (sorted.length == 0) {
-      return Duration.ZERO;
-    }
-    int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
-    return Duration.ofNanos(sorted[Math.max(0, Math.min(index, sorted.length - 1))]);
+  private static Duration percentile(double[] sortedNanos, int percent) {
+    return sortedNanos.length == 0 ? Duration.ZERO : Duration.ofNanos((long) Percentiles.of(sortedNanos, percent));
   }
 
   private JsonNode parse(byte[] value) {

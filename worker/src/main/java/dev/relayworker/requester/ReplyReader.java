@@ -1,8 +1,7 @@
-package dev.relayworker.batch;
+package dev.relayworker.requester;
 
-import dev.relayworker.config.WorkerConfig;
-import dev.relayworker.pipeline.KafkaClients;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
@@ -12,9 +11,13 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * A consumer of the reply topic for a requester (send, batch): assigned every partition, no
- * group, read_committed, and positioned at the current end before the first request goes out,
- * so no reply to it can be missed and none of the topic's history is read.
+ * A consumer of the reply topic for a requester ({@code send}, {@code batch}, the demo's and the
+ * benchmark's load): assigned every partition, no group, {@code read_committed}, and positioned
+ * at the current end before the first request goes out, so no reply to it can be missed and none
+ * of the topic's history is read.
+ *
+ * <p>Runs on the caller's thread; the consumer it returns is the caller's to use on one thread
+ * and to close.
  */
 public final class ReplyReader {
 
@@ -23,9 +26,11 @@ public final class ReplyReader {
   /**
    * Opens the reader. A worker starting alongside creates the topic, so it is waited for up to
    * {@code timeout}; fails with {@link IllegalStateException} if it does not appear.
+   *
+   * @param kafka client settings (bootstrap servers, security); the reader adds what it needs
    */
-  public static KafkaConsumer<byte[], byte[]> openAtEnd(WorkerConfig settings, String topic, Duration timeout) {
-    Map<String, Object> props = KafkaClients.admin(settings);
+  public static KafkaConsumer<byte[], byte[]> openAtEnd(Map<String, Object> kafka, String topic, Duration timeout) {
+    Map<String, Object> props = new HashMap<>(kafka);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);

@@ -1,0 +1,85 @@
+package dev.relayworker;
+
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.nameStartingWith;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.Location;
+import dev.relayworker.cli.Main;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker's architecture, written down; {@code mvn verify} fails when code breaks it.
+ *
+ * <p>Modules are kept apart by Maven: the worker's main code cannot see the simulator, the test kit
+ * or the tools (they are not on its compile class path), and the enforcer rule in worker/pom.xml
+ * keeps broker, test and tool artifacts off its runtime class path. Inside the worker, each
+ * package may use only the packages listed for it below, so dependencies point one way, from the
+ * command line down to the settings.
+ */
+class ArchitectureTest {
+
+  /** The worker module's main classes: where {@link Main} was loaded from, jar or directory. */
+  private static final JavaClasses WORKER = new ClassFileImporter()
+      .importLocations(Set.of(Location.of(Main.class.getProtectionDomain().getCodeSource().getLocation())));
+
+  @Test
+  void packagesUseOnlyThePackagesBelowThem() {
+    layeredArchitecture().consideringOnlyDependenciesInLayers()
+        .layer("cli").definedBy("dev.relayworker.cli..")
+        .layer("batch").definedBy("dev.relayworker.batch..")
+        .layer("requester").definedBy("dev.relayworker.requester..")
+        .layer("pipeline").definedBy("dev.relayworker.pipeline..")
+        .layer("admin").definedBy("dev.relayworker.admin..")
+        .layer("metrics").definedBy("dev.relayworker.metrics..")
+        .layer("resilience").definedBy("dev.relayworker.resilience..")
+        .layer("relay").definedBy("dev.relayworker.relay..")
+        .layer("protocol").definedBy("dev.relayworker.protocol..")
+        .layer("config").definedBy("dev.relayworker.config..")
+
+        .whereLayer("cli").mayOnlyAccessLayers("batch", "requester", "pipeline", "protocol", "config")
+        .whereLayer("batch").mayOnlyAccessLayers("requester", "pipeline", "protocol", "config")
+        .whereLayer("requester").mayNotAccessAnyLayer()
+        .whereLayer("pipeline").mayOnlyAccessLayers("admin", "metrics", "resilience", "relay", "protocol", "config")
+        .whereLayer("admin").mayNotAccessAnyLayer()
+        .whereLayer("metrics").mayOnlyAccessLayers("resilience", "relay")
+        .whereLayer("resilience").mayOnlyAccessLayers("relay", "config")
+        .whereLayer("relay").mayOnlyAccessLayers("config")
+        .whereLayer("protocol").mayOnlyAccessLayers("config")
+        .whereLayer("config").mayNotAccessAnyLayer()
+        .check(WORKER);
+  }
+
+  @Test
+  void nothingOfTheSimulatorTestKitToolsOrBrokerIsUsed() {
+    noClasses().should().dependOnClassesThat().resideInAnyPackage("dev.relayworker.simulator..",
+            "dev.relayworker.testkit..", "dev.relayworker.tools..", "org.apache.kafka.common.test..", "kafka..",
+            "scala..", "org.junit..", "org.testcontainers..")
+        .check(WORKER);
+  }
+
+  @Test
+  void resilience4jStaysInsideResilience() {
+    noClasses().that().resideOutsideOfPackage("dev.relayworker.resilience..")
+        .should().dependOnClassesThat().resideInAPackage("io.github.resilience4j..")
+        .because("the pipeline sees the relay through ResilientRelay, not through Resilience4j's types")
+        .check(WORKER);
+  }
+
+  /**
+   * One exception, explained where it is used (ResilientRelay): Resilience4j's public factory
+   * cannot take a test clock, nor say how long the next permit is away without reserving it.
+   */
+  @Test
+  void noLibrarysInternalsAreUsed() {
+    noClasses().should().dependOnClassesThat(resideInAnyPackage("..internal..", "..internals..")
+            .and(not(nameStartingWith("io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter"))))
+        .because("a library's internal package is not its API and may change in any release")
+        .check(WORKER);
+  }
+}
