@@ -4,9 +4,6 @@ import dev.relayworker.relay.RelayException;
 import dev.relayworker.relay.Usage;
 import dev.relayworker.resilience.RelayCallListener;
 import dev.relayworker.resilience.ResilientRelay;
-import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetricsPublisher;
-import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetricsPublisher;
-import io.github.resilience4j.micrometer.tagged.TaggedRetryMetricsPublisher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -76,9 +73,7 @@ public final class WorkerMetrics {
     Gauge.builder(Metric.RELAY_CALLS_ACTIVE.meterName(), relay, ResilientRelay::callsInProgress)
         .description(Metric.RELAY_CALLS_ACTIVE.description())
         .register(registry);
-    new TaggedCircuitBreakerMetricsPublisher(registry).publishMetrics(relay.circuitBreaker());
-    new TaggedRetryMetricsPublisher(registry).publishMetrics(relay.retry());
-    relay.rateLimiter().ifPresent(limiter -> new TaggedRateLimiterMetricsPublisher(registry).publishMetrics(limiter));
+    relay.bindTo(registry);
   }
 
   /** A listener that records the relay path's attempts, retries and permit waits here. */

@@ -70,24 +70,24 @@ final class AckedDelivery implements Delivery {
   private void send(Outgoing record) {
     unacknowledged++;
     progress.waiting(clock.millis());
-    publisher.publish(record.record, (metadata, failure) -> mailbox.post(new Mailbox.Published(record, failure)));
+    publisher.publish(record.record,
+        (metadata, failure) -> mailbox.post(new Mailbox.Task(() -> acknowledged(record, failure))));
   }
 
-  @Override
-  public void published(Mailbox.Published event) {
-    Outgoing record = event.record();
+  /** The broker acknowledged {@code record}, or refused it with {@code failure}. Poll thread. */
+  private void acknowledged(Outgoing record, Exception failure) {
     PendingRequest pending = record.pending;
     unacknowledged--;
     if (pending.ledger.released()) {
       return;
     }
-    if (event.failure() == null) {
+    if (failure == null) {
       progress.progressed(clock.millis(), unacknowledged > 0);
       settled(pending);
       return;
     }
-    if (SendFailure.of(event.failure()) == SendFailure.RECORD) {
-      Outgoing instead = router.insteadOf(record, event.failure());
+    if (SendFailure.of(failure) == SendFailure.RECORD) {
+      Outgoing instead = router.insteadOf(record, failure);
       if (instead == null) {
         settled(pending);
       } else {
@@ -97,7 +97,7 @@ final class AckedDelivery implements Delivery {
     }
     log.atWarn().addKeyValue("requestId", pending.logId)
         .log("request {}: publishing to {} failed, sending it again in {} ms: {}", pending.logId, record.topic(),
-            RETRY_DELAY_MS, event.failure().toString());
+            RETRY_DELAY_MS, failure.toString());
     failedSends.add(new FailedSend(clock.instant().plusMillis(RETRY_DELAY_MS), record));
   }
 
@@ -109,7 +109,13 @@ final class AckedDelivery implements Delivery {
   }
 
   @Override
-  public void tick() {
+  public void flush(boolean force, Collection<TopicPartition> partitions) {
+    resendDue();
+    commit(force, partitions);
+  }
+
+  /** Sends again, checked again, the records whose failed send is due for another try. */
+  private void resendDue() {
     Instant now = clock.instant();
     while (!failedSends.isEmpty() && !failedSends.peek().due().isAfter(now)) {
       Outgoing record = failedSends.poll().record();
@@ -125,8 +131,7 @@ final class AckedDelivery implements Delivery {
     }
   }
 
-  @Override
-  public void commit(boolean force, Collection<TopicPartition> partitions) {
+  private void commit(boolean force, Collection<TopicPartition> partitions) {
     Instant now = clock.instant();
     if (!force && Duration.between(lastCommit, now).compareTo(commitInterval) < 0) {
       return;

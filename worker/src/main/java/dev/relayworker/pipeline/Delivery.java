@@ -20,17 +20,12 @@ interface Delivery extends AutoCloseable {
    */
   void publish(PendingRequest pending, List<Outgoing> records);
 
-  /** Handles a broker acknowledgement posted to the mailbox (at least once only). */
-  void published(Mailbox.Published event);
-
-  /** Work to do every turn of the loop: retries of failed sends. */
-  void tick();
-
   /**
-   * Commits what is due: every {@code commit.interval.ms}, or now when {@code force} (before a
-   * hand-over or a stop), for {@code partitions}.
+   * Called every turn of the loop: sends what is due (again, after a failure) and commits what
+   * is due, every {@code commit.interval.ms}, or now when {@code force} (before a hand-over or a
+   * stop), for {@code partitions}.
    */
-  void commit(boolean force, Collection<TopicPartition> partitions);
+  void flush(boolean force, Collection<TopicPartition> partitions);
 
   /** Forgets queued work of partitions that were taken away. */
   void forget(Collection<TopicPartition> partitions);

@@ -2,6 +2,7 @@ package dev.relayworker.pipeline;
 
 import dev.relayworker.protocol.ErrorType;
 import dev.relayworker.protocol.ReplyError;
+import dev.relayworker.relay.FailureSource;
 import dev.relayworker.relay.RelayError;
 import dev.relayworker.relay.RelayException;
 import dev.relayworker.resilience.CallFailedException;
@@ -16,7 +17,8 @@ final class FailureReplies {
     ErrorType type = switch (failure.reason()) {
       case DEADLINE_EXCEEDED -> ErrorType.DEADLINE_EXCEEDED;
       case RETRIES_EXHAUSTED -> ErrorType.RETRIES_EXHAUSTED;
-      case REJECTED, CIRCUIT_OPEN -> byStatus(httpStatus(failure));
+      case REJECTED, CIRCUIT_OPEN -> failure.lastFailure().map(last -> bySource(last.source()))
+          .orElse(ErrorType.RELAY_ERROR);
     };
     return new ReplyError(type, failure.getMessage(), relay.param(), relay.code());
   }
@@ -26,11 +28,11 @@ final class FailureReplies {
     return failure.lastFailure().map(RelayException::httpStatus).orElse(0);
   }
 
-  private static ErrorType byStatus(int status) {
-    return switch (status) {
-      case 400, 404, 422 -> ErrorType.INVALID_REQUEST;
-      case 401, 403 -> ErrorType.AUTHENTICATION;
-      default -> ErrorType.RELAY_ERROR;
+  private static ErrorType bySource(FailureSource source) {
+    return switch (source) {
+      case REQUEST -> ErrorType.INVALID_REQUEST;
+      case KEY -> ErrorType.AUTHENTICATION;
+      case RELAY -> ErrorType.RELAY_ERROR;
     };
   }
 }

@@ -20,8 +20,8 @@ final class Mailbox {
   /** A relay call ended: {@code result} or {@code failure} is set. */
   record RelayFinished(PendingRequest pending, CallResult result, Throwable failure) implements Event {}
 
-  /** The broker acknowledged (or refused) a record published for a request. */
-  record Published(Outgoing record, Exception failure) implements Event {}
+  /** Work another thread hands to the poll thread (a broker's acknowledgement, say), run as it is taken. */
+  record Task(Runnable work) implements Event {}
 
   private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final AtomicBoolean pollerWaiting = new AtomicBoolean();

@@ -1,6 +1,6 @@
 package dev.relayworker.pipeline;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import dev.relayworker.resilience.RelayAvailability;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -50,14 +50,14 @@ final class ParkedRequests {
     return expired;
   }
 
-  /** Removes and returns what may go to the relay again: all once closed, one probe while half-open. */
-  List<PendingRequest> takeSendable(CircuitBreaker.State circuit) {
-    if (circuit == CircuitBreaker.State.CLOSED) {
+  /** Removes and returns what may go to the relay again: all once it is available, one probe while probing. */
+  List<PendingRequest> takeSendable(RelayAvailability relay) {
+    if (relay.takesAllParked()) {
       List<PendingRequest> all = new ArrayList<>(parked);
       parked.clear();
       return all;
     }
-    if (circuit == CircuitBreaker.State.HALF_OPEN && probesOutstanding == 0 && !parked.isEmpty()) {
+    if (relay.takesOneProbe() && probesOutstanding == 0 && !parked.isEmpty()) {
       PendingRequest probe = parked.poll();
       probe.probe = true;
       probesOutstanding++;

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -24,13 +25,14 @@ final class StatusReporter {
 
   private final Consumer<byte[], byte[]> consumer;
   private final Ledgers ledgers;
-  private final ParkedRequests parked;
+  private final IntSupplier parked;
   private final WorkerMetrics metrics;
   private final Clock clock;
   private boolean joined;
   private long lastReportMillis;
 
-  StatusReporter(Consumer<byte[], byte[]> consumer, Ledgers ledgers, ParkedRequests parked, WorkerMetrics metrics,
+  /** @param parked how many requests are parked now */
+  StatusReporter(Consumer<byte[], byte[]> consumer, Ledgers ledgers, IntSupplier parked, WorkerMetrics metrics,
       Clock clock) {
     this.consumer = consumer;
     this.ledgers = ledgers;
@@ -64,7 +66,7 @@ final class StatusReporter {
         lag.put(partition, behind.getAsLong());
       }
     }
-    metrics.publish(new LoopStatus(joined, assigned, consumer.paused().size(), ledgers.unanswered(), parked.size(),
+    metrics.publish(new LoopStatus(joined, assigned, consumer.paused().size(), ledgers.unanswered(), parked.getAsInt(),
         Map.copyOf(lag)));
   }
 }

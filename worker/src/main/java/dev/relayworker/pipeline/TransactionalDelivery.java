@@ -97,18 +97,9 @@ final class TransactionalDelivery implements Delivery {
     progress.waiting(clock.millis());
   }
 
+  /** Records go out inside the transaction, so sending and committing are one step here. */
   @Override
-  public void published(Mailbox.Published event) {
-    // Nothing to do: records become safe when their transaction commits.
-  }
-
-  @Override
-  public void tick() {
-    // Nothing between commits: records go out inside the transaction.
-  }
-
-  @Override
-  public void commit(boolean force, Collection<TopicPartition> partitions) {
+  public void flush(boolean force, Collection<TopicPartition> partitions) {
     Instant now = clock.instant();
     if (!force && (Duration.between(lastCommit, now).compareTo(interval) < 0 || now.isBefore(retryAt))) {
       return;

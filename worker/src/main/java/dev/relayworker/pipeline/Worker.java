@@ -12,7 +12,6 @@ import dev.relayworker.relay.RelayEndpoint;
 import dev.relayworker.resilience.RelayCallListener;
 import dev.relayworker.resilience.RelayPolicy;
 import dev.relayworker.resilience.ResilientRelay;
-import dev.relayworker.resilience.TimeSource;
 import java.time.Clock;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -76,7 +75,7 @@ public final class Worker implements AutoCloseable {
     this.admin = admin;
     this.relay = new ResilientRelay(
         new HttpRelayClient(RelayEndpoint.from(config), new ObjectMapper(), clock),
-        RelayPolicy.from(config), TimeSource.SYSTEM,
+        RelayPolicy.from(config), clock,
         RelayCallListener.all(new LoggingRelayListener(), metrics.relayListener()));
     metrics.bind(relay);
     new JvmMemoryMetrics().bindTo(registry);

@@ -3,10 +3,12 @@ package dev.relayworker.pipeline;
 import dev.relayworker.admin.HealthReport;
 import dev.relayworker.metrics.LoopStatus;
 import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.resilience.RelayAvailability;
 import dev.relayworker.resilience.ResilientRelay;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -90,9 +92,11 @@ final class WorkerHealth {
     details.put("pausedPartitions", status.paused());
     details.put("inFlight", status.inFlight());
     details.put("parked", status.parked());
-    details.put("relayCircuit", relay.circuitState().name());
-    if (relay.pausedUntil().isAfter(clock.instant())) {
-      details.put("relayPausedUntil", relay.pausedUntil().toString());
+    RelayAvailability availability = relay.availability();
+    details.put("relay", availability.state().name().toLowerCase(Locale.ROOT));
+    details.put("relayCircuit", availability.circuit());
+    if (availability.pausedUntil() != null) {
+      details.put("relayPausedUntil", availability.pausedUntil().toString());
     }
     return new HealthReport(up, details);
   }

@@ -5,7 +5,8 @@ import java.net.http.HttpTimeoutException;
 import java.util.Locale;
 
 /**
- * Decides whether a failed relay attempt is worth repeating. Pure functions, no state.
+ * Reads what a failed relay attempt means: whether it is worth repeating, and whose fault it is.
+ * The one place HTTP statuses are given a meaning. Pure functions, no state.
  *
  * <p>The rules follow the official OpenAI SDKs (retry 408, 409, 429, 5xx, timeouts, connection
  * errors; {@code x-should-retry} overrides the status) with the one-api / new-api family's
@@ -36,6 +37,15 @@ public final class FailureClassifier {
     return switch (status) {
       case 408, 409, 429 -> FailureKind.TRANSIENT;
       default -> status >= 500 ? FailureKind.TRANSIENT : FailureKind.FINAL;
+    };
+  }
+
+  /** Whose fault an answer with {@code status} is; 0 (no answer) is the relay's. */
+  public static FailureSource sourceOf(int status) {
+    return switch (status) {
+      case 400, 404, 422 -> FailureSource.REQUEST;
+      case 401, 403 -> FailureSource.KEY;
+      default -> FailureSource.RELAY;
     };
   }
 

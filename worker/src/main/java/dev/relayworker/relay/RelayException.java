@@ -41,6 +41,11 @@ public final class RelayException extends RuntimeException {
     return kind == FailureKind.TRANSIENT;
   }
 
+  /** Whose fault it is, by the status ({@link FailureClassifier#sourceOf}). */
+  public FailureSource source() {
+    return FailureClassifier.sourceOf(httpStatus);
+  }
+
   /** The HTTP status the relay answered, or 0 when no answer arrived. */
   public int httpStatus() {
     return httpStatus;

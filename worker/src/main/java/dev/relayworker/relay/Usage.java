@@ -1,7 +1,4 @@
 package dev.relayworker.relay;
 
 /** Token counts of one completion, as the relay reported them in {@code usage}. Immutable. */
-public record Usage(long promptTokens, long completionTokens, long totalTokens) {
-
-  public static final Usage NONE = new Usage(0, 0, 0);
-}
+public record Usage(long promptTokens, long completionTokens, long totalTokens) {}

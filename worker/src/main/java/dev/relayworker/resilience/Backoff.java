@@ -30,11 +30,15 @@ public final class Backoff {
    */
   public Duration delay(int retry, Optional<Duration> retryAfter, double random) {
     if (retryAfter.isPresent()) {
-      Duration asked = retryAfter.get();
-      return asked.compareTo(retryAfterCap) > 0 ? retryAfterCap : asked;
+      return retryAfter(retryAfter.get());
     }
     int doublings = Math.min(Math.max(retry - 1, 0), 30);
     long computed = Math.min(initial.toMillis() << doublings, max.toMillis());
     return Duration.ofMillis(Math.round(computed * (1 - JITTER * random)));
+  }
+
+  /** The wait a relay asked for ({@code retry-after-ms}, {@code Retry-After}), cut to the cap. */
+  public Duration retryAfter(Duration asked) {
+    return asked.compareTo(retryAfterCap) > 0 ? retryAfterCap : asked;
   }
 }

@@ -5,8 +5,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Circuit breaker settings for relay traffic. Resilience4j's defaults (100 calls, 60 s open,
@@ -15,11 +14,11 @@ import java.time.ZoneOffset;
  * and slowness is left to the request timeout: an LLM that writes for 90 s is not failing.
  * Only transient failures count against the relay: a 400 or 401 means the relay is up.
  */
-public final class CircuitBreakers {
+final class CircuitBreakers {
 
   private CircuitBreakers() {}
 
-  public static CircuitBreakerConfig config(RelayPolicy policy, TimeSource time) {
+  static CircuitBreakerConfig config(RelayPolicy policy, Clock clock) {
     return CircuitBreakerConfig.custom()
         .slidingWindowType(SlidingWindowType.TIME_BASED)
         .slidingWindowSize((int) Math.max(1, policy.circuitWindow().toSeconds()))
@@ -33,27 +32,8 @@ public final class CircuitBreakers {
         .slowCallRateThreshold(100)
         .slowCallDurationThreshold(Duration.ofDays(1))
         .recordException(failure -> failure instanceof RelayException relay && relay.isTransient())
-        .clock(clockOf(time))
-        .currentTimestampFunction(clock -> time.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS)
+        .clock(clock)
+        .currentTimestampFunction(Ticks::nanos, TimeUnit.NANOSECONDS)
         .build();
-  }
-
-  private static Clock clockOf(TimeSource time) {
-    return new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return time.now();
-      }
-    };
   }
 }

@@ -4,76 +4,252 @@ import dev.relayworker.config.WorkerConfig;
 import java.time.Duration;
 
 /**
- * The limits, retry and circuit settings for calls to one relay. Immutable; built from
- * {@link WorkerConfig}, where each setting is declared and documented, or in tests with
- * {@link #defaults()} and the {@code with} methods.
+ * The limits, retry and circuit settings for calls to one relay. Immutable; built by
+ * {@link #from(WorkerConfig)} for the worker, or by {@link #custom()} (tests, embedders), whose
+ * {@link Builder#build()} refuses values out of range with an {@link IllegalArgumentException}
+ * naming the field.
+ *
+ * <p>The {@code DEFAULT_*} constants are the defaults declared with each setting in
+ * {@link WorkerConfig#DEFINITION}, read from there: the declaration stays the one place a
+ * default is written.
  */
-public record RelayPolicy(
-    int requestsPerMinute,
-    int maxConcurrentCalls,
-    Duration requestTimeout,
-    int maxAttempts,
-    Duration initialBackoff,
-    Duration maxBackoff,
-    Duration retryAfterCap,
-    int circuitFailureRatePercent,
-    int circuitMinimumCalls,
-    Duration circuitWindow,
-    Duration circuitOpenDuration,
-    int circuitHalfOpenCalls) {
+public final class RelayPolicy {
 
+  public static final int DEFAULT_REQUESTS_PER_MINUTE = defaultInt(WorkerConfig.RELAY_RATE_LIMIT_RPM);
+  public static final int DEFAULT_MAX_CONCURRENT_CALLS = defaultInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS);
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = defaultMillis(WorkerConfig.RELAY_REQUEST_TIMEOUT_MS);
+  public static final int DEFAULT_MAX_ATTEMPTS = defaultInt(WorkerConfig.RELAY_RETRY_MAX_ATTEMPTS);
+  public static final Duration DEFAULT_INITIAL_BACKOFF = defaultMillis(WorkerConfig.RELAY_RETRY_INITIAL_BACKOFF_MS);
+  public static final Duration DEFAULT_MAX_BACKOFF = defaultMillis(WorkerConfig.RELAY_RETRY_MAX_BACKOFF_MS);
+  public static final Duration DEFAULT_RETRY_AFTER_CAP = defaultMillis(WorkerConfig.RELAY_RETRY_AFTER_MAX_MS);
+  public static final int DEFAULT_CIRCUIT_FAILURE_RATE_PERCENT = defaultInt(WorkerConfig.RELAY_CIRCUIT_FAILURE_RATE);
+  public static final int DEFAULT_CIRCUIT_MINIMUM_CALLS = defaultInt(WorkerConfig.RELAY_CIRCUIT_MINIMUM_CALLS);
+  public static final Duration DEFAULT_CIRCUIT_WINDOW =
+      Duration.ofSeconds(defaultInt(WorkerConfig.RELAY_CIRCUIT_WINDOW_SECONDS));
+  public static final Duration DEFAULT_CIRCUIT_OPEN_DURATION = defaultMillis(WorkerConfig.RELAY_CIRCUIT_OPEN_MS);
+  public static final int DEFAULT_CIRCUIT_HALF_OPEN_CALLS = defaultInt(WorkerConfig.RELAY_CIRCUIT_HALF_OPEN_CALLS);
+
+  private final int requestsPerMinute;
+  private final int maxConcurrentCalls;
+  private final Duration requestTimeout;
+  private final int maxAttempts;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  private final Duration retryAfterCap;
+  private final int circuitFailureRatePercent;
+  private final int circuitMinimumCalls;
+  private final Duration circuitWindow;
+  private final Duration circuitOpenDuration;
+  private final int circuitHalfOpenCalls;
+
+  private RelayPolicy(Builder builder) {
+    this.requestsPerMinute = builder.requestsPerMinute;
+    this.maxConcurrentCalls = builder.maxConcurrentCalls;
+    this.requestTimeout = builder.requestTimeout;
+    this.maxAttempts = builder.maxAttempts;
+    this.initialBackoff = builder.initialBackoff;
+    this.maxBackoff = builder.maxBackoff;
+    this.retryAfterCap = builder.retryAfterCap;
+    this.circuitFailureRatePercent = builder.circuitFailureRatePercent;
+    this.circuitMinimumCalls = builder.circuitMinimumCalls;
+    this.circuitWindow = builder.circuitWindow;
+    this.circuitOpenDuration = builder.circuitOpenDuration;
+    this.circuitHalfOpenCalls = builder.circuitHalfOpenCalls;
+  }
+
+  /** Every setting at its default. */
+  public static RelayPolicy ofDefaults() {
+    return custom().build();
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder custom() {
+    return new Builder();
+  }
+
+  /** The policy the worker's settings describe. */
   public static RelayPolicy from(WorkerConfig config) {
-    return new RelayPolicy(
-        config.getInt(WorkerConfig.RELAY_RATE_LIMIT_RPM),
-        config.getInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
-        Duration.ofMillis(config.getInt(WorkerConfig.RELAY_REQUEST_TIMEOUT_MS)),
-        config.getInt(WorkerConfig.RELAY_RETRY_MAX_ATTEMPTS),
-        Duration.ofMillis(config.getInt(WorkerConfig.RELAY_RETRY_INITIAL_BACKOFF_MS)),
-        Duration.ofMillis(config.getInt(WorkerConfig.RELAY_RETRY_MAX_BACKOFF_MS)),
-        Duration.ofMillis(config.getInt(WorkerConfig.RELAY_RETRY_AFTER_MAX_MS)),
-        config.getInt(WorkerConfig.RELAY_CIRCUIT_FAILURE_RATE),
-        config.getInt(WorkerConfig.RELAY_CIRCUIT_MINIMUM_CALLS),
-        Duration.ofSeconds(config.getInt(WorkerConfig.RELAY_CIRCUIT_WINDOW_SECONDS)),
-        Duration.ofMillis(config.getInt(WorkerConfig.RELAY_CIRCUIT_OPEN_MS)),
-        config.getInt(WorkerConfig.RELAY_CIRCUIT_HALF_OPEN_CALLS));
+    return custom()
+        .requestsPerMinute(config.getInt(WorkerConfig.RELAY_RATE_LIMIT_RPM))
+        .maxConcurrentCalls(config.getInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS))
+        .requestTimeout(Duration.ofMillis(config.getInt(WorkerConfig.RELAY_REQUEST_TIMEOUT_MS)))
+        .maxAttempts(config.getInt(WorkerConfig.RELAY_RETRY_MAX_ATTEMPTS))
+        .initialBackoff(Duration.ofMillis(config.getInt(WorkerConfig.RELAY_RETRY_INITIAL_BACKOFF_MS)))
+        .maxBackoff(Duration.ofMillis(config.getInt(WorkerConfig.RELAY_RETRY_MAX_BACKOFF_MS)))
+        .retryAfterCap(Duration.ofMillis(config.getInt(WorkerConfig.RELAY_RETRY_AFTER_MAX_MS)))
+        .circuitFailureRatePercent(config.getInt(WorkerConfig.RELAY_CIRCUIT_FAILURE_RATE))
+        .circuitMinimumCalls(config.getInt(WorkerConfig.RELAY_CIRCUIT_MINIMUM_CALLS))
+        .circuitWindow(Duration.ofSeconds(config.getInt(WorkerConfig.RELAY_CIRCUIT_WINDOW_SECONDS)))
+        .circuitOpenDuration(Duration.ofMillis(config.getInt(WorkerConfig.RELAY_CIRCUIT_OPEN_MS)))
+        .circuitHalfOpenCalls(config.getInt(WorkerConfig.RELAY_CIRCUIT_HALF_OPEN_CALLS))
+        .build();
   }
 
-  /** The documented defaults of every relay setting. */
-  public static RelayPolicy defaults() {
-    // Required settings have no default; none of them is a relay policy setting.
-    java.util.Map<String, Object> required = new java.util.HashMap<>();
-    WorkerConfig.DEFINITION.configKeys().values().stream().filter(key -> !key.hasDefault())
-        .forEach(key -> required.put(key.name, "unused"));
-    return from(new WorkerConfig(required));
+  /** Calls per minute, paced evenly; 0 for no client-side limit. */
+  public int requestsPerMinute() {
+    return requestsPerMinute;
   }
 
-  public RelayPolicy withRequestsPerMinute(int rpm) {
-    return new RelayPolicy(rpm, maxConcurrentCalls, requestTimeout, maxAttempts, initialBackoff, maxBackoff,
-        retryAfterCap, circuitFailureRatePercent, circuitMinimumCalls, circuitWindow, circuitOpenDuration,
-        circuitHalfOpenCalls);
+  public int maxConcurrentCalls() {
+    return maxConcurrentCalls;
   }
 
-  public RelayPolicy withRequestTimeout(Duration timeout) {
-    return new RelayPolicy(requestsPerMinute, maxConcurrentCalls, timeout, maxAttempts, initialBackoff,
-        maxBackoff, retryAfterCap, circuitFailureRatePercent, circuitMinimumCalls, circuitWindow,
-        circuitOpenDuration, circuitHalfOpenCalls);
+  /** The longest one attempt may take, answer included. */
+  public Duration requestTimeout() {
+    return requestTimeout;
   }
 
-  public RelayPolicy withRetries(int attempts, Duration initial, Duration max) {
-    return new RelayPolicy(requestsPerMinute, maxConcurrentCalls, requestTimeout, attempts, initial, max,
-        retryAfterCap, circuitFailureRatePercent, circuitMinimumCalls, circuitWindow, circuitOpenDuration,
-        circuitHalfOpenCalls);
+  /** Attempts a request gets over its whole life, the first included. */
+  public int maxAttempts() {
+    return maxAttempts;
   }
 
-  public RelayPolicy withCircuit(int minimumCalls, Duration openDuration, int halfOpenCalls) {
-    return new RelayPolicy(requestsPerMinute, maxConcurrentCalls, requestTimeout, maxAttempts, initialBackoff,
-        maxBackoff, retryAfterCap, circuitFailureRatePercent, minimumCalls, circuitWindow, openDuration,
-        halfOpenCalls);
+  public Duration initialBackoff() {
+    return initialBackoff;
   }
 
-  public RelayPolicy withMaxConcurrentCalls(int calls) {
-    return new RelayPolicy(requestsPerMinute, calls, requestTimeout, maxAttempts, initialBackoff, maxBackoff,
-        retryAfterCap, circuitFailureRatePercent, circuitMinimumCalls, circuitWindow, circuitOpenDuration,
-        circuitHalfOpenCalls);
+  public Duration maxBackoff() {
+    return maxBackoff;
+  }
+
+  /** The longest wait taken from a relay's retry-after. */
+  public Duration retryAfterCap() {
+    return retryAfterCap;
+  }
+
+  public int circuitFailureRatePercent() {
+    return circuitFailureRatePercent;
+  }
+
+  public int circuitMinimumCalls() {
+    return circuitMinimumCalls;
+  }
+
+  public Duration circuitWindow() {
+    return circuitWindow;
+  }
+
+  public Duration circuitOpenDuration() {
+    return circuitOpenDuration;
+  }
+
+  public int circuitHalfOpenCalls() {
+    return circuitHalfOpenCalls;
+  }
+
+  private static int defaultInt(String key) {
+    return (Integer) WorkerConfig.DEFINITION.configKeys().get(key).defaultValue;
+  }
+
+  private static Duration defaultMillis(String key) {
+    return Duration.ofMillis(defaultInt(key));
+  }
+
+  /** Builds a {@link RelayPolicy}; starts from the defaults. Not thread-safe. */
+  public static final class Builder {
+    private int requestsPerMinute = DEFAULT_REQUESTS_PER_MINUTE;
+    private int maxConcurrentCalls = DEFAULT_MAX_CONCURRENT_CALLS;
+    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private Duration retryAfterCap = DEFAULT_RETRY_AFTER_CAP;
+    private int circuitFailureRatePercent = DEFAULT_CIRCUIT_FAILURE_RATE_PERCENT;
+    private int circuitMinimumCalls = DEFAULT_CIRCUIT_MINIMUM_CALLS;
+    private Duration circuitWindow = DEFAULT_CIRCUIT_WINDOW;
+    private Duration circuitOpenDuration = DEFAULT_CIRCUIT_OPEN_DURATION;
+    private int circuitHalfOpenCalls = DEFAULT_CIRCUIT_HALF_OPEN_CALLS;
+
+    private Builder() {}
+
+    public Builder requestsPerMinute(int requestsPerMinute) {
+      this.requestsPerMinute = requestsPerMinute;
+      return this;
+    }
+
+    public Builder maxConcurrentCalls(int maxConcurrentCalls) {
+      this.maxConcurrentCalls = maxConcurrentCalls;
+      return this;
+    }
+
+    public Builder requestTimeout(Duration requestTimeout) {
+      this.requestTimeout = requestTimeout;
+      return this;
+    }
+
+    public Builder maxAttempts(int maxAttempts) {
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    public Builder initialBackoff(Duration initialBackoff) {
+      this.initialBackoff = initialBackoff;
+      return this;
+    }
+
+    public Builder maxBackoff(Duration maxBackoff) {
+      this.maxBackoff = maxBackoff;
+      return this;
+    }
+
+    public Builder retryAfterCap(Duration retryAfterCap) {
+      this.retryAfterCap = retryAfterCap;
+      return this;
+    }
+
+    public Builder circuitFailureRatePercent(int percent) {
+      this.circuitFailureRatePercent = percent;
+      return this;
+    }
+
+    public Builder circuitMinimumCalls(int calls) {
+      this.circuitMinimumCalls = calls;
+      return this;
+    }
+
+    public Builder circuitWindow(Duration window) {
+      this.circuitWindow = window;
+      return this;
+    }
+
+    public Builder circuitOpenDuration(Duration openDuration) {
+      this.circuitOpenDuration = openDuration;
+      return this;
+    }
+
+    public Builder circuitHalfOpenCalls(int calls) {
+      this.circuitHalfOpenCalls = calls;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException naming the first value out of range */
+    public RelayPolicy build() {
+      require(requestsPerMinute >= 0, "requestsPerMinute must be 0 (no limit) or more", requestsPerMinute);
+      require(maxConcurrentCalls >= 1, "maxConcurrentCalls must be at least 1", maxConcurrentCalls);
+      require(positive(requestTimeout), "requestTimeout must be positive", requestTimeout);
+      require(maxAttempts >= 1, "maxAttempts must be at least 1", maxAttempts);
+      require(positive(initialBackoff), "initialBackoff must be positive", initialBackoff);
+      require(positive(maxBackoff), "maxBackoff must be positive", maxBackoff);
+      require(retryAfterCap != null && !retryAfterCap.isNegative(), "retryAfterCap must not be negative",
+          retryAfterCap);
+      require(circuitFailureRatePercent >= 1 && circuitFailureRatePercent <= 100,
+          "circuitFailureRatePercent must be within 1..100", circuitFailureRatePercent);
+      require(circuitMinimumCalls >= 1, "circuitMinimumCalls must be at least 1", circuitMinimumCalls);
+      require(circuitWindow != null && circuitWindow.toSeconds() >= 1, "circuitWindow must be at least 1 s",
+          circuitWindow);
+      require(positive(circuitOpenDuration), "circuitOpenDuration must be positive", circuitOpenDuration);
+      require(circuitHalfOpenCalls >= 1, "circuitHalfOpenCalls must be at least 1", circuitHalfOpenCalls);
+      return new RelayPolicy(this);
+    }
+
+    private static boolean positive(Duration duration) {
+      return duration != null && !duration.isNegative() && !duration.isZero();
+    }
+
+    private static void require(boolean valid, String rule, Object value) {
+      if (!valid) {
+        throw new IllegalArgumentException(rule + ", was " + value);
+      }
+    }
   }
 }

@@ -8,9 +8,14 @@ import dev.relayworker.resilience.CallFailedException.Reason;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.functions.Either;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetricsPublisher;
+import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetricsPublisher;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetricsPublisher;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -45,24 +50,35 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one {@code relay-timer} daemon thread; continuations run there or on the relay client's
  * threads. The returned future fails only with {@link CallFailedException}.
  */
-public final class ResilientRelay implements AutoCloseable {
+public final class ResilientRelay implements RelayCalls, AutoCloseable {
 
   private final RelayClient client;
   private final RelayPolicy policy;
-  private final TimeSource time;
+  private final Clock clock;
   private final RelayCallListener listener;
   private final Backoff backoff;
   private final Retry retry;
   private final CircuitBreaker breaker;
   private final ConcurrencyLimit concurrency;
   private final ThrottleGate gate = new ThrottleGate();
+  /**
+   * Resilience4j's implementation class, not its {@code RateLimiter} interface, and so one of its
+   * internal types: only this constructor takes the clock (tests pace on a moved clock, not by
+   * sleeping), and only its metrics say how long the next permit is away without reserving it,
+   * which a call needs to know before it spends a permit it could not use in time. Null when
+   * {@code relay.rate.limit.rpm} is 0.
+   */
   private final AtomicRateLimiter rateLimiter;
   private final ScheduledExecutorService timer;
 
-  public ResilientRelay(RelayClient client, RelayPolicy policy, TimeSource time, RelayCallListener listener) {
+  /**
+   * @param clock the time deadlines, pacing, circuit windows and durations are read on
+   * @param listener hears every retry, pause, attempt and permit wait
+   */
+  public ResilientRelay(RelayClient client, RelayPolicy policy, Clock clock, RelayCallListener listener) {
     this.client = client;
     this.policy = policy;
-    this.time = time;
+    this.clock = clock;
     this.listener = listener;
     this.backoff = new Backoff(policy.initialBackoff(), policy.maxBackoff(), policy.retryAfterCap());
     this.retry = Retry.of("relay", RetryConfig.<Completion>custom()
@@ -72,11 +88,11 @@ public final class ResilientRelay implements AutoCloseable {
         .retryOnException(failure -> failure instanceof AttemptFailure attempt && attempt.retryable())
         .intervalBiFunction(new RetryInterval())
         .build());
-    this.breaker = CircuitBreaker.of("relay", CircuitBreakers.config(policy, time));
+    this.breaker = CircuitBreaker.of("relay", CircuitBreakers.config(policy, clock));
     this.concurrency = new ConcurrencyLimit(policy.maxConcurrentCalls());
     this.rateLimiter = policy.requestsPerMinute() == 0 ? null
         : new AtomicRateLimiter("relay", SmoothRateLimit.config(policy.requestsPerMinute(), Duration.ofDays(1)),
-            time::nanoTime);
+            () -> Ticks.nanos(clock));
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
       Thread thread = new Thread(task, "relay-timer");
       thread.setDaemon(true);
@@ -106,6 +122,7 @@ public final class ResilientRelay implements AutoCloseable {
    * @param chargedBefore attempts already charged to this request by earlier submissions
    * @return the completion and attempt count, or a failure with a {@link CallFailedException}
    */
+  @Override
   public CompletableFuture<CallResult> complete(byte[] body, Instant deadline, int chargedBefore) {
     Call call = new Call(body, deadline, chargedBefore);
     CompletableFuture<CallResult> result = new CompletableFuture<>();
@@ -126,28 +143,34 @@ public final class ResilientRelay implements AutoCloseable {
     return result;
   }
 
-  public CircuitBreaker.State circuitState() {
-    return breaker.getState();
+  /**
+   * Whether the relay takes calls now: the one reading of the circuit and of a pause the relay
+   * asked for, which the pipeline acts on. Any thread.
+   */
+  @Override
+  public RelayAvailability availability() {
+    CircuitBreaker.State circuit = breaker.getState();
+    Instant pausedUntil = gate.closedUntil().isAfter(clock.instant()) ? gate.closedUntil() : null;
+    RelayAvailability.State state = switch (circuit) {
+      case OPEN, FORCED_OPEN -> RelayAvailability.State.UNAVAILABLE;
+      case HALF_OPEN -> RelayAvailability.State.PROBING;
+      case CLOSED, DISABLED, METRICS_ONLY -> RelayAvailability.State.AVAILABLE;
+    };
+    return new RelayAvailability(pausedUntil != null ? RelayAvailability.State.UNAVAILABLE : state, pausedUntil,
+        circuit.name());
   }
 
-  /** The Resilience4j breaker, for listeners and metrics; do not drive its state from outside. */
-  public CircuitBreaker circuitBreaker() {
-    return breaker;
-  }
-
-  /** The Resilience4j retry, for metrics. */
-  public Retry retry() {
-    return retry;
-  }
-
-  /** The Resilience4j rate limiter, for metrics; empty when relay.rate.limit.rpm is 0. */
-  public java.util.Optional<io.github.resilience4j.ratelimiter.RateLimiter> rateLimiter() {
-    return java.util.Optional.ofNullable(rateLimiter);
-  }
-
-  /** Until when every call waits because the relay asked for a pause; in the past when none. */
-  public Instant pausedUntil() {
-    return gate.closedUntil();
+  /**
+   * Registers Resilience4j's own meters for this relay's circuit breaker, retry and rate limiter
+   * ({@code resilience4j_circuitbreaker_*}, {@code resilience4j_retry_*},
+   * {@code resilience4j_ratelimiter_*}).
+   */
+  public void bindTo(MeterRegistry registry) {
+    new TaggedCircuitBreakerMetricsPublisher(registry).publishMetrics(breaker);
+    new TaggedRetryMetricsPublisher(registry).publishMetrics(retry);
+    if (rateLimiter != null) {
+      new TaggedRateLimiterMetricsPublisher(registry).publishMetrics(rateLimiter);
+    }
   }
 
   public int callsInProgress() {
@@ -156,7 +179,7 @@ public final class ResilientRelay implements AutoCloseable {
 
   /** One attempt through the breaker, slot, gate and limiter. Never throws: Retry needs a failed stage. */
   private CompletableFuture<Completion> attempt(Call call) {
-    if (!time.now().isBefore(call.deadline)) {
+    if (!clock.instant().isBefore(call.deadline)) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
     if (!breaker.tryAcquirePermission()) {
@@ -178,7 +201,7 @@ public final class ResilientRelay implements AutoCloseable {
 
   private CompletableFuture<Void> awaitPermission(Call call) {
     Instant deadline = call.deadline;
-    Instant now = time.now();
+    Instant now = clock.instant();
     Duration paused = gate.remaining(now);
     if (!paused.isZero()) {
       return fitsBefore(now, paused, deadline)
@@ -199,15 +222,15 @@ public final class ResilientRelay implements AutoCloseable {
   }
 
   private CompletableFuture<Completion> send(Call call) {
-    Duration left = Duration.between(time.now(), call.deadline);
+    Duration left = Duration.between(clock.instant(), call.deadline);
     if (left.isNegative() || left.isZero()) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
     call.attempts.incrementAndGet();
     Duration timeout = left.compareTo(policy.requestTimeout()) < 0 ? left : policy.requestTimeout();
-    long start = time.nanoTime();
+    long start = Ticks.nanos(clock);
     return client.send(call.body, timeout).handle((completion, failure) -> {
-      Duration elapsed = Duration.ofNanos(time.nanoTime() - start);
+      Duration elapsed = Duration.ofNanos(Ticks.nanos(clock) - start);
       if (failure == null) {
         listener.attemptFinished(elapsed, completion.httpStatus());
         return completion;
@@ -221,9 +244,7 @@ public final class ResilientRelay implements AutoCloseable {
 
   private void pauseRelayIfAsked(RelayException failure) {
     if (failure.httpStatus() == 429 && failure.retryAfter().isPresent()) {
-      Duration asked = failure.retryAfter().get();
-      Duration pause = asked.compareTo(policy.retryAfterCap()) > 0 ? policy.retryAfterCap() : asked;
-      Instant until = time.now().plus(pause);
+      Instant until = clock.instant().plus(backoff.retryAfter(failure.retryAfter().get()));
       gate.closeUntil(until);
       listener.relayPaused(until);
     }
@@ -317,7 +338,7 @@ public final class ResilientRelay implements AutoCloseable {
       }
       RelayException cause = failure.relayFailure;
       Duration wait = backoff.delay(failedAttempts, cause.retryAfter(), ThreadLocalRandom.current().nextDouble());
-      if (!fitsBefore(time.now(), wait, call.deadline)) {
+      if (!fitsBefore(clock.instant(), wait, call.deadline)) {
         return -1L;
       }
       listener.retryScheduled(failedAttempts, wait, cause);

@@ -79,7 +79,7 @@ class TransactionalDeliveryTest {
 
     publish(first);
     publish(third);
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
 
     assertThat(producer().transactionCommitted()).isTrue();
     assertThat(producer().history()).hasSize(2);
@@ -96,7 +96,7 @@ class TransactionalDeliveryTest {
     publish(pending(ledger, 0));
     producer().fenceProducer();
 
-    assertThatThrownBy(() -> delivery.commit(true, ledgers.partitions()))
+    assertThatThrownBy(() -> delivery.flush(true, ledgers.partitions()))
         .isInstanceOf(FatalDeliveryException.class);
   }
 
@@ -106,18 +106,18 @@ class TransactionalDeliveryTest {
     publish(pending(ledger, 0));
     producer().commitTransactionException = new KafkaException("broker went away");
 
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
     assertThat(producer().transactionAborted()).isTrue();
     assertThat(consumer.paused()).isEmpty();
     assertThat(progress.waitingSinceMillis()).isPositive();
 
     producer().commitTransactionException = null;
     clock.advance(Duration.ofMillis(100));
-    delivery.commit(false, ledgers.partitions());
+    delivery.flush(false, ledgers.partitions());
     assertThat(producer().history()).isEmpty(); // Backing off: the first retry waits twice the interval.
 
     clock.advance(Duration.ofMillis(200));
-    delivery.commit(false, ledgers.partitions());
+    delivery.flush(false, ledgers.partitions());
     assertThat(producer().history()).extracting(ProducerRecord::key).containsExactly(bytes("id-0"));
     assertThat(lastCommittedOffset(producer()).offset()).isEqualTo(1);
     assertThat(producers).hasSize(1);
@@ -133,7 +133,7 @@ class TransactionalDeliveryTest {
     producer().refuseAtOnce = record -> record.key() != null && new String(record.key()).equals("id-0")
         && record.headers().lastHeader(ProtocolHeaders.ERROR_TYPE) == null;
 
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
 
     List<ProducerRecord<byte[], byte[]>> sent = producer().history();
     assertThat(sent).hasSize(2);
@@ -153,7 +153,7 @@ class TransactionalDeliveryTest {
     producer().failOnCommit = record -> new String(record.key()).equals("id-1")
         && record.headers().lastHeader(ProtocolHeaders.ERROR_TYPE) == null;
 
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
 
     List<ProducerRecord<byte[], byte[]>> committed = producer().history();
     assertThat(committed).extracting(record -> new String(record.key())).containsExactlyInAnyOrder("id-0", "id-1", "id-2");
@@ -168,10 +168,10 @@ class TransactionalDeliveryTest {
     publish(pending(ledger, 0));
     producer().commitTimeouts = 2;
 
-    delivery.commit(true, ledgers.partitions());
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
     assertThat(producer().transactionCommitted()).isFalse();
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
 
     assertThat(producer().transactionCommitted()).isTrue();
     assertThat(producer().transactionAborted()).isFalse();
@@ -187,11 +187,11 @@ class TransactionalDeliveryTest {
     producer().commitTransactionException = new KafkaException("coordinator lost");
     producer().abortTransactionException = new KafkaException("producer is in a fatal state");
 
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
     assertThat(producers).hasSize(2);
     assertThat(producers.get(0).closed()).isTrue();
 
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
     assertThat(producer().transactionCommitted()).isTrue();
     assertThat(producer().history()).extracting(ProducerRecord::key).containsExactly(bytes("id-0"));
   }
@@ -203,12 +203,12 @@ class TransactionalDeliveryTest {
     producer().commitTransactionException = new KafkaException("abortable");
     producer().abortTimeouts = 1;
 
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
     assertThat(producer().transactionAborted()).isFalse();
     producer().commitTransactionException = null;
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
     assertThat(producer().abortCalls).isEqualTo(2);
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
 
     assertThat(producer().transactionCommitted()).isTrue();
     assertThat(producer().history()).hasSize(1);
@@ -221,7 +221,7 @@ class TransactionalDeliveryTest {
     ledgers.release(List.of(PARTITION));
     delivery.forget(List.of(PARTITION));
 
-    delivery.commit(true, ledgers.partitions());
+    delivery.flush(true, ledgers.partitions());
 
     assertThat(producer().history()).isEmpty();
   }

@@ -9,7 +9,6 @@ import dev.relayworker.relay.RelayClient;
 import dev.relayworker.resilience.RelayCallListener;
 import dev.relayworker.resilience.RelayPolicy;
 import dev.relayworker.resilience.ResilientRelay;
-import dev.relayworker.resilience.TimeSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,7 +37,7 @@ class WorkerHealthTest {
     @Override
     public void close() {}
   };
-  private final ResilientRelay relay = new ResilientRelay(unusedRelay, RelayPolicy.defaults(), TimeSource.SYSTEM,
+  private final ResilientRelay relay = new ResilientRelay(unusedRelay, RelayPolicy.ofDefaults(), Clock.systemUTC(),
       RelayCallListener.NONE);
   private final DeliveryProgress delivery = new DeliveryProgress();
   private final WorkerHealth health = new WorkerHealth(loop, metrics, relay, Clock.fixed(NOW, ZoneOffset.UTC),

@@ -47,6 +47,13 @@ class FailureClassifierTest {
   }
 
   @ParameterizedTest
+  @CsvSource({"400, REQUEST", "404, REQUEST", "422, REQUEST", "401, KEY", "403, KEY", "402, RELAY", "429, RELAY",
+      "500, RELAY", "503, RELAY", "0, RELAY"})
+  void saysWhoseFaultAnAnswerIs(int status, FailureSource expected) {
+    assertThat(FailureClassifier.sourceOf(status)).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
   @CsvSource({"timeout, TRANSIENT", "connect-timeout, TRANSIENT", "refused, TRANSIENT", "reset, TRANSIENT",
       "closed, TRANSIENT", "bug, FINAL"})
   void classifiesTransportFailures(String failure, FailureKind expected) {

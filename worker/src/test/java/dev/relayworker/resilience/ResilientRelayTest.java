@@ -10,7 +10,7 @@ import dev.relayworker.resilience.CallFailedException.Reason;
 import dev.relayworker.simulator.Fault;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import dev.relayworker.testkit.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,7 +45,7 @@ class ResilientRelayTest {
 
   @Test
   void answersOnTheFirstAttempt() {
-    start(SimulatorSettings.defaults(), fastRetries(), TimeSource.SYSTEM);
+    start(SimulatorSettings.defaults(), fastRetries(), Clock.systemUTC());
 
     CallResult result = relay.complete(body("hello"), Instant.now().plus(GENEROUS)).join();
 
@@ -56,7 +56,7 @@ class ResilientRelayTest {
 
   @Test
   void retriesAfterTheRelaysRetryAfterThenAnswers() {
-    start(SimulatorSettings.defaults().withRetryAfter(Duration.ofMillis(300)), fastRetries(), TimeSource.SYSTEM);
+    start(SimulatorSettings.defaults().withRetryAfter(Duration.ofMillis(300)), fastRetries(), Clock.systemUTC());
     simulator.scriptNext(Fault.RATE_LIMITED);
 
     CallResult result = relay.complete(body("limited"), Instant.now().plus(GENEROUS)).join();
@@ -70,7 +70,7 @@ class ResilientRelayTest {
 
   @Test
   void retriesServerErrorsThenAnswers() {
-    start(SimulatorSettings.defaults(), fastRetries(), TimeSource.SYSTEM);
+    start(SimulatorSettings.defaults(), fastRetries(), Clock.systemUTC());
     simulator.scriptNext(Fault.SERVER_ERROR, Fault.BAD_GATEWAY);
 
     CallResult result = relay.complete(body("flaky"), Instant.now().plus(GENEROUS)).join();
@@ -81,7 +81,7 @@ class ResilientRelayTest {
 
   @Test
   void retriesAMalformedAnswer() {
-    start(SimulatorSettings.defaults(), fastRetries(), TimeSource.SYSTEM);
+    start(SimulatorSettings.defaults(), fastRetries(), Clock.systemUTC());
     simulator.scriptNext(Fault.MALFORMED);
 
     assertThat(relay.complete(body("garbled"), Instant.now().plus(GENEROUS)).join().attempts()).isEqualTo(2);
@@ -89,7 +89,7 @@ class ResilientRelayTest {
 
   @Test
   void aWrongKeyIsFinalWithoutRetry() {
-    start(SimulatorSettings.defaults().withApiKey("sk-the-right-one"), fastRetries(), TimeSource.SYSTEM);
+    start(SimulatorSettings.defaults().withApiKey("sk-the-right-one"), fastRetries(), Clock.systemUTC());
 
     CallFailedException failure = failure(relay.complete(body("denied"), Instant.now().plus(GENEROUS)));
 
@@ -102,8 +102,8 @@ class ResilientRelayTest {
 
   @Test
   void givesUpAfterMaxAttemptsOfTimeouts() {
-    RelayPolicy policy = fastRetries().withRequestTimeout(Duration.ofMillis(200));
-    start(SimulatorSettings.defaults(), policy, TimeSource.SYSTEM);
+    RelayPolicy.Builder policy = fastRetries().requestTimeout(Duration.ofMillis(200));
+    start(SimulatorSettings.defaults(), policy, Clock.systemUTC());
     simulator.scriptNext(Fault.HANG, Fault.HANG, Fault.HANG);
 
     CallFailedException failure = failure(relay.complete(body("slow"), Instant.now().plus(GENEROUS)));
@@ -115,8 +115,9 @@ class ResilientRelayTest {
 
   @Test
   void theDeadlineStopsRetries() {
-    RelayPolicy policy = RelayPolicy.defaults().withRetries(5, Duration.ofSeconds(2), Duration.ofSeconds(8));
-    start(SimulatorSettings.defaults(), policy, TimeSource.SYSTEM);
+    RelayPolicy.Builder policy = RelayPolicy.custom()
+        .maxAttempts(5).initialBackoff(Duration.ofSeconds(2)).maxBackoff(Duration.ofSeconds(8));
+    start(SimulatorSettings.defaults(), policy, Clock.systemUTC());
     simulator.scriptNext(Fault.SERVER_ERROR, Fault.SERVER_ERROR);
 
     CallFailedException failure = failure(relay.complete(body("late"), Instant.now().plusMillis(800)));
@@ -129,7 +130,7 @@ class ResilientRelayTest {
 
   @Test
   void aRequestAlreadyPastItsDeadlineIsNotSent() {
-    start(SimulatorSettings.defaults(), fastRetries(), TimeSource.SYSTEM);
+    start(SimulatorSettings.defaults(), fastRetries(), Clock.systemUTC());
 
     CallFailedException failure = failure(relay.complete(body("expired"), Instant.now().minusSeconds(1)));
 
@@ -142,8 +143,7 @@ class ResilientRelayTest {
   void aPacedBurstDrawsNoRateLimitFromARelayEnforcingTheSameLimit() {
     // A burst of 5 (250 ms) absorbs timer lateness on a busy machine; 20 unpaced calls still exceed it.
     SimulatorSettings limited = SimulatorSettings.defaults().withRateLimit(1200, 5);
-    start(limited, fastRetries().withRequestsPerMinute(1200).withRetries(1, Duration.ofMillis(1), Duration.ofMillis(1)),
-        TimeSource.SYSTEM);
+    start(limited, immediateRetries(1).requestsPerMinute(1200), Clock.systemUTC());
 
     List<CompletableFuture<CallResult>> calls = IntStream.range(0, 20)
         .mapToObj(i -> relay.complete(body("paced " + i), Instant.now().plus(GENEROUS))).toList();
@@ -155,8 +155,7 @@ class ResilientRelayTest {
 
   @Test
   void withoutTheLimitTheSameBurstIsRefused() {
-    start(SimulatorSettings.defaults().withRateLimit(1200, 5), fastRetries().withRetries(1, Duration.ofMillis(1),
-        Duration.ofMillis(1)), TimeSource.SYSTEM);
+    start(SimulatorSettings.defaults().withRateLimit(1200, 5), immediateRetries(1), Clock.systemUTC());
 
     List<CompletableFuture<CallResult>> calls = IntStream.range(0, 20)
         .mapToObj(i -> relay.complete(body("unpaced " + i), Instant.now().plus(GENEROUS))).toList();
@@ -167,14 +166,14 @@ class ResilientRelayTest {
 
   @Test
   void aPauseAskedByOne429HoldsBackOtherCalls() {
-    start(SimulatorSettings.defaults().withRetryAfter(Duration.ofSeconds(20)), fastRetries(), TimeSource.SYSTEM);
+    start(SimulatorSettings.defaults().withRetryAfter(Duration.ofSeconds(20)), fastRetries(), Clock.systemUTC());
     simulator.scriptNext(Fault.RATE_LIMITED);
 
     CompletableFuture<CallResult> first = relay.complete(body("first"), Instant.now().plus(Duration.ofSeconds(60)));
     awaitPause();
     CallFailedException second = failure(relay.complete(body("second"), Instant.now().plusSeconds(5)));
 
-    assertThat(relay.pausedUntil()).isAfter(Instant.now().plusSeconds(10));
+    assertThat(relay.availability().pausedUntil()).isAfter(Instant.now().plusSeconds(10));
     assertThat(second.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
     assertThat(second.attempts()).isZero();
     assertThat(simulator.stats().callsForPrompt("second")).isZero();
@@ -183,40 +182,40 @@ class ResilientRelayTest {
 
   @Test
   void theCircuitOpensOnSustainedFailuresAndRecovers() {
-    FakeTime time = new FakeTime();
-    RelayPolicy policy = fastRetries().withRetries(1, Duration.ofMillis(1), Duration.ofMillis(1))
-        .withCircuit(4, Duration.ofSeconds(30), 1);
+    MutableClock time = new MutableClock(Instant.parse("2026-11-24T12:00:00Z"));
+    RelayPolicy.Builder policy = immediateRetries(1)
+        .circuitMinimumCalls(4).circuitOpenDuration(Duration.ofSeconds(30)).circuitHalfOpenCalls(1);
     start(SimulatorSettings.defaults(), policy, time);
     simulator.scriptNext(Fault.SERVER_ERROR, Fault.BAD_GATEWAY, Fault.UNAVAILABLE, Fault.GATEWAY_TIMEOUT);
 
     for (int i = 0; i < 3; i++) {
-      assertThat(failure(relay.complete(body("down " + i), time.now().plus(GENEROUS))).reason())
+      assertThat(failure(relay.complete(body("down " + i), time.instant().plus(GENEROUS))).reason())
           .isEqualTo(Reason.RETRIES_EXHAUSTED);
     }
     // The failure that opens the circuit is the relay's, not the request's: not charged, so the
     // request ends refused by the open circuit (to be parked) instead of out of attempts.
-    CallFailedException tripped = failure(relay.complete(body("down 3"), time.now().plus(GENEROUS)));
+    CallFailedException tripped = failure(relay.complete(body("down 3"), time.instant().plus(GENEROUS)));
     assertThat(tripped.reason()).isEqualTo(Reason.CIRCUIT_OPEN);
     assertThat(tripped.attempts()).isEqualTo(1);
     assertThat(tripped.charged()).isZero();
-    CallFailedException rejected = failure(relay.complete(body("while open"), time.now().plus(GENEROUS)));
+    CallFailedException rejected = failure(relay.complete(body("while open"), time.instant().plus(GENEROUS)));
 
-    assertThat(relay.circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.UNAVAILABLE);
+    assertThat(relay.availability().circuit()).isEqualTo("OPEN");
     assertThat(rejected.reason()).isEqualTo(Reason.CIRCUIT_OPEN);
     assertThat(rejected.attempts()).isZero();
     assertThat(simulator.stats().calls()).isEqualTo(4);
 
     time.advance(Duration.ofSeconds(31));
-    CallResult trial = relay.complete(body("after"), time.now().plus(GENEROUS)).join();
+    CallResult trial = relay.complete(body("after"), time.instant().plus(GENEROUS)).join();
 
     assertThat(trial.attempts()).isEqualTo(1);
-    assertThat(relay.circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.AVAILABLE);
   }
 
   @Test
   void attemptsChargedBeforeCountAgainstTheBudget() {
-    start(SimulatorSettings.defaults(), fastRetries().withRetries(3, Duration.ofMillis(1), Duration.ofMillis(1)),
-        TimeSource.SYSTEM);
+    start(SimulatorSettings.defaults(), immediateRetries(3), Clock.systemUTC());
     simulator.scriptNext(Fault.SERVER_ERROR, Fault.SERVER_ERROR);
 
     CallFailedException failed = failure(relay.complete(body("parked twice"), Instant.now().plus(GENEROUS), 1));
@@ -232,28 +231,35 @@ class ResilientRelayTest {
 
   @Test
   void finalAnswersDoNotOpenTheCircuit() {
-    RelayPolicy policy = fastRetries().withCircuit(2, Duration.ofSeconds(30), 1);
-    start(SimulatorSettings.defaults().withApiKey("sk-other-key-entirely"), policy, TimeSource.SYSTEM);
+    RelayPolicy.Builder policy = fastRetries()
+        .circuitMinimumCalls(2).circuitOpenDuration(Duration.ofSeconds(30)).circuitHalfOpenCalls(1);
+    start(SimulatorSettings.defaults().withApiKey("sk-other-key-entirely"), policy, Clock.systemUTC());
 
     for (int i = 0; i < 5; i++) {
       failure(relay.complete(body("bad key " + i), Instant.now().plus(GENEROUS)));
     }
 
-    assertThat(relay.circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.AVAILABLE);
   }
 
-  private void start(SimulatorSettings settings, RelayPolicy policy, TimeSource time) {
+  private void start(SimulatorSettings settings, RelayPolicy.Builder policy, Clock time) {
     simulator = RelaySimulator.start(settings, 0);
     HttpRelayClient client = new HttpRelayClient(RelayEndpoint.of(simulator.baseUri().toString(), KEY),
         new ObjectMapper(), Clock.systemUTC());
-    relay = new ResilientRelay(client, policy, time, listener);
+    relay = new ResilientRelay(client, policy.build(), time, listener);
     if (settings.apiKey().equals(SimulatorSettings.DEFAULT_KEY)) {
       simulator.reconfigure(settings.withApiKey(KEY));
     }
   }
 
-  private static RelayPolicy fastRetries() {
-    return RelayPolicy.defaults().withRetries(3, Duration.ofMillis(20), Duration.ofMillis(50));
+  private static RelayPolicy.Builder fastRetries() {
+    return RelayPolicy.custom().maxAttempts(3).initialBackoff(Duration.ofMillis(20)).maxBackoff(Duration.ofMillis(50));
+  }
+
+  /** Retries with no wait worth the name: the attempt budget alone decides. */
+  private static RelayPolicy.Builder immediateRetries(int attempts) {
+    return RelayPolicy.custom().maxAttempts(attempts).initialBackoff(Duration.ofMillis(1))
+        .maxBackoff(Duration.ofMillis(1));
   }
 
   /** Polls (with a bound) until the first call's 429 has closed the gate. */

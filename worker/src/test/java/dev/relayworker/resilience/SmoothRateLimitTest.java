@@ -3,9 +3,11 @@ package dev.relayworker.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.relayworker.testkit.MutableClock;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,9 +28,9 @@ class SmoothRateLimitTest {
 
   @Test
   void sixHundredPerMinuteLetsTenOutInTheFirstSecondNotSixHundred() {
-    FakeTime time = new FakeTime();
+    MutableClock time = new MutableClock(Instant.parse("2026-11-24T12:00:00Z"));
     AtomicRateLimiter limiter = new AtomicRateLimiter("test",
-        SmoothRateLimit.config(600, Duration.ofMinutes(5)), time::nanoTime);
+        SmoothRateLimit.config(600, Duration.ofMinutes(5)), () -> Ticks.nanos(time));
 
     List<Long> waits = new ArrayList<>();
     for (int i = 0; i < 600; i++) {

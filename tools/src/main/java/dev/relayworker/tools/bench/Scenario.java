@@ -35,10 +35,4 @@ public record Scenario(
     return new Scenario(name + "/" + guarantee, partitions, requests, warmUpRequests, offeredRate, relayLatency,
         maxInFlight, relayRpm, guarantee, workerHeap);
   }
-
-  public Scenario scaled(double factor) {
-    return new Scenario(name, partitions, Math.max(50, (int) (requests * factor)),
-        Math.max(50, (int) (warmUpRequests * factor)), offeredRate, relayLatency, maxInFlight, relayRpm,
-        deliveryGuarantee, workerHeap);
-  }
 }

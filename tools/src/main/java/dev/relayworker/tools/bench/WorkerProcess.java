@@ -76,10 +76,6 @@ final class WorkerProcess implements AutoCloseable {
     return peak;
   }
 
-  boolean isAlive() {
-    return process.isAlive();
-  }
-
   @Override
   public void close() {
     process.destroyForcibly();

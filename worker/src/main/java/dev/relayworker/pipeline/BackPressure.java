@@ -1,0 +1,78 @@
+package dev.relayworker.pipeline;
+
+import dev.relayworker.resilience.RelayAvailability;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which partitions take new requests. Every partition pauses while the worker holds
+ * {@code worker.max.in.flight} unanswered requests (and resumes a poll's worth below it, so it
+ * does not flap), while the relay is unavailable ({@link RelayAvailability}), and while the worker
+ * stops; one partition pauses when the offsets finished above its committed one no longer fit in
+ * the commit metadata. Requests then wait in Kafka, not in memory.
+ *
+ * <p>Confined to the poll thread, the only one that may touch the consumer.
+ */
+final class BackPressure {
+
+  private static final Logger log = LoggerFactory.getLogger(BackPressure.class);
+
+  private final Consumer<byte[], byte[]> consumer;
+  private final WorkerSettings settings;
+  private boolean relayWasDown;
+
+  BackPressure(Consumer<byte[], byte[]> consumer, WorkerSettings settings) {
+    this.consumer = consumer;
+    this.settings = settings;
+  }
+
+  /** Pauses and resumes partitions for the coming poll. */
+  void apply(Ledgers ledgers, RelayAvailability relay, boolean stopping) {
+    boolean relayDown = relayDown(relay);
+    int unanswered = ledgers.unanswered();
+    Set<TopicPartition> paused = consumer.paused();
+    boolean allPaused = !paused.isEmpty() && paused.containsAll(consumer.assignment());
+    boolean full = unanswered >= settings.maxInFlight() || (allPaused && unanswered >= settings.resumeBelow());
+    Set<TopicPartition> pause = new HashSet<>();
+    for (PartitionLedger ledger : ledgers.all()) {
+      if (relayDown || full || stopping || ledger.full()) {
+        pause.add(ledger.partition());
+      }
+    }
+    Set<TopicPartition> resume = new HashSet<>(paused);
+    resume.removeAll(pause);
+    pause.removeAll(paused);
+    if (!pause.isEmpty()) {
+      consumer.pause(pause);
+    }
+    if (!resume.isEmpty()) {
+      consumer.resume(resume);
+    }
+  }
+
+  /** Newly assigned partitions start paused while the relay is down or the worker stops. */
+  void holdIfPaused(Collection<TopicPartition> assigned, boolean stopping) {
+    if (relayWasDown || stopping) {
+      consumer.pause(assigned);
+    }
+  }
+
+  private boolean relayDown(RelayAvailability relay) {
+    boolean down = !relay.takesNewRequests();
+    if (down != relayWasDown) {
+      if (down) {
+        log.info("relay unavailable (circuit {}{}): pausing consumption; requests wait in Kafka", relay.circuit(),
+            relay.pausedUntil() == null ? "" : ", asked to wait until " + relay.pausedUntil());
+      } else {
+        log.info("relay available again (circuit {}): resuming consumption", relay.circuit());
+      }
+      relayWasDown = down;
+    }
+    return down;
+  }
+}

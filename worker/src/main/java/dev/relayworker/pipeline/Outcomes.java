@@ -1,0 +1,125 @@
+package dev.relayworker.pipeline;
+
+import dev.relayworker.protocol.CompletionRequest;
+import dev.relayworker.protocol.ErrorType;
+import dev.relayworker.protocol.ParsedRecord;
+import dev.relayworker.protocol.ReplyError;
+import dev.relayworker.protocol.ReplyRecords;
+import dev.relayworker.resilience.CallFailedException;
+import dev.relayworker.resilience.CallResult;
+import dev.relayworker.resilience.RelayAvailability;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+/**
+ * What becomes of a request once the parser or the relay is done with it: the records that
+ * answer it, or, when the relay was down, a place among the {@link ParkedRequests}.
+ * <ul>
+ *   <li>a record that is not a valid request: an error reply and a dead-letter copy;
+ *   <li>a completion: the ok reply;
+ *   <li>a call the open circuit refused ({@link CallFailedException.Reason#CIRCUIT_OPEN}): parked,
+ *       not answered; an outage is not the request's fault;
+ *   <li>any other failure: the error reply it calls for ({@link FailureReplies});
+ *   <li>a parked request whose deadline passed: {@code deadline_exceeded}.
+ * </ul>
+ * The one place a request is marked answered and its records handed to the {@link ReplyRouter}
+ * and on to the {@link Delivery}.
+ *
+ * <p>Confined to the poll thread.
+ */
+final class Outcomes {
+
+  private final ReplyRecords replies;
+  private final ReplyRouter router;
+  private final Delivery delivery;
+  private final RequestLog requestLog;
+  private final ParkedRequests parked = new ParkedRequests();
+
+  Outcomes(ReplyRecords replies, ReplyRouter router, Delivery delivery, RequestLog requestLog) {
+    this.replies = replies;
+    this.router = router;
+    this.delivery = delivery;
+    this.requestLog = requestLog;
+  }
+
+  /** The record is not a valid request: it is answered with an error and copied to the dead-letter topic. */
+  void refused(PendingRequest pending, ParsedRecord.Invalid invalid) {
+    requestLog.refused(pending, invalid);
+    pending.deadLettered = true;
+    answer(pending, List.of(
+        Outgoing.reply(pending, replies.error(invalid.requestId(), invalid.replyKey(), invalid.route(),
+            invalid.error(), 0, 0)),
+        Outgoing.deadLetter(pending, replies.deadLetter(pending.record, invalid.dlqReason(),
+            invalid.error().message()))));
+  }
+
+  /** A relay call ended with {@code result} or {@code failure}. */
+  void relayFinished(PendingRequest pending, CallResult result, Throwable failure) {
+    parked.callFinished(pending);
+    if (pending.ledger.released()) {
+      return;
+    }
+    if (failure == null) {
+      pending.attempts += result.attempts();
+      CompletionRequest request = pending.request;
+      requestLog.completed(pending, result.completion());
+      answer(pending, List.of(Outgoing.reply(pending, replies.ok(request.requestId(), request.replyKey(),
+          request.route(), result.completion().body(), result.completion().httpStatus(), pending.attempts,
+          result.completion().relayRequestId()))));
+      return;
+    }
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (!(cause instanceof CallFailedException callFailed)) {
+      requestLog.unexpected(pending, cause);
+      // Named by class only: an unexpected exception's message could carry anything.
+      answerWithError(pending, new ReplyError(ErrorType.RELAY_ERROR, "internal error: "
+          + cause.getClass().getSimpleName(), null, null), 0);
+      return;
+    }
+    pending.attempts += callFailed.attempts();
+    pending.charged += callFailed.charged();
+    if (callFailed.reason() == CallFailedException.Reason.CIRCUIT_OPEN) {
+      parked.park(pending);
+    } else {
+      answerWithError(pending, FailureReplies.toReplyError(callFailed), FailureReplies.httpStatus(callFailed));
+    }
+  }
+
+  /** Answers the parked requests whose deadline passed while the relay was down. */
+  void expireParked(Instant now) {
+    for (PendingRequest pending : parked.takeExpired(now)) {
+      answerWithError(pending, new ReplyError(ErrorType.DEADLINE_EXCEEDED,
+          "deadline passed while the relay was unavailable", null, null), 0);
+    }
+  }
+
+  /** Parked requests that may go to the relay again now (see {@link ParkedRequests#takeSendable}). */
+  List<PendingRequest> resubmittable(RelayAvailability relay) {
+    return parked.takeSendable(relay);
+  }
+
+  int parkedCount() {
+    return parked.size();
+  }
+
+  /** Forgets parked requests of partitions taken away. */
+  void forgetReleased() {
+    parked.forgetReleased();
+  }
+
+  private void answerWithError(PendingRequest pending, ReplyError error, int httpStatus) {
+    requestLog.answered(pending, error);
+    answer(pending, List.of(Outgoing.reply(pending, replies.error(pending.requestId, pending.replyKey, pending.route,
+        error, httpStatus, pending.attempts))));
+  }
+
+  /** Marks the request answered (once) and hands its records to the router, and on to the delivery once routed. */
+  private void answer(PendingRequest pending, List<Outgoing> records) {
+    if (!pending.answered) {
+      pending.answered = true;
+      pending.ledger.answered();
+    }
+    router.route(pending, records).ifPresent(routed -> delivery.publish(pending, routed));
+  }
+}
