@@ -2,10 +2,10 @@ package dev.relayworker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.relayworker.requester.ReplyReader;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.pipeline.KafkaClients;
 import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.requester.ReplyReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;

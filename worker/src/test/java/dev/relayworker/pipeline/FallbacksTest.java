@@ -8,7 +8,6 @@ import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.protocol.ReplyError;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.ReplyRoute;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /** The ladder every unpublishable record goes down, one step per problem, until nothing is left. */
 class FallbacksTest {
 
-  private static final Map<String, byte[]> CORRELATION = Map.of(ProtocolHeaders.SPRING_CORRELATION_ID, bytes("c-1"));
+  private static final Map<String, byte[]> CORRELATION =
+      Map.of(ProtocolHeaders.SPRING_CORRELATION_ID, Requests.bytes("c-1"));
   private final ReplyRecords replies = new ReplyRecords("dlq");
   private final Fallbacks fallbacks = new Fallbacks(replies, "replies", () -> 1_048_576);
   private final ObjectMapper mapper = new ObjectMapper();
@@ -29,7 +29,7 @@ class FallbacksTest {
   @Test
   void aReplyTooLargeForItsRouteBecomesAnErrorThereThenAtHomeThenADeadLetterThenNothing() throws Exception {
     PendingRequest pending = pending(new ReplyRoute("replies.team", 2, CORRELATION));
-    Outgoing reply = Outgoing.reply(pending, replies.ok("r", bytes("r"), pending.route, new byte[2_000_000], 200, 1, null));
+    Outgoing reply = Outgoing.reply(pending, replies.ok("r", Requests.bytes("r"), pending.route, new byte[2_000_000], 200, 1, null));
     Problem tooLarge = new Problem(Problem.Kind.TOO_LARGE, "the record would be 2000100 bytes, over 1048576");
 
     Outgoing onRoute = fallbacks.next(reply, tooLarge);
@@ -39,16 +39,16 @@ class FallbacksTest {
     assertThat(onRoute.step).isEqualTo(Outgoing.Step.ERROR_ON_ROUTE);
     assertThat(onRoute.record.topic()).isEqualTo("replies.team");
     assertThat(onRoute.record.partition()).isEqualTo(2);
-    assertThat(header(onRoute.record, ProtocolHeaders.ERROR_TYPE)).isEqualTo(ErrorType.REPLY_TOO_LARGE.wireName());
+    assertThat(Requests.header(onRoute.record, ProtocolHeaders.ERROR_TYPE)).isEqualTo(ErrorType.REPLY_TOO_LARGE.wireName());
     assertThat(message(onRoute.record)).contains("2000100 bytes, over 1048576");
-    assertThat(onRoute.record.headers().lastHeader(ProtocolHeaders.SPRING_CORRELATION_ID).value()).isEqualTo(bytes("c-1"));
+    assertThat(onRoute.record.headers().lastHeader(ProtocolHeaders.SPRING_CORRELATION_ID).value()).isEqualTo(Requests.bytes("c-1"));
     assertThat(atHome.step).isEqualTo(Outgoing.Step.ERROR_ON_DEFAULT);
     assertThat(atHome.record.topic()).isEqualTo("replies");
     assertThat(atHome.record.partition()).isNull();
     assertThat(deadLetter.step).isEqualTo(Outgoing.Step.DEAD_LETTER_CUT);
     assertThat(deadLetter.record.topic()).isEqualTo("dlq");
-    assertThat(header(deadLetter.record, ProtocolHeaders.DLQ_REASON)).isEqualTo(Fallbacks.UNDELIVERABLE);
-    assertThat(header(deadLetter.record, ProtocolHeaders.DLQ_ERROR)).contains("2000100 bytes");
+    assertThat(Requests.header(deadLetter.record, ProtocolHeaders.DLQ_REASON)).isEqualTo(Fallbacks.UNDELIVERABLE);
+    assertThat(Requests.header(deadLetter.record, ProtocolHeaders.DLQ_ERROR)).contains("2000100 bytes");
     assertThat(pending.deadLettered).isTrue();
     assertThat(fallbacks.next(deadLetter, tooLarge)).isNull();
   }
@@ -56,13 +56,13 @@ class FallbacksTest {
   @Test
   void aReplyThatCannotGoToItsRouteGoesHomeAsAnErrorSayingWhy() throws Exception {
     PendingRequest pending = pending(new ReplyRoute("replies", 99, CORRELATION));
-    Outgoing reply = Outgoing.reply(pending, replies.ok("r", bytes("r"), pending.route, bytes("{}"), 200, 1, null));
+    Outgoing reply = Outgoing.reply(pending, replies.ok("r", Requests.bytes("r"), pending.route, Requests.bytes("{}"), 200, 1, null));
 
     Outgoing home = fallbacks.next(reply, Problem.unroutable("topic 'replies' has 4 partitions; partition 99 does not exist"));
 
     assertThat(home.step).isEqualTo(Outgoing.Step.ERROR_ON_DEFAULT);
     assertThat(home.record.partition()).isNull();
-    assertThat(header(home.record, ProtocolHeaders.ERROR_TYPE)).isEqualTo("invalid_request_error");
+    assertThat(Requests.header(home.record, ProtocolHeaders.ERROR_TYPE)).isEqualTo("invalid_request_error");
     assertThat(message(home.record)).contains("partition 99").contains("does not exist");
   }
 
@@ -70,7 +70,7 @@ class FallbacksTest {
   void aRefusedRecordKeepsItsOwnErrorAndEndsWithItsDeadLetterCopy() throws Exception {
     PendingRequest pending = pending(new ReplyRoute("replies.team", 7, CORRELATION));
     pending.deadLettered = true;
-    Outgoing error = Outgoing.reply(pending, replies.error("r", bytes("r"), pending.route,
+    Outgoing error = Outgoing.reply(pending, replies.error("r", Requests.bytes("r"), pending.route,
         ReplyError.invalid("record value is not valid JSON", null), 0, 0));
 
     Outgoing home = fallbacks.next(error, Problem.unroutable("partition 7 does not exist"));
@@ -89,8 +89,8 @@ class FallbacksTest {
     Outgoing cut = fallbacks.next(copy, tooLarge);
 
     assertThat(cut.step).isEqualTo(Outgoing.Step.DEAD_LETTER_CUT);
-    assertThat(header(cut.record, ProtocolHeaders.DLQ_REASON)).isEqualTo("not_json");
-    assertThat(header(cut.record, ProtocolHeaders.DLQ_ERROR)).isEqualTo("not JSON; over the limit");
+    assertThat(Requests.header(cut.record, ProtocolHeaders.DLQ_REASON)).isEqualTo("not_json");
+    assertThat(Requests.header(cut.record, ProtocolHeaders.DLQ_ERROR)).isEqualTo("not JSON; over the limit");
     assertThat(fallbacks.next(cut, tooLarge)).isNull();
   }
 
@@ -100,16 +100,10 @@ class FallbacksTest {
 
   private static PendingRequest pending(ReplyRoute route) {
     ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("requests", 0, 3, 0L, TimestampType.CREATE_TIME, 0, 0,
-        bytes("r"), bytes("{}"), new RecordHeaders(), Optional.empty());
-    return new PendingRequest(record, new PartitionLedger(new TopicPartition("requests", 0), 4096), "r", bytes("r"),
+        Requests.bytes("r"), Requests.bytes("{}"), new RecordHeaders(), Optional.empty());
+    return new PendingRequest(record, new PartitionLedger(new TopicPartition("requests", 0), 4096), "r", Requests.bytes("r"),
         route, null);
   }
 
-  private static String header(ProducerRecord<byte[], byte[]> record, String name) {
-    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
-  }
 
-  private static byte[] bytes(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
-  }
 }

@@ -9,16 +9,13 @@ import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.ReplyRoute;
 import dev.relayworker.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
@@ -30,8 +27,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -118,7 +113,7 @@ class TransactionalDeliveryTest {
 
     clock.advance(Duration.ofMillis(200));
     delivery.flush(false, ledgers.partitions());
-    assertThat(producer().history()).extracting(ProducerRecord::key).containsExactly(bytes("id-0"));
+    assertThat(producer().history()).extracting(ProducerRecord::key).containsExactly(Requests.bytes("id-0"));
     assertThat(lastCommittedOffset(producer()).offset()).isEqualTo(1);
     assertThat(producers).hasSize(1);
   }
@@ -139,7 +134,7 @@ class TransactionalDeliveryTest {
     assertThat(sent).hasSize(2);
     ProducerRecord<byte[], byte[]> replaced = sent.stream().filter(r -> new String(r.key()).equals("id-0")).findFirst()
         .orElseThrow();
-    assertThat(header(replaced, ProtocolHeaders.ERROR_TYPE)).isEqualTo("reply_too_large");
+    assertThat(Requests.header(replaced, ProtocolHeaders.ERROR_TYPE)).isEqualTo("reply_too_large");
     assertThat(replaced.topic()).isEqualTo("replies");
     assertThat(lastCommittedOffset(producer()).offset()).isEqualTo(2);
   }
@@ -193,7 +188,7 @@ class TransactionalDeliveryTest {
 
     delivery.flush(true, ledgers.partitions());
     assertThat(producer().transactionCommitted()).isTrue();
-    assertThat(producer().history()).extracting(ProducerRecord::key).containsExactly(bytes("id-0"));
+    assertThat(producer().history()).extracting(ProducerRecord::key).containsExactly(Requests.bytes("id-0"));
   }
 
   @Test
@@ -238,15 +233,11 @@ class TransactionalDeliveryTest {
 
   private void publish(PendingRequest pending) {
     delivery.publish(pending, List.of(Outgoing.reply(pending,
-        replies.ok(pending.requestId, pending.replyKey, pending.route, bytes("{}"), 200, 1, null))));
+        replies.ok(pending.requestId, pending.replyKey, pending.route, Requests.bytes("{}"), 200, 1, null))));
   }
 
-  private PendingRequest pending(PartitionLedger ledger, long offset) {
-    ledger.take(offset);
-    ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(PARTITION.topic(), PARTITION.partition(), offset,
-        0L, TimestampType.CREATE_TIME, 0, 0, bytes("id-" + offset), new byte[0], new RecordHeaders(), Optional.empty());
-    return new PendingRequest(record, ledger, "id-" + offset, bytes("id-" + offset),
-        ReplyRoute.defaultTopic("replies", Map.of()), null);
+  private static PendingRequest pending(PartitionLedger ledger, long offset) {
+    return Requests.taken(ledger, offset, ReplyRoute.defaultTopic("replies", Map.of()));
   }
 
   private static OffsetAndMetadata lastCommittedOffset(MockProducer<byte[], byte[]> producer) {
@@ -254,14 +245,7 @@ class TransactionalDeliveryTest {
     return history.get(history.size() - 1).values().iterator().next().get(PARTITION);
   }
 
-  private static String header(ProducerRecord<byte[], byte[]> record, String name) {
-    var header = record.headers().lastHeader(name);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-  }
 
-  private static byte[] bytes(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
-  }
 
   /**
    * A mock producer that fails as the real one does: a record refused at once gets its callback

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
-import dev.relayworker.testkit.KafkaBroker;
 import dev.relayworker.testing.TestWorkers;
+import dev.relayworker.testkit.KafkaBroker;
 import dev.relayworker.testkit.TopicReader;
 import java.time.Duration;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.relayworker.pipeline;
 
+import static dev.relayworker.testing.TestWorkers.utf8;
 import static dev.relayworker.testkit.TopicReader.header;
 import static dev.relayworker.testkit.TopicReader.value;
-import static dev.relayworker.testing.TestWorkers.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,8 +11,8 @@ import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
-import dev.relayworker.testkit.KafkaBroker;
 import dev.relayworker.testing.TestWorkers;
+import dev.relayworker.testkit.KafkaBroker;
 import dev.relayworker.testkit.TopicReader;
 import java.nio.ByteBuffer;
 import java.time.Duration;

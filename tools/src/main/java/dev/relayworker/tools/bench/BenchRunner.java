@@ -1,9 +1,9 @@
 package dev.relayworker.tools.bench;
 
-import dev.relayworker.tools.Percentiles;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.simulator.SimulatorStats;
+import dev.relayworker.tools.Percentiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

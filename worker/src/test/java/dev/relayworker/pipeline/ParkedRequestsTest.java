@@ -1,0 +1,73 @@
+package dev.relayworker.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relayworker.protocol.ReplyRoute;
+import dev.relayworker.resilience.RelayAvailability;
+import dev.relayworker.resilience.RelayAvailability.State;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** Requests held while the relay is down: none go while it is, one probe at a time while it is tried, all once it is back. */
+class ParkedRequestsTest {
+
+  private static final ReplyRoute ROUTE = ReplyRoute.defaultTopic("replies", Map.of());
+
+  private final PartitionLedger ledger = new PartitionLedger(new TopicPartition("requests", 0), 4096);
+  private final ParkedRequests parked = new ParkedRequests();
+
+  @Test
+  void nothingGoesWhileTheRelayIsUnavailable() {
+    park(3);
+
+    assertThat(parked.takeSendable(relay(State.UNAVAILABLE))).isEmpty();
+    assertThat(parked.size()).isEqualTo(3);
+  }
+
+  @Test
+  void oneProbeAtATimeWhileTheRelayIsTriedThenAllAtOnce() {
+    List<PendingRequest> requests = park(3);
+
+    List<PendingRequest> probe = parked.takeSendable(relay(State.PROBING));
+    assertThat(probe).containsExactly(requests.get(0));
+    assertThat(parked.takeSendable(relay(State.PROBING))).as("the probe has not come back").isEmpty();
+
+    parked.callFinished(probe.get(0));
+    assertThat(parked.takeSendable(relay(State.PROBING))).containsExactly(requests.get(1));
+    assertThat(parked.takeSendable(relay(State.AVAILABLE))).containsExactly(requests.get(2));
+    assertThat(parked.size()).isZero();
+  }
+
+  @Test
+  void aRequestLeavesWhenItsDeadlinePassesAndReleasedOnesAreDropped() {
+    Instant deadline = Instant.parse("2026-12-01T00:05:00Z");
+    PendingRequest early = Requests.taken(ledger, 0, ROUTE, deadline);
+    PendingRequest late = Requests.taken(ledger, 1, ROUTE, deadline.plusSeconds(60));
+    parked.park(early);
+    parked.park(late);
+
+    assertThat(parked.takeExpired(deadline.minusMillis(1))).isEmpty();
+    assertThat(parked.takeExpired(deadline)).containsExactly(early);
+    ledger.release();
+    parked.forgetReleased();
+
+    assertThat(parked.size()).isZero();
+  }
+
+  private List<PendingRequest> park(int count) {
+    List<PendingRequest> requests = new java.util.ArrayList<>();
+    for (int offset = 0; offset < count; offset++) {
+      PendingRequest pending = Requests.taken(ledger, offset, ROUTE);
+      parked.park(pending);
+      requests.add(pending);
+    }
+    return requests;
+  }
+
+  private static RelayAvailability relay(State state) {
+    return new RelayAvailability(state, null, state.name());
+  }
+}

@@ -1,0 +1,311 @@
+package dev.relayworker.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relayworker.config.WorkerConfig;
+import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.protocol.ReplyRecords;
+import dev.relayworker.protocol.RequestParser;
+import dev.relayworker.protocol.RequestRules;
+import dev.relayworker.relay.Completion;
+import dev.relayworker.resilience.CallFailedException;
+import dev.relayworker.resilience.CallResult;
+import dev.relayworker.resilience.RelayAvailability;
+import dev.relayworker.resilience.RelayCalls;
+import dev.relayworker.testkit.MutableClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The poll thread's decisions, one turn at a time, on Kafka's own mock consumer and producer, a
+ * scripted relay and a clock the test moves: back-pressure at the in-flight cap, a partition
+ * revoked with requests in flight, a transaction that aborts, and parked requests probing a relay
+ * that comes back. (The same paths on a real broker: WorkerFlowTest, WorkerOutageTest,
+ * WorkerGroupTest and the crash test.)
+ */
+class PollLoopTest {
+
+  private static final String REQUESTS = "requests";
+  private static final TopicPartition P0 = new TopicPartition(REQUESTS, 0);
+  private static final TopicPartition P1 = new TopicPartition(REQUESTS, 1);
+  private static final Duration COMMIT_INTERVAL = Duration.ofMillis(100);
+
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T00:00:00Z"));
+  private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+  private final MockProducer<byte[], byte[]> producer =
+      new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+  private final ScriptedRelay relay = new ScriptedRelay();
+  private final WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry());
+  private final ReplyRoutes routes = new ReplyRoutes(topics -> Map.of(
+      "replies", new ReplyRoutes.TopicFacts(4, 1_048_588, null),
+      "dlq", new ReplyRoutes.TopicFacts(1, 1_048_588, null)), 1_048_576, "none", clock);
+  private PollLoop loop;
+
+  @AfterEach
+  void close() {
+    routes.close();
+  }
+
+  @Test
+  void pausesAtTheInFlightCapAndResumesAPollsWorthBelowIt() {
+    start(10, Duration.ofSeconds(10), P0, P1);
+    // What a real consumer gets for a cap of 10 (KafkaClients): a tenth of it per poll.
+    consumer.setMaxPollRecords(1);
+    addRequests(P0, 10);
+    addRequests(P1, 10);
+
+    for (int i = 0; i < 30; i++) {
+      turn();
+    }
+    assertThat(relay.calls).as("taken up to the cap and no further").hasSize(10);
+    assertThat(consumer.paused()).containsExactlyInAnyOrder(P0, P1);
+
+    relay.answer(0, 0);
+    turn();
+    assertThat(consumer.paused()).as("9 held: not yet a poll's worth below the cap")
+        .containsExactlyInAnyOrder(P0, P1);
+
+    relay.answer(1, 1);
+    turn();
+    assertThat(consumer.paused()).as("8 held").isEmpty();
+    assertThat(relay.calls).hasSize(11);
+  }
+
+  @Test
+  void aRevokedPartitionCommitsWhatFinishedAndLeavesTheRestToItsNextOwner() {
+    start(100, Duration.ZERO, P0);
+    addRequests(P0, 3);
+    turn();
+    relay.answer(0, 0);
+    relay.answer(2, 2);
+    turn();
+
+    consumer.rebalance(List.of());
+    relay.answer(1, 1);
+    turn();
+    advance();
+    turn();
+
+    assertThat(replyKeys()).containsExactlyInAnyOrder("r-0-0", "r-0-2");
+    OffsetAndMetadata committed = lastCommitted(P0);
+    assertThat(committed.offset()).as("the unfinished request is the next owner's").isEqualTo(1);
+    assertThat(DoneOffsets.decode(1, committed.metadata()))
+        .hasValueSatisfying(done -> assertThat(done).containsExactly(2L));
+  }
+
+  @Test
+  void anAbortedTransactionSendsItsRepliesAgainWithoutRewindingOrCallingTheRelayAgain() {
+    start(100, Duration.ofSeconds(10), P0);
+    addRequests(P0, 4);
+    turn();
+    relay.answer(0, 3);
+    producer.commitTransactionException = new KafkaException("the broker went away");
+    long positionBefore = consumer.position(P0);
+
+    advance();
+    turn();
+    assertThat(producer.transactionAborted()).isTrue();
+    assertThat(producer.history()).isEmpty();
+
+    producer.commitTransactionException = null;
+    for (int i = 0; i < 5; i++) {
+      advance();
+      turn();
+    }
+
+    assertThat(replyKeys()).containsExactlyInAnyOrder("r-0-0", "r-0-1", "r-0-2", "r-0-3");
+    assertThat(lastCommitted(P0).offset()).isEqualTo(4);
+    assertThat(consumer.position(P0)).as("never rewound").isEqualTo(positionBefore);
+    assertThat(relay.calls).as("one relay call per request").hasSize(4);
+  }
+
+  @Test
+  void parkedRequestsWaitForTheRelayAndProbeItOneAtATime() {
+    start(100, Duration.ofSeconds(10), P0);
+    addRequests(P0, 3);
+    turn();
+    relay.availability = availability(RelayAvailability.State.UNAVAILABLE);
+    relay.refuseWhileOpen(0, 2);
+    turn();
+    turn();
+
+    assertThat(consumer.paused()).as("requests wait in Kafka while the relay is down").containsExactly(P0);
+    assertThat(relay.calls).hasSize(3);
+    assertThat(producer.history()).as("an outage is not answered").isEmpty();
+
+    relay.availability = availability(RelayAvailability.State.PROBING);
+    turn();
+    turn();
+    assertThat(relay.calls).as("one probe").hasSize(4);
+    assertThat(consumer.paused()).as("probing takes new requests").isEmpty();
+
+    relay.answer(3, 3);
+    turn();
+    assertThat(relay.calls).as("the next probe once the first came back").hasSize(5);
+
+    relay.availability = availability(RelayAvailability.State.AVAILABLE);
+    turn();
+    assertThat(relay.calls).as("the rest at once when the relay is back").hasSize(6);
+    relay.answer(4, 5);
+    advance();
+    turn();
+    advance();
+    turn();
+
+    assertThat(replyKeys()).containsExactlyInAnyOrder("r-0-0", "r-0-1", "r-0-2");
+    assertThat(replies()).allSatisfy(reply ->
+        assertThat(header(reply, ProtocolHeaders.STATUS)).isEqualTo(ProtocolHeaders.STATUS_OK));
+  }
+
+  @Test
+  void aParkedRequestWhoseDeadlinePassesIsAnsweredDeadlineExceeded() {
+    start(100, Duration.ofSeconds(10), P0);
+    addRequests(P0, 1);
+    turn();
+    relay.availability = availability(RelayAvailability.State.UNAVAILABLE);
+    relay.refuseWhileOpen(0, 0);
+    turn();
+
+    clock.advance(Duration.ofMinutes(6));
+    turn();
+    advance();
+    turn();
+
+    assertThat(replies()).singleElement().satisfies(reply ->
+        assertThat(header(reply, ProtocolHeaders.ERROR_TYPE)).isEqualTo("deadline_exceeded"));
+    assertThat(relay.calls).hasSize(1);
+  }
+
+  private void start(int maxInFlight, Duration drainTimeout, TopicPartition... partitions) {
+    routes.pin(List.of("replies", "dlq"));
+    WorkerSettings settings = new WorkerSettings(REQUESTS, "replies", "dlq", maxInFlight, COMMIT_INTERVAL,
+        drainTimeout, Duration.ofSeconds(10), true, 4096);
+    ReplyRecords replies = new ReplyRecords("dlq");
+    ReplyRouter router = new ReplyRouter(routes, new Fallbacks(replies, "replies", () -> 1_048_576), metrics);
+    RequestParser parser = new RequestParser(RequestRules.from(new WorkerConfig(Map.of(
+        WorkerConfig.KAFKA_BOOTSTRAP_SERVERS, "localhost:9092",
+        WorkerConfig.RELAY_BASE_URL, "http://relay.invalid",
+        WorkerConfig.RELAY_API_KEY, "sk-test",
+        WorkerConfig.REPLY_TOPIC, "replies"))));
+    loop = new PollLoop(consumer, relay, parser, replies, router, settings, clock,
+        (mailbox, ledgers) -> new TransactionalDelivery(() -> producer, ledgers, consumer, router, COMMIT_INTERVAL,
+            clock, metrics, new DeliveryProgress()), metrics);
+    loop.open();
+    Map<TopicPartition, Long> beginnings = new java.util.HashMap<>();
+    for (TopicPartition partition : partitions) {
+      beginnings.put(partition, 0L);
+    }
+    consumer.updateBeginningOffsets(beginnings);
+    consumer.rebalance(List.of(partitions));
+  }
+
+  private void turn() {
+    loop.turn();
+  }
+
+  /** Moves the clock past the commit interval, so the next turn commits. */
+  private void advance() {
+    clock.advance(COMMIT_INTERVAL);
+  }
+
+  /** Puts {@code count} requests on {@code partition}, offsets from 0, keyed {@code r-PARTITION-OFFSET}. */
+  private void addRequests(TopicPartition partition, int count) {
+    for (int offset = 0; offset < count; offset++) {
+      String id = "r-" + partition.partition() + "-" + offset;
+      consumer.addRecord(new ConsumerRecord<>(REQUESTS, partition.partition(), offset, clock.millis(),
+          TimestampType.CREATE_TIME, 0, 0, utf8(id),
+          utf8("{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"" + id + "\",\"max_tokens\":4}"),
+          new RecordHeaders(), java.util.Optional.empty()));
+    }
+  }
+
+  private List<ProducerRecord<byte[], byte[]>> replies() {
+    return producer.history().stream().filter(record -> record.topic().equals("replies")).toList();
+  }
+
+  private List<String> replyKeys() {
+    return replies().stream().map(record -> new String(record.key(), StandardCharsets.UTF_8)).toList();
+  }
+
+  private OffsetAndMetadata lastCommitted(TopicPartition partition) {
+    List<Map<String, Map<TopicPartition, OffsetAndMetadata>>> history = producer.consumerGroupOffsetsHistory();
+    for (int i = history.size() - 1; i >= 0; i--) {
+      for (Map<TopicPartition, OffsetAndMetadata> offsets : history.get(i).values()) {
+        if (offsets.containsKey(partition)) {
+          return offsets.get(partition);
+        }
+      }
+    }
+    throw new AssertionError("nothing committed for " + partition);
+  }
+
+  private static RelayAvailability availability(RelayAvailability.State state) {
+    return new RelayAvailability(state, null, state == RelayAvailability.State.UNAVAILABLE ? "OPEN"
+        : state == RelayAvailability.State.PROBING ? "HALF_OPEN" : "CLOSED");
+  }
+
+  private static String header(ProducerRecord<byte[], byte[]> record, String name) {
+    var header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A relay the test answers by hand. Calls are numbered in the order the loop made them; the
+   * futures complete on the test thread, which is the poll thread here.
+   */
+  private static final class ScriptedRelay implements RelayCalls {
+    final List<CompletableFuture<CallResult>> calls = new ArrayList<>();
+    RelayAvailability availability = PollLoopTest.availability(RelayAvailability.State.AVAILABLE);
+
+    @Override
+    public CompletableFuture<CallResult> complete(byte[] body, Instant deadline, int chargedBefore) {
+      CompletableFuture<CallResult> call = new CompletableFuture<>();
+      calls.add(call);
+      return call;
+    }
+
+    @Override
+    public RelayAvailability availability() {
+      return availability;
+    }
+
+    /** Answers calls {@code from} to {@code to} (inclusive) with a completion. */
+    void answer(int from, int to) {
+      for (int i = from; i <= to; i++) {
+        byte[] body = utf8("{\"object\":\"text_completion\",\"choices\":[{\"text\":\"hi\"}]}");
+        calls.get(i).complete(new CallResult(new Completion(body, null, "gpt-3.5-turbo-instruct", 200, null), 1));
+      }
+    }
+
+    /** Ends calls {@code from} to {@code to} as the open circuit does: not sent. */
+    void refuseWhileOpen(int from, int to) {
+      for (int i = from; i <= to; i++) {
+        calls.get(i).completeExceptionally(new CallFailedException(CallFailedException.Reason.CIRCUIT_OPEN, 0, 0,
+            null, "relay circuit is open; call not sent"));
+      }
+    }
+  }
+}
