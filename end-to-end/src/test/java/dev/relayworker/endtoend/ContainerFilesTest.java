@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.relayworker.cli.ConfigOption;
 import dev.relayworker.cli.Main;
-import dev.relayworker.config.ConfigLoader;
+import dev.relayworker.config.EnvironmentVariables;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.simulator.SimulateRelayCommand;
 import dev.relayworker.testkit.KafkaBroker;
@@ -30,7 +30,7 @@ import picocli.CommandLine;
  */
 class ContainerFilesTest {
 
-  /** Variables read outside ConfigLoader: by logback.xml (and Main, which checks LOG_FORMAT). */
+  /** Variables that are no setting: read by logback.xml (and Main, which checks LOG_FORMAT). */
   private static final Set<String> LOGGING_VARIABLES = Set.of("LOG_FORMAT", "LOG_LEVEL");
 
   private final JsonNode compose = readCompose();
@@ -39,11 +39,12 @@ class ContainerFilesTest {
   @Test
   void theWorkerIsGivenOnlyEnvironmentVariablesTheWorkerReads() {
     Map<String, String> environment = environment("worker");
-    Set<String> known = new HashSet<>(ConfigLoader.ENVIRONMENT.keySet());
-    known.addAll(LOGGING_VARIABLES);
 
     assertThat(environment).isNotEmpty();
-    assertThat(known).containsAll(environment.keySet());
+    assertThat(environment.keySet()).allMatch(name -> EnvironmentVariables.isSetting(name)
+        || LOGGING_VARIABLES.contains(name));
+    // Refuses a RELAY_WORKER_ variable that names no setting.
+    EnvironmentVariables.settings(environment);
     assertThat(Main.LOG_FORMATS).contains(environment.get("LOG_FORMAT"));
     assertThat(read("worker/src/main/resources/logback.xml")).contains("${LOG_FORMAT:-text}").contains("${LOG_LEVEL:-INFO}");
   }

@@ -3,6 +3,8 @@ package dev.relayworker.tools;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.relayworker.config.EnvironmentVariables;
+import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.testkit.EmbeddedKafka;
 import dev.relayworker.tools.bench.BenchRunner;
 import dev.relayworker.tools.bench.Figures;
@@ -57,11 +59,11 @@ final class BenchCommand implements Callable<Integer> {
             "unknown scenario '" + name + "'; known: " + catalogue.keySet());
       }
     }
-    String bootstrap = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+    String bootstrap = EnvironmentVariables.settings(System.getenv()).get(WorkerConfig.KAFKA_BOOTSTRAP_SERVERS);
     EmbeddedKafka kafka = null;
     List<Figures> all = new ArrayList<>();
     try {
-      if (bootstrap == null || bootstrap.isBlank()) {
+      if (bootstrap == null) {
         kafka = EmbeddedKafka.start();
         bootstrap = kafka.bootstrapServers();
       }

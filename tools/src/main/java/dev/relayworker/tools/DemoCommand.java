@@ -3,6 +3,8 @@ package dev.relayworker.tools;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relayworker.config.ConfigLoader;
+import dev.relayworker.config.EnvironmentVariables;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.pipeline.KafkaClients;
 import dev.relayworker.pipeline.Worker;
@@ -65,28 +67,27 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
-    Map<String, String> env = System.getenv();
-    String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");
-    boolean relaySet = !isBlank(env.get("RELAY_BASE_URL")) || !isBlank(env.get("RELAY_API_KEY"));
-    if (relayFromEnv && (isBlank(env.get("RELAY_BASE_URL")) || isBlank(env.get("RELAY_API_KEY")))) {
+    Map<String, String> environment = EnvironmentVariables.settings(System.getenv());
+    String bootstrap = environment.get(WorkerConfig.KAFKA_BOOTSTRAP_SERVERS);
+    String relayUrl = environment.get(WorkerConfig.RELAY_BASE_URL);
+    String relayKey = environment.get(WorkerConfig.RELAY_API_KEY);
+    if (relayFromEnv && (relayUrl == null || relayKey == null)) {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-          "--relay-from-env needs both RELAY_BASE_URL and RELAY_API_KEY");
+          "--relay-from-env needs both RELAY_BASE_URL and RELAY_API_KEY (or their RELAY_WORKER_ names)");
     }
     EmbeddedKafka kafka = null;
     RelaySimulator simulator = null;
     try {
-      if (isBlank(bootstrap)) {
+      if (bootstrap == null) {
         System.out.println("starting an embedded Kafka broker (KRaft, single node)...");
         kafka = EmbeddedKafka.start();
         bootstrap = kafka.bootstrapServers();
       }
-      String relayUrl = env.get("RELAY_BASE_URL");
-      String relayKey = env.get("RELAY_API_KEY");
       if (relayFromEnv) {
         System.out.printf("WARNING: --relay-from-env: %d requests go to the real relay at %s; each is a paid call%n",
             requests, RelayEndpoint.of(relayUrl, relayKey).displayUri());
       } else {
-        if (relaySet) {
+        if (relayUrl != null || relayKey != null) {
           System.out.println("RELAY_BASE_URL / RELAY_API_KEY are set but not used: the demo talks to its own"
               + " simulator (pass --relay-from-env to send its requests to that relay, paid)");
         }
@@ -100,7 +101,7 @@ final class DemoCommand implements Callable<Integer> {
       System.out.printf("Kafka %s%s; relay %s%s%n", bootstrap, kafka != null ? " (embedded)" : "",
           RelayEndpoint.of(relayUrl, relayKey).displayUri(),
           relayFromEnv ? "" : " (simulator: " + latencyMs + " ms + up to " + spreadMs + " ms, 2% 429s, 2% 500s)");
-      return runDemo(config(bootstrap, relayUrl, relayKey), simulator);
+      return runDemo(config(environment, bootstrap, relayUrl, relayKey), simulator);
     } finally {
       if (simulator != null) {
         simulator.close();
@@ -151,9 +152,19 @@ final class DemoCommand implements Callable<Integer> {
         : "MISSING: " + (result.sent() - result.answered()) + " requests got no reply");
   }
 
-  private WorkerConfig config(String bootstrap, String relayUrl, String relayKey) {
+  /**
+   * The demo worker's settings: its own topics and group, so a run never mixes with another's;
+   * from the environment only the Kafka client settings (to reach a cluster of the user's) and the
+   * relay when asked for.
+   */
+  private WorkerConfig config(Map<String, String> environment, String bootstrap, String relayUrl, String relayKey) {
     String run = "relay-worker-demo." + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Map<String, Object> settings = new HashMap<>();
+    environment.forEach((setting, value) -> {
+      if (setting.startsWith(ConfigLoader.KAFKA_PREFIX)) {
+        settings.put(setting, value);
+      }
+    });
     settings.put(WorkerConfig.KAFKA_BOOTSTRAP_SERVERS, bootstrap);
     settings.put(WorkerConfig.RELAY_BASE_URL, relayUrl);
     settings.put(WorkerConfig.RELAY_API_KEY, relayKey);
@@ -166,9 +177,5 @@ final class DemoCommand implements Callable<Integer> {
     // A free port: the demo must run even where 9400 is taken; the worker logs the one it got.
     settings.put(WorkerConfig.ADMIN_PORT, 0);
     return new WorkerConfig(settings);
-  }
-
-  private static boolean isBlank(String value) {
-    return value == null || value.isBlank();
   }
 }

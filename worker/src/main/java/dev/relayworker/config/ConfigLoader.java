@@ -11,25 +11,22 @@ import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Builds a {@link WorkerConfig} from a properties file, then applies environment overrides.
- * The environment names and the keys they replace are listed in {@link #ENVIRONMENT}, and
- * nowhere else.
+ * Builds a {@link WorkerConfig}: each setting from the environment ({@link EnvironmentVariables}),
+ * else from the properties file, else its declared default.
  *
- * <p>Stateless; any thread. Fails with a {@link ConfigException} naming the file or key.
+ * <p>Stateless; any thread. Fails with a {@link ConfigException} naming the file, key or variable.
  */
 public final class ConfigLoader {
-
-  /** Environment variable to the setting it overrides. An empty variable counts as unset. */
-  public static final Map<String, String> ENVIRONMENT = Map.of(
-      "KAFKA_BOOTSTRAP_SERVERS", WorkerConfig.KAFKA_BOOTSTRAP_SERVERS,
-      "RELAY_BASE_URL", WorkerConfig.RELAY_BASE_URL,
-      "RELAY_API_KEY", WorkerConfig.RELAY_API_KEY);
 
   /** Settings with this prefix are passed, without it, to the Kafka clients. */
   public static final String KAFKA_PREFIX = "kafka.";
 
   private ConfigLoader() {}
 
+  /**
+   * @param file the properties file, or null for none
+   * @param environment the process environment (tests pass their own)
+   */
   public static WorkerConfig load(Path file, Map<String, String> environment) {
     Map<String, Object> values = new HashMap<>();
     if (file != null) {
@@ -37,19 +34,8 @@ public final class ConfigLoader {
       rejectUnknown(fromFile, file);
       values.putAll(fromFile);
     }
-    values.putAll(overrides(environment));
+    values.putAll(EnvironmentVariables.settings(environment));
     return new WorkerConfig(values);
-  }
-
-  static Map<String, String> overrides(Map<String, String> environment) {
-    Map<String, String> values = new HashMap<>();
-    ENVIRONMENT.forEach((variable, key) -> {
-      String value = environment.get(variable);
-      if (value != null && !value.isBlank()) {
-        values.put(key, value.trim());
-      }
-    });
-    return values;
   }
 
   /** A misspelt key would otherwise be ignored silently and its default used. */

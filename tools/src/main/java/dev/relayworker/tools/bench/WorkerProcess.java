@@ -1,6 +1,6 @@
 package dev.relayworker.tools.bench;
 
-import dev.relayworker.config.ConfigLoader;
+import dev.relayworker.config.EnvironmentVariables;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,9 +42,10 @@ final class WorkerProcess implements AutoCloseable {
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.relayworker.cli.Main", "run",
         "--config", config.toString()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
-    // The benchmark's config file names its own simulator: a RELAY_API_KEY or RELAY_BASE_URL left in
-    // the operator's shell would otherwise override it and send the load to a real, paid relay.
-    ConfigLoader.ENVIRONMENT.keySet().forEach(builder.environment()::remove);
+    // The benchmark's config file names its own simulator and topics: a RELAY_API_KEY (or any other
+    // setting's variable) left in the operator's shell would otherwise override it, and could send
+    // the load to a real, paid relay.
+    builder.environment().keySet().removeIf(EnvironmentVariables::isSetting);
     return new WorkerProcess(builder.start(), output);
   }
 

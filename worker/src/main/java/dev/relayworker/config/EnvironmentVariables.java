@@ -1,0 +1,101 @@
+package dev.relayworker.config;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Every setting's environment variable, so containers can be configured without a file: setting
+ * {@code a.b.c} is {@code RELAY_WORKER_A_B_C}, and a Kafka client setting {@code kafka.x.y} is
+ * {@code RELAY_WORKER_KAFKA_X_Y}. In a name, {@code .} becomes {@code _}, {@code _} becomes
+ * {@code __} and {@code -} becomes {@code ___} (the convention of Kafka's own images), letters
+ * upper case. Three short names from before still work ({@link #SHORT_NAMES}); where both are
+ * set, the {@code RELAY_WORKER_} name wins. An empty variable counts as unset.
+ *
+ * <p>The one place the environment is read for settings. Stateless; any thread. Fails with a
+ * {@link ConfigException} naming a {@code RELAY_WORKER_} variable that is no setting, never
+ * quoting its value.
+ */
+public final class EnvironmentVariables {
+
+  /** What every setting's variable starts with. */
+  public static final String PREFIX = "RELAY_WORKER_";
+
+  /** Short names kept from before, to the setting each sets. */
+  public static final Map<String, String> SHORT_NAMES = Map.of(
+      "KAFKA_BOOTSTRAP_SERVERS", WorkerConfig.KAFKA_BOOTSTRAP_SERVERS,
+      "RELAY_BASE_URL", WorkerConfig.RELAY_BASE_URL,
+      "RELAY_API_KEY", WorkerConfig.RELAY_API_KEY);
+
+  private EnvironmentVariables() {}
+
+  /** The variable that sets {@code setting}. */
+  public static String of(String setting) {
+    return PREFIX + setting.replace("_", "__").replace("-", "___").replace('.', '_').toUpperCase(Locale.ROOT);
+  }
+
+  /** Whether {@code variable} sets a setting (a {@code RELAY_WORKER_} name or a short name). */
+  public static boolean isSetting(String variable) {
+    return variable.startsWith(PREFIX) || SHORT_NAMES.containsKey(variable);
+  }
+
+  /**
+   * The settings {@code environment} gives, setting name to value (trimmed).
+   *
+   * @throws ConfigException for a {@code RELAY_WORKER_} variable that names no setting
+   */
+  public static Map<String, String> settings(Map<String, String> environment) {
+    Map<String, String> settings = new HashMap<>();
+    SHORT_NAMES.forEach((variable, setting) -> valueOf(environment, variable)
+        .ifPresent(value -> settings.put(setting, value)));
+    new TreeMap<>(environment).forEach((variable, value) -> {
+      if (variable.startsWith(PREFIX) && !value.isBlank()) {
+        settings.put(settingOf(variable), value.trim());
+      }
+    });
+    return settings;
+  }
+
+  /** The setting a {@code RELAY_WORKER_} variable sets; refuses a name that is no setting. */
+  static String settingOf(String variable) {
+    String rest = variable.substring(PREFIX.length());
+    StringBuilder setting = new StringBuilder();
+    for (int i = 0; i < rest.length(); ) {
+      char c = rest.charAt(i);
+      if (c != '_') {
+        setting.append(Character.toLowerCase(c));
+        i++;
+        continue;
+      }
+      int run = 0;
+      while (i < rest.length() && rest.charAt(i) == '_') {
+        run++;
+        i++;
+      }
+      if (run > 3) {
+        throw unknown(variable, "it has " + run + " underscores in a row");
+      }
+      setting.append(run == 1 ? '.' : run == 2 ? '_' : '-');
+    }
+    String name = setting.toString();
+    boolean known = WorkerConfig.DEFINITION.names().contains(name) || (name.startsWith(ConfigLoader.KAFKA_PREFIX)
+        && KafkaClientSettings.isKnown(name.substring(ConfigLoader.KAFKA_PREFIX.length())));
+    if (!known) {
+      throw unknown(variable, "no setting is called '" + name + "'");
+    }
+    return name;
+  }
+
+  private static Optional<String> valueOf(Map<String, String> environment, String variable) {
+    String value = environment.get(variable);
+    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+  }
+
+  private static ConfigException unknown(String variable, String why) {
+    return new ConfigException("Unknown setting in environment variable " + variable + ": " + why
+        + " (see docs/configuration.md for each setting's variable)");
+  }
+}
