@@ -25,15 +25,20 @@ class DemoCommandIT {
     assertThat(exit).as(printed).isZero();
     assertThat(printed).contains("summary: sent 60, answered 60").contains("every request got its reply")
         .contains("latency (sent to reply read): p50");
+    // Its own progress and results only: no log line of the broker, the clients or the worker, no
+    // line the broker's formatter prints, no terminal escape.
+    assertThat(printed).doesNotContainPattern("(?m)^\\d{2}:\\d{2}:\\d{2}\\.\\d{3} ")
+        .doesNotContain("Bootstrap metadata").doesNotContain("Formatting metadata").doesNotContain("\u001b");
   }
 
   @Test
   void aRelayInTheEnvironmentIsUsedOnlyWhenAskedForAndThenLoudly() throws Exception {
     Map<String, String> nowhere = Map.of("RELAY_BASE_URL", "http://127.0.0.1:9", "RELAY_API_KEY", "sk-live-key");
     Path ignored = dir.resolve("ignored.out");
-    int exit = Launcher.run(ignored, nowhere, 240, "demo", "--requests", "10", "--latency-ms", "10");
+    int exit = Launcher.run(ignored, nowhere, 240, "demo", "--requests", "10", "--latency-ms", "10", "--verbose");
     assertThat(exit).as(Launcher.read(ignored)).isZero();
-    assertThat(Launcher.read(ignored)).contains("are set but not used").contains("every request got its reply");
+    assertThat(Launcher.read(ignored)).contains("are set but not used").contains("every request got its reply")
+        .as("--verbose shows the worker's log").contains("INFO  [main] d.r.pipeline.Worker - worker started");
 
     try (RelaySimulator relay = RelaySimulator.start(SimulatorSettings.defaults().withApiKey("sk-demo-env-key"), 0)) {
       Path used = dir.resolve("used.out");

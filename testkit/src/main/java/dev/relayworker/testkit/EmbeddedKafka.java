@@ -1,5 +1,8 @@
 package dev.relayworker.testkit;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
@@ -7,6 +10,8 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real single-node Kafka broker (combined KRaft controller and broker) inside this JVM, from
@@ -17,6 +22,8 @@ import org.apache.kafka.server.common.MetadataVersion;
  * <p>Start takes 3-9 s; data lives in a temporary directory deleted on {@link #close()}.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
 
   private final KafkaClusterTestKit cluster;
 
@@ -50,7 +57,7 @@ public final class EmbeddedKafka implements AutoCloseable {
           // Abort a killed producer's open transaction soon after it times out (default: every 10 s).
           .setConfigProp("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")
           .build();
-      cluster.format();
+      formatQuietly(cluster);
       cluster.startup();
       cluster.waitForReadyBrokers();
       return new EmbeddedKafka(cluster);
@@ -59,6 +66,24 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new IllegalStateException("interrupted while starting the embedded Kafka broker", e);
     } catch (Exception e) {
       throw new IllegalStateException("could not start the embedded Kafka broker: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Formats the storage, sending the two lines Kafka's formatter prints to standard output
+   * ("Bootstrap metadata: ...", "Formatting metadata directory ...") to the log at debug instead.
+   * The formatter writes to {@code System.out} and takes no other stream; anything another thread
+   * prints during the second this takes goes to the log too.
+   */
+  private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    PrintStream stdout = System.out;
+    System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    try {
+      cluster.format();
+    } finally {
+      System.setOut(stdout);
+      printed.toString(StandardCharsets.UTF_8).lines().forEach(line -> log.debug("{}", line));
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.relayworker.tools;
 
-import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.relayworker.config.EnvironmentVariables;
@@ -18,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,6 +30,9 @@ import picocli.CommandLine.Parameters;
     description = "Benchmark the worker: throughput and latency against their limits, CPU per completion,"
         + " heap, delivery modes, and a naive loop side by side.")
 final class BenchCommand implements Callable<Integer> {
+
+  @Mixin
+  ToolOutput output;
 
   @Parameters(arity = "0..*", description = "Scenarios (default: all): latency-bound, latency-at-rate, rate-limited,"
       + " cpu-bound, backlog, delivery-modes, naive.")
@@ -50,7 +52,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+    output.apply();
     Map<String, List<Scenario>> catalogue = Scenarios.all();
     List<String> chosen = names.isEmpty() ? List.copyOf(catalogue.keySet()) : names;
     for (String name : chosen) {

@@ -1,6 +1,5 @@
 package dev.relayworker.tools;
 
-import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relayworker.config.ConfigLoader;
@@ -22,8 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,6 +37,9 @@ import picocli.CommandLine.Option;
     description = "Run the worker end to end on an embedded Kafka broker (or KAFKA_BOOTSTRAP_SERVERS) and the"
         + " relay simulator; --relay-from-env uses the relay named by RELAY_BASE_URL and RELAY_API_KEY instead.")
 final class DemoCommand implements Callable<Integer> {
+
+  @Mixin
+  ToolOutput output;
 
   private static final List<String> PROMPTS = List.of(
       "Write a haiku about message queues", "Explain exactly-once delivery to a child",
@@ -66,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
+    output.apply();
     Map<String, String> environment = EnvironmentVariables.settings(System.getenv());
     String bootstrap = environment.get(WorkerConfig.KAFKA_BOOTSTRAP_SERVERS);
     String relayUrl = environment.get(WorkerConfig.RELAY_BASE_URL);

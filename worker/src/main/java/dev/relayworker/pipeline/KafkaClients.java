@@ -27,7 +27,7 @@ public final class KafkaClients {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, WorkerSettings.from(config).maxPollRecords());
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-consumer");
     props.putAll(known(config.kafkaClientProperties(), ConsumerConfig.configNames()));
     if (!"consumer".equalsIgnoreCase(String.valueOf(props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
       // The classic protocol's default assignor stops every partition on each rebalance; KIP-848's
@@ -47,7 +47,7 @@ public final class KafkaClients {
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     // A reply topic that does not exist must not hold the publisher for the default 60 s.
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-    props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-producer");
     props.putAll(known(config.kafkaClientProperties(), ProducerConfig.configNames()));
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -75,7 +75,11 @@ public final class KafkaClients {
     return known(config.kafkaClientProperties(), AdminClientConfig.configNames());
   }
 
-  /** A client ID unique to this worker instance, shown in broker logs and metrics. */
+  /**
+   * An ID unique to this worker instance, shown in broker logs and metrics: its consumer and
+   * producer add {@code -consumer} and {@code -producer}, so their client metrics, tagged by
+   * client ID, stay apart.
+   */
   public static String newClientId() {
     return "relay-worker-" + UUID.randomUUID().toString().substring(0, 8);
   }
