@@ -1,0 +1,10 @@
+/**
+ * Every setting of the worker, declared once ({@link dev.relayworker.config.WorkerConfig}: name,
+ * type, default, validation and documentation together), read from the properties file and the
+ * environment ({@link dev.relayworker.config.EnvironmentVariables}, the one reader of settings
+ * from the environment), and rendered as the configuration reference.
+ *
+ * <p>Threads: none of its own. Loading runs once at start on the caller's thread; a loaded
+ * configuration is immutable and shared freely. Depends on nothing else of the worker.
+ */
+package dev.relayworker.config;

@@ -1,0 +1,10 @@
+/**
+ * The relay as the pipeline sees it ({@link dev.relayworker.resilience.ResilientRelay}): retried,
+ * circuit-broken, capped and paced, with the order of those layers decided in one place, and one
+ * view of whether it takes calls ({@link dev.relayworker.resilience.RelayAvailability}).
+ * Resilience4j's types stay inside this package.
+ *
+ * <p>Threads: calls start on any thread and never block one; waits are tasks on one
+ * {@code relay-timer} thread; continuations run there or on the HTTP client's threads.
+ */
+package dev.relayworker.resilience;
