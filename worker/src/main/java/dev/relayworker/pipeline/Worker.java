@@ -86,7 +86,7 @@ public final class Worker implements AutoCloseable {
     DeliveryProgress progress = new DeliveryProgress();
     metrics.bindDeliveryWait(progress::waitingSinceMillis);
     // A loop that has not polled for this long has been dropped from the group by the consumer itself.
-    this.health = new WorkerHealth(new LoopView(), metrics, relay, clock, Duration.ofMillis(Long.parseLong(String.valueOf(
+    this.health = new WorkerHealth(new LoopView(), metrics, relay::availability, clock, Duration.ofMillis(Long.parseLong(String.valueOf(
         consumerProperties.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000)))), progress,
         Duration.ofMillis(config.getInt(WorkerConfig.HEALTH_DELIVERY_STALL_MS)));
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties);

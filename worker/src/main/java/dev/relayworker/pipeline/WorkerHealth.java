@@ -4,12 +4,12 @@ import dev.relayworker.admin.HealthReport;
 import dev.relayworker.metrics.LoopStatus;
 import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.resilience.RelayAvailability;
-import dev.relayworker.resilience.ResilientRelay;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The worker's liveness and readiness, from the state its poll loop publishes. Never touches the
@@ -33,18 +33,19 @@ final class WorkerHealth {
 
   private final Loop worker;
   private final WorkerMetrics metrics;
-  private final ResilientRelay relay;
+  private final Supplier<RelayAvailability> relay;
   private final Clock clock;
   private final Duration stallLimit;
   private final DeliveryProgress delivery;
   private final Duration deliveryStallLimit;
 
   /**
+   * @param relay whether the relay takes calls now; reported, never a reason to be down
    * @param stallLimit longest a loop turn may take before the worker counts as stuck
    * @param deliveryStallLimit longest answered requests may wait for delivery without any progress
    *     before the worker counts as not ready ({@code health.delivery.stall.ms})
    */
-  WorkerHealth(Loop worker, WorkerMetrics metrics, ResilientRelay relay, Clock clock, Duration stallLimit,
+  WorkerHealth(Loop worker, WorkerMetrics metrics, Supplier<RelayAvailability> relay, Clock clock, Duration stallLimit,
       DeliveryProgress delivery, Duration deliveryStallLimit) {
     this.worker = worker;
     this.metrics = metrics;
@@ -92,7 +93,7 @@ final class WorkerHealth {
     details.put("pausedPartitions", status.paused());
     details.put("inFlight", status.inFlight());
     details.put("parked", status.parked());
-    RelayAvailability availability = relay.availability();
+    RelayAvailability availability = relay.get();
     details.put("relay", availability.state().name().toLowerCase(Locale.ROOT));
     details.put("relayCircuit", availability.circuit());
     if (availability.pausedUntil() != null) {

@@ -140,12 +140,7 @@ class PollLoopTest {
 
   @Test
   void parkedRequestsWaitForTheRelayAndProbeItOneAtATime() {
-    start(100, Duration.ofSeconds(10), P0);
-    addRequests(P0, 3);
-    turn();
-    relay.availability = availability(RelayAvailability.State.UNAVAILABLE);
-    relay.refuseWhileOpen(0, 2);
-    turn();
+    parkWhileTheRelayIsDown(3);
     turn();
 
     assertThat(consumer.paused()).as("requests wait in Kafka while the relay is down").containsExactly(P0);
@@ -178,12 +173,7 @@ class PollLoopTest {
 
   @Test
   void aParkedRequestWhoseDeadlinePassesIsAnsweredDeadlineExceeded() {
-    start(100, Duration.ofSeconds(10), P0);
-    addRequests(P0, 1);
-    turn();
-    relay.availability = availability(RelayAvailability.State.UNAVAILABLE);
-    relay.refuseWhileOpen(0, 0);
-    turn();
+    parkWhileTheRelayIsDown(1);
 
     clock.advance(Duration.ofMinutes(6));
     turn();
@@ -216,6 +206,16 @@ class PollLoopTest {
     }
     consumer.updateBeginningOffsets(beginnings);
     consumer.rebalance(List.of(partitions));
+  }
+
+  /** {@code count} requests taken, refused by the open circuit, and parked. */
+  private void parkWhileTheRelayIsDown(int count) {
+    start(100, Duration.ofSeconds(10), P0);
+    addRequests(P0, count);
+    turn();
+    relay.availability = availability(RelayAvailability.State.UNAVAILABLE);
+    relay.refuseWhileOpen(0, count - 1);
+    turn();
   }
 
   private void turn() {

@@ -45,7 +45,8 @@ class WorkerAdminEndpointTest {
         assertThat(get(base + "/health/live").statusCode()).isEqualTo(200);
         Await.until("ready", WAIT, () -> get(base + "/health/ready").statusCode() == 200);
         assertThat(get(base + "/health/ready").body()).contains("\"status\":\"UP\"")
-            .contains("\"relayCircuit\":\"CLOSED\"").contains(workers.requestTopic + "-0");
+            .contains("\"relay\":\"available\"").contains("\"relayCircuit\":\"CLOSED\"")
+            .contains(workers.requestTopic + "-0");
         Scrape before = Scrape.of(get(base + "/metrics").body());
 
         for (int i = 0; i < valid; i++) {

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.relayworker.admin.HealthReport;
 import dev.relayworker.metrics.LoopStatus;
 import dev.relayworker.metrics.WorkerMetrics;
-import dev.relayworker.relay.RelayClient;
-import dev.relayworker.resilience.RelayCallListener;
-import dev.relayworker.resilience.RelayPolicy;
-import dev.relayworker.resilience.ResilientRelay;
+import dev.relayworker.resilience.RelayAvailability;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,9 +13,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class WorkerHealthTest {
@@ -28,25 +23,11 @@ class WorkerHealthTest {
 
   private final FakeLoop loop = new FakeLoop();
   private final WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry());
-  private final RelayClient unusedRelay = new RelayClient() {
-    @Override
-    public CompletableFuture<dev.relayworker.relay.Completion> send(byte[] body, Duration timeout) {
-      throw new AssertionError("health checks never call the relay");
-    }
-
-    @Override
-    public void close() {}
-  };
-  private final ResilientRelay relay = new ResilientRelay(unusedRelay, RelayPolicy.ofDefaults(), Clock.systemUTC(),
-      RelayCallListener.NONE);
+  private RelayAvailability relay = new RelayAvailability(RelayAvailability.State.AVAILABLE, null, "CLOSED");
   private final DeliveryProgress delivery = new DeliveryProgress();
-  private final WorkerHealth health = new WorkerHealth(loop, metrics, relay, Clock.fixed(NOW, ZoneOffset.UTC),
+  private final WorkerHealth health = new WorkerHealth(loop, metrics, () -> relay, Clock.fixed(NOW, ZoneOffset.UTC),
       STALL_LIMIT, delivery, Duration.ofMinutes(1));
 
-  @AfterEach
-  void closeRelay() {
-    relay.close();
-  }
 
   @Test
   void aWorkerStartingIsLiveButNotReadyUntilItJoinsTheGroup() {
@@ -81,6 +62,19 @@ class WorkerHealthTest {
 
     assertThat(ready.up()).isTrue();
     assertThat(ready.details()).containsEntry("relayCircuit", "CLOSED").containsEntry("lastPollMsAgo", 50L);
+  }
+
+  @Test
+  void aRelayThatIsDownIsReportedNotFailedOn() {
+    polledAgo(Duration.ofMillis(50));
+    metrics.publish(new LoopStatus(true, Set.of(new TopicPartition("requests", 0)), 1, 0, 12, Map.of()));
+    relay = new RelayAvailability(RelayAvailability.State.UNAVAILABLE, NOW.plusSeconds(30), "CLOSED");
+
+    HealthReport ready = health.readiness();
+
+    assertThat(ready.up()).as("restarting the worker would not bring the relay back").isTrue();
+    assertThat(ready.details()).containsEntry("relay", "unavailable").containsEntry("relayCircuit", "CLOSED")
+        .containsEntry("relayPausedUntil", NOW.plusSeconds(30).toString()).containsEntry("parked", 12);
   }
 
   @Test
