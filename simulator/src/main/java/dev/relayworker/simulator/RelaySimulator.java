@@ -14,6 +14,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -36,8 +37,11 @@ public final class RelaySimulator implements AutoCloseable {
   private final FaultPlan faults;
   private volatile SimulatorSettings settings;
   private volatile SimulatorRateLimit rateLimit;
+  private final boolean secure;
 
-  private RelaySimulator(SimulatorSettings settings, String host, int port, int ioThreads) throws InterruptedException {
+  private RelaySimulator(SimulatorSettings settings, String host, int port, int ioThreads, SslContext tls)
+      throws InterruptedException {
+    this.secure = tls != null;
     this.faults = new FaultPlan(settings.seed());
     reconfigure(settings);
     this.loops = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
@@ -51,6 +55,9 @@ public final class RelaySimulator implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel channel) {
             connections.add(channel);
+            if (tls != null) {
+              channel.pipeline().addLast(tls.newHandler(channel.alloc()));
+            }
             channel.pipeline()
                 .addLast(new HttpServerCodec())
                 .addLast(new HttpObjectAggregator(4 * 1024 * 1024))
@@ -76,11 +83,34 @@ public final class RelaySimulator implements AutoCloseable {
 
   public static RelaySimulator start(SimulatorSettings settings, String host, int port, int ioThreads) {
     try {
-      return new RelaySimulator(settings, host, port, ioThreads);
+      return new RelaySimulator(settings, host, port, ioThreads, null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting the relay simulator", e);
     }
+  }
+
+  /**
+   * Starts a simulator on loopback that speaks HTTPS only, with the certificate {@code tls} holds;
+   * {@link #baseUri()} names it {@code https://localhost:PORT}.
+   */
+  public static RelaySimulator startTls(SimulatorSettings settings, SslContext tls) {
+    try {
+      return new RelaySimulator(settings, "127.0.0.1", 0, 1, tls);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the relay simulator", e);
+    }
+  }
+
+  /** Client connections open now. */
+  public int openConnections() {
+    return connections.size();
+  }
+
+  /** Closes every client connection, as a relay that drops idle keep-alive connections does. */
+  public void dropConnections() {
+    connections.close().awaitUninterruptibly();
   }
 
   public int port() {
@@ -90,7 +120,8 @@ public final class RelaySimulator implements AutoCloseable {
   /** The base URL to give a relay client, e.g. {@code http://127.0.0.1:8089}. */
   public URI baseUri() {
     InetSocketAddress address = (InetSocketAddress) serverChannel.localAddress();
-    return URI.create("http://" + address.getHostString() + ":" + address.getPort());
+    return URI.create(secure ? "https://localhost:" + address.getPort()
+        : "http://" + address.getHostString() + ":" + address.getPort());
   }
 
   public SimulatorSettings settings() {

@@ -71,6 +71,11 @@ public final class SimulatorStats {
     return calls.sum();
   }
 
+  /** Completion calls open now: arrived and not yet answered. */
+  public int openCalls() {
+    return open.get();
+  }
+
   /** Most completion calls the simulator held open at once: how concurrent its client was. */
   public int maxConcurrentCalls() {
     return maxOpen.get();

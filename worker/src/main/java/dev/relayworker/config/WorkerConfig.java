@@ -25,6 +25,8 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String RELAY_BASE_URL = "relay.base.url";
   public static final String RELAY_API_KEY = "relay.api.key";
   public static final String RELAY_HTTP_VERSION = "relay.http.version";
+  public static final String RELAY_HTTP_CLIENT = "relay.http.client";
+  public static final String RELAY_IDLE_TIMEOUT_MS = "relay.idle.timeout.ms";
   public static final String RELAY_CONNECT_TIMEOUT_MS = "relay.connect.timeout.ms";
   public static final String RELAY_REQUEST_TIMEOUT_MS = "relay.request.timeout.ms";
   public static final String RELAY_RATE_LIMIT_RPM = "relay.rate.limit.rpm";
@@ -150,7 +152,17 @@ public final class WorkerConfig extends AbstractConfig {
               + " Never logged, never put in a reply.")
       .define(RELAY_HTTP_VERSION, Type.STRING, "HTTP_1_1",
           ValidString.in("HTTP_1_1", "HTTP_2"), Importance.LOW,
-          "HTTP version offered to the relay. HTTP_2 is negotiated only over TLS.")
+          "HTTP version offered to the relay. HTTP_2 is negotiated only over TLS and needs"
+              + " relay.http.client=jdk.")
+      .define(RELAY_HTTP_CLIENT, Type.STRING, "netty", ValidString.in("netty", "jdk"), Importance.LOW,
+          "The relay's HTTP transport. netty: HTTP/1.1 on one event loop, a pool of keep-alive"
+              + " connections capped at relay.max.concurrent.calls; every answer is read and completed on"
+              + " that loop. jdk: the JDK's HttpClient (HTTP/1.1 or HTTP/2); on JDK 17 with fewer than"
+              + " 3 CPUs it starts a thread per answer unless the common ForkJoinPool's parallelism is at"
+              + " least 2 (bin/relay-worker and the image set it).")
+      .define(RELAY_IDLE_TIMEOUT_MS, Type.INT, 30_000, Range.between(1_000, 3_600_000), Importance.LOW,
+          "How long a keep-alive connection to the relay may sit unused before the netty client closes"
+              + " it. Keep it below the relay's (or its proxy's) own idle timeout.")
       .define(RELAY_CONNECT_TIMEOUT_MS, Type.INT, 5_000, Range.between(1, 600_000), Importance.MEDIUM,
           "Timeout for opening a connection to the relay.")
       .define(RELAY_REQUEST_TIMEOUT_MS, Type.INT, 120_000, Range.between(1, 3_600_000), Importance.MEDIUM,
@@ -184,6 +196,12 @@ public final class WorkerConfig extends AbstractConfig {
           "How long the circuit stays open before a few trial calls are let through.")
       .define(RELAY_CIRCUIT_HALF_OPEN_CALLS, Type.INT, 5, Range.between(1, 1_000), Importance.LOW,
           "Trial calls let through while half-open; the circuit closes if they succeed.");
+
+  /** The default declared for {@code key}, parsed to the setting's type; for constants that mirror it. */
+  @SuppressWarnings("unchecked")
+  public static <T> T defaultValue(String key) {
+    return (T) DEFINITION.configKeys().get(key).defaultValue;
+  }
 
   public WorkerConfig(Map<?, ?> values) {
     super(DEFINITION, values, false);

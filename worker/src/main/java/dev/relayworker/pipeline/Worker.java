@@ -7,7 +7,6 @@ import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.protocol.RequestRules;
-import dev.relayworker.relay.HttpRelayClient;
 import dev.relayworker.relay.RelayEndpoint;
 import dev.relayworker.resilience.RelayCallListener;
 import dev.relayworker.resilience.RelayPolicy;
@@ -74,7 +73,7 @@ public final class Worker implements AutoCloseable {
     this.shutdownTimeout = settings.shutdownTimeout();
     this.admin = admin;
     this.relay = new ResilientRelay(
-        new HttpRelayClient(RelayEndpoint.from(config), new ObjectMapper(), clock),
+        RelayEndpoint.from(config).open(new ObjectMapper(), clock),
         RelayPolicy.from(config), clock,
         RelayCallListener.all(new LoggingRelayListener(), metrics.relayListener()));
     metrics.bind(relay);

@@ -1,5 +1,6 @@
 package dev.relayworker.relay;
 
+import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -41,6 +42,12 @@ final class AnswerMemory {
 
   void release(long bytes) {
     used.addAndGet(-bytes);
+  }
+
+  /** Why an answer was cut off when {@link #tryReserve} refused its bytes. Transient. */
+  IOException exhausted() {
+    return new IOException("relay answers being read already hold " + limit
+        + " bytes, the share of the heap they may use; this one was cut off");
   }
 
   long limit() {

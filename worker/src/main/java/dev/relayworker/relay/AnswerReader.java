@@ -3,19 +3,87 @@ package dev.relayworker.relay;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
- * Reads relay answer bodies: a {@code text_completion} on success, the
- * {@code {"error":{...}}} object on failure. Thread-safe (Jackson's mapper is).
+ * Reads relay answers, whichever transport brought them: a {@code text_completion} on success,
+ * the {@code {"error":{...}}} object and the status's meaning on failure. Thread-safe (Jackson's
+ * mapper is).
  */
 final class AnswerReader {
 
+  private static final int MAX_MESSAGE_CHARS = 300;
+
   private final ObjectMapper mapper;
   private final KeyRedactor redactor;
+  private final Clock clock;
 
-  AnswerReader(ObjectMapper mapper, KeyRedactor redactor) {
+  AnswerReader(ObjectMapper mapper, KeyRedactor redactor, Clock clock) {
     this.mapper = mapper;
     this.redactor = redactor;
+    this.clock = clock;
+  }
+
+  /**
+   * The completion a whole answer carries.
+   *
+   * @param header a header's first value by case-insensitive name, or null when absent
+   * @throws RelayException for any answer that is not a completion, classified by
+   *     {@link FailureClassifier}, with the relay's retry-after when it sent one
+   */
+  Completion read(int status, UnaryOperator<String> header, byte[] body) {
+    String relayRequestId = firstPresent(header, "x-oneapi-request-id", "x-new-api-request-id", "x-request-id");
+    if (status >= 200 && status < 300) {
+      return readCompletion(body, status, relayRequestId);
+    }
+    RelayError error = readError(body);
+    FailureKind kind = FailureClassifier.classifyStatus(status, header.apply("x-should-retry"), error);
+    throw new RelayException(kind, status, error, RetryAfter.parse(header, clock.instant()).orElse(null),
+        describe(status, error));
+  }
+
+  /** The failure of an attempt that had no complete answer within {@code timeout}. */
+  static RelayException timedOut(Duration timeout) {
+    return RelayException.transport(FailureKind.TRANSIENT, "relay call failed:"
+        + " HttpTimeoutException: no complete answer within " + timeout.toMillis() + " ms");
+  }
+
+  /**
+   * The failure of an attempt that got no HTTP answer: named by the exception's class, plus the
+   * message of an I/O error, which names the host and port at most; other messages could carry
+   * anything, so they are left out.
+   */
+  static RelayException transportFailure(Throwable cause) {
+    String detail = cause instanceof IOException && cause.getMessage() != null ? ": " + cause.getMessage() : "";
+    return RelayException.transport(FailureClassifier.classifyTransport(cause),
+        "relay call failed: " + cause.getClass().getSimpleName() + truncate(detail));
+  }
+
+  static String truncate(String text) {
+    return text.length() <= MAX_MESSAGE_CHARS ? text : text.substring(0, MAX_MESSAGE_CHARS) + "...";
+  }
+
+  private static String describe(int status, RelayError error) {
+    StringBuilder text = new StringBuilder("relay answered ").append(status);
+    if (error.code() != null) {
+      text.append(" (").append(error.code()).append(')');
+    }
+    if (error.message() != null) {
+      text.append(": ").append(truncate(error.message()));
+    }
+    return text.toString();
+  }
+
+  private static String firstPresent(UnaryOperator<String> header, String... names) {
+    for (String name : names) {
+      String value = header.apply(name);
+      if (value != null) {
+        return value;
+      }
+    }
+    return null;
   }
 
   /**

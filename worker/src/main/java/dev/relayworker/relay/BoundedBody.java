@@ -1,6 +1,5 @@
 package dev.relayworker.relay;
 
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
@@ -14,7 +13,8 @@ import java.util.concurrent.Flow;
  * An answer body read incrementally and never past its limits: the call's own byte cap
  * ({@code relay.max.response.bytes}), the {@link AnswerMemory} all calls share, and the call's
  * deadline. Whichever is overrun first cancels the subscription, which makes the JDK client close
- * the connection, and fails the body: {@link TooLarge} for a cap, {@link HttpTimeoutException}
+ * the connection, and fails the body: {@link AnswerTooLarge} or {@link AnswerMemory#exhausted()}
+ * for a cap, {@link HttpTimeoutException}
  * for the deadline. The JDK's own request timeout stops counting once the headers are in, so
  * without {@link #expire} a relay that sends headers and then stalls would hold the call for ever.
  *
@@ -22,17 +22,6 @@ import java.util.concurrent.Flow;
  * {@link #expire} may be called from any thread, any number of times.
  */
 final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
-
-  /** An answer over the call's byte cap. Final: the same request would bring the same answer. */
-  static final class TooLarge extends IOException {
-    private static final long serialVersionUID = 1L;
-    final int httpStatus;
-
-    TooLarge(String message, int httpStatus) {
-      super(message, null);
-      this.httpStatus = httpStatus;
-    }
-  }
 
   private final long maxBytes;
   private final int httpStatus;
@@ -58,8 +47,7 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
       onBody.accept(body);
       long declared = info.headers().firstValueAsLong("content-length").orElse(-1);
       if (declared > maxBytes) {
-        body.fail(new TooLarge("relay answered " + info.statusCode() + " with a body of " + declared
-            + " bytes, over relay.max.response.bytes (" + maxBytes + ")", info.statusCode()));
+        body.fail(AnswerTooLarge.declared(info.statusCode(), declared, maxBytes));
       }
       return body;
     };
@@ -86,13 +74,11 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
     }
     received += size;
     if (received > maxBytes) {
-      fail(new TooLarge("relay answered " + httpStatus + " with a body over relay.max.response.bytes (" + maxBytes
-          + "); it was cut off", httpStatus));
+      fail(AnswerTooLarge.cutOff(httpStatus, maxBytes));
       return;
     }
     if (!memory.tryReserve(size)) {
-      fail(new IOException("relay answers being read already hold " + memory.limit()
-          + " bytes, the share of the heap they may use; this one was cut off"));
+      fail(memory.exhausted());
       return;
     }
     reserved += size;

@@ -1,18 +1,20 @@
 package dev.relayworker.relay;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.config.ConfigValidators;
 import dev.relayworker.config.WorkerConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /**
- * Where and how to reach the relay: base URL, key, HTTP timeouts and the largest answer read.
- * Immutable.
+ * Where and how to reach the relay: base URL, key, transport, HTTP timeouts, connections and the
+ * largest answer read. Immutable.
  *
  * <p>The key is kept as a Kafka {@link Password}, whose {@code toString()} is {@code [hidden]},
  * so printing an endpoint, or an exception that holds one, cannot leak it; an endpoint cannot be
@@ -22,37 +24,67 @@ import org.apache.kafka.common.config.types.Password;
 public record RelayEndpoint(
     URI baseUri,
     Password apiKey,
+    RelayTransport transport,
     HttpClient.Version httpVersion,
     Duration connectTimeout,
+    Duration idleTimeout,
+    int maxConnections,
     int maxResponseBytes) {
-
-  /** Default of {@link #maxResponseBytes()} for endpoints built with {@link #of}. */
-  public static final int DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
   public RelayEndpoint {
     Objects.requireNonNull(baseUri, "baseUri");
     Objects.requireNonNull(apiKey, "apiKey");
     Objects.requireNonNull(httpVersion, "httpVersion");
+    Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
     ConfigValidators.requireHeaderSafe(WorkerConfig.RELAY_API_KEY, apiKey.value());
+    if (transport == RelayTransport.NETTY && httpVersion == HttpClient.Version.HTTP_2) {
+      throw new ConfigException(WorkerConfig.RELAY_HTTP_VERSION + "=HTTP_2 needs " + WorkerConfig.RELAY_HTTP_CLIENT
+          + "=jdk: the netty client speaks HTTP/1.1 only");
+    }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("maxConnections must be at least 1, was " + maxConnections);
+    }
   }
 
+  /** An endpoint with the configuration's defaults for everything but the place and the key. */
   public static RelayEndpoint of(String baseUrl, String apiKey) {
-    return new RelayEndpoint(parseBase(baseUrl, "baseUrl"), new Password(apiKey), HttpClient.Version.HTTP_1_1,
-        Duration.ofSeconds(5), DEFAULT_MAX_RESPONSE_BYTES);
+    return new RelayEndpoint(parseBase(baseUrl, "baseUrl"), new Password(apiKey), defaultTransport(),
+        HttpClient.Version.HTTP_1_1, defaultMillis(WorkerConfig.RELAY_CONNECT_TIMEOUT_MS),
+        defaultMillis(WorkerConfig.RELAY_IDLE_TIMEOUT_MS), defaultInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
+        defaultInt(WorkerConfig.RELAY_MAX_RESPONSE_BYTES));
   }
 
   public static RelayEndpoint from(WorkerConfig config) {
     return new RelayEndpoint(
         parseBase(config.getString(WorkerConfig.RELAY_BASE_URL), WorkerConfig.RELAY_BASE_URL),
         config.relayApiKey(),
+        RelayTransport.named(config.getString(WorkerConfig.RELAY_HTTP_CLIENT)),
         HttpClient.Version.valueOf(config.getString(WorkerConfig.RELAY_HTTP_VERSION)),
         Duration.ofMillis(config.getInt(WorkerConfig.RELAY_CONNECT_TIMEOUT_MS)),
+        Duration.ofMillis(config.getInt(WorkerConfig.RELAY_IDLE_TIMEOUT_MS)),
+        config.getInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
         config.getInt(WorkerConfig.RELAY_MAX_RESPONSE_BYTES));
   }
 
+  public RelayEndpoint withTransport(RelayTransport other) {
+    return new RelayEndpoint(baseUri, apiKey, other, httpVersion, connectTimeout, idleTimeout, maxConnections,
+        maxResponseBytes);
+  }
+
   public RelayEndpoint withMaxResponseBytes(int bytes) {
-    return new RelayEndpoint(baseUri, apiKey, httpVersion, connectTimeout, bytes);
+    return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idleTimeout, maxConnections,
+        bytes);
+  }
+
+  public RelayEndpoint withConnections(int max, Duration idle) {
+    return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idle, max, maxResponseBytes);
+  }
+
+  /** Opens this endpoint's {@link #transport()}; the caller closes the client. */
+  public RelayClient open(ObjectMapper mapper, Clock clock) {
+    return transport.open(this, mapper, clock);
   }
 
   /** {@code POST} target of the legacy completions endpoint. */
@@ -71,6 +103,18 @@ public record RelayEndpoint(
     } catch (URISyntaxException e) {
       return uri.getScheme() + "://" + uri.getHost();
     }
+  }
+
+  private static RelayTransport defaultTransport() {
+    return RelayTransport.named(WorkerConfig.defaultValue(WorkerConfig.RELAY_HTTP_CLIENT));
+  }
+
+  private static Duration defaultMillis(String key) {
+    return Duration.ofMillis(defaultInt(key));
+  }
+
+  private static int defaultInt(String key) {
+    return WorkerConfig.<Integer>defaultValue(key);
   }
 
   private static URI parseBase(String baseUrl, String key) {

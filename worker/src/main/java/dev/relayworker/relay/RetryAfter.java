@@ -7,6 +7,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Reads how long a relay asks the client to wait: {@code retry-after-ms} first (OpenAI's own,
@@ -18,11 +19,20 @@ public final class RetryAfter {
 
   /** The requested wait, never negative, or empty when no usable header is present. */
   public static Optional<Duration> parse(HttpHeaders headers, Instant now) {
-    Optional<Duration> millis = headers.firstValue("retry-after-ms").flatMap(RetryAfter::parseMillis);
+    return parse(name -> headers.firstValue(name).orElse(null), now);
+  }
+
+  /**
+   * The requested wait, never negative, or empty when no usable header is present.
+   *
+   * @param header a header's first value by name, or null when absent
+   */
+  public static Optional<Duration> parse(UnaryOperator<String> header, Instant now) {
+    Optional<Duration> millis = Optional.ofNullable(header.apply("retry-after-ms")).flatMap(RetryAfter::parseMillis);
     if (millis.isPresent()) {
       return millis;
     }
-    return headers.firstValue("retry-after").flatMap(value -> parseRetryAfter(value, now));
+    return Optional.ofNullable(header.apply("retry-after")).flatMap(value -> parseRetryAfter(value, now));
   }
 
   static Optional<Duration> parseMillis(String value) {

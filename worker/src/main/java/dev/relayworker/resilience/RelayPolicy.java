@@ -138,7 +138,7 @@ public final class RelayPolicy {
   }
 
   private static int defaultInt(String key) {
-    return (Integer) WorkerConfig.DEFINITION.configKeys().get(key).defaultValue;
+    return WorkerConfig.<Integer>defaultValue(key);
   }
 
   private static Duration defaultMillis(String key) {

@@ -3,7 +3,7 @@ package dev.relayworker.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.relayworker.relay.HttpRelayClient;
+import dev.relayworker.relay.RelayClient;
 import dev.relayworker.relay.RelayEndpoint;
 import dev.relayworker.relay.RelayException;
 import dev.relayworker.resilience.CallFailedException.Reason;
@@ -244,8 +244,8 @@ class ResilientRelayTest {
 
   private void start(SimulatorSettings settings, RelayPolicy.Builder policy, Clock time) {
     simulator = RelaySimulator.start(settings, 0);
-    HttpRelayClient client = new HttpRelayClient(RelayEndpoint.of(simulator.baseUri().toString(), KEY),
-        new ObjectMapper(), Clock.systemUTC());
+    RelayClient client = RelayEndpoint.of(simulator.baseUri().toString(), KEY).open(new ObjectMapper(),
+        Clock.systemUTC());
     relay = new ResilientRelay(client, policy.build(), time, listener);
     if (settings.apiKey().equals(SimulatorSettings.DEFAULT_KEY)) {
       simulator.reconfigure(settings.withApiKey(KEY));

@@ -1,7 +1,6 @@
 package dev.relayworker.relay;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
@@ -13,31 +12,37 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The relay over HTTP, on the JDK's asynchronous {@link HttpClient}: pooled keep-alive
- * connections, a connect timeout on the client, and one deadline per attempt that covers the
- * whole exchange, body included. Answer bodies are read by a {@link BoundedBody}: never more
- * than {@code relay.max.response.bytes} per call, nor more than an {@link AnswerMemory} share of
- * the heap for all calls together.
+ * The relay over the JDK's asynchronous {@link HttpClient} ({@code relay.http.client=jdk}), for
+ * HTTP/2: pooled keep-alive connections, a connect timeout on the client, and one deadline per
+ * attempt that covers the whole exchange, body included. Answer bodies are read by a
+ * {@link BoundedBody}: never more than {@code relay.max.response.bytes} per call, nor more than
+ * an {@link AnswerMemory} share of the heap for all calls together.
  *
- * <p>Threads: {@link #send} may be called from any thread and returns at once. Answers are
- * parsed and futures completed on a small pool of {@code relay-http-N} daemon threads; callers
- * must not block in their continuations. Deadlines fire on one {@code relay-deadline} thread.
- * {@link #close()} stops both and drops idle connections; calls still open then fail.
+ * <p>Threads: {@link #send} may be called from any thread and returns at once. The client reads
+ * on a small pool of {@code relay-http-N} daemon threads, but completes every {@code sendAsync}
+ * future through {@code CompletableFuture}'s default executor, which on JDK 17 with a common pool
+ * parallelism below 2 (fewer than 3 CPUs) starts a new thread for each answer; the constructor
+ * warns when that is the case. {@link NettyRelayClient} has no such hop. Deadlines fire on one
+ * {@code relay-deadline} thread. {@link #close()} stops both and drops idle connections; calls
+ * still open then fail.
  *
  * <p>Failure messages name the exception and, for I/O errors, the JDK's text (host and port at
  * most); never a request header, so never the key.
  */
-public final class HttpRelayClient implements RelayClient {
+public final class JdkRelayClient implements RelayClient {
 
-  private static final int MAX_MESSAGE_CHARS = 300;
+  private static final Logger log = LoggerFactory.getLogger(JdkRelayClient.class);
 
   private final RelayEndpoint endpoint;
   private final HttpClient http;
@@ -45,17 +50,12 @@ public final class HttpRelayClient implements RelayClient {
   private final ScheduledThreadPoolExecutor deadlines;
   private final AnswerMemory memory;
   private final AnswerReader reader;
-  private final Clock clock;
   private final String authorization;
 
-  public HttpRelayClient(RelayEndpoint endpoint, ObjectMapper mapper, Clock clock) {
-    this(endpoint, mapper, clock, AnswerMemory.eighthOfHeap());
-  }
-
-  HttpRelayClient(RelayEndpoint endpoint, ObjectMapper mapper, Clock clock, AnswerMemory memory) {
+  JdkRelayClient(RelayEndpoint endpoint, ObjectMapper mapper, Clock clock, AnswerMemory memory) {
     this.endpoint = endpoint;
-    this.clock = clock;
     this.memory = memory;
+    warnIfEveryAnswerStartsAThread();
     this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
         daemonThreads("relay-http-"));
     this.deadlines = new ScheduledThreadPoolExecutor(1, daemonThreads("relay-deadline-"));
@@ -68,7 +68,7 @@ public final class HttpRelayClient implements RelayClient {
         .build();
     String key = endpoint.apiKey().value();
     this.authorization = "Bearer " + key;
-    this.reader = new AnswerReader(mapper, new KeyRedactor(key));
+    this.reader = new AnswerReader(mapper, new KeyRedactor(key), clock);
   }
 
   @Override
@@ -101,65 +101,39 @@ public final class HttpRelayClient implements RelayClient {
     return response.handle((received, failure) -> {
       deadline.cancel(false);
       if (failure != null) {
-        throw expired.get() ? RelayException.transport(FailureKind.TRANSIENT, "relay call failed:"
-            + " HttpTimeoutException: no complete answer within " + timeout.toMillis() + " ms")
-            : transportFailure(failure);
+        throw expired.get() ? AnswerReader.timedOut(timeout) : transportFailure(failure);
       }
-      return toCompletion(received);
+      HttpHeaders headers = received.headers();
+      return reader.read(received.statusCode(), name -> headers.firstValue(name).orElse(null), received.body());
     });
   }
 
-  private Completion toCompletion(HttpResponse<byte[]> answer) {
-    int status = answer.statusCode();
-    String relayRequestId = relayRequestId(answer.headers());
-    if (status >= 200 && status < 300) {
-      return reader.readCompletion(answer.body(), status, relayRequestId);
+  /**
+   * On JDK 17 the default async executor is a thread per task when the common pool's parallelism
+   * is below 2, and {@code sendAsync} completes every answer through it (JDK 25 keeps a minimal
+   * pool instead).
+   */
+  private static void warnIfEveryAnswerStartsAThread() {
+    if (!(new CompletableFuture<Void>().defaultExecutor() instanceof ForkJoinPool)) {
+      log.warn("relay.http.client=jdk on this JVM starts a thread for every relay answer (common ForkJoinPool"
+          + " parallelism {}); use relay.http.client=netty, or start the JVM with"
+          + " -Djava.util.concurrent.ForkJoinPool.common.parallelism=2", ForkJoinPool.getCommonPoolParallelism());
     }
-    RelayError error = reader.readError(answer.body());
-    FailureKind kind = FailureClassifier.classifyStatus(status,
-        answer.headers().firstValue("x-should-retry").orElse(null), error);
-    throw new RelayException(kind, status, error, RetryAfter.parse(answer.headers(), clock.instant()).orElse(null),
-        describe(status, error));
   }
 
   private static RelayException transportFailure(Throwable failure) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
     for (Throwable link = cause; link != null; link = link.getCause()) {
-      if (link instanceof BoundedBody.TooLarge tooLarge) {
-        return new RelayException(FailureKind.FINAL, tooLarge.httpStatus, RelayError.NONE, null, tooLarge.getMessage());
+      if (link instanceof AnswerTooLarge tooLarge) {
+        return tooLarge.toRelayException();
       }
       if (link instanceof HttpTimeoutException timeout) {
         cause = timeout;
         break;
       }
     }
-    // JDK I/O messages name the host and port at most; other exceptions are named by class only.
-    String detail = cause instanceof IOException && cause.getMessage() != null ? ": " + cause.getMessage() : "";
-    return RelayException.transport(FailureClassifier.classifyTransport(cause),
-        "relay call failed: " + cause.getClass().getSimpleName() + truncate(detail));
-  }
-
-  private static String describe(int status, RelayError error) {
-    StringBuilder text = new StringBuilder("relay answered ").append(status);
-    if (error.code() != null) {
-      text.append(" (").append(error.code()).append(')');
-    }
-    if (error.message() != null) {
-      text.append(": ").append(truncate(error.message()));
-    }
-    return text.toString();
-  }
-
-  private static String relayRequestId(HttpHeaders headers) {
-    return headers.firstValue("x-oneapi-request-id")
-        .or(() -> headers.firstValue("x-new-api-request-id"))
-        .or(() -> headers.firstValue("x-request-id"))
-        .orElse(null);
-  }
-
-  private static String truncate(String text) {
-    return text.length() <= MAX_MESSAGE_CHARS ? text : text.substring(0, MAX_MESSAGE_CHARS) + "...";
+    return AnswerReader.transportFailure(cause);
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {

@@ -16,16 +16,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** One attempt against the simulator over real loopback HTTP. */
-class HttpRelayClientTest {
+/**
+ * What every {@link RelayClient} transport must do, one attempt at a time, against the simulator
+ * over real loopback HTTP: answers, error statuses, and relays that hang, stall, reset, garble
+ * or flood. Each transport's test class extends this one.
+ */
+abstract class RelayClientContractTest {
 
-  private static final String KEY = "sk-test-0123456789abcdef";
-  private static final byte[] BODY = "{\"model\":\"davinci-002\",\"prompt\":\"hello\",\"x_relay_tag\":\"kept\"}"
+  static final String KEY = "sk-test-0123456789abcdef";
+  static final byte[] BODY = "{\"model\":\"davinci-002\",\"prompt\":\"hello\",\"x_relay_tag\":\"kept\"}"
       .getBytes(StandardCharsets.UTF_8);
 
-  private final AnswerMemory memory = new AnswerMemory(64L * 1024 * 1024);
-  private RelaySimulator simulator;
-  private HttpRelayClient client;
+  final AnswerMemory memory = new AnswerMemory(64L * 1024 * 1024);
+  RelaySimulator simulator;
+  private RelayClient client;
+
+  /** The transport under test. */
+  abstract RelayTransport transport();
 
   @BeforeEach
   void start() {
@@ -54,7 +61,7 @@ class HttpRelayClientTest {
 
   @Test
   void aWrongKeyIsFinalAndTheKeyAppearsNowhere() {
-    HttpRelayClient wrongKey = clientWithKey("sk-wrong-key-abcdef123");
+    RelayClient wrongKey = clientWithKey("sk-wrong-key-abcdef123");
     RelayException failure = failure(() -> wrongKey.send(BODY, Duration.ofSeconds(5)).join());
     wrongKey.close();
 
@@ -110,8 +117,7 @@ class HttpRelayClientTest {
   void aRefusedConnectionIsTransient() {
     int port = simulator.port();
     simulator.close();
-    HttpRelayClient nobodyHome = new HttpRelayClient(RelayEndpoint.of("http://127.0.0.1:" + port, KEY),
-        new ObjectMapper(), Clock.systemUTC());
+    RelayClient nobodyHome = open(RelayEndpoint.of("http://127.0.0.1:" + port, KEY));
     simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
 
     RelayException failure = failure(() -> nobodyHome.send(BODY, Duration.ofSeconds(5)).join());
@@ -135,8 +141,7 @@ class HttpRelayClientTest {
 
   @Test
   void anEndlessAnswerIsCutOffAtTheCapAndIsFinal() {
-    HttpRelayClient capped = new HttpRelayClient(RelayEndpoint.of(simulator.baseUri().toString(), KEY)
-        .withMaxResponseBytes(256 * 1024), new ObjectMapper(), Clock.systemUTC(), memory);
+    RelayClient capped = open(RelayEndpoint.of(simulator.baseUri().toString(), KEY).withMaxResponseBytes(256 * 1024));
     simulator.scriptNext(Fault.ENDLESS, Fault.BLOATED);
 
     RelayException endless = failure(() -> capped.send(BODY, Duration.ofSeconds(10)).join());
@@ -153,8 +158,8 @@ class HttpRelayClientTest {
   @Test
   void answersThatWouldOverrunTheSharedMemoryFailTransiently() {
     AnswerMemory small = new AnswerMemory(64 * 1024);
-    HttpRelayClient tight = new HttpRelayClient(RelayEndpoint.of(simulator.baseUri().toString(), KEY),
-        new ObjectMapper(), Clock.systemUTC(), small);
+    RelayClient tight = transport().open(RelayEndpoint.of(simulator.baseUri().toString(), KEY), new ObjectMapper(),
+        Clock.systemUTC(), small);
     simulator.scriptNext(Fault.BLOATED);
 
     RelayException failure = failure(() -> tight.send(BODY, Duration.ofSeconds(10)).join());
@@ -185,12 +190,15 @@ class HttpRelayClientTest {
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("sk-secret-0123456789"));
   }
 
-  private HttpRelayClient clientWithKey(String key) {
-    return new HttpRelayClient(RelayEndpoint.of(simulator.baseUri().toString(), key), new ObjectMapper(),
-        Clock.systemUTC(), memory);
+  RelayClient clientWithKey(String key) {
+    return open(RelayEndpoint.of(simulator.baseUri().toString(), key));
   }
 
-  private static RelayException failure(Runnable call) {
+  RelayClient open(RelayEndpoint endpoint) {
+    return transport().open(endpoint, new ObjectMapper(), Clock.systemUTC(), memory);
+  }
+
+  static RelayException failure(Runnable call) {
     CompletionException thrown = catchThrowableOfType(CompletionException.class, call::run);
     assertThat(thrown).isNotNull();
     assertThat(thrown.getCause()).isInstanceOf(RelayException.class);
