@@ -38,5 +38,6 @@ VOLUME ["/app/config"]
 EXPOSE 9400
 USER relay
 # Heap from the container's memory limit, not the host's.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/relay-worker.jar"]
+# The common pool's parallelism at 2: see bin/relay-worker (JDK 17 in a one- or two-CPU container).
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2", "-jar", "/app/relay-worker.jar"]
 CMD ["run"]

@@ -100,13 +100,14 @@ final class BenchCommand implements Callable<Integer> {
   private Figures naive(BenchRunner runner, Scenario scenario) throws Exception {
     Duration duration = Duration.ofSeconds(quick ? 3 : naiveSeconds);
     double naive = runner.naive(scenario, duration);
-    return new Figures("naive", 0, 0, 0, naive, scenario.throughputLimit(), Double.NaN, Double.NaN, Double.NaN,
-        Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, -1, naive);
+    return new Figures("naive/" + scenario.name(), 0, 0, 0, naive, scenario.throughputLimit(), Double.NaN,
+        Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, -1, naive, Double.NaN, Double.NaN,
+        -1);
   }
 
   private static void print(Figures f) {
     System.out.printf("%n%s%n", f.scenario());
-    if (f.scenario().equals("naive")) {
+    if (f.scenario().startsWith("naive")) {
       System.out.printf("  completions/s              %10.2f   limit %,.0f   %s%n", f.completionsPerSecond(),
           f.throughputLimit(), ratio(f.throughputRatio()));
       return;
@@ -121,16 +122,21 @@ final class BenchCommand implements Callable<Integer> {
     System.out.printf("  worker CPU per completion  %.0f us   (%.0f ms per 1,000)%n", f.workerCpuMicrosPerCompletion(),
         f.workerCpuMicrosPerCompletion());
     System.out.printf("  worker peak heap           %d MiB%n", f.workerPeakHeapMiB());
+    System.out.printf("  relay calls open           mean %.1f, lowest 100 ms %.1f%n", f.relayCallsOpenMean(),
+        f.relayCallsOpenMin());
+    System.out.printf("  worker threads started     %d%n", f.workerThreadsStarted());
   }
 
   private static void summary(List<Figures> all) {
     System.out.printf("%nmedians over runs (min-max)%n");
     all.stream().map(Figures::scenario).distinct().forEach(name -> {
       List<Figures> runs = all.stream().filter(f -> f.scenario().equals(name)).toList();
-      System.out.printf("  %-30s completions/s %s  p50 %s ms  p99 %s ms  added p50 %s ms  CPU %s us  heap %s MiB%n",
+      System.out.printf("  %-30s completions/s %s  p50 %s ms  p99 %s ms  added p50 %s ms  CPU %s us  heap %s MiB"
+          + "  open calls %s (lowest %s)  threads started %s%n",
           name, stat(runs, Figures::completionsPerSecond), stat(runs, Figures::e2eP50Ms), stat(runs, Figures::e2eP99Ms),
           stat(runs, Figures::addedP50Ms), stat(runs, Figures::workerCpuMicrosPerCompletion),
-          stat(runs, f -> f.workerPeakHeapMiB()));
+          stat(runs, f -> f.workerPeakHeapMiB()), stat(runs, Figures::relayCallsOpenMean),
+          stat(runs, Figures::relayCallsOpenMin), stat(runs, f -> f.workerThreadsStarted()));
     });
   }
 

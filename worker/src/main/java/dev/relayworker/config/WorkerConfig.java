@@ -113,10 +113,13 @@ public final class WorkerConfig extends AbstractConfig {
       .define(REQUEST_MAX_PROMPTS, Type.INT, 2_048, Range.between(1, 1_000_000), Importance.LOW,
           "Most prompts one request may carry (the length of an array prompt; one string or one token list"
               + " counts as one).")
-      .define(MAX_IN_FLIGHT, Type.INT, 500, Range.between(1, 1_000_000), Importance.HIGH,
+      .define(MAX_IN_FLIGHT, Type.INT, 0, Range.between(0, 1_000_000), Importance.HIGH,
           "Most requests a worker holds unanswered (at the relay, waiting for it, or parked during an outage),"
-              + " over all its partitions. At the cap, partitions pause; they resume a poll's worth (a tenth of"
-              + " the cap, at most 500 records) below it. Answered requests wait at most one commit interval more.")
+              + " over all its partitions; 0 (the default) sizes it to keep the relay busy: "
+              + RELAY_MAX_CONCURRENT_CALLS + " plus three polls' worth of requests waiting for a slot. At the cap,"
+              + " partitions pause; they resume a poll's worth below it. A poll brings at most a quarter of the"
+              + " smaller of the two (500 at most). A cap at or below " + RELAY_MAX_CONCURRENT_CALLS + " leaves"
+              + " relay slots idle after each pause. Answered requests wait at most one commit interval more.")
       .define(DELIVERY_GUARANTEE, Type.STRING, EXACTLY_ONCE, ValidString.in(EXACTLY_ONCE, AT_LEAST_ONCE),
           Importance.HIGH, "exactly_once: replies and consumed offsets are committed together in one Kafka"
               + " transaction, so a read_committed reader sees one reply per request. at_least_once: no"

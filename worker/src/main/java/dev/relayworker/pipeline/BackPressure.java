@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Which partitions take new requests. Every partition pauses while the worker holds
- * {@code worker.max.in.flight} unanswered requests (and resumes a poll's worth below it, so it
- * does not flap), while the relay is unavailable ({@link RelayAvailability}), and while the worker
+ * {@link IntakeLimits#maxInFlight()} unanswered requests (and resumes a poll's worth below it, so
+ * it does not flap, with requests still queued for the relay's slots), while the relay is unavailable ({@link RelayAvailability}), and while the worker
  * stops; one partition pauses when the offsets finished above its committed one no longer fit in
  * the commit metadata. Requests then wait in Kafka, not in memory.
  *
@@ -37,7 +37,8 @@ final class BackPressure {
     int unanswered = ledgers.unanswered();
     Set<TopicPartition> paused = consumer.paused();
     boolean allPaused = !paused.isEmpty() && paused.containsAll(consumer.assignment());
-    boolean full = unanswered >= settings.maxInFlight() || (allPaused && unanswered >= settings.resumeBelow());
+    IntakeLimits intake = settings.intake();
+    boolean full = unanswered >= intake.maxInFlight() || (allPaused && unanswered >= intake.resumeBelow());
     Set<TopicPartition> pause = new HashSet<>();
     for (PartitionLedger ledger : ledgers.all()) {
       if (relayDown || full || stopping || ledger.full()) {

@@ -26,7 +26,7 @@ public final class KafkaClients {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, WorkerSettings.from(config).maxPollRecords());
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, WorkerSettings.from(config).intake().maxPollRecords());
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-consumer");
     props.putAll(known(config.kafkaClientProperties(), ConsumerConfig.configNames()));
     if (!"consumer".equalsIgnoreCase(String.valueOf(props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {

@@ -69,6 +69,7 @@ public final class Worker implements AutoCloseable {
   private Worker(WorkerConfig config, Admin admin) {
     String clientId = KafkaClients.newClientId();
     WorkerSettings settings = WorkerSettings.from(config);
+    warnIfSlotsWillIdle(settings.intake(), config.getInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS));
     Clock clock = Clock.systemUTC();
     this.shutdownTimeout = settings.shutdownTimeout();
     this.admin = admin;
@@ -146,6 +147,15 @@ public final class Worker implements AutoCloseable {
         config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DELIVERY_GUARANTEE),
         RelayEndpoint.from(config).displayUri());
     return worker;
+  }
+
+  private static void warnIfSlotsWillIdle(IntakeLimits intake, int relaySlots) {
+    if (!intake.keepsSlotsFull(relaySlots)) {
+      log.warn("{}={} leaves no requests waiting for the relay's {} slots ({}) once intake pauses, so some"
+          + " slots idle until the next poll; leave {} unset (0) to size it from the slots",
+          WorkerConfig.MAX_IN_FLIGHT, intake.maxInFlight(), relaySlots, WorkerConfig.RELAY_MAX_CONCURRENT_CALLS,
+          WorkerConfig.MAX_IN_FLIGHT);
+    }
   }
 
   private void runLoop() {

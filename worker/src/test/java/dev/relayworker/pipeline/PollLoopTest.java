@@ -187,7 +187,8 @@ class PollLoopTest {
 
   private void start(int maxInFlight, Duration drainTimeout, TopicPartition... partitions) {
     routes.pin(List.of("replies", "dlq"));
-    WorkerSettings settings = new WorkerSettings(REQUESTS, "replies", "dlq", maxInFlight, COMMIT_INTERVAL,
+    WorkerSettings settings = new WorkerSettings(REQUESTS, "replies", "dlq",
+        IntakeLimits.forRelay(256, maxInFlight), COMMIT_INTERVAL,
         drainTimeout, Duration.ofSeconds(10), true, 4096);
     ReplyRecords replies = new ReplyRecords("dlq");
     ReplyRouter router = new ReplyRouter(routes, new Fallbacks(replies, "replies", () -> 1_048_576), metrics);

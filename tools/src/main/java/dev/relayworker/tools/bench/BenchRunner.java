@@ -51,15 +51,17 @@ public final class BenchRunner {
           out.printf("  %s: warming up with %,d requests...%n", scenario.name(), scenario.warmUpRequests());
           driver.run("w", scenario.warmUpRequests(), scenario.offeredRate(), PHASE_TIMEOUT);
           long cpuBefore = worker.cpuNanos();
+          long threadsBefore = worker.threadsStarted();
           long callsBefore = simulator.stats().calls();
           long limitedBefore = simulator.stats().outcome("429");
           out.printf("  %s: measuring %,d requests...%n", scenario.name(), scenario.requests());
           RequestDriver.Phase phase = driver.run("m", scenario.requests(), scenario.offeredRate(), PHASE_TIMEOUT);
           long cpu = worker.cpuNanos() - cpuBefore;
+          long threads = threadsBefore < 0 ? -1 : worker.threadsStarted() - threadsBefore;
           long calls = simulator.stats().calls() - callsBefore;
           long limited = simulator.stats().outcome("429") - limitedBefore;
           long peakHeap = worker.stop();
-          return figures(scenario, phase, simulator.stats(), cpu, calls, limited, peakHeap);
+          return figures(scenario, phase, simulator.stats(), cpu, calls, limited, peakHeap, threads);
         }
       } finally {
         worker.close();
@@ -67,7 +69,7 @@ public final class BenchRunner {
     }
   }
 
-  /** The naive loop on its own topics, against a relay like {@code scenario}'s, for {@code duration}. */
+  /** The naive loop on its own topics, against a relay with {@code scenario}'s latency, for {@code duration}. */
   public double naive(Scenario scenario, Duration duration) throws Exception {
     String prefix = "bench.naive." + System.nanoTime() % 100_000;
     try (RelaySimulator simulator = RelaySimulator.start(SimulatorSettings.defaults()
@@ -76,7 +78,9 @@ public final class BenchRunner {
       admin.createTopics(List.of(new NewTopic(prefix + ".requests", scenario.partitions(), (short) 1),
           new NewTopic(prefix + ".replies", 1, (short) 1))).all().get();
       try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies")) {
-        driver.run("n", 500, 0, Duration.ofSeconds(1)); // a backlog; the naive loop works through what it can
+        // A backlog more than the loop gets through in the time: 500 calls take it 250 s at 500 ms each.
+        int backlog = scenario.relayLatency().isZero() ? 200_000 : 500;
+        driver.run("n", backlog, 0, Duration.ofSeconds(1));
       }
       out.printf("  naive loop: running %d s...%n", duration.toSeconds());
       int completions = NaiveWorker.run(bootstrap, prefix + ".requests", prefix + ".replies", simulator.baseUri(),
@@ -86,7 +90,8 @@ public final class BenchRunner {
   }
 
   private Figures figures(Scenario scenario, RequestDriver.Phase phase, SimulatorStats stats, long cpuNanos,
-      long calls, long limited, long peakHeap) {
+      long calls, long limited, long peakHeap, long threadsStarted) {
+    OpenCalls open = OpenCalls.during(phase.name() + " ", stats.callLog());
     double[] relayMillis = relayMillisPerRequest(phase, stats);
     double[] e2e = new double[phase.requests()];
     double[] added = new double[phase.requests()];
@@ -107,7 +112,7 @@ public final class BenchRunner {
         scenario.throughputLimit(), Percentiles.of(e2eSorted, 50), Percentiles.of(e2eSorted, 95), Percentiles.of(e2eSorted, 99),
         Percentiles.of(addedSorted, 50), Percentiles.of(addedSorted, 99), (double) calls / phase.requests(), limited,
         answered == 0 || cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / answered,
-        peakHeap < 0 ? -1 : peakHeap / (1024 * 1024), Double.NaN);
+        peakHeap < 0 ? -1 : peakHeap / (1024 * 1024), Double.NaN, open.mean(), open.lowest(), threadsStarted);
   }
 
   /** Time the relay spent on each request of the phase (all its calls), from the simulator's log. */
@@ -136,8 +141,7 @@ public final class BenchRunner {
         "reply.topic=" + prefix + ".replies",
         "dlq.topic=" + prefix + ".dlq",
         "topics.partitions=" + scenario.partitions(),
-        "worker.max.in.flight=" + scenario.maxInFlight(),
-        "relay.max.concurrent.calls=" + scenario.maxInFlight(),
+        "relay.max.concurrent.calls=" + scenario.relaySlots(),
         "relay.rate.limit.rpm=" + scenario.relayRpm(),
         "delivery.guarantee=" + scenario.deliveryGuarantee(),
         "request.ttl.ms=3600000",

@@ -3,6 +3,11 @@ package dev.relayworker.tools.bench;
 /**
  * What one benchmark run measured, and the limits it is compared with. Durations in
  * milliseconds, CPU in microseconds per completion. Immutable; serialised as the JSON report.
+ *
+ * @param relayCallsOpenMean calls the relay held open, averaged over time while the measured
+ *     phase's calls were arriving ({@link OpenCalls})
+ * @param relayCallsOpenMin the lowest 100 ms average of open calls in that window
+ * @param workerThreadsStarted threads the worker JVM started during the measured phase, or -1
  */
 public record Figures(
     String scenario,
@@ -20,7 +25,10 @@ public record Figures(
     long rateLimited429s,
     double workerCpuMicrosPerCompletion,
     long workerPeakHeapMiB,
-    double naiveCompletionsPerSecond) {
+    double naiveCompletionsPerSecond,
+    double relayCallsOpenMean,
+    double relayCallsOpenMin,
+    long workerThreadsStarted) {
 
   /** Completions per second as a share of the limit, or NaN where there is none. */
   public double throughputRatio() {

@@ -7,6 +7,8 @@ import java.time.Duration;
  *
  * @param requests requests in the measured phase (0 for a timed phase, see {@code duration})
  * @param offeredRate requests per second offered at a fixed pace; 0 sends them all at once
+ * @param relaySlots the worker's {@code relay.max.concurrent.calls}; its in-flight cap is left at
+ *     its default, sized from the slots
  * @param relayRpm the simulator's own limit and the worker's configured pace; 0 for none
  */
 public record Scenario(
@@ -16,14 +18,14 @@ public record Scenario(
     int warmUpRequests,
     double offeredRate,
     Duration relayLatency,
-    int maxInFlight,
+    int relaySlots,
     int relayRpm,
     String deliveryGuarantee,
     String workerHeap) {
 
-  /** Little's law: no worker completes more than in-flight / latency requests per second. */
+  /** Little's law: no worker completes more than relay slots / latency requests per second. */
   public double littleLimit() {
-    return relayLatency.isZero() ? 0 : maxInFlight / (relayLatency.toNanos() / 1e9);
+    return relayLatency.isZero() ? 0 : relaySlots / (relayLatency.toNanos() / 1e9);
   }
 
   /** The bound for this scenario: the relay's rate limit if it has one, else Little's law. */
@@ -33,6 +35,6 @@ public record Scenario(
 
   public Scenario withDelivery(String guarantee) {
     return new Scenario(name + "/" + guarantee, partitions, requests, warmUpRequests, offeredRate, relayLatency,
-        maxInFlight, relayRpm, guarantee, workerHeap);
+        relaySlots, relayRpm, guarantee, workerHeap);
   }
 }

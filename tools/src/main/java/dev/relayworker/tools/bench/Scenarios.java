@@ -17,7 +17,7 @@ public final class Scenarios {
 
   private Scenarios() {}
 
-  /** Scenario name to its runs (delivery-modes stands for four). */
+  /** Scenario name to its runs (delivery-modes stands for four, naive for the naive loop on two relays). */
   public static Map<String, List<Scenario>> all() {
     Scenario latencyBound = new Scenario("latency-bound", 1, 20_000, 30_000, 0, HALF_SECOND, 1_000, 0, EOS, null);
     Scenario cpuBound = new Scenario("cpu-bound", 4, 40_000, 30_000, 0, Duration.ZERO, 500, 0, EOS, null);
@@ -34,7 +34,7 @@ public final class Scenarios {
     scenarios.put(DELIVERY_MODES, List.of(latencyBound.withDelivery(EOS),
         latencyBound.withDelivery(WorkerConfig.AT_LEAST_ONCE), cpuBound.withDelivery(EOS),
         cpuBound.withDelivery(WorkerConfig.AT_LEAST_ONCE)));
-    scenarios.put(NAIVE, List.of(latencyBound));
+    scenarios.put(NAIVE, List.of(latencyBound, cpuBound));
     return scenarios;
   }
 
@@ -43,7 +43,7 @@ public final class Scenarios {
     Duration latency = scenario.relayLatency().compareTo(Duration.ofMillis(50)) > 0 ? Duration.ofMillis(50)
         : scenario.relayLatency();
     return new Scenario(scenario.name(), scenario.partitions(), 300, 100,
-        scenario.offeredRate() > 0 ? 500 : 0, latency, scenario.maxInFlight(), scenario.relayRpm(),
+        scenario.offeredRate() > 0 ? 500 : 0, latency, scenario.relaySlots(), scenario.relayRpm(),
         scenario.deliveryGuarantee(), scenario.workerHeap());
   }
 }

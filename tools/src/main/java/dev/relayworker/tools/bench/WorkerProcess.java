@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 final class WorkerProcess implements AutoCloseable {
 
   private static final Pattern PEAK_HEAP = Pattern.compile("peak heap used (\\d+) bytes");
+  private static final Pattern THREADS_STARTED = Pattern.compile("java\\.threads\\.started=(\\d+)");
   private static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
   private final Process process;
@@ -47,6 +48,30 @@ final class WorkerProcess implements AutoCloseable {
     // the load to a real, paid relay.
     builder.environment().keySet().removeIf(EnvironmentVariables::isSetting);
     return new WorkerProcess(builder.start(), output);
+  }
+
+  /**
+   * Threads the worker JVM has started so far ({@code java.threads.started}, read with
+   * {@code jcmd PerfCounter.print}), or -1 when jcmd is missing or fails. Started threads, not
+   * live ones: a thread per relay answer shows here even though each dies at once.
+   */
+  long threadsStarted() {
+    Path jcmd = Path.of(process.info().command().orElse("java")).resolveSibling("jcmd");
+    try {
+      Process counters = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "PerfCounter.print")
+          .redirectErrorStream(true).start();
+      String text = new String(counters.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!counters.waitFor(30, TimeUnit.SECONDS) || counters.exitValue() != 0) {
+        return -1;
+      }
+      Matcher started = THREADS_STARTED.matcher(text);
+      return started.find() ? Long.parseLong(started.group(1)) : -1;
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
   }
 
   /** User plus system CPU time of the worker process so far, in nanoseconds. */
