@@ -27,7 +27,7 @@ class BenchCommandIT {
 
     assertThat(exit).as(Launcher.read(output)).isZero();
     JsonNode runs = new ObjectMapper().readTree(json.toFile());
-    assertThat(runs).hasSize(3);
+    assertThat(runs).hasSize(4);
     for (JsonNode run : runs.findParents("scenario").subList(0, 2)) {
       assertThat(run.path("answered").asInt()).isEqualTo(run.path("requests").asInt()).isPositive();
       assertThat(run.path("relayCallsPerRequest").asDouble()).isGreaterThanOrEqualTo(1.0);
@@ -35,9 +35,17 @@ class BenchCommandIT {
       assertThat(run.path("workerPeakHeapMiB").asLong()).isPositive();
       assertThat(run.has("e2eP99Ms")).isTrue();
       assertThat(run.has("addedP50Ms")).isTrue();
+      assertThat(run.path("workerCpuMicrosWithoutJit").asDouble())
+          .isLessThanOrEqualTo(run.path("workerCpuMicrosPerCompletion").asDouble());
+      assertThat(run.has("relayCallsOpenMin")).isTrue();
+      assertThat(run.has("workerThreadsStarted")).isTrue();
     }
-    assertThat(runs.get(2).path("scenario").asText()).isEqualTo("naive");
-    assertThat(runs.get(2).path("naiveCompletionsPerSecond").asDouble()).isPositive();
+    // 300 requests sent at once to a 50 ms relay: the worker keeps calls open while they last.
+    assertThat(runs.get(0).path("relayCallsOpenMean").asDouble()).isGreaterThan(1.0);
+    assertThat(runs.get(2).path("scenario").asText()).isEqualTo("naive/latency-bound");
+    assertThat(runs.get(3).path("scenario").asText()).isEqualTo("naive/cpu-bound");
+    assertThat(runs.findValues("naiveCompletionsPerSecond").subList(2, 4))
+        .allSatisfy(naive -> assertThat(naive.asDouble()).isPositive());
     assertThat(Launcher.read(output)).contains("completions/s").contains("% of limit");
   }
 }

@@ -47,6 +47,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Also write every run's figures as JSON.")
   Path json;
 
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A worker setting for every run, after the"
+      + " scenario's own (e.g. relay.http.client=jdk); repeatable.")
+  List<String> settings = new ArrayList<>();
+
   @Option(names = "--naive-seconds", defaultValue = "20", description = "How long the naive loop runs (default: ${DEFAULT-VALUE}).")
   int naiveSeconds;
 
@@ -61,6 +65,12 @@ final class BenchCommand implements Callable<Integer> {
             "unknown scenario '" + name + "'; known: " + catalogue.keySet());
       }
     }
+    for (String setting : settings) {
+      if (setting.indexOf('=') < 1) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            "--set takes KEY=VALUE, not '" + setting + "'");
+      }
+    }
     String bootstrap = EnvironmentVariables.settings(System.getenv()).get(WorkerConfig.KAFKA_BOOTSTRAP_SERVERS);
     EmbeddedKafka kafka = null;
     List<Figures> all = new ArrayList<>();
@@ -70,7 +80,7 @@ final class BenchCommand implements Callable<Integer> {
         bootstrap = kafka.bootstrapServers();
       }
       Path workDir = Files.createTempDirectory("relay-worker-bench");
-      BenchRunner runner = new BenchRunner(bootstrap, workDir, System.out);
+      BenchRunner runner = new BenchRunner(bootstrap, workDir, System.out, settings);
       System.out.printf("bench: %d core(s), Java %s, Kafka %s, worker logs in %s%n",
           Runtime.getRuntime().availableProcessors(), Runtime.version(), bootstrap, workDir);
       for (int run = 1; run <= runs; run++) {
@@ -101,8 +111,8 @@ final class BenchCommand implements Callable<Integer> {
     Duration duration = Duration.ofSeconds(quick ? 3 : naiveSeconds);
     double naive = runner.naive(scenario, duration);
     return new Figures("naive/" + scenario.name(), 0, 0, 0, naive, scenario.throughputLimit(), Double.NaN,
-        Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, -1, naive, Double.NaN, Double.NaN,
-        -1);
+        Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, -1, naive, Double.NaN,
+        Double.NaN, -1);
   }
 
   private static void print(Figures f) {
@@ -119,8 +129,8 @@ final class BenchCommand implements Callable<Integer> {
     System.out.printf("  worker-added ms p50/p99    %.1f / %.1f%n", f.addedP50Ms(), f.addedP99Ms());
     System.out.printf("  relay calls per request    %.3f   (limit 1.000)%n", f.relayCallsPerRequest());
     System.out.printf("  429s received              %d%n", f.rateLimited429s());
-    System.out.printf("  worker CPU per completion  %.0f us   (%.0f ms per 1,000)%n", f.workerCpuMicrosPerCompletion(),
-        f.workerCpuMicrosPerCompletion());
+    System.out.printf("  worker CPU per completion  %.0f us   (%.0f us without the JIT compiler threads)%n",
+        f.workerCpuMicrosPerCompletion(), f.workerCpuMicrosWithoutJit());
     System.out.printf("  worker peak heap           %d MiB%n", f.workerPeakHeapMiB());
     System.out.printf("  relay calls open           mean %.1f, lowest 100 ms %.1f%n", f.relayCallsOpenMean(),
         f.relayCallsOpenMin());
@@ -132,10 +142,11 @@ final class BenchCommand implements Callable<Integer> {
     all.stream().map(Figures::scenario).distinct().forEach(name -> {
       List<Figures> runs = all.stream().filter(f -> f.scenario().equals(name)).toList();
       System.out.printf("  %-30s completions/s %s  p50 %s ms  p99 %s ms  added p50 %s ms  CPU %s us  heap %s MiB"
-          + "  open calls %s (lowest %s)  threads started %s%n",
+          + "  without JIT %s us  open calls %s (lowest %s)  threads started %s%n",
           name, stat(runs, Figures::completionsPerSecond), stat(runs, Figures::e2eP50Ms), stat(runs, Figures::e2eP99Ms),
           stat(runs, Figures::addedP50Ms), stat(runs, Figures::workerCpuMicrosPerCompletion),
-          stat(runs, f -> f.workerPeakHeapMiB()), stat(runs, Figures::relayCallsOpenMean),
+          stat(runs, f -> f.workerPeakHeapMiB()), stat(runs, Figures::workerCpuMicrosWithoutJit),
+          stat(runs, Figures::relayCallsOpenMean),
           stat(runs, Figures::relayCallsOpenMin), stat(runs, f -> f.workerThreadsStarted()));
     });
   }

@@ -29,12 +29,15 @@ public final class BenchRunner {
   private final String bootstrap;
   private final Path workDir;
   private final PrintStream out;
+  private final List<String> settings;
   private int sequence;
 
-  public BenchRunner(String bootstrap, Path workDir, PrintStream out) {
+  /** @param settings {@code key=value} worker settings written after each scenario's own, so they win */
+  public BenchRunner(String bootstrap, Path workDir, PrintStream out, List<String> settings) {
     this.bootstrap = bootstrap;
     this.workDir = workDir;
     this.out = out;
+    this.settings = List.copyOf(settings);
   }
 
   public Figures run(Scenario scenario) throws Exception {
@@ -51,17 +54,19 @@ public final class BenchRunner {
           out.printf("  %s: warming up with %,d requests...%n", scenario.name(), scenario.warmUpRequests());
           driver.run("w", scenario.warmUpRequests(), scenario.offeredRate(), PHASE_TIMEOUT);
           long cpuBefore = worker.cpuNanos();
+          long compilerBefore = worker.compilerCpuNanos();
           long threadsBefore = worker.threadsStarted();
           long callsBefore = simulator.stats().calls();
           long limitedBefore = simulator.stats().outcome("429");
           out.printf("  %s: measuring %,d requests...%n", scenario.name(), scenario.requests());
           RequestDriver.Phase phase = driver.run("m", scenario.requests(), scenario.offeredRate(), PHASE_TIMEOUT);
           long cpu = worker.cpuNanos() - cpuBefore;
+          long compiler = compilerBefore < 0 ? -1 : worker.compilerCpuNanos() - compilerBefore;
           long threads = threadsBefore < 0 ? -1 : worker.threadsStarted() - threadsBefore;
           long calls = simulator.stats().calls() - callsBefore;
           long limited = simulator.stats().outcome("429") - limitedBefore;
           long peakHeap = worker.stop();
-          return figures(scenario, phase, simulator.stats(), cpu, calls, limited, peakHeap, threads);
+          return figures(scenario, phase, simulator.stats(), cpu, compiler, calls, limited, peakHeap, threads);
         }
       } finally {
         worker.close();
@@ -78,8 +83,9 @@ public final class BenchRunner {
       admin.createTopics(List.of(new NewTopic(prefix + ".requests", scenario.partitions(), (short) 1),
           new NewTopic(prefix + ".replies", 1, (short) 1))).all().get();
       try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies")) {
-        // A backlog more than the loop gets through in the time: 500 calls take it 250 s at 500 ms each.
-        int backlog = scenario.relayLatency().isZero() ? 200_000 : 500;
+        // More than the loop gets through in the time: 500 calls take it 250 s at 500 ms each; at
+        // 0 ms it is bound by its own produce and commit round trips.
+        int backlog = scenario.relayLatency().isZero() ? scenario.requests() : 500;
         driver.run("n", backlog, 0, Duration.ofSeconds(1));
       }
       out.printf("  naive loop: running %d s...%n", duration.toSeconds());
@@ -90,8 +96,8 @@ public final class BenchRunner {
   }
 
   private Figures figures(Scenario scenario, RequestDriver.Phase phase, SimulatorStats stats, long cpuNanos,
-      long calls, long limited, long peakHeap, long threadsStarted) {
-    OpenCalls open = OpenCalls.during(phase.name() + " ", stats.callLog());
+      long compilerNanos, long calls, long limited, long peakHeap, long threadsStarted) {
+    OpenCalls open = OpenCalls.during(phase.name() + " ", phase.lastSend(), scenario.relaySlots(), stats.callLog());
     double[] relayMillis = relayMillisPerRequest(phase, stats);
     double[] e2e = new double[phase.requests()];
     double[] added = new double[phase.requests()];
@@ -112,6 +118,7 @@ public final class BenchRunner {
         scenario.throughputLimit(), Percentiles.of(e2eSorted, 50), Percentiles.of(e2eSorted, 95), Percentiles.of(e2eSorted, 99),
         Percentiles.of(addedSorted, 50), Percentiles.of(addedSorted, 99), (double) calls / phase.requests(), limited,
         answered == 0 || cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / answered,
+        answered == 0 || cpuNanos < 0 || compilerNanos < 0 ? Double.NaN : (cpuNanos - compilerNanos) / 1e3 / answered,
         peakHeap < 0 ? -1 : peakHeap / (1024 * 1024), Double.NaN, open.mean(), open.lowest(), threadsStarted);
   }
 
@@ -146,6 +153,7 @@ public final class BenchRunner {
         "delivery.guarantee=" + scenario.deliveryGuarantee(),
         "request.ttl.ms=3600000",
         "admin.port=0",
+        String.join("\n", settings),
         ""));
     return config;
   }

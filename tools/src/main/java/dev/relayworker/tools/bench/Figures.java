@@ -4,8 +4,10 @@ package dev.relayworker.tools.bench;
  * What one benchmark run measured, and the limits it is compared with. Durations in
  * milliseconds, CPU in microseconds per completion. Immutable; serialised as the JSON report.
  *
- * @param relayCallsOpenMean calls the relay held open, averaged over time while the measured
- *     phase's calls were arriving ({@link OpenCalls})
+ * @param workerCpuMicrosWithoutJit the same without the JIT compiler threads' CPU: the cost a
+ *     long-running worker converges to once compilation is done
+ * @param relayCallsOpenMean calls the relay held open, averaged over time from the moment every
+ *     request of the measured phase was in Kafka to its last call ({@link OpenCalls})
  * @param relayCallsOpenMin the lowest 100 ms average of open calls in that window
  * @param workerThreadsStarted threads the worker JVM started during the measured phase, or -1
  */
@@ -24,6 +26,7 @@ public record Figures(
     double relayCallsPerRequest,
     long rateLimited429s,
     double workerCpuMicrosPerCompletion,
+    double workerCpuMicrosWithoutJit,
     long workerPeakHeapMiB,
     double naiveCompletionsPerSecond,
     double relayCallsOpenMean,

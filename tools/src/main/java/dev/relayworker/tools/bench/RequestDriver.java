@@ -54,6 +54,10 @@ final class RequestDriver implements AutoCloseable {
       return Arrays.stream(sentNanos).min().orElse(0);
     }
 
+    long lastSend() {
+      return Arrays.stream(sentNanos).max().orElse(0);
+    }
+
     long lastReply() {
       return Arrays.stream(repliedNanos).max().orElse(0);
     }

@@ -19,8 +19,8 @@ public final class Scenarios {
 
   /** Scenario name to its runs (delivery-modes stands for four, naive for the naive loop on two relays). */
   public static Map<String, List<Scenario>> all() {
-    Scenario latencyBound = new Scenario("latency-bound", 1, 20_000, 30_000, 0, HALF_SECOND, 1_000, 0, EOS, null);
-    Scenario cpuBound = new Scenario("cpu-bound", 4, 40_000, 30_000, 0, Duration.ZERO, 500, 0, EOS, null);
+    Scenario latencyBound = new Scenario("latency-bound", 1, 20_000, 60_000, 0, HALF_SECOND, 1_000, 0, EOS, null);
+    Scenario cpuBound = new Scenario("cpu-bound", 4, 40_000, 100_000, 0, Duration.ZERO, 500, 0, EOS, null);
     Map<String, List<Scenario>> scenarios = new LinkedHashMap<>();
     scenarios.put("latency-bound", List.of(latencyBound));
     // Latency is service time only below capacity: offer half the limit at a steady pace.

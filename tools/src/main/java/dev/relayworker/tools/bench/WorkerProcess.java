@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The worker under test as its own JVM ({@code relay-worker run}), so its CPU time can be read
@@ -77,15 +78,45 @@ final class WorkerProcess implements AutoCloseable {
   /** User plus system CPU time of the worker process so far, in nanoseconds. */
   long cpuNanos() {
     try {
-      String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
-      // Fields after the command name, which is in parentheses and may contain spaces.
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
-          + Long.parseLong(fields[14]);
-      return ticks * (1_000_000_000L / TICKS_PER_SECOND);
+      return cpuNanos(Path.of("/proc/" + process.pid() + "/stat"), true);
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+  }
+
+  /**
+   * CPU time the JIT's compiler threads ({@code C1 CompilerThre}, {@code C2 CompilerThre}) have
+   * used so far, in nanoseconds, or -1. Compiler threads come and go, so a thread that ended
+   * between two readings is missed: the difference of two readings is a lower bound.
+   */
+  long compilerCpuNanos() {
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
+      long total = 0;
+      for (Path task : tasks.toList()) {
+        try {
+          if (Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+            total += cpuNanos(task.resolve("stat"), false);
+          }
+        } catch (IOException threadEnded) {
+          // Gone between listing and reading: its time is lost to both readings alike.
+        }
+      }
+      return total;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** utime + stime (and, for a process, the same of its waited-for children) from a stat file. */
+  private static long cpuNanos(Path stat, boolean withChildren) throws IOException {
+    String text = Files.readString(stat);
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    if (withChildren) {
+      ticks += Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+    }
+    return ticks * (1_000_000_000L / TICKS_PER_SECOND);
   }
 
   /** Stops the worker gracefully and returns the peak heap it reported, or -1. */
