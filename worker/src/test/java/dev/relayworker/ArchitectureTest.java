@@ -6,11 +6,14 @@ import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.nam
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.Location;
 import dev.relayworker.cli.Main;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,6 +83,22 @@ class ArchitectureTest {
     noClasses().should().dependOnClassesThat(resideInAnyPackage("..internal..", "..internals..")
             .and(not(nameStartingWith("io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter"))))
         .because("a library's internal package is not its API and may change in any release")
+        .check(WORKER);
+  }
+
+  /**
+   * {@code CompletableFuture}'s {@code *Async} methods without an executor run on its default
+   * executor, which on JDK 17 with fewer than 3 CPUs starts a thread per task: on the answer path
+   * that is a thread per relay answer. Every hop names the thread it goes to.
+   */
+  @Test
+  void noCompletableFutureHopOntoItsDefaultExecutor() {
+    noClasses().should().callMethodWhere(DescribedPredicate.describe(
+            "CompletableFuture *Async without an Executor",
+            call -> call.getTargetOwner().isAssignableTo(CompletableFuture.class)
+                && call.getName().endsWith("Async")
+                && call.getTarget().getRawParameterTypes().stream().noneMatch(type -> type.isAssignableTo(Executor.class))))
+        .because("the default executor starts a thread per task on JDK 17 with one or two CPUs")
         .check(WORKER);
   }
 }
