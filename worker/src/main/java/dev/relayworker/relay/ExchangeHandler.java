@@ -14,7 +14,8 @@ import java.io.IOException;
 /**
  * The last handler of a relay connection: passes what the HTTP codec decodes to the connection's
  * current {@link RelayExchange}, and tells it when the connection breaks or closes. Whatever
- * arrives while no exchange is current (the rest of an answer already given up) is dropped.
+ * arrives while no exchange is current (the rest of an answer already given up, or anything on an
+ * idle connection) is dropped, and the connection closed.
  *
  * <p>One per connection, on the client's event loop.
  */
@@ -36,6 +37,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object message) {
     try {
       if (current == null) {
+        // The rest of an answer given up (the connection is closing anyway), or bytes nobody asked
+        // for on an idle connection: either way it cannot carry another call.
+        ctx.close();
         return;
       }
       if (message instanceof DecoderResultProvider decoded && decoded.decoderResult().isFailure()) {
