@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testing.TestWorkers;
+import dev.relayworker.testkit.Await;
 import dev.relayworker.testkit.KafkaBroker;
 import dev.relayworker.testkit.TopicReader;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +26,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Workers joining, leaving and restarting mid-run lose nothing, under both group protocols.
  * Graceful moves finish what is in flight before handing over, so nothing is answered twice.
+ *
+ * <p>The relay is slow enough (about 65 answers a second at 40 in flight) that the run is still
+ * going when the second worker holds partitions, as the broker describes the group: it is a
+ * hand-over between two members, not a stop racing a join (see the note on issue 12).
  */
 @ExtendWith(KafkaBroker.class)
 class WorkerGroupTest {
@@ -47,7 +55,7 @@ class WorkerGroupTest {
     try (TopicReader replies = workers.replies()) {
       replies.awaitDistinctKeys(REQUESTS / 5, WAIT);
       try (Worker second = Worker.start(workers.config())) {
-        replies.awaitDistinctKeys(REQUESTS / 2, WAIT);
+        awaitMembersHoldingPartitions(workers, 2);
         first.close();
         replies.awaitDistinctKeys(REQUESTS, WAIT);
       }
@@ -76,11 +84,30 @@ class WorkerGroupTest {
 
   private TestWorkers start(KafkaBroker.Running broker, String name, String protocol) {
     simulator = RelaySimulator.start(SimulatorSettings.defaults()
-        .withLatency(Duration.ofMillis(30), Duration.ofMillis(60)), 0);
+        .withLatency(Duration.ofMillis(400), Duration.ofMillis(400)), 0);
     return new TestWorkers(broker, simulator, name).createRequestTopic(4)
         .with("kafka.group.protocol", protocol)
         // A small window keeps work in flight at every moment of the run, rebalances included.
         .with("worker.max.in.flight", 40);
+  }
+
+  /** Waits until the broker describes the group with {@code members} members, each holding partitions. */
+  private static void awaitMembersHoldingPartitions(TestWorkers workers, int members) {
+    try (Admin admin = workers.admin()) {
+      Await.until(members + " workers holding partitions", WAIT, () -> {
+        try {
+          ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(workers.groupId)).all().get()
+              .get(workers.groupId);
+          return group.members().size() == members
+              && group.members().stream().noneMatch(member -> member.assignment().topicPartitions().isEmpty());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        } catch (ExecutionException e) {
+          return false;
+        }
+      });
+    }
   }
 
   private static void produce(TestWorkers workers, KafkaProducer<byte[], byte[]> producer) {
