@@ -1,5 +1,6 @@
 package dev.relayworker.config;
 
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -204,6 +205,11 @@ public final class WorkerConfig extends AbstractConfig {
   @SuppressWarnings("unchecked")
   public static <T> T defaultValue(String key) {
     return (T) DEFINITION.configKeys().get(key).defaultValue;
+  }
+
+  /** The default of an integer setting in milliseconds, as a duration. */
+  public static Duration defaultMillis(String key) {
+    return Duration.ofMillis(WorkerConfig.<Integer>defaultValue(key));
   }
 
   public WorkerConfig(Map<?, ?> values) {

@@ -51,9 +51,10 @@ public record RelayEndpoint(
   /** An endpoint with the configuration's defaults for everything but the place and the key. */
   public static RelayEndpoint of(String baseUrl, String apiKey) {
     return new RelayEndpoint(parseBase(baseUrl, "baseUrl"), new Password(apiKey), defaultTransport(),
-        HttpClient.Version.HTTP_1_1, defaultMillis(WorkerConfig.RELAY_CONNECT_TIMEOUT_MS),
-        defaultMillis(WorkerConfig.RELAY_IDLE_TIMEOUT_MS), defaultInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
-        defaultInt(WorkerConfig.RELAY_MAX_RESPONSE_BYTES));
+        HttpClient.Version.HTTP_1_1, WorkerConfig.defaultMillis(WorkerConfig.RELAY_CONNECT_TIMEOUT_MS),
+        WorkerConfig.defaultMillis(WorkerConfig.RELAY_IDLE_TIMEOUT_MS),
+        WorkerConfig.<Integer>defaultValue(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
+        WorkerConfig.<Integer>defaultValue(WorkerConfig.RELAY_MAX_RESPONSE_BYTES));
   }
 
   public static RelayEndpoint from(WorkerConfig config) {
@@ -82,9 +83,16 @@ public record RelayEndpoint(
     return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idle, max, maxResponseBytes);
   }
 
-  /** Opens this endpoint's {@link #transport()}; the caller closes the client. */
+  /** Opens a client of this endpoint's {@link #transport()}; the caller closes it. */
   public RelayClient open(ObjectMapper mapper, Clock clock) {
-    return transport.open(this, mapper, clock);
+    return open(mapper, clock, AnswerMemory.eighthOfHeap());
+  }
+
+  RelayClient open(ObjectMapper mapper, Clock clock, AnswerMemory memory) {
+    return switch (transport) {
+      case NETTY -> new NettyRelayClient(this, mapper, clock, memory);
+      case JDK -> new JdkRelayClient(this, mapper, clock, memory);
+    };
   }
 
   /** {@code POST} target of the legacy completions endpoint. */
@@ -107,14 +115,6 @@ public record RelayEndpoint(
 
   private static RelayTransport defaultTransport() {
     return RelayTransport.named(WorkerConfig.defaultValue(WorkerConfig.RELAY_HTTP_CLIENT));
-  }
-
-  private static Duration defaultMillis(String key) {
-    return Duration.ofMillis(defaultInt(key));
-  }
-
-  private static int defaultInt(String key) {
-    return WorkerConfig.<Integer>defaultValue(key);
   }
 
   private static URI parseBase(String baseUrl, String key) {

@@ -142,7 +142,7 @@ public final class RelayPolicy {
   }
 
   private static Duration defaultMillis(String key) {
-    return Duration.ofMillis(defaultInt(key));
+    return WorkerConfig.defaultMillis(key);
   }
 
   /** Builds a {@link RelayPolicy}; starts from the defaults. Not thread-safe. */

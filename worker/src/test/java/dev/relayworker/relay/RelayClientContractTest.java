@@ -158,8 +158,8 @@ abstract class RelayClientContractTest {
   @Test
   void answersThatWouldOverrunTheSharedMemoryFailTransiently() {
     AnswerMemory small = new AnswerMemory(64 * 1024);
-    RelayClient tight = transport().open(RelayEndpoint.of(simulator.baseUri().toString(), KEY), new ObjectMapper(),
-        Clock.systemUTC(), small);
+    RelayClient tight = RelayEndpoint.of(simulator.baseUri().toString(), KEY).withTransport(transport())
+        .open(new ObjectMapper(), Clock.systemUTC(), small);
     simulator.scriptNext(Fault.BLOATED);
 
     RelayException failure = failure(() -> tight.send(BODY, Duration.ofSeconds(10)).join());
@@ -195,7 +195,7 @@ abstract class RelayClientContractTest {
   }
 
   RelayClient open(RelayEndpoint endpoint) {
-    return transport().open(endpoint, new ObjectMapper(), Clock.systemUTC(), memory);
+    return endpoint.withTransport(transport()).open(new ObjectMapper(), Clock.systemUTC(), memory);
   }
 
   static RelayException failure(Runnable call) {
