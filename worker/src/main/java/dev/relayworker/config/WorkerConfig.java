@@ -31,6 +31,16 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String RELAY_CONNECT_TIMEOUT_MS = "relay.connect.timeout.ms";
   public static final String RELAY_REQUEST_TIMEOUT_MS = "relay.request.timeout.ms";
   public static final String RELAY_RATE_LIMIT_RPM = "relay.rate.limit.rpm";
+  public static final String RELAY_RATE_LIMIT_TPM = "relay.rate.limit.tpm";
+  public static final String RELAY_LIMIT_SHARE = "relay.limit.share";
+  public static final String RELAY_KEY_FAILURE = "relay.key.failure";
+  public static final String RELAY_KEY_PROBE_INTERVAL_MS = "relay.key.probe.interval.ms";
+  public static final String RELAY_GROUP = "relay.group";
+  public static final String PRICE_TABLE_FILE = "price.table.file";
+  public static final String BUDGET_USD_PER_HOUR = "budget.usd.per.hour";
+  public static final String BUDGET_USD_PER_DAY = "budget.usd.per.day";
+  public static final String BUDGET_QUOTA_PER_HOUR = "budget.quota.per.hour";
+  public static final String BUDGET_QUOTA_PER_DAY = "budget.quota.per.day";
   public static final String RELAY_MAX_CONCURRENT_CALLS = "relay.max.concurrent.calls";
   public static final String RELAY_RETRY_MAX_ATTEMPTS = "relay.retry.max.attempts";
   public static final String RELAY_RETRY_INITIAL_BACKOFF_MS = "relay.retry.initial.backoff.ms";
@@ -179,6 +189,41 @@ public final class WorkerConfig extends AbstractConfig {
       .define(RELAY_RATE_LIMIT_RPM, Type.INT, 0, Range.atLeast(0), Importance.HIGH,
           "Requests per minute the worker may send to the relay, paced evenly (600 means one call"
               + " every 100 ms, not 600 at once). 0 means no client-side limit.")
+      .define(RELAY_RATE_LIMIT_TPM, Type.INT, 0, Range.atLeast(0), Importance.HIGH,
+          "Tokens per minute the worker may send to the relay, paced evenly like requests. Each call is"
+              + " charged its estimate first (prompt tokens in the model's encoding plus max(n, best_of) x"
+              + " max_tokens, 16 when absent) and settled with the answer's usage. A request whose estimate"
+              + " alone is over this is refused (cost_limit). 0 means no token limit.")
+      .define(RELAY_LIMIT_SHARE, Type.DOUBLE, 0.0, Range.between(0.0, 1.0), Importance.MEDIUM,
+          "Part of the key's limits (" + RELAY_RATE_LIMIT_RPM + ", " + RELAY_RATE_LIMIT_TPM + ") and budgets"
+              + " (budget.*) this worker applies. 0 (the default): its part of the request topic's partitions,"
+              + " recomputed at every rebalance, so the workers of a group together stay within the key's"
+              + " limits. Set it by hand when workers of several groups or topics share one key.")
+      .define(RELAY_KEY_FAILURE, Type.STRING, "pause", ValidString.in("pause", "fail"), Importance.MEDIUM,
+          "What a used-up or refused key (401, 402, 403 insufficient_user_quota or"
+              + " pre_consume_token_quota_failed) does. pause: consumption stops, requests taken are parked"
+              + " (their deadlines still end them), one is sent as a probe every " + RELAY_KEY_PROBE_INTERVAL_MS
+              + " and everything resumes once the key works. fail: each refused request gets an"
+              + " authentication_error reply. Either way a key refused before any call succeeded holds the"
+              + " worker and is reported at start-up.")
+      .define(RELAY_KEY_PROBE_INTERVAL_MS, Type.INT, 60_000, Range.between(100, 86_400_000), Importance.LOW,
+          "While the key is out, how often one parked request is sent to learn whether it works again.")
+      .define(RELAY_GROUP, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+          "The key's group (分组) at the relay: its ratio in the price table multiplies every price, and"
+              + " its name is in the relay_group reply header and the cost metrics.")
+      .define(PRICE_TABLE_FILE, Type.STRING, "", Importance.MEDIUM,
+          "JSON price table (model_ratio and completion_ratio, or USD per million prompt and completion"
+              + " tokens, per model; ratio per group). Empty: the table in the jar, a starting point for common"
+              + " models (see the README).")
+      .define(BUDGET_USD_PER_HOUR, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
+          "Spend cap per UTC clock hour in USD; when reached, consumption pauses until the next hour."
+              + " 0: no cap.")
+      .define(BUDGET_USD_PER_DAY, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
+          "Spend cap per UTC day in USD; when reached, consumption pauses until the next day. 0: no cap.")
+      .define(BUDGET_QUOTA_PER_HOUR, Type.LONG, 0L, Range.atLeast(0L), Importance.LOW,
+          "Spend cap per UTC clock hour in quota; where a USD cap is set too, the smaller one holds. 0: no cap.")
+      .define(BUDGET_QUOTA_PER_DAY, Type.LONG, 0L, Range.atLeast(0L), Importance.LOW,
+          "Spend cap per UTC day in quota; where a USD cap is set too, the smaller one holds. 0: no cap.")
       .define(RELAY_MAX_CONCURRENT_CALLS, Type.INT, 256, Range.between(1, 100_000), Importance.MEDIUM,
           "Most relay calls open at once; further calls wait for a free slot without holding a thread.")
       .define(RELAY_RETRY_MAX_ATTEMPTS, Type.INT, 3, Range.between(1, 100), Importance.MEDIUM,

@@ -5,7 +5,7 @@ package dev.relayworker.metrics;
  * Prometheus endpoint shows them with underscores and the usual suffixes ({@code _total} for
  * counters, {@code _seconds} for timers), which is the form {@link #prometheusName()} gives and
  * the README lists. Resilience4j's own meters ({@code resilience4j_circuitbreaker_*},
- * {@code resilience4j_retry_*}, {@code resilience4j_ratelimiter_*}) come on top, under the
+ * {@code resilience4j_retry_*}) come on top, under the
  * names its Micrometer module gives them.
  */
 public enum Metric {
@@ -23,13 +23,14 @@ public enum Metric {
   RELAY_THROTTLED("relay.worker.relay.throttled", Kind.COUNTER,
       "Relay answers with HTTP 429 (rate limited by the relay)."),
   RATE_LIMITER_WAIT("relay.worker.rate.limiter.wait", Kind.TIMER,
-      "Wait each relay call spent for a permit of the client-side rate limit (relay.rate.limit.rpm)."),
+      "Wait each relay attempt spent for the client-side request and token limits (relay.rate.limit.rpm,"
+          + " relay.rate.limit.tpm)."),
   RELAY_CALLS_ACTIVE("relay.worker.relay.calls.active", Kind.GAUGE,
       "Relay calls holding one of the relay.max.concurrent.calls slots."),
   IN_FLIGHT("relay.worker.in.flight", Kind.GAUGE,
       "Requests taken and not yet answered."),
   PARKED("relay.worker.parked", Kind.GAUGE,
-      "Requests held back while the relay is down, waiting for the circuit to let calls through."),
+      "Requests held back while the relay is down, the key is out or a spend cap is reached."),
   PARTITIONS_ASSIGNED("relay.worker.partitions.assigned", Kind.GAUGE,
       "Request topic partitions this worker owns."),
   PARTITIONS_PAUSED("relay.worker.partitions.paused", Kind.GAUGE,
@@ -38,6 +39,20 @@ public enum Metric {
       "Records behind the end of each owned partition (read_committed), by topic and partition."),
   TOKENS("relay.worker.tokens", Kind.COUNTER,
       "Tokens the relay reported in usage, by model and kind (prompt, completion)."),
+  COST_QUOTA("relay.worker.cost.quota", Kind.COUNTER,
+      "What answered calls cost in quota (the relay's unit), by model and group."),
+  COST_USD("relay.worker.cost.usd", Kind.COUNTER,
+      "What answered calls cost in US dollars, by model and group."),
+  UNPRICED("relay.worker.replies.unpriced", Kind.COUNTER,
+      "Ok replies whose model the price table does not know (no cost headers), by model."),
+  BUDGET_REMAINING("relay.worker.budget.remaining.usd", Kind.GAUGE,
+      "USD left under each spend cap in the current window at this worker's share, by window (hour, day);"
+          + " only for caps that are set."),
+  KEY_AVAILABLE("relay.worker.relay.key.available", Kind.GAUGE,
+      "1 while the relay accepts the key, 0 while it is out (used up or refused) and calls are held."),
+  LIMIT_SHARE("relay.worker.limit.share", Kind.GAUGE,
+      "Part of the key's limits and budgets this worker applies (relay.limit.share or its part of the"
+          + " partitions)."),
   RECORDS_REPLACED("relay.worker.records.replaced", Kind.COUNTER,
       "Records that could not be published as built and were replaced by a fallback, by the fallback"
           + " (error_on_route, error_on_default, dead_letter_cut)."),

@@ -1,9 +1,11 @@
 package dev.relayworker.metrics;
 
+import dev.relayworker.cost.CallCost;
 import dev.relayworker.relay.RelayException;
 import dev.relayworker.relay.Usage;
 import dev.relayworker.resilience.RelayCallListener;
 import dev.relayworker.resilience.ResilientRelay;
+import dev.relayworker.resilience.SpendBudget;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,6 +44,7 @@ public final class WorkerMetrics {
   private final Map<String, Counter> replies = new ConcurrentHashMap<>();
   private final Map<Integer, Timer> attempts = new ConcurrentHashMap<>();
   private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
+  private final Map<String, Counter> costCounters = new ConcurrentHashMap<>();
   private final MultiGauge lag;
   private Set<TopicPartition> lagPartitions = Set.of(); // poll thread only
   private volatile LoopStatus status = LoopStatus.STARTING;
@@ -68,11 +71,26 @@ public final class WorkerMetrics {
         .register(registry);
   }
 
-  /** Adds the relay's own gauges and Resilience4j's meters for its breaker, retry and limiter. */
+  /** Adds the relay's own gauges (slots, key, share, budgets) and Resilience4j's meters for its breaker and retry. */
   public void bind(ResilientRelay relay) {
     Gauge.builder(Metric.RELAY_CALLS_ACTIVE.meterName(), relay, ResilientRelay::callsInProgress)
         .description(Metric.RELAY_CALLS_ACTIVE.description())
         .register(registry);
+    Gauge.builder(Metric.KEY_AVAILABLE.meterName(), relay, current -> current.keyAvailable() ? 1 : 0)
+        .description(Metric.KEY_AVAILABLE.description())
+        .register(registry);
+    Gauge.builder(Metric.LIMIT_SHARE.meterName(), relay, ResilientRelay::share)
+        .description(Metric.LIMIT_SHARE.description())
+        .register(registry);
+    for (SpendBudget.Window window : SpendBudget.Window.values()) {
+      if (relay.budgetRemaining(window) >= 0) {
+        Gauge.builder(Metric.BUDGET_REMAINING.meterName(), relay,
+                current -> Math.max(0, current.budgetRemaining(window)) / current.quotaPerUsd())
+            .description(Metric.BUDGET_REMAINING.description())
+            .tags(Tags.of("window", window.label()))
+            .register(registry);
+      }
+    }
     relay.bindTo(registry);
   }
 
@@ -145,6 +163,22 @@ public final class WorkerMetrics {
     String name = model == null || model.isBlank() ? "unknown" : model;
     tokenCounter(name, "prompt").increment(usage.promptTokens());
     tokenCounter(name, "completion").increment(usage.completionTokens());
+  }
+
+  /** What one answered call cost; an unpriced model is counted as such. */
+  public void cost(CallCost cost) {
+    String model = cost.model() == null || cost.model().isBlank() ? "unknown" : cost.model();
+    String group = cost.group() == null ? "unknown" : cost.group();
+    if (!cost.priced()) {
+      costCounters.computeIfAbsent("unpriced\n" + model, key -> counter(Metric.UNPRICED, Tags.of("model", model)))
+          .increment();
+      return;
+    }
+    String key = model + '\n' + group;
+    costCounters.computeIfAbsent("quota\n" + key,
+        name -> counter(Metric.COST_QUOTA, Tags.of("model", model, "group", group))).increment(cost.quota());
+    costCounters.computeIfAbsent("usd\n" + key,
+        name -> counter(Metric.COST_USD, Tags.of("model", model, "group", group))).increment(cost.usd().doubleValue());
   }
 
   private void relayAttempt(Duration elapsed, int httpStatus) {

@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Which partitions take new requests. Every partition pauses while the worker holds
  * {@link IntakeLimits#maxInFlight()} unanswered requests (and resumes a poll's worth below it, so
- * it does not flap, with requests still queued for the relay's slots), while the relay is unavailable ({@link RelayAvailability}), and while the worker
+ * it does not flap, with requests still queued for the relay's slots), while the relay is
+ * unavailable ({@link RelayAvailability}: circuit open, a 429's pause, the key out, a spend cap
+ * reached), and while the worker
  * stops; one partition pauses when the offsets finished above its committed one no longer fit in
  * the commit metadata. Requests then wait in Kafka, not in memory.
  *
@@ -32,8 +34,8 @@ final class BackPressure {
   }
 
   /** Pauses and resumes partitions for the coming poll. */
-  void apply(Ledgers ledgers, RelayAvailability relay, boolean stopping) {
-    boolean relayDown = relayDown(relay);
+  void apply(Ledgers ledgers, RelayAvailability relay, boolean anyParked, boolean stopping) {
+    boolean relayDown = relayDown(relay, anyParked);
     int unanswered = ledgers.unanswered();
     Set<TopicPartition> paused = consumer.paused();
     boolean allPaused = !paused.isEmpty() && paused.containsAll(consumer.assignment());
@@ -63,12 +65,13 @@ final class BackPressure {
     }
   }
 
-  private boolean relayDown(RelayAvailability relay) {
-    boolean down = !relay.takesNewRequests();
+  private boolean relayDown(RelayAvailability relay, boolean anyParked) {
+    boolean down = !relay.takesNewRequests(anyParked);
     if (down != relayWasDown) {
       if (down) {
-        log.info("relay unavailable (circuit {}{}): pausing consumption; requests wait in Kafka", relay.circuit(),
-            relay.pausedUntil() == null ? "" : ", asked to wait until " + relay.pausedUntil());
+        log.info("relay unavailable (circuit {}{}{}): pausing consumption; requests wait in Kafka", relay.circuit(),
+            relay.pausedUntil() == null ? "" : ", asked to wait until " + relay.pausedUntil(),
+            relay.hold() == null ? "" : ", " + relay.hold().reason());
       } else {
         log.info("relay available again (circuit {}): resuming consumption", relay.circuit());
       }

@@ -17,7 +17,7 @@ final class FailureReplies {
     ErrorType type = switch (failure.reason()) {
       case DEADLINE_EXCEEDED -> ErrorType.DEADLINE_EXCEEDED;
       case RETRIES_EXHAUSTED -> ErrorType.RETRIES_EXHAUSTED;
-      case REJECTED, CIRCUIT_OPEN -> failure.lastFailure().map(last -> bySource(last.source()))
+      case REJECTED, CIRCUIT_OPEN, HELD -> failure.lastFailure().map(last -> bySource(last.source()))
           .orElse(ErrorType.RELAY_ERROR);
     };
     return new ReplyError(type, failure.getMessage(), relay.param(), relay.code());
@@ -26,6 +26,11 @@ final class FailureReplies {
   /** The relay's status on the last attempt, or 0 when it never answered. */
   static int httpStatus(CallFailedException failure) {
     return failure.lastFailure().map(RelayException::httpStatus).orElse(0);
+  }
+
+  /** The relay's own ID of the last attempt, when it sent one. */
+  static String relayRequestId(CallFailedException failure) {
+    return failure.lastFailure().map(RelayException::relayRequestId).orElse(null);
   }
 
   private static ErrorType bySource(FailureSource source) {

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * revoked partition is handed over cleanly: its requests in flight are finished, published and
  * committed (waiting up to {@code rebalance.drain.timeout.ms}), so the new owner repeats nothing
  * that finished in time; what is left unfinished is redone there. A lost partition (no clean
- * hand-over possible) is only forgotten.
+ * hand-over possible) is only forgotten. After each rebalance the worker's {@link LimitShare} of the
+ * key's limits follows its partitions.
  *
  * <p>Kafka calls these on the poll thread, inside {@code poll()}; they must not be called elsewhere.
  */
@@ -35,11 +36,13 @@ final class HandOver implements ConsumerRebalanceListener {
   private final StatusReporter status;
   private final Mailbox mailbox;
   private final WorkerSettings settings;
+  private final LimitShare share;
   private final Clock clock;
 
   /** @param loop drains partitions (handling the mailbox meanwhile) and forgets what they held */
   HandOver(PollLoop loop, Consumer<byte[], byte[]> consumer, Ledgers ledgers, Delivery delivery,
-      BackPressure backPressure, StatusReporter status, Mailbox mailbox, WorkerSettings settings, Clock clock) {
+      BackPressure backPressure, StatusReporter status, Mailbox mailbox, WorkerSettings settings, LimitShare share,
+      Clock clock) {
     this.loop = loop;
     this.consumer = consumer;
     this.ledgers = ledgers;
@@ -48,11 +51,13 @@ final class HandOver implements ConsumerRebalanceListener {
     this.status = status;
     this.mailbox = mailbox;
     this.settings = settings;
+    this.share = share;
     this.clock = clock;
   }
 
   @Override
   public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+    share.rebalanced();
     if (partitions.isEmpty()) {
       status.rebalanced();
       return;

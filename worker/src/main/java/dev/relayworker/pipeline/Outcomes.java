@@ -18,8 +18,9 @@ import java.util.concurrent.CompletionException;
  * <ul>
  *   <li>a record that is not a valid request: an error reply and a dead-letter copy;
  *   <li>a completion: the ok reply;
- *   <li>a call the open circuit refused ({@link CallFailedException.Reason#CIRCUIT_OPEN}): parked,
- *       not answered; an outage is not the request's fault;
+ *   <li>a call the open circuit refused ({@link CallFailedException.Reason#CIRCUIT_OPEN}) or held
+ *       back (key out, spend cap reached: {@link CallFailedException.Reason#HELD}): parked, not
+ *       answered; an outage is not the request's fault;
  *   <li>any other failure: the error reply it calls for ({@link FailureReplies});
  *   <li>a parked request whose deadline passed: {@code deadline_exceeded}.
  * </ul>
@@ -63,10 +64,10 @@ final class Outcomes {
     if (failure == null) {
       pending.attempts += result.attempts();
       CompletionRequest request = pending.request;
-      requestLog.completed(pending, result.completion());
+      requestLog.completed(pending, result.completion(), result.cost());
       answer(pending, List.of(Outgoing.reply(pending, replies.ok(request.requestId(), request.replyKey(),
           request.route(), result.completion().body(), result.completion().httpStatus(), pending.attempts,
-          result.completion().relayRequestId()))));
+          result.completion().relayRequestId(), result.cost()))));
       return;
     }
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
@@ -74,15 +75,16 @@ final class Outcomes {
       requestLog.unexpected(pending, cause);
       // Named by class only: an unexpected exception's message could carry anything.
       answerWithError(pending, new ReplyError(ErrorType.RELAY_ERROR, "internal error: "
-          + cause.getClass().getSimpleName(), null, null), 0);
+          + cause.getClass().getSimpleName(), null, null), 0, null);
       return;
     }
     pending.attempts += callFailed.attempts();
     pending.charged += callFailed.charged();
-    if (callFailed.reason() == CallFailedException.Reason.CIRCUIT_OPEN) {
+    if (callFailed.reason().parks()) {
       parked.park(pending);
     } else {
-      answerWithError(pending, FailureReplies.toReplyError(callFailed), FailureReplies.httpStatus(callFailed));
+      answerWithError(pending, FailureReplies.toReplyError(callFailed), FailureReplies.httpStatus(callFailed),
+          FailureReplies.relayRequestId(callFailed));
     }
   }
 
@@ -90,7 +92,7 @@ final class Outcomes {
   void expireParked(Instant now) {
     for (PendingRequest pending : parked.takeExpired(now)) {
       answerWithError(pending, new ReplyError(ErrorType.DEADLINE_EXCEEDED,
-          "deadline passed while the relay was unavailable", null, null), 0);
+          "deadline passed while the relay was unavailable", null, null), 0, null);
     }
   }
 
@@ -108,10 +110,10 @@ final class Outcomes {
     parked.forgetReleased();
   }
 
-  private void answerWithError(PendingRequest pending, ReplyError error, int httpStatus) {
+  private void answerWithError(PendingRequest pending, ReplyError error, int httpStatus, String relayRequestId) {
     requestLog.answered(pending, error);
     answer(pending, List.of(Outgoing.reply(pending, replies.error(pending.requestId, pending.replyKey, pending.route,
-        error, httpStatus, pending.attempts))));
+        error, httpStatus, pending.attempts, relayRequestId))));
   }
 
   /** Marks the request answered (once) and hands its records to the router, and on to the delivery once routed. */

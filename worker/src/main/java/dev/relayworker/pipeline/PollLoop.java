@@ -8,6 +8,7 @@ import dev.relayworker.protocol.ParsedRecord;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.resilience.RelayCalls;
+import dev.relayworker.resilience.RelayRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -78,7 +79,7 @@ final class PollLoop implements Runnable {
     this.backPressure = new BackPressure(consumer, settings);
     this.status = new StatusReporter(consumer, ledgers, outcomes::parkedCount, metrics, clock);
     this.handOver = new HandOver(this, consumer, ledgers, this.delivery, backPressure, status, mailbox, settings,
-        clock);
+        new LimitShare(consumer, settings.requestTopic(), relay, settings.limitShare()), clock);
   }
 
   /** Builds the {@link Delivery} once the loop's parts exist. */
@@ -113,7 +114,7 @@ final class PollLoop implements Runnable {
   /** One turn: what came back, what may be consumed, what is due to send and commit, then a poll. */
   void turn() {
     handleEvents();
-    backPressure.apply(ledgers, relay.availability(), stopRequested);
+    backPressure.apply(ledgers, relay.availability(), outcomes.parkedCount() > 0, stopRequested);
     delivery.flush(false, ledgers.partitions());
     for (ConsumerRecord<byte[], byte[]> record : poll()) {
       take(record);
@@ -171,7 +172,9 @@ final class PollLoop implements Runnable {
   }
 
   private void submit(PendingRequest pending) {
-    relay.complete(pending.request.body(), pending.request.deadline(), pending.charged)
+    CompletionRequest request = pending.request;
+    relay.complete(new RelayRequest(request.body(), request.deadline(), request.model(), request.tokenEstimate()),
+            pending.charged)
         .whenComplete((result, failure) -> mailbox.post(new RelayFinished(pending, result, failure)));
   }
 

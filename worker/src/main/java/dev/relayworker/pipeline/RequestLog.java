@@ -1,5 +1,6 @@
 package dev.relayworker.pipeline;
 
+import dev.relayworker.cost.CallCost;
 import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ParsedRecord;
 import dev.relayworker.protocol.ReplyError;
@@ -43,8 +44,12 @@ final class RequestLog {
             pending.logId, invalid.error().message());
   }
 
-  void completed(PendingRequest pending, Completion completion) {
+  /** @param cost what it cost by its usage, or null when the relay sent none */
+  void completed(PendingRequest pending, Completion completion, CallCost cost) {
     completion.usage().ifPresent(usage -> metrics.tokens(completion.model(), usage));
+    if (cost != null) {
+      metrics.cost(cost);
+    }
     answered(pending, null);
   }
 

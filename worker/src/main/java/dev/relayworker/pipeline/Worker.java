@@ -3,6 +3,7 @@ package dev.relayworker.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.admin.AdminServer;
 import dev.relayworker.config.WorkerConfig;
+import dev.relayworker.cost.Pricing;
 import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
@@ -73,9 +74,10 @@ public final class Worker implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     this.shutdownTimeout = settings.shutdownTimeout();
     this.admin = admin;
+    Pricing pricing = Economics.pricing(config);
     this.relay = new ResilientRelay(
         RelayEndpoint.from(config).open(new ObjectMapper(), clock),
-        RelayPolicy.from(config), clock,
+        RelayPolicy.from(config), pricing, Economics.budget(config, pricing, clock), clock,
         RelayCallListener.all(new LoggingRelayListener(), metrics.relayListener()));
     metrics.bind(relay);
     new JvmMemoryMetrics().bindTo(registry);

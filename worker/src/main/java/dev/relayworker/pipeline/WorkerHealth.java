@@ -3,6 +3,7 @@ package dev.relayworker.pipeline;
 import dev.relayworker.admin.HealthReport;
 import dev.relayworker.metrics.LoopStatus;
 import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.resilience.Hold;
 import dev.relayworker.resilience.RelayAvailability;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,7 +69,10 @@ final class WorkerHealth {
    * (no answered request has waited {@code health.delivery.stall.ms} for a commit or an
    * acknowledgement while none succeeded). A worker with no partitions (more workers than
    * partitions) is ready: it is a standby. An open relay circuit is reported, not failed on:
-   * requests then wait in Kafka, and restarting the worker would not help.
+   * requests then wait in Kafka, and restarting the worker would not help. A hold is a reason to
+   * be not ready (the key is out, or a spend cap is reached: the worker answers nothing until it
+   * ends), reported with its reason and when the next key probe goes or the budget reopens;
+   * restarting does not end it either.
    */
   HealthReport readiness() {
     Map<String, Object> details = new LinkedHashMap<>();
@@ -88,12 +92,21 @@ final class WorkerHealth {
           + " committed or record acknowledged meanwhile)");
       up = false;
     }
+    RelayAvailability availability = relay.get();
+    Hold hold = availability.hold();
+    if (hold != null) {
+      if (up) {
+        details.put("reason", hold.reason());
+        up = false;
+      }
+      details.put("held", hold.cause().name().toLowerCase(Locale.ROOT));
+      details.put(hold.cause() == Hold.Cause.BUDGET ? "budgetReopensAt" : "keyProbeAt", hold.until().toString());
+    }
     details.put("deliveryWaitMs", waited);
     details.put("assignedPartitions", status.assigned().stream().map(Object::toString).sorted().toList());
     details.put("pausedPartitions", status.paused());
     details.put("inFlight", status.inFlight());
     details.put("parked", status.parked());
-    RelayAvailability availability = relay.get();
     details.put("relay", availability.state().name().toLowerCase(Locale.ROOT));
     details.put("relayCircuit", availability.circuit());
     if (availability.pausedUntil() != null) {

@@ -13,7 +13,8 @@ record WorkerSettings(
     Duration rebalanceDrainTimeout,
     Duration shutdownTimeout,
     boolean exactlyOnce,
-    int offsetMetadataMaxBytes) {
+    int offsetMetadataMaxBytes,
+    double limitShare) {
 
   static WorkerSettings from(WorkerConfig config) {
     return new WorkerSettings(
@@ -26,6 +27,7 @@ record WorkerSettings(
         Duration.ofMillis(config.getInt(WorkerConfig.REBALANCE_DRAIN_TIMEOUT_MS)),
         Duration.ofMillis(config.getInt(WorkerConfig.SHUTDOWN_TIMEOUT_MS)),
         WorkerConfig.EXACTLY_ONCE.equals(config.getString(WorkerConfig.DELIVERY_GUARANTEE)),
-        config.getInt(WorkerConfig.OFFSET_METADATA_MAX_BYTES));
+        config.getInt(WorkerConfig.OFFSET_METADATA_MAX_BYTES),
+        config.getDouble(WorkerConfig.RELAY_LIMIT_SHARE));
   }
 }

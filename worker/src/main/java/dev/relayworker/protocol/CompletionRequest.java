@@ -9,5 +9,15 @@ import java.time.Instant;
  * @param requestId the ID replies are keyed and tagged with
  * @param replyKey the reply's key: the request's own key bytes, or the request ID in UTF-8
  * @param body the JSON to send the relay: the record value unchanged, or with the default model added
+ * @param model the model the body asks for (its answer is priced as this model)
+ * @param tokenEstimate the most tokens it may use, counted only when a tokens-per-minute limit is
+ *     set ({@link RequestRules#tokensPerMinute()}); 0 otherwise
  */
-public record CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route) {}
+public record CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route,
+    String model, long tokenEstimate) {
+
+  /** A request whose model and tokens are not known (tests of other things). */
+  public CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route) {
+    this(requestId, replyKey, body, deadline, route, null, 0);
+  }
+}

@@ -40,8 +40,18 @@ public final class ProtocolHeaders {
   public static final String HTTP_STATUS = "http_status";
   /** Reply: relay calls made for the request, as decimal text. */
   public static final String ATTEMPTS = "attempts";
-  /** Reply: the relay's own request ID (X-Oneapi-Request-Id), when it sent one. */
+  /** Reply: the relay's own request ID (X-Oneapi-Request-Id, or an error message's "(request id: X)"), when it sent one. */
   public static final String RELAY_REQUEST_ID = "relay_request_id";
+  /** Ok reply: prompt tokens the relay counted ({@code usage.prompt_tokens}), decimal; absent when it sent no usage. */
+  public static final String USAGE_PROMPT_TOKENS = "usage_prompt_tokens";
+  /** Ok reply: completion tokens the relay counted ({@code usage.completion_tokens}), decimal. */
+  public static final String USAGE_COMPLETION_TOKENS = "usage_completion_tokens";
+  /** Ok reply: the call's price in quota, the relay's unit, decimal; absent when the model is unpriced. */
+  public static final String COST_QUOTA = "cost_quota";
+  /** Ok reply: the call's price in US dollars, a plain decimal such as {@code 0.000123}; absent when unpriced. */
+  public static final String COST_USD = "cost_usd";
+  /** Ok reply: the group (分组) of the key that answered, whose ratio priced it. */
+  public static final String RELAY_GROUP = "relay_group";
 
   /** Dead-letter copy: why the record was refused, and where it came from. */
   public static final String DLQ_REASON = "dlq_reason";

@@ -2,6 +2,7 @@ package dev.relayworker.protocol;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relayworker.cost.CallCost;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,7 +19,9 @@ import org.apache.kafka.common.header.Headers;
 /**
  * Builds the records the worker publishes: success and error replies, and dead-letter copies.
  * Replies carry {@code request_id} (hashed past {@value ProtocolHeaders#REQUEST_ID_MAX_BYTES}
- * bytes), {@code status}, {@code attempts}, {@code http_status} when the relay answered, and each
+ * bytes), {@code status}, {@code attempts}, {@code http_status} and {@code relay_request_id} when
+ * the relay answered, usage and cost on ok replies ({@code usage_prompt_tokens},
+ * {@code usage_completion_tokens}, {@code cost_quota}, {@code cost_usd}, {@code relay_group}), and each
  * correlation header echoed byte for byte; never a reply-routing header. Texts that come from
  * elsewhere (error messages) are cut to {@value #MAX_TEXT_CHARS} characters. Thread-safe.
  */
@@ -43,16 +46,32 @@ public final class ReplyRecords {
    *
    * @param completion the relay's answer exactly as received
    * @param relayRequestId the relay's own request ID, or null
+   * @param cost what the answer cost by its usage, or null when the relay sent no usage
    */
   public ProducerRecord<byte[], byte[]> ok(String requestId, byte[] replyKey, ReplyRoute route, byte[] completion,
-      int httpStatus, int attempts, String relayRequestId) {
+      int httpStatus, int attempts, String relayRequestId, CallCost cost) {
     ProducerRecord<byte[], byte[]> reply = new ProducerRecord<>(route.topic(), route.partition(), replyKey, completion);
     Headers headers = common(reply.headers(), requestId, route, ProtocolHeaders.STATUS_OK, attempts);
     headers.add(ProtocolHeaders.HTTP_STATUS, ascii(Integer.toString(httpStatus)));
+    relayRequestId(headers, relayRequestId);
+    if (cost != null) {
+      headers.add(ProtocolHeaders.USAGE_PROMPT_TOKENS, ascii(Long.toString(cost.promptTokens())));
+      headers.add(ProtocolHeaders.USAGE_COMPLETION_TOKENS, ascii(Long.toString(cost.completionTokens())));
+      if (cost.priced()) {
+        headers.add(ProtocolHeaders.COST_QUOTA, ascii(Long.toString(cost.quota())));
+        headers.add(ProtocolHeaders.COST_USD, ascii(cost.usd().toPlainString()));
+      }
+      if (cost.group() != null) {
+        headers.add(ProtocolHeaders.RELAY_GROUP, utf8(cut(cost.group(), MAX_RELAY_REQUEST_ID_CHARS)));
+      }
+    }
+    return reply;
+  }
+
+  private static void relayRequestId(Headers headers, String relayRequestId) {
     if (relayRequestId != null) {
       headers.add(ProtocolHeaders.RELAY_REQUEST_ID, utf8(cut(relayRequestId, MAX_RELAY_REQUEST_ID_CHARS)));
     }
-    return reply;
   }
 
   /**
@@ -62,6 +81,16 @@ public final class ReplyRecords {
    */
   public ProducerRecord<byte[], byte[]> error(String requestId, byte[] replyKey, ReplyRoute route, ReplyError error,
       int httpStatus, int attempts) {
+    return error(requestId, replyKey, route, error, httpStatus, attempts, null);
+  }
+
+  /**
+   * An error reply naming the relay's own ID of the failed call.
+   *
+   * @param relayRequestId the relay's request ID of the last attempt, or null
+   */
+  public ProducerRecord<byte[], byte[]> error(String requestId, byte[] replyKey, ReplyRoute route, ReplyError error,
+      int httpStatus, int attempts, String relayRequestId) {
     ProducerRecord<byte[], byte[]> reply = new ProducerRecord<>(route.topic(), route.partition(), replyKey,
         errorBody(error));
     Headers headers = common(reply.headers(), requestId, route, ProtocolHeaders.STATUS_ERROR, attempts);
@@ -69,6 +98,7 @@ public final class ReplyRecords {
     if (httpStatus > 0) {
       headers.add(ProtocolHeaders.HTTP_STATUS, ascii(Integer.toString(httpStatus)));
     }
+    relayRequestId(headers, relayRequestId);
     return reply;
   }
 

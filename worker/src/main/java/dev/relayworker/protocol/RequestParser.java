@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import dev.relayworker.config.WorkerConfig;
+import dev.relayworker.cost.TokenEstimate;
+import dev.relayworker.cost.TokenEstimator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -32,6 +34,8 @@ import org.apache.kafka.common.header.Header;
 public final class RequestParser {
 
   private final RequestRules rules;
+  /** Null when no token limit is set: counting costs CPU on the poll thread, so only when it is needed. */
+  private final TokenEstimator tokenEstimator;
   // Floats as BigDecimal, so a body re-written to add the default model keeps its numbers exactly.
   private final ObjectMapper mapper = new ObjectMapper()
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -39,6 +43,7 @@ public final class RequestParser {
 
   public RequestParser(RequestRules rules) {
     this.rules = rules;
+    this.tokenEstimator = rules.tokensPerMinute() > 0 ? new TokenEstimator() : null;
   }
 
   public ParsedRecord parse(ConsumerRecord<byte[], byte[]> record, Instant now) {
@@ -54,8 +59,9 @@ public final class RequestParser {
     try {
       route = route(record, correlation);
       Instant deadline = deadline(record, now);
-      byte[] body = body(record.value());
-      return new ParsedRecord.Valid(new CompletionRequest(requestId, replyKey(record, requestId), body, deadline, route));
+      Body body = body(record.value());
+      return new ParsedRecord.Valid(new CompletionRequest(requestId, replyKey(record, requestId), body.bytes(), deadline,
+          route, body.model(), body.tokenEstimate()));
     } catch (Refusal refusal) {
       return invalid(record, requestId, route, refusal);
     }
@@ -169,7 +175,10 @@ public final class RequestParser {
     return a.isBefore(b) ? a : b;
   }
 
-  private byte[] body(byte[] value) {
+  /** What is sent, the model it names and, under a token limit, the tokens it may use. */
+  private record Body(byte[] bytes, String model, long tokenEstimate) {}
+
+  private Body body(byte[] value) {
     if (value == null) {
       throw new Refusal("null_value", "record value is null; expected a JSON completion request", null);
     }
@@ -194,14 +203,30 @@ public final class RequestParser {
     }
     checkFields(fields);
     checkCost(fields, rules.costLimits());
-    if (fields.get("model") == null) {
-      if (rules.defaultModel() == null) {
-        throw new Refusal("invalid_body", "model is required (no request.default.model is configured)", "model");
-      }
-      fields.root().put("model", rules.defaultModel());
-      return write(fields.root());
+    JsonNode named = fields.get("model");
+    String model = named != null ? named.asText() : rules.defaultModel();
+    if (model == null) {
+      throw new Refusal("invalid_body", "model is required (no request.default.model is configured)", "model");
     }
-    return value;
+    long tokens = tokenEstimator == null ? 0 : checkTokens(fields, model);
+    if (named == null) {
+      fields.root().put("model", model);
+      return new Body(write(fields.root()), model, tokens);
+    }
+    return new Body(value, model, tokens);
+  }
+
+  /** The request's token estimate; refuses one that could never fit the tokens-per-minute limit. */
+  private long checkTokens(RelayFields fields, String model) {
+    TokenEstimate estimate = tokenEstimator.estimate(model, fields.get("prompt"), fields.get("suffix"), fields.get("n"),
+        fields.get("best_of"), fields.get("max_tokens"));
+    if (estimate.total() > rules.tokensPerMinute()) {
+      throw new Refusal("cost_limit", "request may use " + estimate.total() + " tokens (prompt "
+          + estimate.promptTokens() + ", completions up to " + estimate.completionTokens()
+          + "), over the whole per-minute budget of " + rules.tokensPerMinute() + " (" + WorkerConfig.RELAY_RATE_LIMIT_TPM
+          + "): it could never be sent", "max_tokens");
+    }
+    return estimate.total();
   }
 
   private static void checkFields(RelayFields fields) {

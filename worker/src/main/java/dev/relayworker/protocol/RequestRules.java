@@ -11,9 +11,17 @@ import java.util.regex.Pattern;
  * @param ttl deadline of a request without a {@code deadline_ms} header, from its record timestamp
  * @param maxDeadline latest deadline any request may have, from its record timestamp
  * @param defaultModel put into bodies without {@code model}; null refuses them
+ * @param tokensPerMinute the key's token limit: requests are counted ({@link dev.relayworker.cost.TokenEstimator})
+ *     and one whose estimate alone is over it is refused; 0 counts nothing
  */
 public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
-    int maxBytes, String defaultModel, CostLimits costLimits) {
+    int maxBytes, String defaultModel, CostLimits costLimits, long tokensPerMinute) {
+
+  /** Rules without a token limit. */
+  public RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
+      int maxBytes, String defaultModel, CostLimits costLimits) {
+    this(defaultReplyTopic, allowedReplyTopics, ttl, maxDeadline, maxBytes, defaultModel, costLimits, 0);
+  }
 
   public static RequestRules from(WorkerConfig config) {
     String pattern = config.getString(WorkerConfig.REPLY_TOPIC_ALLOWED_PATTERN);
@@ -25,6 +33,7 @@ public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics,
         Duration.ofMillis(config.getLong(WorkerConfig.REQUEST_MAX_DEADLINE_MS)),
         config.getInt(WorkerConfig.REQUEST_MAX_BYTES),
         model.isEmpty() ? null : model,
-        CostLimits.from(config));
+        CostLimits.from(config),
+        config.getInt(WorkerConfig.RELAY_RATE_LIMIT_TPM));
   }
 }

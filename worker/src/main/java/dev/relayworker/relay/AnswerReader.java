@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads relay answers, whichever transport brought them: a {@code text_completion} on success,
@@ -15,6 +17,7 @@ import java.util.function.UnaryOperator;
 final class AnswerReader {
 
   private static final int MAX_MESSAGE_CHARS = 300;
+  private static final Pattern REQUEST_ID_SUFFIX = Pattern.compile("\\(request id: ([^()\\s]{1,200})\\)\\s*$");
 
   private final ObjectMapper mapper;
   private final KeyRedactor redactor;
@@ -41,7 +44,19 @@ final class AnswerReader {
     RelayError error = readError(body);
     FailureKind kind = FailureClassifier.classifyStatus(status, header.apply("x-should-retry"), error);
     throw new RelayException(kind, status, error, RetryAfter.parse(header, clock.instant()).orElse(null),
-        describe(status, error));
+        describe(status, error), relayRequestId != null ? relayRequestId : requestIdInMessage(error.message()));
+  }
+
+  /**
+   * The relay's request ID as one-api and new-api append it to error messages,
+   * {@code "... (request id: 2024...)"}; null when the message has none.
+   */
+  static String requestIdInMessage(String message) {
+    if (message == null) {
+      return null;
+    }
+    Matcher matcher = REQUEST_ID_SUFFIX.matcher(message);
+    return matcher.find() ? matcher.group(1) : null;
   }
 
   /** The failure of an attempt that had no complete answer within {@code timeout}. */

@@ -10,8 +10,22 @@ import java.util.Locale;
  *
  * <p>The rules follow the official OpenAI SDKs (retry 408, 409, 429, 5xx, timeouts, connection
  * errors; {@code x-should-retry} overrides the status) with the one-api / new-api family's
- * habits on top: 401 also means "quota used up" and 403 "model not in your group", both final;
- * a 503 that says no channel serves the model is a configuration problem, so also final.
+ * habits on top:
+ * <ul>
+ *   <li>a used-up or refused key (401, 402, and 403 {@code insufficient_user_quota} or
+ *       {@code pre_consume_token_quota_failed}) is final for the request but an outage of the key
+ *       ({@link #isKeyOutage}), which the worker waits out instead of answering;
+ *   <li>any other 403 (model not allowed for the key's group, group disabled) is final;
+ *   <li>a 503 that says no channel serves the model (new-api's code {@code model_not_found}, or
+ *       one-api's bare message {@code 当前分组 X 下对于模型 Y 无可用渠道}) is a configuration problem:
+ *       final;
+ *   <li>a 429 is transient whatever its body: a bare one with no body and no Retry-After (one-api's
+ *       global limiter), new-api's per-user limit, or a group whose upstream is saturated
+ *       ({@code 当前分组上游负载已饱和});
+ *   <li>an upstream's own 4xx passed through as {@code upstream_error} with code
+ *       {@code bad_response_status_code} and the status in {@code param} (even when the relay
+ *       answers it with 429 or 5xx) is final, as that 4xx would be.
+ * </ul>
  */
 public final class FailureClassifier {
 
@@ -34,6 +48,9 @@ public final class FailureClassifier {
     if (status == 503 && noChannelForModel(error)) {
       return FailureKind.FINAL;
     }
+    if (upstreamClientError(error)) {
+      return FailureKind.FINAL;
+    }
     return switch (status) {
       case 408, 409, 429 -> FailureKind.TRANSIENT;
       default -> status >= 500 ? FailureKind.TRANSIENT : FailureKind.FINAL;
@@ -44,9 +61,47 @@ public final class FailureClassifier {
   public static FailureSource sourceOf(int status) {
     return switch (status) {
       case 400, 404, 422 -> FailureSource.REQUEST;
-      case 401, 403 -> FailureSource.KEY;
+      case 401, 402, 403 -> FailureSource.KEY;
       default -> FailureSource.RELAY;
     };
+  }
+
+  /**
+   * Whether an answer says the key itself cannot be used now: used up (403
+   * {@code insufficient_user_quota} or {@code pre_consume_token_quota_failed}, or the message of
+   * either), payment required (402), or refused (401: invalid, expired, disabled, or, on older
+   * one-api versions, out of quota). Such failures are the key's, not the request's.
+   */
+  public static boolean isKeyOutage(int status, RelayError error) {
+    return switch (status) {
+      case 401, 402 -> true;
+      case 403 -> quotaUsedUp(error);
+      default -> false;
+    };
+  }
+
+  private static boolean quotaUsedUp(RelayError error) {
+    if ("insufficient_user_quota".equals(error.code()) || "pre_consume_token_quota_failed".equals(error.code())
+        || "insufficient_quota".equals(error.code())) {
+      return true;
+    }
+    String message = error.message() == null ? "" : error.message().toLowerCase(Locale.ROOT);
+    // one-api: "user quota is not enough"; new-api: "用户额度不足" / "令牌额度不足" (token quota).
+    return message.contains("quota is not enough") || message.contains("额度不足")
+        || message.contains("insufficient_user_quota") || message.contains("quota exhausted");
+  }
+
+  /** An upstream's own 4xx, passed through by the relay under its own status. */
+  private static boolean upstreamClientError(RelayError error) {
+    if (!"bad_response_status_code".equals(error.code()) || error.param() == null) {
+      return false;
+    }
+    try {
+      int upstream = Integer.parseInt(error.param().trim());
+      return upstream >= 400 && upstream < 500 && upstream != 408 && upstream != 409 && upstream != 429;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   /** Classifies an attempt that got no HTTP answer at all. */

@@ -4,7 +4,7 @@ package dev.relayworker.relay;
 public enum FailureSource {
   /** The request is wrong (400, 404, 422): sending it again, or elsewhere, gives the same answer. */
   REQUEST,
-  /** The key or its group (401, 403): not allowed, not valid, or, on these relays, out of quota. */
+  /** The key or its group (401, 402, 403): not allowed, not valid, or out of quota. */
   KEY,
   /** The relay or what is behind it: every other answer, and no answer at all. */
   RELAY

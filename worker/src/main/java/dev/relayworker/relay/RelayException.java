@@ -20,13 +20,21 @@ public final class RelayException extends RuntimeException {
   private final int httpStatus;
   private final transient RelayError error;
   private final transient Duration retryAfter;
+  private final String relayRequestId;
 
   public RelayException(FailureKind kind, int httpStatus, RelayError error, Duration retryAfter, String message) {
+    this(kind, httpStatus, error, retryAfter, message, null);
+  }
+
+  /** @param relayRequestId the relay's own ID of the failed call, or null */
+  public RelayException(FailureKind kind, int httpStatus, RelayError error, Duration retryAfter, String message,
+      String relayRequestId) {
     super(message, null, false, false);
     this.kind = kind;
     this.httpStatus = httpStatus;
     this.error = error == null ? RelayError.NONE : error;
     this.retryAfter = retryAfter;
+    this.relayRequestId = relayRequestId;
   }
 
   public static RelayException transport(FailureKind kind, String message) {
@@ -53,6 +61,11 @@ public final class RelayException extends RuntimeException {
 
   public RelayError error() {
     return error;
+  }
+
+  /** The relay's own ID of this call ({@code X-Oneapi-Request-Id} or a message's {@code (request id: X)}), or null. */
+  public String relayRequestId() {
+    return relayRequestId;
   }
 
   /** How long the relay asked us to wait ({@code retry-after-ms} / {@code Retry-After}), if it did. */

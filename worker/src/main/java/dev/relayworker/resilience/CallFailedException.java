@@ -7,7 +7,7 @@ import java.util.Optional;
  * A completion request that the resilient relay gave up on, and why. The reason tells the
  * caller what to do: answer with an error ({@link Reason#REJECTED}, {@link Reason#RETRIES_EXHAUSTED},
  * {@link Reason#DEADLINE_EXCEEDED}) or hold the request back and try later
- * ({@link Reason#CIRCUIT_OPEN}). No stack trace; messages never contain the relay key.
+ * ({@link Reason#CIRCUIT_OPEN}, {@link Reason#HELD}; {@link Reason#parks()}). No stack trace; messages never contain the relay key.
  */
 public final class CallFailedException extends RuntimeException {
 
@@ -22,7 +22,18 @@ public final class CallFailedException extends RuntimeException {
     /** The request's deadline passed, or would have before the next attempt could run. */
     DEADLINE_EXCEEDED,
     /** The relay is considered down; the call was not sent. Not an answer: try again later. */
-    CIRCUIT_OPEN
+    CIRCUIT_OPEN,
+    /**
+     * The relay is up but the key is out (refused or used up) or a spend cap is reached
+     * ({@link Hold}): the call was not sent, or the relay refused the key. Not an answer: try
+     * again once the hold ends.
+     */
+    HELD;
+
+    /** Whether the request should wait for the relay rather than be answered. */
+    public boolean parks() {
+      return this == CIRCUIT_OPEN || this == HELD;
+    }
   }
 
   private final Reason reason;

@@ -1,6 +1,5 @@
 package dev.relayworker.resilience;
 
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,13 +13,19 @@ public interface RelayCalls {
   /**
    * Asks for a completion.
    *
-   * @param body the request JSON, sent unchanged
-   * @param deadline when the answer stops being useful; no attempt starts or runs past it
    * @param chargedBefore attempts already charged to this request by earlier submissions
-   * @return the completion and attempt count, or a failure with a {@link CallFailedException}
+   * @return the completion, attempt count and cost, or a failure with a {@link CallFailedException}
    */
-  CompletableFuture<CallResult> complete(byte[] body, Instant deadline, int chargedBefore);
+  CompletableFuture<CallResult> complete(RelayRequest request, int chargedBefore);
 
   /** Whether the relay takes calls now (see {@link RelayAvailability}). */
   RelayAvailability availability();
+
+  /**
+   * Applies only {@code fraction} of the key's limits and budgets from now on (this worker's part
+   * of a key shared by several); scripted relays may ignore it.
+   *
+   * @param fraction within (0, 1]
+   */
+  default void share(double fraction) {}
 }

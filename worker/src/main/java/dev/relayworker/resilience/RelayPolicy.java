@@ -16,6 +16,8 @@ import java.time.Duration;
 public final class RelayPolicy {
 
   public static final int DEFAULT_REQUESTS_PER_MINUTE = defaultInt(WorkerConfig.RELAY_RATE_LIMIT_RPM);
+  public static final int DEFAULT_TOKENS_PER_MINUTE = defaultInt(WorkerConfig.RELAY_RATE_LIMIT_TPM);
+  public static final Duration DEFAULT_KEY_PROBE_INTERVAL = defaultMillis(WorkerConfig.RELAY_KEY_PROBE_INTERVAL_MS);
   public static final int DEFAULT_MAX_CONCURRENT_CALLS = defaultInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS);
   public static final Duration DEFAULT_REQUEST_TIMEOUT = defaultMillis(WorkerConfig.RELAY_REQUEST_TIMEOUT_MS);
   public static final int DEFAULT_MAX_ATTEMPTS = defaultInt(WorkerConfig.RELAY_RETRY_MAX_ATTEMPTS);
@@ -30,6 +32,9 @@ public final class RelayPolicy {
   public static final int DEFAULT_CIRCUIT_HALF_OPEN_CALLS = defaultInt(WorkerConfig.RELAY_CIRCUIT_HALF_OPEN_CALLS);
 
   private final int requestsPerMinute;
+  private final int tokensPerMinute;
+  private final KeyFailureMode keyFailureMode;
+  private final Duration keyProbeInterval;
   private final int maxConcurrentCalls;
   private final Duration requestTimeout;
   private final int maxAttempts;
@@ -44,6 +49,9 @@ public final class RelayPolicy {
 
   private RelayPolicy(Builder builder) {
     this.requestsPerMinute = builder.requestsPerMinute;
+    this.tokensPerMinute = builder.tokensPerMinute;
+    this.keyFailureMode = builder.keyFailureMode;
+    this.keyProbeInterval = builder.keyProbeInterval;
     this.maxConcurrentCalls = builder.maxConcurrentCalls;
     this.requestTimeout = builder.requestTimeout;
     this.maxAttempts = builder.maxAttempts;
@@ -71,6 +79,10 @@ public final class RelayPolicy {
   public static RelayPolicy from(WorkerConfig config) {
     return custom()
         .requestsPerMinute(config.getInt(WorkerConfig.RELAY_RATE_LIMIT_RPM))
+        .tokensPerMinute(config.getInt(WorkerConfig.RELAY_RATE_LIMIT_TPM))
+        .keyFailureMode(KeyFailureMode.valueOf(config.getString(WorkerConfig.RELAY_KEY_FAILURE)
+            .toUpperCase(java.util.Locale.ROOT)))
+        .keyProbeInterval(Duration.ofMillis(config.getInt(WorkerConfig.RELAY_KEY_PROBE_INTERVAL_MS)))
         .maxConcurrentCalls(config.getInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS))
         .requestTimeout(Duration.ofMillis(config.getInt(WorkerConfig.RELAY_REQUEST_TIMEOUT_MS)))
         .maxAttempts(config.getInt(WorkerConfig.RELAY_RETRY_MAX_ATTEMPTS))
@@ -88,6 +100,21 @@ public final class RelayPolicy {
   /** Calls per minute, paced evenly; 0 for no client-side limit. */
   public int requestsPerMinute() {
     return requestsPerMinute;
+  }
+
+  /** Tokens per minute (estimates settled by usage), paced evenly; 0 for no token limit. */
+  public int tokensPerMinute() {
+    return tokensPerMinute;
+  }
+
+  /** What a used-up or refused key does to the requests. */
+  public KeyFailureMode keyFailureMode() {
+    return keyFailureMode;
+  }
+
+  /** While the key is out, how often one request probes it. */
+  public Duration keyProbeInterval() {
+    return keyProbeInterval;
   }
 
   public int maxConcurrentCalls() {
@@ -148,6 +175,9 @@ public final class RelayPolicy {
   /** Builds a {@link RelayPolicy}; starts from the defaults. Not thread-safe. */
   public static final class Builder {
     private int requestsPerMinute = DEFAULT_REQUESTS_PER_MINUTE;
+    private int tokensPerMinute = DEFAULT_TOKENS_PER_MINUTE;
+    private KeyFailureMode keyFailureMode = KeyFailureMode.PAUSE;
+    private Duration keyProbeInterval = DEFAULT_KEY_PROBE_INTERVAL;
     private int maxConcurrentCalls = DEFAULT_MAX_CONCURRENT_CALLS;
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
@@ -164,6 +194,21 @@ public final class RelayPolicy {
 
     public Builder requestsPerMinute(int requestsPerMinute) {
       this.requestsPerMinute = requestsPerMinute;
+      return this;
+    }
+
+    public Builder tokensPerMinute(int tokensPerMinute) {
+      this.tokensPerMinute = tokensPerMinute;
+      return this;
+    }
+
+    public Builder keyFailureMode(KeyFailureMode mode) {
+      this.keyFailureMode = mode;
+      return this;
+    }
+
+    public Builder keyProbeInterval(Duration interval) {
+      this.keyProbeInterval = interval;
       return this;
     }
 
@@ -225,6 +270,9 @@ public final class RelayPolicy {
     /** @throws IllegalArgumentException naming the first value out of range */
     public RelayPolicy build() {
       require(requestsPerMinute >= 0, "requestsPerMinute must be 0 (no limit) or more", requestsPerMinute);
+      require(tokensPerMinute >= 0, "tokensPerMinute must be 0 (no limit) or more", tokensPerMinute);
+      require(keyFailureMode != null, "keyFailureMode must be given", keyFailureMode);
+      require(positive(keyProbeInterval), "keyProbeInterval must be positive", keyProbeInterval);
       require(maxConcurrentCalls >= 1, "maxConcurrentCalls must be at least 1", maxConcurrentCalls);
       require(positive(requestTimeout), "requestTimeout must be positive", requestTimeout);
       require(maxAttempts >= 1, "maxAttempts must be at least 1", maxAttempts);

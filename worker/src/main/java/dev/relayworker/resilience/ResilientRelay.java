@@ -1,5 +1,7 @@
 package dev.relayworker.resilience;
 
+import dev.relayworker.cost.CallCost;
+import dev.relayworker.cost.Pricing;
 import dev.relayworker.relay.Completion;
 import dev.relayworker.relay.FailureKind;
 import dev.relayworker.relay.RelayClient;
@@ -9,9 +11,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.functions.Either;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetricsPublisher;
-import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetricsPublisher;
 import io.github.resilience4j.micrometer.tagged.TaggedRetryMetricsPublisher;
-import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,16 +35,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li><b>Retry</b> (Resilience4j): transient failures are tried again after {@link Backoff}'s
  *       wait or the relay's own retry-after, never past the request's deadline. Each retry goes
  *       through every layer below again, so it is counted, capped and paced like a first call.
+ *   <li><b>Holds</b>: while a spend cap is reached ({@link SpendBudget}) or the key is out
+ *       ({@link KeyHealth}: used up or refused), the call fails at once with {@link Reason#HELD}
+ *       and is parked; one call per probe interval goes through to test the key.
  *   <li><b>Circuit breaker</b> (Resilience4j): when open, the call fails at once with
  *       {@link Reason#CIRCUIT_OPEN} before it takes a slot or a rate permit.
  *   <li><b>Concurrency limit</b>: at most {@link RelayPolicy#maxConcurrentCalls()} calls hold a
  *       slot; others wait without a thread.
- *   <li><b>Throttle gate</b>: a relay-wide pause after a 429 that said when to come back.
- *   <li><b>Rate limiter</b> (Resilience4j, {@link SmoothRateLimit}): the last step before the
- *       wire, so the spacing it makes is the spacing the relay sees. Permits are reserved, and
- *       the wait is a scheduled continuation: no thread ever blocks in it.
+ *   <li><b>Throttle gate</b>: a relay-wide pause after a 429, as long as its Retry-After says or,
+ *       when it says nothing, a backoff that grows with each 429 in a row.
+ *   <li><b>Pacers</b> ({@link Pacer}) for requests and tokens per minute: the last step before the
+ *       wire, so the spacing they make is the spacing the relay sees. Each call reserves one
+ *       request and its token estimate; the wait is a scheduled continuation, no thread ever
+ *       blocks in it. The answer's usage settles the tokens.
  *   <li>The {@link RelayClient} attempt, its timeout cut to what is left of the deadline.
  * </ol>
+ *
+ * <p>An answer is priced ({@link Pricing}) by its usage, and the price counts against the spend
+ * caps. Limits and caps apply at the worker's {@link #share} of the key.
  *
  * <p>Threads: {@link #complete} may be called from any thread and never blocks. Waits run on
  * one {@code relay-timer} daemon thread; continuations run there or on the relay client's
@@ -61,38 +69,52 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
   private final CircuitBreaker breaker;
   private final ConcurrencyLimit concurrency;
   private final ThrottleGate gate = new ThrottleGate();
-  /**
-   * Resilience4j's implementation class, not its {@code RateLimiter} interface, and so one of its
-   * internal types: only this constructor takes the clock (tests pace on a moved clock, not by
-   * sleeping), and only its metrics say how long the next permit is away without reserving it,
-   * which a call needs to know before it spends a permit it could not use in time. Null when
-   * {@code relay.rate.limit.rpm} is 0.
-   */
-  private final AtomicRateLimiter rateLimiter;
+  private final AtomicInteger throttledInARow = new AtomicInteger();
+  /** Null when {@code relay.rate.limit.rpm} is 0. */
+  private final Pacer requestPacer;
+  /** Null when {@code relay.rate.limit.tpm} is 0. */
+  private final Pacer tokenPacer;
+  private final KeyHealth key;
+  private final Pricing pricing;
+  private final SpendBudget budget;
   private final ScheduledExecutorService timer;
+  private volatile double share = 1.0;
 
   /**
    * @param clock the time deadlines, pacing, circuit windows and durations are read on
    * @param listener hears every retry, pause, attempt and permit wait
    */
   public ResilientRelay(RelayClient client, RelayPolicy policy, Clock clock, RelayCallListener listener) {
+    this(client, policy, Pricing.defaults(), SpendBudget.none(clock), clock, listener);
+  }
+
+  /**
+   * @param pricing prices answers by their usage
+   * @param budget the spend caps answers count against
+   * @param clock the time deadlines, pacing, circuit windows, budgets and durations are read on
+   * @param listener hears every retry, pause, attempt and permit wait
+   */
+  public ResilientRelay(RelayClient client, RelayPolicy policy, Pricing pricing, SpendBudget budget, Clock clock,
+      RelayCallListener listener) {
     this.client = client;
     this.policy = policy;
     this.clock = clock;
     this.listener = listener;
     this.backoff = new Backoff(policy.initialBackoff(), policy.maxBackoff(), policy.retryAfterCap());
     this.retry = Retry.of("relay", RetryConfig.<Completion>custom()
-        // The budget is enforced by RetryInterval over the request's whole life; this only stops a
-        // single call that keeps failing uncharged (while the circuit lets probes through).
-        .maxAttempts(2 * policy.maxAttempts())
+        // The budget is enforced by RetryInterval over the request's whole life (uncharged attempts
+        // included); a 429 storm is ended by the request's deadline, not by a count.
+        .maxAttempts(Integer.MAX_VALUE)
         .retryOnException(failure -> failure instanceof AttemptFailure attempt && attempt.retryable())
         .intervalBiFunction(new RetryInterval())
         .build());
     this.breaker = CircuitBreaker.of("relay", CircuitBreakers.config(policy, clock));
     this.concurrency = new ConcurrencyLimit(policy.maxConcurrentCalls());
-    this.rateLimiter = policy.requestsPerMinute() == 0 ? null
-        : new AtomicRateLimiter("relay", SmoothRateLimit.config(policy.requestsPerMinute(), Duration.ofDays(1)),
-            () -> Ticks.nanos(clock));
+    this.requestPacer = policy.requestsPerMinute() == 0 ? null : new Pacer(policy.requestsPerMinute(), Ticks.nanos(clock));
+    this.tokenPacer = policy.tokensPerMinute() == 0 ? null : new Pacer(policy.tokensPerMinute(), Ticks.nanos(clock));
+    this.key = new KeyHealth(policy.keyFailureMode(), policy.keyProbeInterval(), clock);
+    this.pricing = pricing;
+    this.budget = budget;
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
       Thread thread = new Thread(task, "relay-timer");
       thread.setDaemon(true);
@@ -102,9 +124,9 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     this.timer = scheduler;
   }
 
-  /** Asks the relay for a completion, as the first submission of a request. */
+  /** Asks the relay for a completion of an unnamed model, as the first submission of a request. */
   public CompletableFuture<CallResult> complete(byte[] body, Instant deadline) {
-    return complete(body, deadline, 0);
+    return complete(new RelayRequest(body, deadline, null, 0), 0);
   }
 
   /**
@@ -115,16 +137,16 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
    * only if the circuit is still closed once its failure is recorded: failures while the relay is
    * down (open or half-open circuit, or the failure that opened it) are the relay's, not the
    * request's, so an outage never uses up a request's attempts, while a request that fails on a
-   * healthy relay ends as {@link Reason#RETRIES_EXHAUSTED} however often it was parked.
+   * healthy relay ends as {@link Reason#RETRIES_EXHAUSTED} however often it was parked. A 429 is
+   * the relay throttling everyone, not the request failing: it is never charged, and only the
+   * deadline ends a request the relay keeps throttling.
    *
-   * @param body the request JSON, sent unchanged
-   * @param deadline when the answer stops being useful; no attempt starts or runs past it
    * @param chargedBefore attempts already charged to this request by earlier submissions
-   * @return the completion and attempt count, or a failure with a {@link CallFailedException}
+   * @return the completion, attempt count and cost, or a failure with a {@link CallFailedException}
    */
   @Override
-  public CompletableFuture<CallResult> complete(byte[] body, Instant deadline, int chargedBefore) {
-    Call call = new Call(body, deadline, chargedBefore);
+  public CompletableFuture<CallResult> complete(RelayRequest request, int chargedBefore) {
+    Call call = new Call(request, chargedBefore);
     CompletableFuture<CallResult> result = new CompletableFuture<>();
     if (chargedBefore >= policy.maxAttempts()) {
       result.completeExceptionally(new CallFailedException(Reason.RETRIES_EXHAUSTED, 0, 0, null,
@@ -134,8 +156,11 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     Retry.decorateCompletionStage(retry, timer, () -> attempt(call))
         .get()
         .whenComplete((completion, failure) -> {
+          if (call.keyProbe) {
+            key.probeInconclusive();
+          }
           if (failure == null) {
-            result.complete(new CallResult(completion, call.attempts.get()));
+            result.complete(new CallResult(completion, call.attempts.get(), call.cost));
           } else {
             result.completeExceptionally(callFailed(unwrap(failure), call));
           }
@@ -156,31 +181,88 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       case HALF_OPEN -> RelayAvailability.State.PROBING;
       case CLOSED, DISABLED, METRICS_ONLY -> RelayAvailability.State.AVAILABLE;
     };
+    Hold budgetHold = budget.hold();
+    Hold keyHold = key.hold();
+    if (keyHold != null) {
+      state = budgetHold == null && key.probeDue() && state != RelayAvailability.State.UNAVAILABLE
+          ? RelayAvailability.State.KEY_PROBE : RelayAvailability.State.UNAVAILABLE;
+    } else if (budgetHold != null) {
+      state = RelayAvailability.State.UNAVAILABLE;
+    }
     return new RelayAvailability(pausedUntil != null ? RelayAvailability.State.UNAVAILABLE : state, pausedUntil,
-        circuit.name());
+        circuit.name(), keyHold != null ? keyHold : budgetHold);
   }
 
   /**
-   * Registers Resilience4j's own meters for this relay's circuit breaker, retry and rate limiter
-   * ({@code resilience4j_circuitbreaker_*}, {@code resilience4j_retry_*},
-   * {@code resilience4j_ratelimiter_*}).
+   * Applies only {@code fraction} of the key's request and token limits and spend caps from now on:
+   * this worker's part of a key shared by several. Any thread.
+   *
+   * @param fraction within (0, 1]
+   */
+  public void share(double fraction) {
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw new IllegalArgumentException("share must be within (0, 1], was " + fraction);
+    }
+    long now = Ticks.nanos(clock);
+    if (requestPacer != null) {
+      requestPacer.share(fraction, now);
+    }
+    if (tokenPacer != null) {
+      tokenPacer.share(fraction, now);
+    }
+    budget.share(fraction);
+    share = fraction;
+  }
+
+  /** The part of the key's limits this worker applies now. */
+  public double share() {
+    return share;
+  }
+
+  /** Quota left under the spend cap of {@code window}, at this worker's share; -1 when uncapped. */
+  public long budgetRemaining(SpendBudget.Window window) {
+    return budget.remaining(window);
+  }
+
+  /** Whether the key works, as far as the last calls tell. */
+  public boolean keyAvailable() {
+    return key.hold() == null;
+  }
+
+  /** Quota units per US dollar in the price table. */
+  public double quotaPerUsd() {
+    return pricing.table().quotaPerUsd();
+  }
+
+  /**
+   * Registers Resilience4j's own meters for this relay's circuit breaker and retry
+   * ({@code resilience4j_circuitbreaker_*}, {@code resilience4j_retry_*}).
    */
   public void bindTo(MeterRegistry registry) {
     new TaggedCircuitBreakerMetricsPublisher(registry).publishMetrics(breaker);
     new TaggedRetryMetricsPublisher(registry).publishMetrics(retry);
-    if (rateLimiter != null) {
-      new TaggedRateLimiterMetricsPublisher(registry).publishMetrics(rateLimiter);
-    }
   }
 
   public int callsInProgress() {
     return concurrency.inUse();
   }
 
-  /** One attempt through the breaker, slot, gate and limiter. Never throws: Retry needs a failed stage. */
+  /** One attempt through the holds, breaker, slot, gate and pacers. Never throws: Retry needs a failed stage. */
   private CompletableFuture<Completion> attempt(Call call) {
     if (!clock.instant().isBefore(call.deadline)) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
+    }
+    if (!call.keyProbe && budget.hold() != null) {
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.HELD, call));
+    }
+    if (!call.keyProbe) {
+      switch (key.admit()) {
+        case HOLD -> {
+          return CompletableFuture.failedFuture(AttemptFailure.of(Reason.HELD, call));
+        }
+        case PROBE -> call.keyProbe = true;
+        case GO -> { }
+      }
     }
     if (!breaker.tryAcquirePermission()) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.CIRCUIT_OPEN, call));
@@ -192,9 +274,12 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
             .whenComplete((completion, failure) -> concurrency.release()));
     return attempt.whenComplete((completion, failure) -> {
       recordOutcome(start, failure);
-      if (unwrap(failure) instanceof AttemptFailure failed && failed.relayFailure != null
-          && breaker.getState() == CircuitBreaker.State.CLOSED) {
-        call.charged.incrementAndGet();
+      if (unwrap(failure) instanceof AttemptFailure failed && failed.relayFailure != null) {
+        if (failed.relayFailure.httpStatus() == 429) {
+          call.throttled.incrementAndGet();
+        } else if (failed.reason == null && breaker.getState() == CircuitBreaker.State.CLOSED) {
+          call.charged.incrementAndGet();
+        }
       }
     });
   }
@@ -208,15 +293,20 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
           ? delay(paused).thenCompose(waited -> awaitPermission(call))
           : CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
-    if (rateLimiter == null) {
+    Pacer tokens = call.request.tokenEstimate() > 0 ? tokenPacer : null;
+    if (requestPacer == null && tokens == null) {
       return CompletableFuture.completedFuture(null);
     }
-    // Look before reserving: a permit reserved and then not used is a slot lost to everyone.
-    long estimate = rateLimiter.getDetailedMetrics().getNanosToWait();
-    if (!fitsBefore(now, Duration.ofNanos(estimate), deadline)) {
+    // Look before reserving: time booked and then not used is time lost to everyone.
+    long nanos = Ticks.nanos(clock);
+    long expected = Math.max(requestPacer == null ? 0 : requestPacer.peek(nanos), tokens == null ? 0 : tokens.peek(nanos));
+    if (!fitsBefore(now, Duration.ofNanos(expected), deadline)) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
-    long waitNanos = rateLimiter.reservePermission();
+    long waitNanos = requestPacer == null ? 0 : requestPacer.reserve(1, nanos);
+    if (tokens != null) {
+      waitNanos = Math.max(waitNanos, tokens.reserve(call.request.tokenEstimate(), nanos));
+    }
     listener.permitWaited(Duration.ofNanos(Math.max(0, waitNanos)));
     return waitNanos <= 0 ? CompletableFuture.completedFuture(null) : delay(Duration.ofNanos(waitNanos));
   }
@@ -229,25 +319,53 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     call.attempts.incrementAndGet();
     Duration timeout = left.compareTo(policy.requestTimeout()) < 0 ? left : policy.requestTimeout();
     long start = Ticks.nanos(clock);
-    return client.send(call.body, timeout).handle((completion, failure) -> {
+    return client.send(call.request.body(), timeout).handle((completion, failure) -> {
       Duration elapsed = Duration.ofNanos(Ticks.nanos(clock) - start);
       if (failure == null) {
         listener.attemptFinished(elapsed, completion.httpStatus());
+        answered(call, completion);
         return completion;
       }
       RelayException relayFailure = asRelayException(unwrap(failure));
       listener.attemptFinished(elapsed, relayFailure.httpStatus());
       pauseRelayIfAsked(relayFailure);
-      throw new AttemptFailure(relayFailure, null, call);
+      boolean keyOut = key.failed(relayFailure, call.keyProbe);
+      call.keyProbe = false;
+      throw new AttemptFailure(relayFailure, keyOut ? Reason.HELD : null, call);
     });
   }
 
+  /** The key works; the answer is priced, counted against the caps, and its tokens settled. */
+  private void answered(Call call, Completion completion) {
+    key.succeeded();
+    call.keyProbe = false;
+    throttledInARow.set(0);
+    completion.usage().ifPresent(usage -> {
+      String model = call.request.model() != null ? call.request.model() : completion.model();
+      call.cost = pricing.cost(model, usage);
+      if (call.cost.priced()) {
+        budget.spent(call.cost.quota());
+      }
+      if (tokenPacer != null && call.request.tokenEstimate() > 0) {
+        tokenPacer.settle(usage.totalTokens() - call.request.tokenEstimate(), Ticks.nanos(clock));
+      }
+    });
+  }
+
+  /**
+   * A 429 pauses every call: for as long as its Retry-After asks, or, when it says nothing (one-api's
+   * global limiter sends a bare 429), for a backoff that grows with each 429 in a row.
+   */
   private void pauseRelayIfAsked(RelayException failure) {
-    if (failure.httpStatus() == 429 && failure.retryAfter().isPresent()) {
-      Instant until = clock.instant().plus(backoff.retryAfter(failure.retryAfter().get()));
-      gate.closeUntil(until);
-      listener.relayPaused(until);
+    if (failure.httpStatus() != 429) {
+      return;
     }
+    int inARow = throttledInARow.incrementAndGet();
+    Duration wait = failure.retryAfter().map(backoff::retryAfter)
+        .orElseGet(() -> backoff.delay(inARow, java.util.Optional.empty(), ThreadLocalRandom.current().nextDouble()));
+    Instant until = clock.instant().plus(wait);
+    gate.closeUntil(until);
+    listener.relayPaused(until);
   }
 
   private void recordOutcome(long start, Throwable failure) {
@@ -283,7 +401,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       reason = attempt.reason;
     } else if (!last.isTransient()) {
       reason = Reason.REJECTED;
-    } else if (call.chargedBefore + charged >= policy.maxAttempts() || attempts >= 2 * policy.maxAttempts()) {
+    } else if (call.chargedBefore + charged >= policy.maxAttempts() || unthrottled(call) >= 2 * policy.maxAttempts()) {
       reason = Reason.RETRIES_EXHAUSTED;
     } else {
       // A transient failure with attempts to spare ends here only when RetryInterval saw the
@@ -297,8 +415,19 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       case DEADLINE_EXCEEDED -> "deadline passed after " + attempts + " attempts"
           + (last == null ? "" : "; last: " + last.getMessage());
       case CIRCUIT_OPEN -> "relay circuit is open; call not sent";
+      case HELD -> last != null ? "held: " + last.getMessage() : "held: " + holdReason();
     };
     return new CallFailedException(reason, attempts, charged, last, message);
+  }
+
+  private String holdReason() {
+    Hold hold = key.hold() != null ? key.hold() : budget.hold();
+    return hold == null ? "calls are held" : hold.reason();
+  }
+
+  /** Attempts that the relay did not answer with a 429. */
+  private static int unthrottled(Call call) {
+    return call.attempts.get() - call.throttled.get();
   }
 
   private static RelayException asRelayException(Throwable failure) {
@@ -333,7 +462,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     public Long apply(Integer failedAttempts, Either<Throwable, Completion> outcome) {
       AttemptFailure failure = (AttemptFailure) unwrap(outcome.getLeft());
       Call call = failure.call;
-      if (call.chargedBefore + call.charged.get() >= policy.maxAttempts()) {
+      if (call.chargedBefore + call.charged.get() >= policy.maxAttempts()
+          || unthrottled(call) >= 2 * policy.maxAttempts()) {
         return -1L;
       }
       RelayException cause = failure.relayFailure;
@@ -372,17 +502,21 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     }
   }
 
-  /** One request's way through the layers: what to send, by when, and the attempts it took. */
+  /** One request's way through the layers: what to send, by when, the attempts it took and what it cost. */
   private static final class Call {
-    final byte[] body;
+    final RelayRequest request;
     final Instant deadline;
     final int chargedBefore;
     final AtomicInteger attempts = new AtomicInteger();
     final AtomicInteger charged = new AtomicInteger();
+    final AtomicInteger throttled = new AtomicInteger();
+    /** Sent while the key is out, to learn whether it works again; its retries pass the hold too. */
+    volatile boolean keyProbe;
+    volatile CallCost cost;
 
-    Call(byte[] body, Instant deadline, int chargedBefore) {
-      this.body = body;
-      this.deadline = deadline;
+    Call(RelayRequest request, int chargedBefore) {
+      this.request = request;
+      this.deadline = request.deadline();
       this.chargedBefore = chargedBefore;
     }
   }

@@ -86,7 +86,7 @@ class AckedDeliveryTest {
   void aRecordKafkaRefusesIsReplacedByItsFallback() {
     PendingRequest pending = Requests.taken(ledger, 0, HOME);
     delivery.publish(pending, List.of(Outgoing.reply(pending, replies.ok(pending.requestId, pending.replyKey, HOME,
-        new byte[900_000], 200, 1, null))));
+        new byte[900_000], 200, 1, null, null))));
     awaitSent(1);
 
     producer.errorNext(new RecordTooLargeException("The message is 900150 bytes when serialized"));
@@ -127,7 +127,7 @@ class AckedDeliveryTest {
 
   private Outgoing reply(PendingRequest pending) {
     return Outgoing.reply(pending, replies.ok(pending.requestId, pending.replyKey, HOME, Requests.bytes("{}"), 200, 1,
-        null));
+        null, null));
   }
 
   /** What the poll loop does with posted acknowledgements. */

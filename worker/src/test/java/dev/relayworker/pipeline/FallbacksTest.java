@@ -29,7 +29,7 @@ class FallbacksTest {
   @Test
   void aReplyTooLargeForItsRouteBecomesAnErrorThereThenAtHomeThenADeadLetterThenNothing() throws Exception {
     PendingRequest pending = pending(new ReplyRoute("replies.team", 2, CORRELATION));
-    Outgoing reply = Outgoing.reply(pending, replies.ok("r", Requests.bytes("r"), pending.route, new byte[2_000_000], 200, 1, null));
+    Outgoing reply = Outgoing.reply(pending, replies.ok("r", Requests.bytes("r"), pending.route, new byte[2_000_000], 200, 1, null, null));
     Problem tooLarge = new Problem(Problem.Kind.TOO_LARGE, "the record would be 2000100 bytes, over 1048576");
 
     Outgoing onRoute = fallbacks.next(reply, tooLarge);
@@ -56,7 +56,7 @@ class FallbacksTest {
   @Test
   void aReplyThatCannotGoToItsRouteGoesHomeAsAnErrorSayingWhy() throws Exception {
     PendingRequest pending = pending(new ReplyRoute("replies", 99, CORRELATION));
-    Outgoing reply = Outgoing.reply(pending, replies.ok("r", Requests.bytes("r"), pending.route, Requests.bytes("{}"), 200, 1, null));
+    Outgoing reply = Outgoing.reply(pending, replies.ok("r", Requests.bytes("r"), pending.route, Requests.bytes("{}"), 200, 1, null, null));
 
     Outgoing home = fallbacks.next(reply, Problem.unroutable("topic 'replies' has 4 partitions; partition 99 does not exist"));
 

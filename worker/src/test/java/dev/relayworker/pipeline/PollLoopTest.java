@@ -13,6 +13,7 @@ import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
 import dev.relayworker.resilience.RelayAvailability;
 import dev.relayworker.resilience.RelayCalls;
+import dev.relayworker.resilience.RelayRequest;
 import dev.relayworker.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -191,7 +192,7 @@ class PollLoopTest {
     routes.pin(List.of("replies", "dlq"));
     WorkerSettings settings = new WorkerSettings(REQUESTS, "replies", "dlq",
         IntakeLimits.forRelay(256, maxInFlight), COMMIT_INTERVAL,
-        drainTimeout, Duration.ofSeconds(10), true, 4096);
+        drainTimeout, Duration.ofSeconds(10), true, 4096, 1.0);
     ReplyRecords replies = new ReplyRecords("dlq");
     ReplyRouter router = new ReplyRouter(routes, new Fallbacks(replies, "replies", () -> 1_048_576), metrics);
     RequestParser parser = new RequestParser(RequestRules.from(new WorkerConfig(Map.of(
@@ -284,7 +285,7 @@ class PollLoopTest {
     RelayAvailability availability = PollLoopTest.availability(RelayAvailability.State.AVAILABLE);
 
     @Override
-    public CompletableFuture<CallResult> complete(byte[] body, Instant deadline, int chargedBefore) {
+    public CompletableFuture<CallResult> complete(RelayRequest request, int chargedBefore) {
       CompletableFuture<CallResult> call = new CompletableFuture<>();
       calls.add(call);
       return call;

@@ -114,7 +114,7 @@ class ReplyRouterTest {
 
   private Outgoing reply(PendingRequest pending, int bytes) {
     return Outgoing.reply(pending, replies.ok(pending.requestId, pending.replyKey, pending.route, new byte[bytes], 200,
-        1, null));
+        1, null, null));
   }
 
   private static void awaitQuietly(CountDownLatch latch) {

@@ -233,7 +233,7 @@ class TransactionalDeliveryTest {
 
   private void publish(PendingRequest pending) {
     delivery.publish(pending, List.of(Outgoing.reply(pending,
-        replies.ok(pending.requestId, pending.replyKey, pending.route, Requests.bytes("{}"), 200, 1, null))));
+        replies.ok(pending.requestId, pending.replyKey, pending.route, Requests.bytes("{}"), 200, 1, null, null))));
   }
 
   private static PendingRequest pending(PartitionLedger ledger, long offset) {

@@ -24,13 +24,13 @@ class ReplyRecordsTest {
     ReplyRoute route = ReplyRoute.defaultTopic("replies", Map.of());
     String longId = "k".repeat(600_000);
 
-    ProducerRecord<byte[], byte[]> shortReply = replies.ok("req-1", bytes("req-1"), route, bytes("{}"), 200, 1, null);
-    ProducerRecord<byte[], byte[]> longReply = replies.ok(longId, bytes(longId), route, bytes("{}"), 200, 1, null);
+    ProducerRecord<byte[], byte[]> shortReply = replies.ok("req-1", bytes("req-1"), route, bytes("{}"), 200, 1, null, null);
+    ProducerRecord<byte[], byte[]> longReply = replies.ok(longId, bytes(longId), route, bytes("{}"), 200, 1, null, null);
 
     assertThat(header(shortReply, ProtocolHeaders.REQUEST_ID)).isEqualTo("req-1");
     assertThat(header(longReply, ProtocolHeaders.REQUEST_ID)).matches("sha256:[0-9a-f]{64}");
     assertThat(longReply.key()).hasSize(600_000);
-    assertThat(header(replies.ok("x".repeat(255), bytes("k"), route, bytes("{}"), 200, 1, null),
+    assertThat(header(replies.ok("x".repeat(255), bytes("k"), route, bytes("{}"), 200, 1, null, null),
         ProtocolHeaders.REQUEST_ID)).hasSize(255);
   }
 

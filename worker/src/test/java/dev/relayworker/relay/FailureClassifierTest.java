@@ -47,7 +47,7 @@ class FailureClassifierTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"400, REQUEST", "404, REQUEST", "422, REQUEST", "401, KEY", "403, KEY", "402, RELAY", "429, RELAY",
+  @CsvSource({"400, REQUEST", "404, REQUEST", "422, REQUEST", "401, KEY", "403, KEY", "402, KEY", "429, RELAY",
       "500, RELAY", "503, RELAY", "0, RELAY"})
   void saysWhoseFaultAnAnswerIs(int status, FailureSource expected) {
     assertThat(FailureClassifier.sourceOf(status)).isEqualTo(expected);

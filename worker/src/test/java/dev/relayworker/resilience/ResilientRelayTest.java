@@ -88,15 +88,68 @@ class ResilientRelayTest {
   }
 
   @Test
-  void aWrongKeyIsFinalWithoutRetry() {
-    start(SimulatorSettings.defaults().withApiKey("sk-the-right-one"), fastRetries(), Clock.systemUTC());
+  void aKeyRefusedAtTheFirstCallHoldsTheCallsUntilAProbeFindsItWorking() {
+    MutableClock time = new MutableClock(Instant.parse("2026-12-02T02:00:00Z"));
+    start(SimulatorSettings.defaults().withApiKey("sk-the-right-one"),
+        fastRetries().keyProbeInterval(Duration.ofMinutes(1)), time);
+
+    CallFailedException first = failure(relay.complete(body("denied"), time.instant().plus(Duration.ofHours(1))));
+    CallFailedException held = failure(relay.complete(body("held"), time.instant().plus(Duration.ofHours(1))));
+
+    assertThat(first.reason()).isEqualTo(Reason.HELD);
+    assertThat(first.attempts()).isEqualTo(1);
+    assertThat(first.lastFailure()).map(RelayException::httpStatus).contains(401);
+    assertThat(held.reason()).isEqualTo(Reason.HELD);
+    assertThat(held.attempts()).isZero();
+    assertThat(simulator.stats().calls()).isEqualTo(1);
+    RelayAvailability out = relay.availability();
+    assertThat(out.state()).isEqualTo(RelayAvailability.State.UNAVAILABLE);
+    assertThat(out.hold().cause()).isEqualTo(Hold.Cause.KEY);
+    assertThat(out.hold().reason()).contains("at the first call").contains("401").doesNotContain(KEY);
+    assertThat(out.hold().until()).isEqualTo(time.instant().plus(Duration.ofMinutes(1)));
+    assertThat(relay.keyAvailable()).isFalse();
+
+    time.advance(Duration.ofMinutes(1));
+    assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.KEY_PROBE);
+    simulator.reconfigure(simulator.settings().withApiKey(KEY));
+    CallResult probe = relay.complete(body("probe"), time.instant().plus(Duration.ofHours(1))).join();
+
+    assertThat(probe.attempts()).isEqualTo(1);
+    assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.AVAILABLE);
+    assertThat(relay.availability().hold()).isNull();
+    assertThat(relay.keyAvailable()).isTrue();
+  }
+
+  @Test
+  void aProbeThatIsRefusedAgainWaitsAnotherInterval() {
+    MutableClock time = new MutableClock(Instant.parse("2026-12-02T02:00:00Z"));
+    start(SimulatorSettings.defaults().withApiKey("sk-the-right-one"),
+        fastRetries().keyProbeInterval(Duration.ofSeconds(30)), time);
+    failure(relay.complete(body("denied"), time.instant().plus(Duration.ofHours(1))));
+
+    time.advance(Duration.ofSeconds(30));
+    CallFailedException probe = failure(relay.complete(body("probe"), time.instant().plus(Duration.ofHours(1))));
+    CallFailedException after = failure(relay.complete(body("after"), time.instant().plus(Duration.ofHours(1))));
+
+    assertThat(probe.reason()).isEqualTo(Reason.HELD);
+    assertThat(probe.attempts()).isEqualTo(1);
+    assertThat(after.attempts()).isZero();
+    assertThat(simulator.stats().calls()).isEqualTo(2);
+    assertThat(relay.availability().hold().until()).isEqualTo(time.instant().plus(Duration.ofSeconds(30)));
+  }
+
+  @Test
+  void underTheFailModeAKeyThatWorkedIsAnsweredAsRejected() {
+    start(SimulatorSettings.defaults(), fastRetries().keyFailureMode(KeyFailureMode.FAIL), Clock.systemUTC());
+    relay.complete(body("works"), Instant.now().plus(GENEROUS)).join();
+    simulator.reconfigure(simulator.settings().withApiKey("sk-revoked-meanwhile"));
 
     CallFailedException failure = failure(relay.complete(body("denied"), Instant.now().plus(GENEROUS)));
 
     assertThat(failure.reason()).isEqualTo(Reason.REJECTED);
     assertThat(failure.attempts()).isEqualTo(1);
     assertThat(failure.lastFailure()).map(RelayException::httpStatus).contains(401);
-    assertThat(simulator.stats().calls()).isEqualTo(1);
+    assertThat(simulator.stats().calls()).isEqualTo(2);
     assertThat(failure.toString()).doesNotContain(KEY);
   }
 
@@ -218,8 +271,8 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults(), immediateRetries(3), Clock.systemUTC());
     simulator.scriptNext(Fault.SERVER_ERROR, Fault.SERVER_ERROR);
 
-    CallFailedException failed = failure(relay.complete(body("parked twice"), Instant.now().plus(GENEROUS), 1));
-    CallFailedException spent = failure(relay.complete(body("spent"), Instant.now().plus(GENEROUS), 3));
+    CallFailedException failed = failure(relay.complete(new RelayRequest(body("parked twice"), Instant.now().plus(GENEROUS), null, 0), 1));
+    CallFailedException spent = failure(relay.complete(new RelayRequest(body("spent"), Instant.now().plus(GENEROUS), null, 0), 3));
 
     assertThat(failed.reason()).isEqualTo(Reason.RETRIES_EXHAUSTED);
     assertThat(failed.attempts()).isEqualTo(2);
@@ -233,13 +286,27 @@ class ResilientRelayTest {
   void finalAnswersDoNotOpenTheCircuit() {
     RelayPolicy.Builder policy = fastRetries()
         .circuitMinimumCalls(2).circuitOpenDuration(Duration.ofSeconds(30)).circuitHalfOpenCalls(1);
-    start(SimulatorSettings.defaults().withApiKey("sk-other-key-entirely"), policy, Clock.systemUTC());
+    start(SimulatorSettings.defaults().withModels(java.util.Set.of("davinci-002")), policy, Clock.systemUTC());
 
     for (int i = 0; i < 5; i++) {
-      failure(relay.complete(body("bad key " + i), Instant.now().plus(GENEROUS)));
+      byte[] unserved = ("{\"model\":\"no-such-model\",\"prompt\":\"" + i + "\"}").getBytes(StandardCharsets.UTF_8);
+      assertThat(failure(relay.complete(unserved, Instant.now().plus(GENEROUS))).reason()).isEqualTo(Reason.REJECTED);
     }
 
     assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.AVAILABLE);
+  }
+
+  @Test
+  void aBare429PausesEveryCallAndIsNotChargedToTheRequest() {
+    start(SimulatorSettings.defaults(), immediateRetries(1).initialBackoff(Duration.ofMillis(50)),
+        Clock.systemUTC());
+    simulator.scriptNext(Fault.RATE_LIMITED, Fault.RATE_LIMITED);
+
+    CallResult result = relay.complete(body("throttled"), Instant.now().plus(GENEROUS)).join();
+
+    // One attempt allowed, yet two 429s and an answer: a throttle is the relay's, not the request's.
+    assertThat(result.attempts()).isEqualTo(3);
+    assertThat(listener.pauses).hasSize(2);
   }
 
   private void start(SimulatorSettings settings, RelayPolicy.Builder policy, Clock time) {

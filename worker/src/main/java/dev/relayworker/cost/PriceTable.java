@@ -1,0 +1,190 @@
+package dev.relayworker.cost;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relayworker.relay.Usage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Prices of models and groups in the relay's own unit, quota, as the one-api / new-api relays
+ * charge them: a call costs {@code ceil((prompt_tokens + completion_tokens × completion_ratio) ×
+ * model_ratio × group_ratio)} quota, and {@value #DEFAULT_QUOTA_PER_USD} quota are one US
+ * dollar (model ratio 1 is 0.002 USD per 1K tokens).
+ *
+ * <p>Read from a JSON file ({@code price.table.file}) or, by default, from the table shipped in the
+ * jar ({@value #DEFAULT_RESOURCE}), a starting point to copy and correct: relays change prices
+ * and operators set their own ratios.
+ * <pre>{@code
+ * {
+ *   "quota_per_usd": 500000,
+ *   "groups": {"default": 1, "vip": 1, "cheap": 0.5},
+ *   "models": {
+ *     "gpt-3.5-turbo-instruct": {"model_ratio": 0.75, "completion_ratio": 1.3333},
+ *     "gpt-4o": {"usd_per_million_prompt": 2.5, "usd_per_million_completion": 10},
+ *     "*": {"model_ratio": 1, "completion_ratio": 1}
+ *   }
+ * }
+ * }</pre>
+ * A model is found by its exact name, then case-insensitively, then {@code *}; a model the table
+ * does not know and no {@code *} is unpriced ({@link CallCost#priced()} false).
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class PriceTable {
+
+  public static final long DEFAULT_QUOTA_PER_USD = 500_000;
+  public static final String DEFAULT_RESOURCE = "/dev/relayworker/cost/default-prices.json";
+  private static final String ANY_MODEL = "*";
+
+  private final long quotaPerUsd;
+  private final Map<String, Double> groups;
+  private final Map<String, ModelPrice> models;
+  private final Map<String, ModelPrice> modelsFolded;
+
+  PriceTable(long quotaPerUsd, Map<String, Double> groups, Map<String, ModelPrice> models) {
+    this.quotaPerUsd = quotaPerUsd;
+    this.groups = Map.copyOf(groups);
+    this.models = Map.copyOf(models);
+    Map<String, ModelPrice> folded = new HashMap<>();
+    models.forEach((name, price) -> folded.putIfAbsent(name.toLowerCase(Locale.ROOT), price));
+    this.modelsFolded = Map.copyOf(folded);
+  }
+
+  /** The table shipped in the jar. */
+  public static PriceTable defaults() {
+    try (InputStream in = PriceTable.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("the jar lacks " + DEFAULT_RESOURCE);
+      }
+      return parse(new ObjectMapper().readTree(in), DEFAULT_RESOURCE);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + DEFAULT_RESOURCE, e);
+    }
+  }
+
+  /**
+   * Reads a table from a JSON file.
+   *
+   * @throws IllegalArgumentException naming the file and the entry that is wrong
+   */
+  public static PriceTable read(Path file) {
+    try {
+      return parse(new ObjectMapper().readTree(Files.readAllBytes(file)), file.toString());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read price table " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  static PriceTable parse(JsonNode root, String source) {
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException("price table " + source + " must be a JSON object");
+    }
+    long quotaPerUsd = root.path("quota_per_usd").asLong(DEFAULT_QUOTA_PER_USD);
+    if (quotaPerUsd <= 0) {
+      throw new IllegalArgumentException("price table " + source + ": quota_per_usd must be positive");
+    }
+    Map<String, Double> groups = new HashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.path("groups").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> group = it.next();
+      double ratio = group.getValue().asDouble(-1);
+      if (!group.getValue().isNumber() || !(ratio >= 0) || Double.isInfinite(ratio)) {
+        throw new IllegalArgumentException("price table " + source + ": group '" + group.getKey()
+            + "' needs a ratio of 0 or more, was " + group.getValue());
+      }
+      groups.put(group.getKey(), ratio);
+    }
+    Map<String, ModelPrice> models = new HashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.path("models").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> model = it.next();
+      try {
+        models.put(model.getKey(), price(model.getValue()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("price table " + source + ": model '" + model.getKey() + "': "
+            + e.getMessage(), e);
+      }
+    }
+    return new PriceTable(quotaPerUsd, groups, models);
+  }
+
+  private static ModelPrice price(JsonNode entry) {
+    if (entry.has("usd_per_million_prompt") || entry.has("usd_per_million_completion")) {
+      return ModelPrice.ofUsdPerMillion(number(entry, "usd_per_million_prompt"),
+          number(entry, "usd_per_million_completion"));
+    }
+    if (!entry.has("model_ratio")) {
+      throw new IllegalArgumentException("give model_ratio (and completion_ratio), or usd_per_million_prompt and"
+          + " usd_per_million_completion");
+    }
+    return new ModelPrice(number(entry, "model_ratio"),
+        entry.has("completion_ratio") ? number(entry, "completion_ratio") : 1.0);
+  }
+
+  private static double number(JsonNode entry, String field) {
+    JsonNode value = entry.get(field);
+    if (value == null || !value.isNumber()) {
+      throw new IllegalArgumentException(field + " must be a number, was " + value);
+    }
+    return value.asDouble();
+  }
+
+  public long quotaPerUsd() {
+    return quotaPerUsd;
+  }
+
+  /** The ratio of {@code group}, if the table names it. */
+  public Optional<Double> groupRatio(String group) {
+    return Optional.ofNullable(groups.get(group));
+  }
+
+  /** The price of {@code model}: exact name, then any case, then {@code *}. */
+  public Optional<ModelPrice> price(String model) {
+    if (model != null) {
+      ModelPrice exact = models.get(model);
+      if (exact != null) {
+        return Optional.of(exact);
+      }
+      ModelPrice folded = modelsFolded.get(model.toLowerCase(Locale.ROOT));
+      if (folded != null) {
+        return Optional.of(folded);
+      }
+    }
+    return Optional.ofNullable(models.get(ANY_MODEL));
+  }
+
+  /**
+   * What a call of {@code model} in {@code group} that used {@code usage} cost.
+   *
+   * @param group a group the table names (checked at start-up: {@link #groupRatio})
+   */
+  public CallCost cost(String model, String group, Usage usage) {
+    double groupRatio = groups.getOrDefault(group, 1.0);
+    Optional<ModelPrice> price = price(model);
+    if (price.isEmpty()) {
+      return new CallCost(model, group, usage.promptTokens(), usage.completionTokens(), -1, null);
+    }
+    long quota = quota(price.get(), groupRatio, usage.promptTokens(), usage.completionTokens());
+    return new CallCost(model, group, usage.promptTokens(), usage.completionTokens(), quota, usd(quota));
+  }
+
+  /** {@code quota} in US dollars, exactly (500,000 quota per USD gives at most six decimals). */
+  public BigDecimal usd(long quota) {
+    BigDecimal usd = BigDecimal.valueOf(quota).divide(BigDecimal.valueOf(quotaPerUsd), MathContext.DECIMAL64);
+    return usd.signum() == 0 ? BigDecimal.ZERO : usd.stripTrailingZeros();
+  }
+
+  /** The relays' formula; the small epsilon keeps 0.75 × 4 from rounding up to 4 through a float error. */
+  static long quota(ModelPrice price, double groupRatio, long promptTokens, long completionTokens) {
+    double exact = (promptTokens + completionTokens * price.completionRatio()) * price.modelRatio() * groupRatio;
+    return (long) Math.ceil(exact - 1e-9);
+  }
+}

@@ -1,0 +1,35 @@
+package dev.relayworker.cost;
+
+import dev.relayworker.relay.Usage;
+
+/**
+ * The prices one key pays: a {@link PriceTable} read for the key's group. Immutable, thread-safe.
+ *
+ * @param group the key's group (分组), named in replies and metrics
+ */
+public record Pricing(PriceTable table, String group) {
+
+  /**
+   * @throws IllegalArgumentException when the table does not name {@code group}
+   */
+  public Pricing {
+    if (table.groupRatio(group).isEmpty()) {
+      throw new IllegalArgumentException("the price table names no group '" + group
+          + "'; add it to \"groups\" with its ratio");
+    }
+  }
+
+  /** The default table, group {@code default}. */
+  public static Pricing defaults() {
+    return new Pricing(PriceTable.defaults(), "default");
+  }
+
+  /** What a call of {@code model} that used {@code usage} cost this key. */
+  public CallCost cost(String model, Usage usage) {
+    return table.cost(model, group, usage);
+  }
+
+  public long quota(double usd) {
+    return (long) Math.ceil(usd * table.quotaPerUsd());
+  }
+}

@@ -1,0 +1,146 @@
+package dev.relayworker.cost;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Counts the tokens a completion request may use before it is sent, as a tokens-per-minute
+ * budget must: the prompt in the model's own encoding (jtokkit), plus every completion it may
+ * generate, {@code max(n, best_of) × max_tokens} with the API's default of 16 for an absent
+ * {@code max_tokens}.
+ *
+ * <p>Encodings by model name: o200k_base for the gpt-4o, gpt-4.1, gpt-4.5, gpt-5 and o-series
+ * families; cl100k_base for gpt-4, gpt-3.5 (gpt-3.5-turbo-instruct included), davinci-002,
+ * babbage-002 and the embeddings; p50k_base for text-davinci-002/003 and code-davinci; r50k_base
+ * for the first GPT-3 models. Any other model (Claude, Gemini, local models) is counted by a
+ * stand-in: its UTF-8 bytes / 4, rounded up, which is characters / 4 for English and about
+ * three quarters of a token per character for CJK text. An estimate only decides how long a
+ * request waits; the relay's {@code usage} settles the budget afterwards.
+ *
+ * <p>Special-token texts such as {@code <|endoftext|>} in a prompt are counted as ordinary text.
+ * Thread-safe: jtokkit's encodings are.
+ */
+public final class TokenEstimator {
+
+  /** The API's default {@code max_tokens} for completions. */
+  public static final long DEFAULT_MAX_TOKENS = 16;
+
+  private static final List<Map.Entry<String, EncodingType>> BY_PREFIX = List.of(
+      Map.entry("gpt-4o", EncodingType.O200K_BASE),
+      Map.entry("chatgpt-4o", EncodingType.O200K_BASE),
+      Map.entry("gpt-4.1", EncodingType.O200K_BASE),
+      Map.entry("gpt-4.5", EncodingType.O200K_BASE),
+      Map.entry("gpt-5", EncodingType.O200K_BASE),
+      Map.entry("o1", EncodingType.O200K_BASE),
+      Map.entry("o3", EncodingType.O200K_BASE),
+      Map.entry("o4", EncodingType.O200K_BASE),
+      Map.entry("gpt-4", EncodingType.CL100K_BASE),
+      Map.entry("gpt-3.5", EncodingType.CL100K_BASE),
+      Map.entry("gpt-35", EncodingType.CL100K_BASE),
+      Map.entry("davinci-002", EncodingType.CL100K_BASE),
+      Map.entry("babbage-002", EncodingType.CL100K_BASE),
+      Map.entry("text-embedding-", EncodingType.CL100K_BASE),
+      Map.entry("text-davinci-002", EncodingType.P50K_BASE),
+      Map.entry("text-davinci-003", EncodingType.P50K_BASE),
+      Map.entry("code-davinci", EncodingType.P50K_BASE),
+      Map.entry("text-davinci-001", EncodingType.R50K_BASE),
+      Map.entry("text-curie-001", EncodingType.R50K_BASE),
+      Map.entry("text-babbage-001", EncodingType.R50K_BASE),
+      Map.entry("text-ada-001", EncodingType.R50K_BASE));
+
+  private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
+
+  /**
+   * @param model the request's model
+   * @param prompt the {@code prompt} field: a string, strings, token ids, or lists of token ids
+   * @param suffix the {@code suffix} field, or null
+   * @param n the {@code n} field, or null (1)
+   * @param bestOf the {@code best_of} field, or null
+   * @param maxTokens the {@code max_tokens} field, or null ({@value #DEFAULT_MAX_TOKENS})
+   */
+  public TokenEstimate estimate(String model, JsonNode prompt, JsonNode suffix, JsonNode n, JsonNode bestOf,
+      JsonNode maxTokens) {
+    Counter counter = counterFor(model);
+    long promptTokens = count(counter, prompt);
+    long prompts = prompt != null && prompt.isArray() && !prompt.isEmpty() && !prompt.get(0).isNumber()
+        ? prompt.size() : 1;
+    if (suffix != null && suffix.isTextual()) {
+      promptTokens += prompts * counter.count(suffix.asText());
+    }
+    long choices = Math.max(positive(n, 1), positive(bestOf, 1));
+    long perChoice = positive(maxTokens, DEFAULT_MAX_TOKENS);
+    return new TokenEstimate(promptTokens, saturatingMultiply(prompts * choices, perChoice));
+  }
+
+  /** Which encoding counts {@code model}'s prompts; empty for the stand-in. */
+  static java.util.Optional<EncodingType> encodingOf(String model) {
+    String name = model == null ? "" : model.toLowerCase(Locale.ROOT);
+    int slash = name.lastIndexOf('/');
+    String bare = slash >= 0 ? name.substring(slash + 1) : name; // "openai/gpt-4o" as some relays name it
+    for (Map.Entry<String, EncodingType> entry : BY_PREFIX) {
+      if (bare.startsWith(entry.getKey())) {
+        return java.util.Optional.of(entry.getValue());
+      }
+    }
+    if (bare.equals("davinci") || bare.equals("curie") || bare.equals("babbage") || bare.equals("ada")) {
+      return java.util.Optional.of(EncodingType.R50K_BASE);
+    }
+    return java.util.Optional.empty();
+  }
+
+  private Counter counterFor(String model) {
+    return encodingOf(model).<Counter>map(type -> {
+      Encoding encoding = registry.getEncoding(type);
+      return encoding::countTokensOrdinary;
+    }).orElse(TokenEstimator::standIn);
+  }
+
+  /** UTF-8 bytes / 4, rounded up: characters / 4 for English. */
+  static long standIn(String text) {
+    return (text.getBytes(StandardCharsets.UTF_8).length + 3) / 4;
+  }
+
+  private static long count(Counter counter, JsonNode prompt) {
+    if (prompt == null || prompt.isNull()) {
+      return 0;
+    }
+    if (prompt.isTextual()) {
+      return counter.count(prompt.asText());
+    }
+    if (!prompt.isArray()) {
+      return 0;
+    }
+    long total = 0;
+    for (JsonNode element : prompt) {
+      if (element.isNumber()) {
+        total++; // a token id
+      } else if (element.isArray()) {
+        total += element.size(); // a list of token ids
+      } else if (element.isTextual()) {
+        total += counter.count(element.asText());
+      }
+    }
+    return total;
+  }
+
+  private static long positive(JsonNode field, long absent) {
+    return field != null && field.canConvertToLong() && field.longValue() > 0 ? field.longValue() : absent;
+  }
+
+  private static long saturatingMultiply(long a, long b) {
+    long high = Math.multiplyHigh(a, b);
+    long low = a * b;
+    return (high == 0 && low >= 0) ? low : Long.MAX_VALUE;
+  }
+
+  private interface Counter {
+    long count(String text);
+  }
+}

@@ -1,0 +1,118 @@
+package dev.relayworker.resilience;
+
+import dev.relayworker.relay.FailureClassifier;
+import dev.relayworker.relay.RelayException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether the relay accepts the worker's key. A used-up or refused key
+ * ({@link FailureClassifier#isKeyOutage}) is an outage of the key, not a failure of each request:
+ * calls are held ({@link Hold.Cause#KEY}) and one probe a {@code relay.key.probe.interval.ms}
+ * learns whether the key works again (topped up, re-enabled). A key refused before any call
+ * succeeded is reported as such: the worker was started with a key the relay does not take.
+ *
+ * <p>Thread-safe: every method is short and synchronized; called from relay threads and, for
+ * {@link #hold}, from the poll and admin threads.
+ */
+final class KeyHealth {
+
+  private static final Logger log = LoggerFactory.getLogger(KeyHealth.class);
+
+  /** What {@link #admit} lets a call do. */
+  enum Admission {
+    /** The key works: go. */
+    GO,
+    /** The key is out and this call is the probe: go, and report back. */
+    PROBE,
+    /** The key is out: do not send. */
+    HOLD
+  }
+
+  private final KeyFailureMode mode;
+  private final Duration probeInterval;
+  private final Clock clock;
+  private boolean worked;
+  private String outage;
+  private Instant nextProbe;
+  private boolean probing;
+
+  KeyHealth(KeyFailureMode mode, Duration probeInterval, Clock clock) {
+    this.mode = mode;
+    this.probeInterval = probeInterval;
+    this.clock = clock;
+  }
+
+  /** Whether a call may go now; claims the probe when one is due. */
+  synchronized Admission admit() {
+    if (outage == null) {
+      return Admission.GO;
+    }
+    if (!probing && !clock.instant().isBefore(nextProbe)) {
+      probing = true;
+      return Admission.PROBE;
+    }
+    return Admission.HOLD;
+  }
+
+  /** A call was answered: the key works. */
+  synchronized void succeeded() {
+    if (outage != null) {
+      log.info("relay key works again: resuming consumption and sending the parked requests");
+    }
+    worked = true;
+    outage = null;
+    probing = false;
+  }
+
+  /**
+   * A call failed; decides whether the failure is the key's outage, to be waited out.
+   *
+   * @return true when the call should be held, not answered
+   */
+  synchronized boolean failed(RelayException failure, boolean probe) {
+    if (probe) {
+      probing = false;
+    }
+    if (!FailureClassifier.isKeyOutage(failure.httpStatus(), failure.error())) {
+      return false;
+    }
+    if (mode == KeyFailureMode.FAIL && worked) {
+      return false;
+    }
+    Instant now = clock.instant();
+    if (outage == null) {
+      outage = (worked ? "relay refused the key: " : "relay refused the key at the first call: ") + failure.getMessage();
+      nextProbe = now.plus(probeInterval);
+      if (worked) {
+        log.warn("{}; pausing consumption (requests wait in Kafka, those taken are parked) and probing every {} ms",
+            outage, probeInterval.toMillis());
+      } else {
+        log.error("{}; not consuming until the key works (check {} and the key's quota); probing every {} ms",
+            outage, "relay.api.key", probeInterval.toMillis());
+      }
+    } else if (probe) {
+      nextProbe = now.plus(probeInterval);
+      log.info("relay key still refused ({}); next probe in {} ms", failure.getMessage(), probeInterval.toMillis());
+    }
+    return true;
+  }
+
+  /** A probe ended without telling about the key (a transient failure, a deadline): another may go. */
+  synchronized void probeInconclusive() {
+    probing = false;
+  }
+
+  /** The hold while the key is out, or null. */
+  synchronized Hold hold() {
+    return outage == null ? null : new Hold(Hold.Cause.KEY, outage, nextProbe);
+  }
+
+  /** Whether the next probe may go now (the key is out, no probe is on its way, the interval passed). */
+  synchronized boolean probeDue() {
+    return outage != null && !probing && !clock.instant().isBefore(nextProbe);
+  }
+}

@@ -1,0 +1,129 @@
+package dev.relayworker.resilience;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+
+/**
+ * Spend caps per hour and per day, in quota (the relay's unit): once the spend of the current
+ * window reaches its cap, calls are held ({@link Hold.Cause#BUDGET}) until the window ends, and the
+ * worker resumes by itself in the next one. Windows are UTC clock hours and days.
+ *
+ * <p>What is counted is what answered calls cost (their {@code usage}, priced): calls already on
+ * their way when a cap is reached still finish, so a cap can be overshot by what those cost. A
+ * restarted worker starts the window at zero. With a {@link #share} below 1 (several workers on
+ * one key) each worker holds at its part of the caps.
+ *
+ * <p>Thread-safe; methods are short and synchronized.
+ */
+public final class SpendBudget {
+
+  /** A cap, its window and what was spent in the current one. */
+  public enum Window {
+    HOUR(ChronoUnit.HOURS),
+    DAY(ChronoUnit.DAYS);
+
+    private final ChronoUnit unit;
+
+    Window(ChronoUnit unit) {
+      this.unit = unit;
+    }
+
+    Instant start(Instant now) {
+      return now.truncatedTo(unit);
+    }
+
+    Instant end(Instant now) {
+      return start(now).plus(1, unit);
+    }
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private final long[] caps = new long[Window.values().length];
+  private final long[] spent = new long[Window.values().length];
+  private final Instant[] started = new Instant[Window.values().length];
+  private final double quotaPerUsd;
+  private final Clock clock;
+  private double share = 1.0;
+
+  /**
+   * @param hourCap quota per clock hour; 0 for none
+   * @param dayCap quota per UTC day; 0 for none
+   * @param quotaPerUsd for reasons and metrics in dollars
+   */
+  public SpendBudget(long hourCap, long dayCap, double quotaPerUsd, Clock clock) {
+    caps[Window.HOUR.ordinal()] = hourCap;
+    caps[Window.DAY.ordinal()] = dayCap;
+    this.quotaPerUsd = quotaPerUsd;
+    this.clock = clock;
+  }
+
+  /** No caps. */
+  public static SpendBudget none(Clock clock) {
+    return new SpendBudget(0, 0, 500_000, clock);
+  }
+
+  public boolean capped() {
+    return caps[0] > 0 || caps[1] > 0;
+  }
+
+  /** An answered call cost {@code quota}. */
+  public synchronized void spent(long quota) {
+    Instant now = clock.instant();
+    for (Window window : Window.values()) {
+      roll(window, now);
+      spent[window.ordinal()] += quota;
+    }
+  }
+
+  /** Holds at this part of each cap from now on (the worker's part of a key's budget). */
+  public synchronized void share(double fraction) {
+    share = fraction;
+  }
+
+  /** The hold while a cap is reached, naming the window and when it reopens; null while there is room. */
+  public synchronized Hold hold() {
+    Instant now = clock.instant();
+    Hold longest = null;
+    for (Window window : Window.values()) {
+      roll(window, now);
+      long cap = cap(window);
+      if (cap > 0 && spent[window.ordinal()] >= cap) {
+        Instant reopens = window.end(now);
+        if (longest == null || reopens.isAfter(longest.until())) {
+          longest = new Hold(Hold.Cause.BUDGET, String.format(Locale.ROOT,
+              "spend cap per %s reached: %.4f USD (%d quota) of %.4f USD; consumption resumes at %s", window.label(),
+              spent[window.ordinal()] / quotaPerUsd, spent[window.ordinal()], cap / quotaPerUsd, reopens), reopens);
+        }
+      }
+    }
+    return longest;
+  }
+
+  /** Quota left in the current {@code window} at this worker's share; -1 when it has no cap. */
+  public synchronized long remaining(Window window) {
+    long cap = cap(window);
+    if (cap == 0) {
+      return -1;
+    }
+    roll(window, clock.instant());
+    return Math.max(0, cap - spent[window.ordinal()]);
+  }
+
+  private long cap(Window window) {
+    long cap = caps[window.ordinal()];
+    return cap == 0 ? 0 : Math.max(1, (long) Math.floor(cap * share));
+  }
+
+  private void roll(Window window, Instant now) {
+    Instant start = window.start(now);
+    if (!start.equals(started[window.ordinal()])) {
+      started[window.ordinal()] = start;
+      spent[window.ordinal()] = 0;
+    }
+  }
+}
