@@ -22,7 +22,8 @@ import java.time.Duration;
 
 /**
  * An OpenAI-compatible relay on loopback, for tests, the demo and benchmarks: completions with
- * honest usage, the relays' error shapes, latency, injected faults and its own rate limit.
+ * honest usage, the relays' error habits ({@link Flavor}), latency, injected faults, its own
+ * request and token limits, and a key quota spent by each answer's price.
  *
  * <p>Usable in-process ({@link #start}, {@link #close}) or as {@code bin/relay-worker
  * simulate-relay}. Threads: one Netty event loop per {@code ioThreads} serves every connection;
@@ -37,12 +38,15 @@ public final class RelaySimulator implements AutoCloseable {
   private final FaultPlan faults;
   private volatile SimulatorSettings settings;
   private volatile SimulatorRateLimit rateLimit;
+  private volatile SimulatorTokenLimit tokenLimit;
+  private final QuotaAccount quota;
   private final boolean secure;
 
   private RelaySimulator(SimulatorSettings settings, String host, int port, int ioThreads, SslContext tls)
       throws InterruptedException {
     this.secure = tls != null;
     this.faults = new FaultPlan(settings.seed());
+    this.quota = new QuotaAccount(settings.quota());
     reconfigure(settings);
     this.loops = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
     SimulatorHandler handler = new SimulatorHandler(this, new ObjectMapper());
@@ -128,11 +132,23 @@ public final class RelaySimulator implements AutoCloseable {
     return settings;
   }
 
-  /** Swaps the behaviour of a running simulator; a new rate limit starts with a full burst. */
+  /**
+   * Swaps the behaviour of a running simulator; a new rate limit starts with a full burst, a new
+   * token limit with a full bucket, and a changed quota replaces what is left.
+   */
   public void reconfigure(SimulatorSettings next) {
     this.rateLimit = next.requestsPerMinute() == 0 ? null
         : new SimulatorRateLimit(next.requestsPerMinute(), next.burst(), System.nanoTime());
+    this.tokenLimit = next.tokensPerMinute() == 0 ? null : new SimulatorTokenLimit(next.tokensPerMinute(), System.nanoTime());
+    if (settings != null && settings.quota() != next.quota()) {
+      quota.set(next.quota());
+    }
     this.settings = next;
+  }
+
+  /** The key's quota: what is left, and a refill ({@code POST /admin/quota} does the same over HTTP). */
+  public QuotaAccount quota() {
+    return quota;
   }
 
   /** Makes the next completion requests fail with these faults, one each, before any random draw. */
@@ -156,6 +172,11 @@ public final class RelaySimulator implements AutoCloseable {
   Duration admit(long nowNanos) {
     SimulatorRateLimit limit = rateLimit;
     return limit == null ? Duration.ZERO : limit.tryAcquire(nowNanos);
+  }
+
+  /** The token limit in force, or null. */
+  SimulatorTokenLimit tokenLimit() {
+    return tokenLimit;
   }
 
   /** Stops listening, drops every connection (hung ones too) and stops the event loop. */

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "simulate-relay", mixinStandardHelpOptions = true,
     description = "Serve an OpenAI-compatible relay stand-in on loopback (POST /v1/completions,"
-        + " GET /v1/models, GET /stats) until Ctrl-C or SIGTERM.")
+        + " GET /v1/models, GET /stats, GET and POST /admin/quota) until Ctrl-C or SIGTERM.")
 public final class SimulateRelayCommand implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -57,6 +57,27 @@ public final class SimulateRelayCommand implements Callable<Integer> {
   @Option(names = "--burst", description = "Requests allowed at once above the smooth rate (default: rpm/60, at least 1).")
   Integer burst;
 
+  @Option(names = "--flavor", defaultValue = "openai", description = "Whose error habits to answer with: openai,"
+      + " one-api or new-api (default: ${DEFAULT-VALUE}).")
+  String flavor;
+
+  @Option(names = "--tpm", defaultValue = "0", description = "Own tokens-per-minute limit, answered with 429; 0 for none.")
+  int tpm;
+
+  @Option(names = "--quota", defaultValue = "-1", description = "The key's quota in quota units (500000 = 1 USD),"
+      + " spent by each answer's price; when used up, completions get the flavor's 403. -1 (default): unlimited."
+      + " Refill with POST /admin/quota {\"add\": N}.")
+  long quota;
+
+  @Option(names = "--model-ratio", defaultValue = "1", description = "Price ratio of every model (default: ${DEFAULT-VALUE}).")
+  double modelRatio;
+
+  @Option(names = "--completion-ratio", defaultValue = "1", description = "Completion token price / prompt token price (default: ${DEFAULT-VALUE}).")
+  double completionRatio;
+
+  @Option(names = "--group-ratio", defaultValue = "1", description = "The key's group ratio (default: ${DEFAULT-VALUE}).")
+  double groupRatio;
+
   @Option(names = "--io-threads", defaultValue = "1", description = "Event loop threads (default: ${DEFAULT-VALUE}).")
   int ioThreads;
 
@@ -93,7 +114,10 @@ public final class SimulateRelayCommand implements Callable<Integer> {
     for (Map.Entry<String, Double> fault : faults.entrySet()) {
       settings = settings.withFault(Fault.ofLabel(fault.getKey()), fault.getValue());
     }
-    return new SimulatorSettings(settings.apiKey(), settings.models(), settings.latency(), settings.latencySpread(),
-        settings.faultRates(), settings.retryAfter(), settings.requestsPerMinute(), settings.burst(), seed);
+    return settings.withSeed(seed)
+        .withFlavor(Flavor.ofLabel(flavor))
+        .withTokensPerMinute(tpm)
+        .withQuota(quota)
+        .withPrices(modelRatio, completionRatio, groupRatio);
   }
 }

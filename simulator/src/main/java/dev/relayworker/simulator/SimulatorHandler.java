@@ -31,8 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers the simulator's HTTP requests: {@code POST /v1/completions}, {@code GET /v1/models}
- * and {@code GET /stats}.
+ * Answers the simulator's HTTP requests: {@code POST /v1/completions}, {@code GET /v1/models},
+ * {@code GET /stats}, and the key's quota at {@code GET /admin/quota} and {@code POST /admin/quota}
+ * (body {@code {"add": N}} or {@code {"set": N}}).
  *
  * <p>Threads: runs on the Netty event loop. Nothing here blocks: a delayed answer is a task
  * scheduled on the same loop, so ten thousand waiting answers cost ten thousand small objects,
@@ -54,12 +55,14 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   private final RelaySimulator simulator;
   private final ObjectMapper mapper;
   private final CompletionGenerator generator;
+  private final RelayErrors errors;
   private final AtomicLong ids = new AtomicLong();
 
   SimulatorHandler(RelaySimulator simulator, ObjectMapper mapper) {
     this.simulator = simulator;
     this.mapper = mapper;
     this.generator = new CompletionGenerator(mapper, new TokenCounter());
+    this.errors = new RelayErrors(mapper);
   }
 
   @Override
@@ -69,14 +72,19 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     if (request.method() == HttpMethod.POST && path.equals(COMPLETIONS)) {
       completions(ctx, request, keepAlive);
     } else if (request.method() == HttpMethod.GET && path.equals("/v1/models")) {
-      if (authorized(ctx, request, keepAlive)) {
+      if (authorized(request)) {
         respond(ctx, HttpResponseStatus.OK, json(models()), keepAlive, Map.of());
+      } else {
+        RelayErrors.Answer refused = errors.invalidKey(simulator.settings().flavor(), requestId());
+        respond(ctx, refused.status(), refused.body(), keepAlive, Map.of());
       }
     } else if (request.method() == HttpMethod.GET && path.equals("/stats")) {
       respond(ctx, HttpResponseStatus.OK, json(stats()), keepAlive, Map.of());
+    } else if (path.equals("/admin/quota") && (request.method() == HttpMethod.GET || request.method() == HttpMethod.POST)) {
+      quota(ctx, request, keepAlive);
     } else {
       respond(ctx, HttpResponseStatus.NOT_FOUND,
-          error("no route for " + request.method() + " " + path, "invalid_request_error", null, null),
+          errors.error("no route for " + request.method() + " " + path, "invalid_request_error", null, null),
           keepAlive, Map.of());
     }
   }
@@ -87,36 +95,120 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     simulator.stats().recordArrival(arrival);
     JsonNode body = parse(request);
     String prompt = body == null ? null : CompletionGenerator.promptKey(body);
-    if (!authorized(ctx, request, keepAlive)) {
-      simulator.stats().recordOutcome("401", prompt);
-      simulator.stats().recordAnswered();
+    String requestId = requestId();
+    if (!authorized(request)) {
+      refuse(ctx, errors.invalidKey(settings.flavor(), requestId), keepAlive, prompt, requestId);
       return;
     }
     Duration overLimit = simulator.admit(System.nanoTime());
     if (!overLimit.isZero()) {
       Duration wait = overLimit.compareTo(settings.retryAfter()) > 0 ? overLimit : settings.retryAfter();
-      reject429(ctx, keepAlive, wait, "rate limit of " + settings.requestsPerMinute() + " requests per minute reached",
-          prompt);
+      refuse(ctx, errors.rateLimited(settings.flavor(), wait, "1分钟内最多请求" + settings.requestsPerMinute() + "次"
+          + " (" + settings.requestsPerMinute() + " requests per minute)", requestId), keepAlive, prompt, requestId);
+      return;
+    }
+    if (simulator.quota().usedUp()) {
+      refuse(ctx, errors.quotaUsedUp(settings.flavor(), requestId), keepAlive, prompt, requestId);
       return;
     }
     Duration delay = latency(settings);
     Optional<Fault> fault = simulator.faults().next(settings.faultRates(), prompt);
     if (fault.isPresent()) {
-      inject(ctx, fault.get(), body, keepAlive, delay, settings, prompt, arrival);
+      inject(ctx, fault.get(), body, keepAlive, delay, settings, prompt, arrival, requestId);
       return;
     }
-    answer(ctx, body, keepAlive, delay, settings, prompt, arrival);
+    answer(ctx, body, keepAlive, delay, settings, prompt, arrival, requestId);
+  }
+
+  /** Answers at once with a refusal that never reaches a model. */
+  private void refuse(ChannelHandlerContext ctx, RelayErrors.Answer answer, boolean keepAlive, String prompt,
+      String requestId) {
+    simulator.stats().recordOutcome(Integer.toString(answer.status().code()), prompt);
+    simulator.stats().recordAnswered();
+    respond(ctx, answer.status(), answer.body(), keepAlive, withRequestId(answer.headers(), requestId));
   }
 
   private void answer(ChannelHandlerContext ctx, JsonNode body, boolean keepAlive, Duration delay,
-      SimulatorSettings settings, String prompt, long arrival) {
-    Answer answer = buildAnswer(body, settings);
+      SimulatorSettings settings, String prompt, long arrival, String requestId) {
+    RelayErrors.Answer answer = buildAnswer(body, settings, requestId);
+    if (answer.status() == HttpResponseStatus.OK) {
+      RelayErrors.Answer refused = spend(answer, body, settings, requestId);
+      if (refused != null) {
+        refuse(ctx, refused, keepAlive, prompt, requestId);
+        return;
+      }
+    }
     String outcome = Integer.toString(answer.status().code());
     simulator.stats().recordOutcome(outcome, prompt);
     later(ctx, delay, () -> {
       simulator.stats().recordCall(prompt, outcome, arrival);
-      answered(ctx, answer.status(), answer.body(), keepAlive, Map.of());
+      answered(ctx, answer.status(), answer.body(), keepAlive, withRequestId(answer.headers(), requestId));
     });
+  }
+
+  /**
+   * Charges a completion to the token limit and the quota, as the relays do: the token limit must
+   * hold the request's estimate (its prompt plus {@code max_tokens} for every choice) and is charged
+   * what it used; the quota is charged the answer's price.
+   *
+   * @return the refusal when the token limit has no room, else null
+   */
+  private RelayErrors.Answer spend(RelayErrors.Answer answer, JsonNode request, SimulatorSettings settings,
+      String requestId) {
+    JsonNode completion;
+    try {
+      completion = mapper.readTree(answer.body());
+    } catch (IOException e) {
+      return null;
+    }
+    long promptTokens = completion.path("usage").path("prompt_tokens").asLong();
+    long completionTokens = completion.path("usage").path("completion_tokens").asLong();
+    SimulatorTokenLimit tokens = simulator.tokenLimit();
+    if (tokens != null) {
+      long maxTokens = request.path("max_tokens").asLong(CompletionGenerator.DEFAULT_MAX_TOKENS);
+      long estimate = promptTokens + completion.path("choices").size() * maxTokens;
+      long now = System.nanoTime();
+      Duration wait = tokens.admit(estimate, now);
+      if (!wait.isZero()) {
+        return errors.rateLimited(settings.flavor(), wait, settings.tokensPerMinute() + " tokens per minute",
+            requestId);
+      }
+      tokens.charge(promptTokens + completionTokens, now);
+    }
+    simulator.quota().spend(settings.price(promptTokens, completionTokens));
+    return null;
+  }
+
+  private String requestId() {
+    return "sim" + Long.toHexString(System.currentTimeMillis()) + Long.toHexString(ids.incrementAndGet());
+  }
+
+  /** The flavor's request ID header added to {@code headers}. */
+  private Map<String, String> withRequestId(Map<String, String> headers, String requestId) {
+    if (!simulator.settings().flavor().tagsRequests()) {
+      return headers;
+    }
+    Map<String, String> tagged = new java.util.HashMap<>(headers);
+    tagged.put("X-Oneapi-Request-Id", requestId);
+    return tagged;
+  }
+
+  private void quota(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+    if (request.method() == HttpMethod.POST) {
+      JsonNode change = parse(request);
+      if (change == null || !(change.path("add").canConvertToLong() || change.path("set").canConvertToLong())) {
+        respond(ctx, HttpResponseStatus.BAD_REQUEST, errors.error("body must be {\"add\": N} or {\"set\": N}",
+            "invalid_request_error", null, null), keepAlive, Map.of());
+        return;
+      }
+      if (change.has("set")) {
+        simulator.quota().set(change.get("set").asLong());
+      } else {
+        simulator.quota().add(change.get("add").asLong());
+      }
+    }
+    ObjectNode answer = mapper.createObjectNode().put("remaining", simulator.quota().remaining());
+    respond(ctx, HttpResponseStatus.OK, json(answer), keepAlive, Map.of());
   }
 
   /** Sends a completion call's answer and stops counting the call as open. */
@@ -126,7 +218,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     respond(ctx, status, body, keepAlive, headers);
   }
 
-  private Answer buildAnswer(JsonNode body, SimulatorSettings settings) {
+  private RelayErrors.Answer buildAnswer(JsonNode body, SimulatorSettings settings, String requestId) {
     try {
       if (body == null || !body.isObject()) {
         throw new InvalidRequestException("request body must be a JSON object", null);
@@ -136,24 +228,21 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
         throw new InvalidRequestException("model is required", "model");
       }
       if (!settings.models().isEmpty() && !settings.models().contains(model.asText())) {
-        return new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE,
-            error("no available channel for model " + model.asText() + " under group default",
-                "new_api_error", null, "model_not_found"));
+        return errors.noChannel(settings.flavor(), model.asText(), requestId);
       }
       String id = "cmpl-sim-" + Long.toHexString(ids.incrementAndGet());
-      return new Answer(HttpResponseStatus.OK, json(generator.complete(body, id, System.currentTimeMillis() / 1000)));
+      return new RelayErrors.Answer(HttpResponseStatus.OK,
+          json(generator.complete(body, id, System.currentTimeMillis() / 1000)));
     } catch (InvalidRequestException e) {
-      return new Answer(HttpResponseStatus.BAD_REQUEST,
-          error(e.getMessage(), "invalid_request_error", e.param(), "invalid_text_request"));
+      return errors.invalidRequest(settings.flavor(), e.getMessage(), e.param(), requestId);
     }
   }
 
-  private record Answer(HttpResponseStatus status, byte[] body) {}
-
   private void inject(ChannelHandlerContext ctx, Fault fault, JsonNode body, boolean keepAlive, Duration delay,
-      SimulatorSettings settings, String prompt, long arrival) {
+      SimulatorSettings settings, String prompt, long arrival, String requestId) {
     switch (fault) {
-      case RATE_LIMITED -> reject429(ctx, keepAlive, settings.retryAfter(), "upstream saturated (simulated)", prompt);
+      case RATE_LIMITED -> refuse(ctx, errors.saturated(settings.flavor(), settings.retryAfter(), requestId),
+          keepAlive, prompt, requestId);
       case HANG -> simulator.stats().recordOutcome(fault.label(), prompt); // stays open: it never answers
       case RESET -> {
         simulator.stats().recordOutcome(fault.label(), prompt);
@@ -192,19 +281,19 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
       }
       case BLOATED -> {
         simulator.stats().recordOutcome(fault.label(), prompt);
-        byte[] bloated = bloated(body, settings);
+        byte[] bloated = bloated(body, settings, requestId);
         later(ctx, delay, () -> {
           simulator.stats().recordCall(prompt, fault.label(), arrival);
           answered(ctx, HttpResponseStatus.OK, bloated, keepAlive, Map.of());
         });
       }
       default -> {
-        HttpResponseStatus status = HttpResponseStatus.valueOf(Integer.parseInt(fault.label()));
+        RelayErrors.Answer error = errors.upstream(settings.flavor(),
+            HttpResponseStatus.valueOf(Integer.parseInt(fault.label())), requestId);
         simulator.stats().recordOutcome(fault.label(), prompt);
-        byte[] error = error("upstream error (simulated " + fault.label() + ")", "upstream_error", null, null);
         later(ctx, delay, () -> {
           simulator.stats().recordCall(prompt, fault.label(), arrival);
-          answered(ctx, status, error, keepAlive, Map.of());
+          answered(ctx, error.status(), error.body(), keepAlive, withRequestId(error.headers(), requestId));
         });
       }
     }
@@ -219,8 +308,8 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   }
 
   /** A real completion for the request with an {@code x_padding} field that makes it {@link Fault#BLOATED_BYTES} long. */
-  private byte[] bloated(JsonNode body, SimulatorSettings settings) {
-    byte[] answer = buildAnswer(body, settings).body();
+  private byte[] bloated(JsonNode body, SimulatorSettings settings, String requestId) {
+    byte[] answer = buildAnswer(body, settings, requestId).body();
     try {
       ObjectNode completion = (ObjectNode) mapper.readTree(answer);
       completion.put("x_padding", "");
@@ -232,24 +321,8 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     }
   }
 
-  private void reject429(ChannelHandlerContext ctx, boolean keepAlive, Duration wait, String message, String prompt) {
-    simulator.stats().recordOutcome("429", prompt);
-    simulator.stats().recordAnswered();
-    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
-    respond(ctx, HttpResponseStatus.TOO_MANY_REQUESTS,
-        error(message, "rate_limit_error", null, "rate_limit_exceeded"), keepAlive,
-        Map.of("Retry-After", Long.toString(seconds), "retry-after-ms", Long.toString(wait.toMillis())));
-  }
-
-  private boolean authorized(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
-    String expected = "Bearer " + simulator.settings().apiKey();
-    if (expected.equals(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-      return true;
-    }
-    // The shape one-api / new-api use for a bad, expired or exhausted key.
-    respond(ctx, HttpResponseStatus.UNAUTHORIZED,
-        error("invalid or expired API key", "new_api_error", null, "invalid_api_key"), keepAlive, Map.of());
-    return false;
+  private boolean authorized(FullHttpRequest request) {
+    return ("Bearer " + simulator.settings().apiKey()).equals(request.headers().get(HttpHeaderNames.AUTHORIZATION));
   }
 
   private JsonNode parse(FullHttpRequest request) {
@@ -311,16 +384,6 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     ObjectNode byPrompt = node.putObject("by_prompt");
     stats.byPrompt().forEach(byPrompt::put);
     return node;
-  }
-
-  private byte[] error(String message, String type, String param, String code) {
-    ObjectNode root = mapper.createObjectNode();
-    ObjectNode error = root.putObject("error");
-    error.put("message", message);
-    error.put("type", type);
-    error.put("param", param);
-    error.put("code", code);
-    return json(root);
   }
 
   private byte[] json(JsonNode node) {

@@ -134,6 +134,66 @@ class RelaySimulatorTest {
     assertThat(stats.at("/by_prompt/hi").asInt()).isEqualTo(1);
   }
 
+  @Test
+  void spendsTheKeysQuotaByTheRelaysFormulaAndRefusesOnceItIsUsedUp() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults().withFlavor(Flavor.NEW_API).withQuota(100)
+        .withPrices(2, 3, 0.5), 0);
+
+    JsonNode first = mapper.readTree(post(BODY, SimulatorSettings.DEFAULT_KEY).body());
+    long prompt = first.at("/usage/prompt_tokens").asLong();
+    long completion = first.at("/usage/completion_tokens").asLong();
+    long price = (long) Math.ceil((prompt + completion * 3.0) * 2 * 0.5);
+    assertThat(simulator.quota().remaining()).isEqualTo(Math.max(0, 100 - price));
+    while (!simulator.quota().usedUp()) {
+      assertThat(post(BODY, SimulatorSettings.DEFAULT_KEY).statusCode()).isEqualTo(200);
+    }
+    HttpResponse<String> refused = post(BODY, SimulatorSettings.DEFAULT_KEY);
+
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(mapper.readTree(refused.body()).at("/error/code").asText()).isEqualTo("insufficient_user_quota");
+    assertThat(mapper.readTree(refused.body()).at("/error/message").asText()).startsWith("用户额度不足")
+        .matches(".*\\(request id: \\w+\\)$");
+    assertThat(refused.headers().firstValue("X-Oneapi-Request-Id")).isPresent();
+
+    HttpResponse<String> topUp = http.send(HttpRequest.newBuilder(simulator.baseUri().resolve("/admin/quota"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"add\": 1000}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(mapper.readTree(topUp.body()).path("remaining").asLong()).isEqualTo(1000);
+    assertThat(post(BODY, SimulatorSettings.DEFAULT_KEY).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void answersInEachFlavorsWords() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults().withFlavor(Flavor.ONE_API).withRateLimit(60, 1), 0);
+
+    HttpResponse<String> noChannel = post("{\"model\":\"gpt-99\",\"prompt\":\"hi\"}", SimulatorSettings.DEFAULT_KEY);
+    HttpResponse<String> limited = post(BODY, SimulatorSettings.DEFAULT_KEY);
+
+    assertThat(noChannel.statusCode()).isEqualTo(503);
+    assertThat(mapper.readTree(noChannel.body()).at("/error/code").isNull()).isTrue();
+    assertThat(mapper.readTree(noChannel.body()).at("/error/message").asText()).contains("无可用渠道");
+    assertThat(limited.statusCode()).isEqualTo(429);
+    assertThat(limited.body()).isEmpty();
+    assertThat(limited.headers().firstValue("Retry-After")).isEmpty();
+  }
+
+  @Test
+  void enforcesATokensPerMinuteLimit() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults().withTokensPerMinute(60), 0);
+
+    int answered = 0;
+    HttpResponse<String> answer = post("{\"model\":\"davinci-002\",\"prompt\":\"hi\",\"max_tokens\":10}",
+        SimulatorSettings.DEFAULT_KEY);
+    while (answer.statusCode() == 200 && answered < 10) {
+      answered++;
+      answer = post("{\"model\":\"davinci-002\",\"prompt\":\"hi\",\"max_tokens\":10}", SimulatorSettings.DEFAULT_KEY);
+    }
+
+    // At most 11 tokens each (a prompt token and 10 completion tokens): a minute's 60 hold 5 or more.
+    assertThat(answered).isBetween(5, 9);
+    assertThat(answer.statusCode()).isEqualTo(429);
+    assertThat(mapper.readTree(answer.body()).at("/error/message").asText()).contains("tokens per minute");
+  }
+
   private HttpResponse<String> post(String body, String key) throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(simulator.baseUri().resolve("/v1/completions"))
         .header("Authorization", "Bearer " + key)

@@ -1,6 +1,7 @@
 package dev.relayworker.batch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.pipeline.KafkaClients;
 import dev.relayworker.protocol.ProtocolHeaders;
@@ -8,6 +9,7 @@ import dev.relayworker.requester.ReplyReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,9 +44,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class BatchRun {
 
-  /** What a run did. {@code complete} when every sendable line has its output line. */
+  /**
+   * What a run did. {@code complete} when every sendable line has its output line; {@code costUsd}
+   * is what the lines answered in this run cost, by their replies' cost headers.
+   */
   public record Summary(int lines, int alreadyDone, int sent, int answered, int badLines, int sendFailures,
-      boolean complete) {}
+      boolean complete, BigDecimal costUsd) {}
 
   private static final Duration POLL = Duration.ofMillis(200);
   private static final int LINES_BETWEEN_DRAINS = 200;
@@ -61,6 +66,7 @@ public final class BatchRun {
   private final OutputLines lines = new OutputLines(json);
   private final Map<String, String> pending = new HashMap<>();
   private final Queue<String> failedSends = new ConcurrentLinkedQueue<>();
+  private BigDecimal costUsd = BigDecimal.ZERO;
 
   public BatchRun(WorkerConfig config, Path input, Path output, PrintStream status, boolean terminal,
       Duration idleTimeout, Duration completionWindow, Clock clock) {
@@ -89,7 +95,7 @@ public final class BatchRun {
       boolean answeredAll = awaitReplies(out, replies, progress, sent);
       progress.finish(out.doneCount() + sent.unwritable);
       return new Summary(total, alreadyDone, sent.count, sent.answered, sent.bad, sendFailures,
-          answeredAll && sendFailures == 0);
+          answeredAll && sendFailures == 0, costUsd);
     }
   }
 
@@ -184,7 +190,12 @@ public final class BatchRun {
     int written = 0;
     for (ConsumerRecord<byte[], byte[]> reply : replies.poll(timeout)) {
       String customId = reply.key() == null ? null : pending.remove(new String(reply.key(), StandardCharsets.UTF_8));
-      if (customId != null && out.write(customId, lines.fromReply(customId, reply))) {
+      if (customId == null) {
+        continue;
+      }
+      ObjectNode line = lines.fromReply(customId, reply);
+      if (out.write(customId, line)) {
+        costUsd = costUsd.add(OutputLines.usdOf(line));
         written++;
       }
     }

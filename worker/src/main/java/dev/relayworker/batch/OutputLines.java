@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relayworker.protocol.ProtocolHeaders;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -14,7 +15,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * "request_id", "body"}, "error"}}. A reply the relay answered (ok, or an error with an HTTP
  * status) becomes a {@code response}; a failure without a relay answer (deadline passed, bad
  * request caught by the worker, bad input line) becomes an {@code error} with
- * {@code code} and {@code message}, and {@code response} null. Stateless; any thread.
+ * {@code code} and {@code message}, and {@code response} null. An answered line also carries what it
+ * cost, outside the Batch API's own fields (readers that join on {@code custom_id} ignore it):
+ * {@code "cost": {"prompt_tokens", "completion_tokens", "quota", "usd", "group"}}, from the
+ * reply's usage and cost headers ({@code quota} and {@code usd} null for an unpriced model).
+ * Stateless; any thread.
  */
 final class OutputLines {
 
@@ -40,6 +45,7 @@ final class OutputLines {
       response.put("request_id", relayRequestId != null ? relayRequestId : ProtocolHeaders.text(reply, ProtocolHeaders.REQUEST_ID));
       response.set("body", body);
       line.putNull("error");
+      cost(line, reply);
     } else {
       line.putNull("response");
       ObjectNode error = line.putObject("error");
@@ -47,6 +53,32 @@ final class OutputLines {
       error.put("message", body.path("error").path("message").asText(""));
     }
     return line;
+  }
+
+  private static void cost(ObjectNode line, ConsumerRecord<byte[], byte[]> reply) {
+    String prompt = ProtocolHeaders.text(reply, ProtocolHeaders.USAGE_PROMPT_TOKENS);
+    if (prompt == null) {
+      return;
+    }
+    ObjectNode cost = line.putObject("cost");
+    cost.put("prompt_tokens", Long.parseLong(prompt));
+    cost.put("completion_tokens", Long.parseLong(ProtocolHeaders.text(reply, ProtocolHeaders.USAGE_COMPLETION_TOKENS)));
+    String quota = ProtocolHeaders.text(reply, ProtocolHeaders.COST_QUOTA);
+    String usd = ProtocolHeaders.text(reply, ProtocolHeaders.COST_USD);
+    if (quota == null) {
+      cost.putNull("quota");
+      cost.putNull("usd");
+    } else {
+      cost.put("quota", Long.parseLong(quota));
+      cost.put("usd", new BigDecimal(usd));
+    }
+    cost.put("group", ProtocolHeaders.text(reply, ProtocolHeaders.RELAY_GROUP));
+  }
+
+  /** What an output line says its call cost in USD; zero when it names no price. */
+  static BigDecimal usdOf(ObjectNode line) {
+    JsonNode usd = line.path("cost").path("usd");
+    return usd.isNumber() ? usd.decimalValue() : BigDecimal.ZERO;
   }
 
   /** The output line for an input line that could not be sent. */

@@ -58,8 +58,9 @@ final class BatchCommand implements Callable<Integer> {
     boolean terminal = System.console() != null && !"dumb".equals(System.getenv("TERM"));
     BatchRun.Summary summary = new BatchRun(config.load(), input, output, System.err, terminal,
         Duration.ofSeconds(idleTimeoutSeconds), Duration.ofHours(completionWindowHours), Clock.systemUTC()).run();
-    System.err.printf("batch: %d lines: %d answered in this run, %d already in %s, %d bad%s%n",
-        summary.lines(), summary.answered(), summary.alreadyDone(), output, summary.badLines(),
+    System.err.printf("batch: %d lines: %d answered in this run (cost %s USD), %d already in %s, %d bad%s%n",
+        summary.lines(), summary.answered(), summary.costUsd().toPlainString(), summary.alreadyDone(), output,
+        summary.badLines(),
         summary.complete() ? "" : "; INCOMPLETE, run again to resume");
     return summary.complete() && summary.badLines() == 0 ? 0 : 1;
   }

@@ -1,0 +1,71 @@
+package dev.relayworker.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relayworker.testkit.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Spend caps per UTC hour and day, on a clock the test moves. */
+class SpendBudgetTest {
+
+  private final MutableClock time = new MutableClock(Instant.parse("2026-12-02T22:15:00Z"));
+
+  @Test
+  void aDailyCapHoldsUntilTheNextUtcDayAndThenReopensByItself() {
+    SpendBudget budget = new SpendBudget(0, 1_000_000, 500_000, time); // 2 USD a day
+
+    budget.spent(600_000);
+    assertThat(budget.hold()).isNull();
+    assertThat(budget.remaining(SpendBudget.Window.DAY)).isEqualTo(400_000);
+    budget.spent(400_000);
+
+    Hold hold = budget.hold();
+    assertThat(hold.cause()).isEqualTo(Hold.Cause.BUDGET);
+    assertThat(hold.until()).isEqualTo(Instant.parse("2026-12-03T00:00:00Z"));
+    assertThat(hold.reason()).contains("per day").contains("2.0000 USD (1000000 quota) of 2.0000 USD");
+    assertThat(budget.remaining(SpendBudget.Window.DAY)).isZero();
+
+    time.advance(Duration.ofMinutes(104)); // 23:59
+    assertThat(budget.hold()).isNotNull();
+    time.advance(Duration.ofMinutes(1)); // midnight UTC
+    assertThat(budget.hold()).isNull();
+    assertThat(budget.remaining(SpendBudget.Window.DAY)).isEqualTo(1_000_000);
+  }
+
+  @Test
+  void theLongerOfTwoReachedCapsSaysWhenConsumptionResumes() {
+    SpendBudget budget = new SpendBudget(100, 150, 500_000, time);
+
+    budget.spent(160);
+
+    assertThat(budget.hold().until()).isEqualTo(Instant.parse("2026-12-03T00:00:00Z"));
+    time.advance(Duration.ofMinutes(45)); // 23:00: a new hour, but the day's cap still holds
+    assertThat(budget.hold()).isNotNull();
+    assertThat(budget.remaining(SpendBudget.Window.HOUR)).isEqualTo(100);
+  }
+
+  @Test
+  void aShareHoldsAtThatPartOfEachCap() {
+    SpendBudget budget = new SpendBudget(0, 900, 500_000, time);
+    budget.share(1.0 / 3);
+
+    budget.spent(299);
+    assertThat(budget.hold()).isNull();
+    budget.spent(1);
+
+    assertThat(budget.hold()).isNotNull();
+  }
+
+  @Test
+  void withoutCapsNothingIsEverHeld() {
+    SpendBudget budget = SpendBudget.none(time);
+
+    budget.spent(Long.MAX_VALUE / 2);
+
+    assertThat(budget.capped()).isFalse();
+    assertThat(budget.hold()).isNull();
+    assertThat(budget.remaining(SpendBudget.Window.HOUR)).isEqualTo(-1);
+  }
+}
