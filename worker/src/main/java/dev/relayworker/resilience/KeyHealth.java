@@ -36,6 +36,8 @@ final class KeyHealth {
   private final Duration probeInterval;
   private final Clock clock;
   private boolean worked;
+  /** Counts outages: a call sent before the current one began says nothing about the key now. */
+  private int outages;
   private String outage;
   private Instant nextProbe;
   private boolean probing;
@@ -58,12 +60,21 @@ final class KeyHealth {
     return Admission.HOLD;
   }
 
-  /** A call was answered: the key works. */
-  synchronized void succeeded() {
-    if (outage != null) {
-      log.info("relay key works again: resuming consumption and sending the parked requests");
-    }
+  /** Which outage a call is sent under; pass it back to {@link #succeeded}. */
+  synchronized int epoch() {
+    return outages;
+  }
+
+  /**
+   * A call was answered: the key works, unless the call was sent before the current outage began
+   * (admitted while quota was left, answered after it ran out), which tells nothing about now.
+   */
+  synchronized void succeeded(int sentUnder) {
     worked = true;
+    if (outage == null || sentUnder != outages) {
+      return;
+    }
+    log.info("relay key works again: resuming consumption and sending the parked requests");
     outage = null;
     probing = false;
   }
@@ -85,6 +96,7 @@ final class KeyHealth {
     }
     Instant now = clock.instant();
     if (outage == null) {
+      outages++;
       outage = (worked ? "relay refused the key: " : "relay refused the key at the first call: ") + failure.getMessage();
       nextProbe = now.plus(probeInterval);
       if (worked) {

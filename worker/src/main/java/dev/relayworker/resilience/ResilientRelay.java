@@ -317,13 +317,14 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
     call.attempts.incrementAndGet();
+    int keyEpoch = key.epoch();
     Duration timeout = left.compareTo(policy.requestTimeout()) < 0 ? left : policy.requestTimeout();
     long start = Ticks.nanos(clock);
     return client.send(call.request.body(), timeout).handle((completion, failure) -> {
       Duration elapsed = Duration.ofNanos(Ticks.nanos(clock) - start);
       if (failure == null) {
         listener.attemptFinished(elapsed, completion.httpStatus());
-        answered(call, completion);
+        answered(call, completion, keyEpoch);
         return completion;
       }
       RelayException relayFailure = asRelayException(unwrap(failure));
@@ -336,8 +337,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
   }
 
   /** The key works; the answer is priced, counted against the caps, and its tokens settled. */
-  private void answered(Call call, Completion completion) {
-    key.succeeded();
+  private void answered(Call call, Completion completion, int keyEpoch) {
+    key.succeeded(keyEpoch);
     call.keyProbe = false;
     throttledInARow.set(0);
     completion.usage().ifPresent(usage -> {

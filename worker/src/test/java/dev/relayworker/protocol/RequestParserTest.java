@@ -23,6 +23,24 @@ class RequestParserTest {
       Duration.ofMinutes(5), Duration.ofHours(24), 1_000, null, new CostLimits(128, 20, 4_096, 16)));
 
   @Test
+  void underATokenLimitCountsEachRequestAndRefusesOneThatCouldNeverFit() {
+    RequestParser limited = new RequestParser(new RequestRules("replies", null, Duration.ofMinutes(5),
+        Duration.ofHours(24), 10_000, "gpt-3.5-turbo-instruct", new CostLimits(128, 20, 100_000, 16), 1_000));
+
+    CompletionRequest fits = ((ParsedRecord.Valid) limited.parse(record("fits",
+        "{\"prompt\":\"hello world\",\"max_tokens\":100}", new RecordHeaders()), NOW)).request();
+    ParsedRecord.Invalid never = (ParsedRecord.Invalid) limited.parse(record("never",
+        "{\"prompt\":\"hello world\",\"max_tokens\":500,\"n\":2}", new RecordHeaders()), NOW);
+
+    assertThat(fits.model()).isEqualTo("gpt-3.5-turbo-instruct");
+    assertThat(fits.tokenEstimate()).isEqualTo(102);
+    assertThat(never.dlqReason()).isEqualTo("cost_limit");
+    assertThat(never.error().message()).contains("1002 tokens").contains("relay.rate.limit.tpm")
+        .contains("could never be sent");
+    assertThat(valid(record("free", BODY, new RecordHeaders())).tokenEstimate()).isZero();
+  }
+
+  @Test
   void passesTheBodyThroughUnchanged() {
     CompletionRequest request = valid(record("id-1", BODY, new RecordHeaders()));
 

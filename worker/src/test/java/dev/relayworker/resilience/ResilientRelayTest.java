@@ -3,6 +3,7 @@ package dev.relayworker.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relayworker.cost.Pricing;
 import dev.relayworker.relay.RelayClient;
 import dev.relayworker.relay.RelayEndpoint;
 import dev.relayworker.relay.RelayException;
@@ -297,6 +298,60 @@ class ResilientRelayTest {
   }
 
   @Test
+  void aDailySpendCapHoldsCallsUntilTheNextDayAndPricesEachAnswer() {
+    MutableClock time = new MutableClock(Instant.parse("2026-12-02T23:30:00Z"));
+    SpendBudget budget = new SpendBudget(0, 1, 500_000, time);
+    start(SimulatorSettings.defaults(), fastRetries(), time, budget);
+
+    CallResult first = relay.complete(new RelayRequest(body("first"), time.instant().plus(Duration.ofHours(2)),
+        "davinci-002", 0), 0).join();
+    CallFailedException held = failure(relay.complete(body("held"), time.instant().plus(Duration.ofHours(2))));
+
+    long tokens = first.completion().usage().orElseThrow().totalTokens();
+    assertThat(first.cost().quota()).isEqualTo(tokens); // davinci-002: model and completion ratio 1
+    assertThat(first.cost().group()).isEqualTo("default");
+    assertThat(held.reason()).isEqualTo(Reason.HELD);
+    assertThat(held.attempts()).isZero();
+    assertThat(held.getMessage()).contains("spend cap per day reached");
+    RelayAvailability capped = relay.availability();
+    assertThat(capped.state()).isEqualTo(RelayAvailability.State.UNAVAILABLE);
+    assertThat(capped.hold().cause()).isEqualTo(Hold.Cause.BUDGET);
+    assertThat(capped.hold().until()).isEqualTo(Instant.parse("2026-12-03T00:00:00Z"));
+
+    time.advance(Duration.ofMinutes(30));
+
+    assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.AVAILABLE);
+    assertThat(relay.complete(body("next day"), time.instant().plus(Duration.ofHours(2))).join().attempts())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void theTokenBudgetIsSettledWithTheAnswersUsage() {
+    // 6,000 tokens a minute: an estimate of 3,000 books 30 s, the ~20 tokens really used 0.2 s.
+    start(SimulatorSettings.defaults(), fastRetries().tokensPerMinute(6_000), Clock.systemUTC());
+
+    relay.complete(new RelayRequest(body("large estimate"), Instant.now().plus(GENEROUS), "davinci-002", 3_000), 0)
+        .join();
+    CallResult next = relay.complete(new RelayRequest(body("next"), Instant.now().plusSeconds(5), "davinci-002", 10),
+        0).join();
+
+    // Unsettled, the second call would have had to wait 30 s and so missed its 5 s deadline.
+    assertThat(next.attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void aTokenBudgetRefusesToStartWhatCannotBeginBeforeTheDeadline() {
+    start(SimulatorSettings.defaults(), fastRetries().tokensPerMinute(600), Clock.systemUTC());
+    relay.complete(new RelayRequest(body("books a minute"), Instant.now().plus(GENEROUS), "davinci-002", 600), 0);
+
+    CallFailedException late = failure(relay.complete(new RelayRequest(body("late"), Instant.now().plusSeconds(2),
+        "davinci-002", 10), 0));
+
+    assertThat(late.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
+    assertThat(late.attempts()).isZero();
+  }
+
+  @Test
   void aBare429PausesEveryCallAndIsNotChargedToTheRequest() {
     start(SimulatorSettings.defaults(), immediateRetries(1).initialBackoff(Duration.ofMillis(50)),
         Clock.systemUTC());
@@ -310,10 +365,14 @@ class ResilientRelayTest {
   }
 
   private void start(SimulatorSettings settings, RelayPolicy.Builder policy, Clock time) {
+    start(settings, policy, time, SpendBudget.none(time));
+  }
+
+  private void start(SimulatorSettings settings, RelayPolicy.Builder policy, Clock time, SpendBudget budget) {
     simulator = RelaySimulator.start(settings, 0);
     RelayClient client = RelayEndpoint.of(simulator.baseUri().toString(), KEY).open(new ObjectMapper(),
         Clock.systemUTC());
-    relay = new ResilientRelay(client, policy.build(), time, listener);
+    relay = new ResilientRelay(client, policy.build(), Pricing.defaults(), budget, time, listener);
     if (settings.apiKey().equals(SimulatorSettings.DEFAULT_KEY)) {
       simulator.reconfigure(settings.withApiKey(KEY));
     }
