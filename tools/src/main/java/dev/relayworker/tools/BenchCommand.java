@@ -112,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
     double naive = runner.naive(scenario, duration);
     return new Figures("naive/" + scenario.name(), 0, 0, 0, naive, scenario.throughputLimit(), Double.NaN,
         Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, -1, naive, Double.NaN,
-        Double.NaN, -1);
+        Double.NaN, -1, Double.NaN, 0, 1);
   }
 
   private static void print(Figures f) {
@@ -122,7 +122,12 @@ final class BenchCommand implements Callable<Integer> {
           f.throughputLimit(), ratio(f.throughputRatio()));
       return;
     }
-    System.out.printf("  answered                   %,10d of %,d (%d errors)%n", f.answered(), f.requests(), f.errors());
+    System.out.printf("  answered                   %,10d of %,d (%d errors)%s%n", f.answered(), f.requests(), f.errors(),
+        f.workers() > 1 ? ", " + f.workers() + " workers in one group" : "");
+    if (f.tokenLimitPerMinute() > 0) {
+      System.out.printf("  tokens/min                 %,10.0f   budget %,d   %.1f%% of it%n", f.tokensPerMinute(),
+          f.tokenLimitPerMinute(), 100 * f.tokensPerMinute() / f.tokenLimitPerMinute());
+    }
     System.out.printf("  completions/s              %10.1f   limit %,.0f   %s%n", f.completionsPerSecond(),
         f.throughputLimit(), ratio(f.throughputRatio()));
     System.out.printf("  end-to-end ms p50/p95/p99  %.1f / %.1f / %.1f%n", f.e2eP50Ms(), f.e2eP95Ms(), f.e2eP99Ms());
@@ -142,12 +147,13 @@ final class BenchCommand implements Callable<Integer> {
     all.stream().map(Figures::scenario).distinct().forEach(name -> {
       List<Figures> runs = all.stream().filter(f -> f.scenario().equals(name)).toList();
       System.out.printf("  %-30s completions/s %s  p50 %s ms  p99 %s ms  added p50 %s ms  CPU %s us  heap %s MiB"
-          + "  without JIT %s us  open calls %s (lowest %s)  threads started %s%n",
+          + "  without JIT %s us  open calls %s (lowest %s)  threads started %s  429s %s  tokens/min %s%n",
           name, stat(runs, Figures::completionsPerSecond), stat(runs, Figures::e2eP50Ms), stat(runs, Figures::e2eP99Ms),
           stat(runs, Figures::addedP50Ms), stat(runs, Figures::workerCpuMicrosPerCompletion),
           stat(runs, f -> f.workerPeakHeapMiB()), stat(runs, Figures::workerCpuMicrosWithoutJit),
           stat(runs, Figures::relayCallsOpenMean),
-          stat(runs, Figures::relayCallsOpenMin), stat(runs, f -> f.workerThreadsStarted()));
+          stat(runs, Figures::relayCallsOpenMin), stat(runs, f -> f.workerThreadsStarted()),
+          stat(runs, f -> f.rateLimited429s()), stat(runs, Figures::tokensPerMinute));
     });
   }
 

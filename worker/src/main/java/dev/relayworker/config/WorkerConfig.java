@@ -204,8 +204,8 @@ public final class WorkerConfig extends AbstractConfig {
               + " pre_consume_token_quota_failed) does. pause: consumption stops, requests taken are parked"
               + " (their deadlines still end them), one is sent as a probe every " + RELAY_KEY_PROBE_INTERVAL_MS
               + " and everything resumes once the key works. fail: each refused request gets an"
-              + " authentication_error reply. Either way a key refused before any call succeeded holds the"
-              + " worker and is reported at start-up.")
+              + " authentication_error reply. Either way a key refused before the relay ever accepted it"
+              + " holds the worker and is reported at start-up.")
       .define(RELAY_KEY_PROBE_INTERVAL_MS, Type.INT, 60_000, Range.between(100, 86_400_000), Importance.LOW,
           "While the key is out, how often one parked request is sent to learn whether it works again.")
       .define(RELAY_GROUP, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.MEDIUM,

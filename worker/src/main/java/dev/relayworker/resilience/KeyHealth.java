@@ -12,8 +12,10 @@ import org.slf4j.LoggerFactory;
  * Whether the relay accepts the worker's key. A used-up or refused key
  * ({@link FailureClassifier#isKeyOutage}) is an outage of the key, not a failure of each request:
  * calls are held ({@link Hold.Cause#KEY}) and one probe a {@code relay.key.probe.interval.ms}
- * learns whether the key works again (topped up, re-enabled). A key refused before any call
- * succeeded is reported as such: the worker was started with a key the relay does not take.
+ * learns whether the key works again (topped up, re-enabled). A key refused before the relay ever
+ * accepted it (no answer yet, nor any final answer about a request, which the relays give only
+ * after checking the key) is reported as such: the worker was started with a key the relay does
+ * not take.
  *
  * <p>Thread-safe: every method is short and synchronized; called from relay threads and, for
  * {@link #hold}, from the poll and admin threads.
@@ -89,6 +91,11 @@ final class KeyHealth {
       probing = false;
     }
     if (!FailureClassifier.isKeyOutage(failure.httpStatus(), failure.error())) {
+      // The relays check the key first: a final answer about the request (400, a model the group
+      // lacks, no channel) means the key was accepted.
+      if (failure.httpStatus() > 0 && !failure.isTransient()) {
+        worked = true;
+      }
       return false;
     }
     if (mode == KeyFailureMode.FAIL && worked) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.simulator.Fault;
 import dev.relayworker.simulator.RelaySimulator;
@@ -112,7 +113,9 @@ class WorkerFlowTest {
   @Test
   void finalRelayFailuresGetTypedErrorReplies(KafkaBroker.Running broker) throws Exception {
     simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
-    TestWorkers workers = new TestWorkers(broker, simulator, "final").createRequestTopic(1);
+    // Fail fast on a refused key, as before key outages were waited out (WorkerKeyOutageTest: the default).
+    TestWorkers workers = new TestWorkers(broker, simulator, "final").createRequestTopic(1)
+        .with(WorkerConfig.RELAY_KEY_FAILURE, "fail");
 
     try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer()) {
       producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(workers.requestTopic, TestWorkers.utf8("unserved"),

@@ -44,11 +44,15 @@ public final class BenchRunner {
     String prefix = "bench." + scenario.name().replace('/', '.') + "." + (++sequence) + "." + System.nanoTime() % 100_000;
     SimulatorSettings settings = SimulatorSettings.defaults()
         .withLatency(scenario.relayLatency(), Duration.ZERO)
-        .withRateLimit(scenario.relayRpm(), Math.max(1, scenario.relayRpm() / 60));
+        .withRateLimit(scenario.relayRpm(), Math.max(1, scenario.relayRpm() / 60))
+        .withTokensPerMinute(scenario.relayTpm());
     try (RelaySimulator simulator = RelaySimulator.start(settings, 0)) {
       Path config = writeConfig(scenario, prefix, simulator);
-      WorkerProcess worker = WorkerProcess.start(config, workDir.resolve(prefix + ".log"), scenario.workerHeap());
+      Workers worker = new Workers();
       try {
+        for (int i = 1; i <= scenario.workers(); i++) {
+          worker.add(WorkerProcess.start(config, workDir.resolve(prefix + "." + i + ".log"), scenario.workerHeap()));
+        }
         awaitTopic(prefix + ".replies");
         try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies")) {
           out.printf("  %s: warming up with %,d requests...%n", scenario.name(), scenario.warmUpRequests());
@@ -119,7 +123,8 @@ public final class BenchRunner {
         Percentiles.of(addedSorted, 50), Percentiles.of(addedSorted, 99), (double) calls / phase.requests(), limited,
         answered == 0 || cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / answered,
         answered == 0 || cpuNanos < 0 || compilerNanos < 0 ? Double.NaN : (cpuNanos - compilerNanos) / 1e3 / answered,
-        peakHeap < 0 ? -1 : peakHeap / (1024 * 1024), Double.NaN, open.mean(), open.lowest(), threadsStarted);
+        peakHeap < 0 ? -1 : peakHeap / (1024 * 1024), Double.NaN, open.mean(), open.lowest(), threadsStarted,
+        phase.tokensPerMinute(), scenario.relayTpm(), scenario.workers());
   }
 
   /** Time the relay spent on each request of the phase (all its calls), from the simulator's log. */
@@ -150,12 +155,61 @@ public final class BenchRunner {
         "topics.partitions=" + scenario.partitions(),
         "relay.max.concurrent.calls=" + scenario.relaySlots(),
         "relay.rate.limit.rpm=" + scenario.relayRpm(),
+        "relay.rate.limit.tpm=" + scenario.relayTpm(),
         "delivery.guarantee=" + scenario.deliveryGuarantee(),
         "request.ttl.ms=3600000",
         "admin.port=0",
         String.join("\n", settings),
         ""));
     return config;
+  }
+
+  /** The scenario's worker processes, measured together: CPU and threads summed, heap the largest. */
+  private static final class Workers {
+    private final List<WorkerProcess> processes = new java.util.ArrayList<>();
+
+    void add(WorkerProcess process) {
+      processes.add(process);
+    }
+
+    long cpuNanos() {
+      return sum(WorkerProcess::cpuNanos);
+    }
+
+    long compilerCpuNanos() {
+      return sum(WorkerProcess::compilerCpuNanos);
+    }
+
+    long threadsStarted() {
+      return sum(WorkerProcess::threadsStarted);
+    }
+
+    /** Stops every worker; the largest peak heap, or -1 when one is unknown. */
+    long stop() throws Exception {
+      long peak = 0;
+      for (WorkerProcess process : processes) {
+        long heap = process.stop();
+        peak = heap < 0 || peak < 0 ? -1 : Math.max(peak, heap);
+      }
+      return peak;
+    }
+
+    void close() {
+      processes.forEach(WorkerProcess::close);
+    }
+
+    /** The sum, or -1 when any process cannot tell. */
+    private long sum(java.util.function.ToLongFunction<WorkerProcess> figure) {
+      long total = 0;
+      for (WorkerProcess process : processes) {
+        long value = figure.applyAsLong(process);
+        if (value < 0) {
+          return -1;
+        }
+        total += value;
+      }
+      return total;
+    }
   }
 
   private void awaitTopic(String topic) {

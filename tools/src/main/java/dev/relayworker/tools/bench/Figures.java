@@ -10,6 +10,10 @@ package dev.relayworker.tools.bench;
  *     request of the measured phase was in Kafka to its last call ({@link OpenCalls})
  * @param relayCallsOpenMin the lowest 100 ms average of open calls in that window
  * @param workerThreadsStarted threads the worker JVM started during the measured phase, or -1
+ * @param tokensPerMinute tokens the relay reported in the measured phase's replies (usage headers),
+ *     per minute from the first send to the last reply
+ * @param tokenLimitPerMinute the relay's and the worker's token budget, or 0
+ * @param workers worker processes in the group
  */
 public record Figures(
     String scenario,
@@ -31,7 +35,10 @@ public record Figures(
     double naiveCompletionsPerSecond,
     double relayCallsOpenMean,
     double relayCallsOpenMin,
-    long workerThreadsStarted) {
+    long workerThreadsStarted,
+    double tokensPerMinute,
+    long tokenLimitPerMinute,
+    int workers) {
 
   /** Completions per second as a share of the limit, or NaN where there is none. */
   public double throughputRatio() {

@@ -43,8 +43,11 @@ final class RequestDriver implements AutoCloseable {
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000), replyTopic, Duration.ofSeconds(30));
   }
 
-  /** What one phase measured: per request, when it was sent and when its first reply was read. */
-  record Phase(String name, int requests, long[] sentNanos, long[] repliedNanos, int ok, int errors) {
+  /**
+   * What one phase measured: per request, when it was sent and when its first reply was read; and
+   * the tokens the relay reported in the ok replies' usage headers.
+   */
+  record Phase(String name, int requests, long[] sentNanos, long[] repliedNanos, int ok, int errors, long tokens) {
 
     int answered() {
       return ok + errors;
@@ -67,6 +70,11 @@ final class RequestDriver implements AutoCloseable {
       return span <= 0 ? 0 : answered() / (span / 1e9);
     }
 
+    double tokensPerMinute() {
+      long span = lastReply() - firstSend();
+      return span <= 0 ? 0 : tokens / (span / 60e9);
+    }
+
     /** The prompt of request {@code i}: unique per phase, so the simulator's log can be joined. */
     String prompt(int i) {
       return name + " " + i;
@@ -86,6 +94,7 @@ final class RequestDriver implements AutoCloseable {
     sender.start();
     int ok = 0;
     int errors = 0;
+    long tokens = 0;
     long deadline = System.nanoTime() + timeout.toNanos();
     while (ok + errors < n && System.nanoTime() < deadline) {
       for (ConsumerRecord<byte[], byte[]> reply : consumer.poll(Duration.ofMillis(50))) {
@@ -96,13 +105,19 @@ final class RequestDriver implements AutoCloseable {
         replied[index] = System.nanoTime();
         if (ProtocolHeaders.STATUS_OK.equals(ProtocolHeaders.text(reply, ProtocolHeaders.STATUS))) {
           ok++;
+          tokens += number(ProtocolHeaders.text(reply, ProtocolHeaders.USAGE_PROMPT_TOKENS))
+              + number(ProtocolHeaders.text(reply, ProtocolHeaders.USAGE_COMPLETION_TOKENS));
         } else {
           errors++;
         }
       }
     }
     sender.join();
-    return new Phase(name, n, sent, replied, ok, errors);
+    return new Phase(name, n, sent, replied, ok, errors, tokens);
+  }
+
+  private static long number(String header) {
+    return header == null ? 0 : Long.parseLong(header);
   }
 
   private void send(String name, int n, double rate, long[] sent, AtomicLong failures) {

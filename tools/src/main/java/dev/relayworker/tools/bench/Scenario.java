@@ -10,6 +10,8 @@ import java.time.Duration;
  * @param relaySlots the worker's {@code relay.max.concurrent.calls}; its in-flight cap is left at
  *     its default, sized from the slots
  * @param relayRpm the simulator's own limit and the worker's configured pace; 0 for none
+ * @param relayTpm the simulator's tokens-per-minute limit and the worker's token budget; 0 for none
+ * @param workers worker processes sharing the key (and its limits) in one group
  */
 public record Scenario(
     String name,
@@ -21,20 +23,32 @@ public record Scenario(
     int relaySlots,
     int relayRpm,
     String deliveryGuarantee,
-    String workerHeap) {
+    String workerHeap,
+    int relayTpm,
+    int workers) {
 
-  /** Little's law: no worker completes more than relay slots / latency requests per second. */
-  public double littleLimit() {
-    return relayLatency.isZero() ? 0 : relaySlots / (relayLatency.toNanos() / 1e9);
+  /** One worker, no token limit. */
+  public Scenario(String name, int partitions, int requests, int warmUpRequests, double offeredRate,
+      Duration relayLatency, int relaySlots, int relayRpm, String deliveryGuarantee, String workerHeap) {
+    this(name, partitions, requests, warmUpRequests, offeredRate, relayLatency, relaySlots, relayRpm,
+        deliveryGuarantee, workerHeap, 0, 1);
   }
 
-  /** The bound for this scenario: the relay's rate limit if it has one, else Little's law. */
+  /** Little's law: no worker completes more than relay slots / latency requests per second (all workers together). */
+  public double littleLimit() {
+    return relayLatency.isZero() ? 0 : workers * relaySlots / (relayLatency.toNanos() / 1e9);
+  }
+
+  /**
+   * The bound for this scenario in completions per second: the relay's request limit if it has one,
+   * else Little's law; 0 (none known) under a token limit, whose bound is in tokens.
+   */
   public double throughputLimit() {
-    return relayRpm > 0 ? relayRpm / 60.0 : littleLimit();
+    return relayTpm > 0 ? 0 : relayRpm > 0 ? relayRpm / 60.0 : littleLimit();
   }
 
   public Scenario withDelivery(String guarantee) {
     return new Scenario(name + "/" + guarantee, partitions, requests, warmUpRequests, offeredRate, relayLatency,
-        relaySlots, relayRpm, guarantee, workerHeap);
+        relaySlots, relayRpm, guarantee, workerHeap, relayTpm, workers);
   }
 }

@@ -35,6 +35,13 @@ public final class Scenarios {
         latencyBound.withDelivery(WorkerConfig.AT_LEAST_ONCE), cpuBound.withDelivery(EOS),
         cpuBound.withDelivery(WorkerConfig.AT_LEAST_ONCE)));
     scenarios.put(NAIVE, List.of(latencyBound, cpuBound));
+    // A relay that limits tokens per minute, the worker given the same budget: about 20 tokens a
+    // request (a few of prompt, up to 16 of completion), so some 100 requests a second for 70 s.
+    scenarios.put("token-limited", List.of(
+        new Scenario("token-limited", 4, 7_000, 500, 0, Duration.ofMillis(100), 200, 0, EOS, null, 120_000, 1)));
+    // Three workers in one group on one key whose relay enforces its request limit.
+    scenarios.put("shared-limit", List.of(
+        new Scenario("shared-limit", 6, 6_000, 1_000, 0, Duration.ofMillis(100), 200, 6_000, EOS, null, 0, 3)));
     return scenarios;
   }
 
@@ -44,6 +51,6 @@ public final class Scenarios {
         : scenario.relayLatency();
     return new Scenario(scenario.name(), scenario.partitions(), 300, 100,
         scenario.offeredRate() > 0 ? 500 : 0, latency, scenario.relaySlots(), scenario.relayRpm(),
-        scenario.deliveryGuarantee(), scenario.workerHeap());
+        scenario.deliveryGuarantee(), scenario.workerHeap(), scenario.relayTpm(), scenario.workers());
   }
 }
