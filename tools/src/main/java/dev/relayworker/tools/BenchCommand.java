@@ -128,8 +128,9 @@ final class BenchCommand implements Callable<Integer> {
       System.out.printf("  tokens/min                 %,10.0f   budget %,d   %.1f%% of it%n", f.tokensPerMinute(),
           f.tokenLimitPerMinute(), 100 * f.tokensPerMinute() / f.tokenLimitPerMinute());
     }
-    System.out.printf("  completions/s              %10.1f   limit %,.0f   %s%n", f.completionsPerSecond(),
-        f.throughputLimit(), ratio(f.throughputRatio()));
+    System.out.printf("  completions/s              %10.1f   %s%n", f.completionsPerSecond(),
+        f.throughputLimit() > 0 ? String.format("limit %,.0f   %s", f.throughputLimit(), ratio(f.throughputRatio()))
+            : "(no limit in requests)");
     System.out.printf("  end-to-end ms p50/p95/p99  %.1f / %.1f / %.1f%n", f.e2eP50Ms(), f.e2eP95Ms(), f.e2eP99Ms());
     System.out.printf("  worker-added ms p50/p99    %.1f / %.1f%n", f.addedP50Ms(), f.addedP99Ms());
     System.out.printf("  relay calls per request    %.3f   (limit 1.000)%n", f.relayCallsPerRequest());

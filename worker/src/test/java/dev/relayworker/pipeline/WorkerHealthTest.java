@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.relayworker.admin.HealthReport;
 import dev.relayworker.metrics.LoopStatus;
 import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.resilience.Hold;
 import dev.relayworker.resilience.RelayAvailability;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -75,6 +76,38 @@ class WorkerHealthTest {
     assertThat(ready.up()).as("restarting the worker would not bring the relay back").isTrue();
     assertThat(ready.details()).containsEntry("relay", "unavailable").containsEntry("relayCircuit", "CLOSED")
         .containsEntry("relayPausedUntil", NOW.plusSeconds(30).toString()).containsEntry("parked", 12);
+  }
+
+  @Test
+  void aReachedSpendCapMakesTheWorkerNotReadySayingWhenItReopens() {
+    polledAgo(Duration.ofMillis(50));
+    metrics.publish(new LoopStatus(true, Set.of(new TopicPartition("requests", 0)), 1, 0, 4, Map.of()));
+    Instant midnight = Instant.parse("2026-12-01T00:00:00Z");
+    relay = new RelayAvailability(RelayAvailability.State.UNAVAILABLE, null, "CLOSED",
+        new Hold(Hold.Cause.BUDGET, "spend cap per day reached: 2.0000 USD", midnight));
+
+    HealthReport ready = health.readiness();
+
+    assertThat(ready.up()).isFalse();
+    assertThat(ready.details()).containsEntry("reason", "spend cap per day reached: 2.0000 USD")
+        .containsEntry("held", "budget").containsEntry("budgetReopensAt", midnight.toString())
+        .containsEntry("parked", 4);
+    assertThat(health.liveness().up()).as("restarting would not end the hold").isTrue();
+  }
+
+  @Test
+  void aKeyOutageMakesTheWorkerNotReadySayingWhenTheNextProbeGoes() {
+    polledAgo(Duration.ofMillis(50));
+    metrics.publish(new LoopStatus(true, Set.of(new TopicPartition("requests", 0)), 1, 0, 4, Map.of()));
+    relay = new RelayAvailability(RelayAvailability.State.UNAVAILABLE, null, "CLOSED",
+        new Hold(Hold.Cause.KEY, "relay refused the key: relay answered 403 (insufficient_user_quota)",
+            NOW.plusSeconds(60)));
+
+    HealthReport ready = health.readiness();
+
+    assertThat(ready.up()).isFalse();
+    assertThat((String) ready.details().get("reason")).startsWith("relay refused the key");
+    assertThat(ready.details()).containsEntry("held", "key").containsEntry("keyProbeAt", NOW.plusSeconds(60).toString());
   }
 
   @Test

@@ -98,6 +98,44 @@ class WorkerKeyOutageTest {
     assertThat(simulator.stats().outcome("403")).isLessThan(REQUESTS);
   }
 
+  @org.junit.jupiter.api.Test
+  void aKeyRefusedAtTheFirstCallIsReportedAndNothingIsConsumedUntilItWorks(KafkaBroker.Running broker) {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults().withFlavor(Flavor.ONE_API)
+        .withApiKey("sk-the-key-the-relay-knows"), 0);
+    TestWorkers workers = new TestWorkers(broker, simulator, "first-call").createRequestTopic(2)
+        .with(WorkerConfig.RELAY_API_KEY, "sk-a-key-with-a-typo")
+        .with(WorkerConfig.RELAY_KEY_FAILURE, "fail")
+        .with(WorkerConfig.RELAY_KEY_PROBE_INTERVAL_MS, 300);
+
+    try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer()) {
+      String admin = "http://127.0.0.1:" + worker.adminPort();
+      for (int i = 0; i < 20; i++) {
+        producer.send(workers.request("f-" + i, "first " + i));
+      }
+      producer.flush();
+      Await.until("not ready, naming the key refused at the first call", WAIT, () -> {
+        HttpResponse<String> ready = get(admin + "/health/ready");
+        return ready.statusCode() == 503 && ready.body().contains("relay refused the key at the first call")
+            && !ready.body().contains("sk-a-key-with-a-typo");
+      });
+      long refused = simulator.stats().outcome("401");
+      Await.until("two more probes", WAIT, () -> simulator.stats().outcome("401") >= refused + 2);
+
+      simulator.reconfigure(simulator.settings().withApiKey("sk-a-key-with-a-typo"));
+
+      try (TopicReader replies = workers.replies()) {
+        replies.awaitDistinctKeys(20, WAIT);
+      }
+    }
+    List<ConsumerRecord<byte[], byte[]>> replies;
+    try (TopicReader reader = workers.replies()) {
+      replies = reader.readToEnd(WAIT);
+    }
+    // Even under relay.key.failure=fail: a key the relay never accepted answers nobody with an error.
+    assertThat(replies).hasSize(20)
+        .allSatisfy(reply -> assertThat(header(reply, ProtocolHeaders.STATUS)).isEqualTo("ok"));
+  }
+
   private HttpResponse<String> get(String url) {
     try {
       return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
