@@ -44,8 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       slot; others wait without a thread.
  *   <li><b>Throttle gate</b>: a relay-wide pause after a 429, as long as its Retry-After says or,
  *       when it says nothing, a backoff that grows with each 429 in a row.
- *   <li><b>Pacers</b> ({@link Pacer}) for requests and tokens per minute: the last step before the
- *       wire, so the spacing they make is the spacing the relay sees. Each call reserves one
+ *   <li><b>Pacers</b> for requests and tokens per minute ({@link KeyLimits}): the last step before
+ *       the wire, so the spacing they make is the spacing the relay sees. Each call books one
  *       request and its token estimate; the wait is a scheduled continuation, no thread ever
  *       blocks in it. The answer's usage settles the tokens.
  *   <li>The {@link RelayClient} attempt, its timeout cut to what is left of the deadline.
@@ -70,10 +70,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
   private final ConcurrencyLimit concurrency;
   private final ThrottleGate gate = new ThrottleGate();
   private final AtomicInteger throttledInARow = new AtomicInteger();
-  /** Null when {@code relay.rate.limit.rpm} is 0. */
-  private final Pacer requestPacer;
-  /** Null when {@code relay.rate.limit.tpm} is 0. */
-  private final Pacer tokenPacer;
+  private final KeyLimits limits;
   private final KeyHealth key;
   private final Pricing pricing;
   private final SpendBudget budget;
@@ -110,8 +107,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
         .build());
     this.breaker = CircuitBreaker.of("relay", CircuitBreakers.config(policy, clock));
     this.concurrency = new ConcurrencyLimit(policy.maxConcurrentCalls());
-    this.requestPacer = policy.requestsPerMinute() == 0 ? null : new Pacer(policy.requestsPerMinute(), Ticks.nanos(clock));
-    this.tokenPacer = policy.tokensPerMinute() == 0 ? null : new Pacer(policy.tokensPerMinute(), Ticks.nanos(clock));
+    this.limits = new KeyLimits(policy, clock);
     this.key = new KeyHealth(policy.keyFailureMode(), policy.keyProbeInterval(), clock);
     this.pricing = pricing;
     this.budget = budget;
@@ -203,13 +199,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     if (!(fraction > 0 && fraction <= 1)) {
       throw new IllegalArgumentException("share must be within (0, 1], was " + fraction);
     }
-    long now = Ticks.nanos(clock);
-    if (requestPacer != null) {
-      requestPacer.share(fraction, now);
-    }
-    if (tokenPacer != null) {
-      tokenPacer.share(fraction, now);
-    }
+    limits.share(fraction);
     budget.share(fraction);
     share = fraction;
   }
@@ -293,20 +283,15 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
           ? delay(paused).thenCompose(waited -> awaitPermission(call))
           : CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
-    Pacer tokens = call.request.tokenEstimate() > 0 ? tokenPacer : null;
-    if (requestPacer == null && tokens == null) {
+    if (!limits.limited()) {
       return CompletableFuture.completedFuture(null);
     }
-    // Look before reserving: time booked and then not used is time lost to everyone.
-    long nanos = Ticks.nanos(clock);
-    long expected = Math.max(requestPacer == null ? 0 : requestPacer.peek(nanos), tokens == null ? 0 : tokens.peek(nanos));
-    if (!fitsBefore(now, Duration.ofNanos(expected), deadline)) {
+    // Look before booking: time booked and then not used is time lost to everyone.
+    long estimate = call.request.tokenEstimate();
+    if (!fitsBefore(now, Duration.ofNanos(limits.expectedWaitNanos(estimate)), deadline)) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
-    long waitNanos = requestPacer == null ? 0 : requestPacer.reserve(1, nanos);
-    if (tokens != null) {
-      waitNanos = Math.max(waitNanos, tokens.reserve(call.request.tokenEstimate(), nanos));
-    }
+    long waitNanos = limits.book(estimate);
     listener.permitWaited(Duration.ofNanos(Math.max(0, waitNanos)));
     return waitNanos <= 0 ? CompletableFuture.completedFuture(null) : delay(Duration.ofNanos(waitNanos));
   }
@@ -347,9 +332,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       if (call.cost.priced()) {
         budget.spent(call.cost.quota());
       }
-      if (tokenPacer != null && call.request.tokenEstimate() > 0) {
-        tokenPacer.settle(usage.totalTokens() - call.request.tokenEstimate(), Ticks.nanos(clock));
-      }
+      limits.settle(call.request.tokenEstimate(), usage.totalTokens());
     });
   }
 
