@@ -50,6 +50,9 @@ public final class PriceTable {
   private final Map<String, Double> groups;
   private final Map<String, ModelPrice> models;
   private final Map<String, ModelPrice> modelsFolded;
+  /** The smallest k with 10^k a multiple of quotaPerUsd (6 for 500,000), or -1 when there is none up to 18. */
+  private final int usdScale;
+  private final long usdUnitsPerQuota;
 
   PriceTable(long quotaPerUsd, Map<String, Double> groups, Map<String, ModelPrice> models) {
     this.quotaPerUsd = quotaPerUsd;
@@ -58,6 +61,16 @@ public final class PriceTable {
     Map<String, ModelPrice> folded = new HashMap<>();
     models.forEach((name, price) -> folded.putIfAbsent(name.toLowerCase(Locale.ROOT), price));
     this.modelsFolded = Map.copyOf(folded);
+    int scale = -1;
+    long power = 1;
+    for (int digits = 0; digits <= 18; digits++, power *= 10) {
+      if (power % quotaPerUsd == 0) {
+        scale = digits;
+        break;
+      }
+    }
+    this.usdScale = scale;
+    this.usdUnitsPerQuota = scale < 0 ? 0 : power / quotaPerUsd;
   }
 
   /** The table shipped in the jar. */
@@ -178,7 +191,10 @@ public final class PriceTable {
 
   /** {@code quota} in US dollars, exactly (500,000 quota per USD gives at most six decimals). */
   public BigDecimal usd(long quota) {
-    BigDecimal usd = BigDecimal.valueOf(quota).divide(BigDecimal.valueOf(quotaPerUsd), MathContext.DECIMAL64);
+    BigDecimal usd = usdScale >= 0 && quota <= Long.MAX_VALUE / usdUnitsPerQuota
+        // No division on the path of every answer: 1 quota is usdUnitsPerQuota units of 10^-usdScale USD.
+        ? BigDecimal.valueOf(quota * usdUnitsPerQuota, usdScale)
+        : BigDecimal.valueOf(quota).divide(BigDecimal.valueOf(quotaPerUsd), MathContext.DECIMAL64);
     return usd.signum() == 0 ? BigDecimal.ZERO : usd.stripTrailingZeros();
   }
 

@@ -44,7 +44,8 @@ public final class WorkerMetrics {
   private final Map<String, Counter> replies = new ConcurrentHashMap<>();
   private final Map<Integer, Timer> attempts = new ConcurrentHashMap<>();
   private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
-  private final Map<String, Counter> costCounters = new ConcurrentHashMap<>();
+  private final Map<ModelGroup, CostCounters> costCounters = new ConcurrentHashMap<>();
+  private final Map<String, Counter> unpriced = new ConcurrentHashMap<>();
   private final MultiGauge lag;
   private Set<TopicPartition> lagPartitions = Set.of(); // poll thread only
   private volatile LoopStatus status = LoopStatus.STARTING;
@@ -170,16 +171,19 @@ public final class WorkerMetrics {
     String model = cost.model() == null || cost.model().isBlank() ? "unknown" : cost.model();
     String group = cost.group() == null ? "unknown" : cost.group();
     if (!cost.priced()) {
-      costCounters.computeIfAbsent("unpriced\n" + model, key -> counter(Metric.UNPRICED, Tags.of("model", model)))
-          .increment();
+      unpriced.computeIfAbsent(model, name -> counter(Metric.UNPRICED, Tags.of("model", name))).increment();
       return;
     }
-    String key = model + '\n' + group;
-    costCounters.computeIfAbsent("quota\n" + key,
-        name -> counter(Metric.COST_QUOTA, Tags.of("model", model, "group", group))).increment(cost.quota());
-    costCounters.computeIfAbsent("usd\n" + key,
-        name -> counter(Metric.COST_USD, Tags.of("model", model, "group", group))).increment(cost.usd().doubleValue());
+    CostCounters counters = costCounters.computeIfAbsent(new ModelGroup(model, group), key -> new CostCounters(
+        counter(Metric.COST_QUOTA, Tags.of("model", model, "group", group)),
+        counter(Metric.COST_USD, Tags.of("model", model, "group", group))));
+    counters.quota().increment(cost.quota());
+    counters.usd().increment(cost.usd().doubleValue());
   }
+
+  private record ModelGroup(String model, String group) {}
+
+  private record CostCounters(Counter quota, Counter usd) {}
 
   private void relayAttempt(Duration elapsed, int httpStatus) {
     attempts.computeIfAbsent(httpStatus,

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * after checking the key) is reported as such: the worker was started with a key the relay does
  * not take.
  *
- * <p>Thread-safe: every method is short and synchronized; called from relay threads and, for
- * {@link #hold}, from the poll and admin threads.
+ * <p>Thread-safe: while the key works, every method is a volatile read; while it is out, short
+ * and synchronized. Called from relay threads and, for {@link #hold}, from the poll and admin threads.
  */
 final class KeyHealth {
 
@@ -37,10 +37,11 @@ final class KeyHealth {
   private final KeyFailureMode mode;
   private final Duration probeInterval;
   private final Clock clock;
-  private boolean worked;
+  // Volatile so that the path of every call (the key works) reads them without taking the lock.
+  private volatile boolean worked;
   /** Counts outages: a call sent before the current one began says nothing about the key now. */
-  private int outages;
-  private String outage;
+  private volatile int outages;
+  private volatile String outage;
   private Instant nextProbe;
   private boolean probing;
 
@@ -51,7 +52,11 @@ final class KeyHealth {
   }
 
   /** Whether a call may go now; claims the probe when one is due. */
-  synchronized Admission admit() {
+  Admission admit() {
+    return outage == null ? Admission.GO : admitWhileOut();
+  }
+
+  private synchronized Admission admitWhileOut() {
     if (outage == null) {
       return Admission.GO;
     }
@@ -63,7 +68,7 @@ final class KeyHealth {
   }
 
   /** Which outage a call is sent under; pass it back to {@link #succeeded}. */
-  synchronized int epoch() {
+  int epoch() {
     return outages;
   }
 
@@ -71,7 +76,14 @@ final class KeyHealth {
    * A call was answered: the key works, unless the call was sent before the current outage began
    * (admitted while quota was left, answered after it ran out), which tells nothing about now.
    */
-  synchronized void succeeded(int sentUnder) {
+  void succeeded(int sentUnder) {
+    if (worked && outage == null) {
+      return;
+    }
+    endOutage(sentUnder);
+  }
+
+  private synchronized void endOutage(int sentUnder) {
     worked = true;
     if (outage == null || sentUnder != outages) {
       return;
@@ -126,12 +138,20 @@ final class KeyHealth {
   }
 
   /** The hold while the key is out, or null. */
-  synchronized Hold hold() {
+  Hold hold() {
+    return outage == null ? null : holdWhileOut();
+  }
+
+  private synchronized Hold holdWhileOut() {
     return outage == null ? null : new Hold(Hold.Cause.KEY, outage, nextProbe);
   }
 
   /** Whether the next probe may go now (the key is out, no probe is on its way, the interval passed). */
-  synchronized boolean probeDue() {
+  boolean probeDue() {
+    return outage != null && probeDueWhileOut();
+  }
+
+  private synchronized boolean probeDueWhileOut() {
     return outage != null && !probing && !clock.instant().isBefore(nextProbe);
   }
 }

@@ -15,7 +15,7 @@ import java.util.Locale;
  * restarted worker starts the window at zero. With a {@link #share} below 1 (several workers on
  * one key) each worker holds at its part of the caps.
  *
- * <p>Thread-safe; methods are short and synchronized.
+ * <p>Thread-safe; methods are short and synchronized, and without caps take no lock at all.
  */
 public final class SpendBudget {
 
@@ -48,6 +48,8 @@ public final class SpendBudget {
   private final Instant[] started = new Instant[Window.values().length];
   private final double quotaPerUsd;
   private final Clock clock;
+  /** Without caps nothing is counted: the path of every answer then takes no lock. */
+  private final boolean capped;
   private double share = 1.0;
 
   /**
@@ -58,6 +60,7 @@ public final class SpendBudget {
   public SpendBudget(long hourCap, long dayCap, double quotaPerUsd, Clock clock) {
     caps[Window.HOUR.ordinal()] = hourCap;
     caps[Window.DAY.ordinal()] = dayCap;
+    this.capped = hourCap > 0 || dayCap > 0;
     this.quotaPerUsd = quotaPerUsd;
     this.clock = clock;
   }
@@ -68,11 +71,17 @@ public final class SpendBudget {
   }
 
   public boolean capped() {
-    return caps[0] > 0 || caps[1] > 0;
+    return capped;
   }
 
   /** An answered call cost {@code quota}. */
-  public synchronized void spent(long quota) {
+  public void spent(long quota) {
+    if (capped) {
+      count(quota);
+    }
+  }
+
+  private synchronized void count(long quota) {
     Instant now = clock.instant();
     for (Window window : Window.values()) {
       roll(window, now);
@@ -86,7 +95,11 @@ public final class SpendBudget {
   }
 
   /** The hold while a cap is reached, naming the window and when it reopens; null while there is room. */
-  public synchronized Hold hold() {
+  public Hold hold() {
+    return capped ? capReached() : null;
+  }
+
+  private synchronized Hold capReached() {
     Instant now = clock.instant();
     Hold longest = null;
     for (Window window : Window.values()) {

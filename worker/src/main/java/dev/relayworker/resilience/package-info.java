@@ -1,7 +1,8 @@
 /**
  * The relay as the pipeline sees it ({@link dev.relayworker.resilience.ResilientRelay}): retried,
- * circuit-broken, capped and paced, with the order of those layers decided in one place, and one
- * view of whether it takes calls ({@link dev.relayworker.resilience.RelayAvailability}).
+ * held while the key is out or a spend cap is reached, circuit-broken, capped and paced by
+ * requests and tokens at the worker's share of the key, with the order of those layers decided in
+ * one place, and one view of whether it takes calls ({@link dev.relayworker.resilience.RelayAvailability}).
  * Resilience4j's types stay inside this package.
  *
  * <p>Threads: calls start on any thread and never block one; waits are tasks on one
