@@ -301,6 +301,10 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     if (left.isNegative() || left.isZero()) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
     }
+    if (!call.keyProbe && (key.hold() != null || budget.hold() != null)) {
+      // The key ran out or a cap was reached while this call waited for a slot or its pace.
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.HELD, call));
+    }
     call.attempts.incrementAndGet();
     int keyEpoch = key.epoch();
     Duration timeout = left.compareTo(policy.requestTimeout()) < 0 ? left : policy.requestTimeout();
