@@ -53,8 +53,8 @@ class JsonLogsIT {
           "request.topic=" + workers.requestTopic, "reply.topic=" + workers.replyTopic,
           "dlq.topic=" + workers.dlqTopic, "group.id=" + workers.groupId,
           "relay.retry.initial.backoff.ms=20", "relay.retry.max.attempts=5",
-          // High enough that the key rejection below is answered, not waited out as an outage.
-          "relay.circuit.minimum.calls=1000", "admin.port=0", ""));
+          // The key rejection below answered, not waited out as the key's outage (the default) or the relay's.
+          "relay.key.failure=fail", "relay.circuit.minimum.calls=1000", "admin.port=0", ""));
       Path output = dir.resolve("worker.out");
       Process worker = Launcher.start(output, Map.of("LOG_FORMAT", "json", "LOG_LEVEL", "DEBUG",
           "RELAY_API_KEY", SECRET), "run", "--config", config.toString());

@@ -7,7 +7,6 @@ import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testing.TestWorkers;
-import dev.relayworker.testkit.Await;
 import dev.relayworker.testkit.KafkaBroker;
 import dev.relayworker.testkit.TopicReader;
 import java.nio.file.Files;
@@ -16,9 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,7 +33,7 @@ class SharedLimitIT {
 
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final int RPM = 1_200;
-  private static final int REQUESTS = 240;
+  private static final int REQUESTS = 160;
 
   @TempDir
   Path dir;
@@ -47,7 +43,7 @@ class SharedLimitIT {
   void workersOnOneKeyStayWithinItsRequestLimitTogether(int count, KafkaBroker.Running broker) throws Exception {
     // The relay's own limiter: the key's rate, smooth, with a second's worth of burst (the simulator's
     // default; a relay counting per minute is far more lenient) to absorb scheduling jitter on a
-    // loaded machine. Each worker applying the whole limit would exceed it by 120 requests or more.
+    // loaded machine. Each worker applying the whole limit would send two or three times the key's rate.
     try (RelaySimulator simulator = RelaySimulator.start(SimulatorSettings.defaults()
         .withLatency(Duration.ofMillis(20), Duration.ofMillis(20)).withRateLimit(RPM, RPM / 60), 0)) {
       TestWorkers workers = new TestWorkers(broker, simulator, "shared-" + count).createRequestTopic(6);
@@ -58,7 +54,7 @@ class SharedLimitIT {
           processes.add(Launcher.start(dir.resolve("worker-" + i + ".log"),
               Map.of("JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1"), "run", "--config", config.toString()));
         }
-        awaitMembersHoldingPartitions(workers, count);
+        workers.awaitMembersHoldingPartitions(count, WAIT);
         try (KafkaProducer<byte[], byte[]> producer = workers.producer()) {
           for (int i = 0; i < REQUESTS; i++) {
             producer.send(workers.request("s-" + i, "shared " + i));
@@ -102,23 +98,5 @@ class SharedLimitIT {
         "admin.port=0",
         ""));
     return config;
-  }
-
-  private static void awaitMembersHoldingPartitions(TestWorkers workers, int members) {
-    try (Admin admin = workers.admin()) {
-      Await.until(members + " workers holding partitions", WAIT, () -> {
-        try {
-          ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(workers.groupId)).all().get()
-              .get(workers.groupId);
-          return group.members().size() == members
-              && group.members().stream().noneMatch(member -> member.assignment().topicPartitions().isEmpty());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        } catch (ExecutionException e) {
-          return false;
-        }
-      });
-    }
   }
 }

@@ -5,17 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testing.TestWorkers;
-import dev.relayworker.testkit.Await;
 import dev.relayworker.testkit.KafkaBroker;
 import dev.relayworker.testkit.TopicReader;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterEach;
@@ -55,7 +51,7 @@ class WorkerGroupTest {
     try (TopicReader replies = workers.replies()) {
       replies.awaitDistinctKeys(REQUESTS / 5, WAIT);
       try (Worker second = Worker.start(workers.config())) {
-        awaitMembersHoldingPartitions(workers, 2);
+        workers.awaitMembersHoldingPartitions(2, WAIT);
         first.close();
         replies.awaitDistinctKeys(REQUESTS, WAIT);
       }
@@ -92,23 +88,6 @@ class WorkerGroupTest {
   }
 
   /** Waits until the broker describes the group with {@code members} members, each holding partitions. */
-  private static void awaitMembersHoldingPartitions(TestWorkers workers, int members) {
-    try (Admin admin = workers.admin()) {
-      Await.until(members + " workers holding partitions", WAIT, () -> {
-        try {
-          ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(workers.groupId)).all().get()
-              .get(workers.groupId);
-          return group.members().size() == members
-              && group.members().stream().noneMatch(member -> member.assignment().topicPartitions().isEmpty());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        } catch (ExecutionException e) {
-          return false;
-        }
-      });
-    }
-  }
 
   private static void produce(TestWorkers workers, KafkaProducer<byte[], byte[]> producer) {
     for (int i = 0; i < REQUESTS; i++) {

@@ -3,15 +3,19 @@ package dev.relayworker.testing;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.pipeline.TopicSetup;
 import dev.relayworker.simulator.RelaySimulator;
+import dev.relayworker.testkit.Await;
 import dev.relayworker.testkit.KafkaBroker;
 import dev.relayworker.testkit.TopicReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -80,6 +84,27 @@ public final class TestWorkers {
       TopicSetup.awaitLeaders(admin, java.util.Set.of(topic));
     } catch (Exception e) {
       throw new IllegalStateException("could not create " + topic, e);
+    }
+  }
+
+  /**
+   * Waits until the broker describes the group with exactly {@code members} members, each holding
+   * partitions: a hand-over finished, not one still pending.
+   */
+  public void awaitMembersHoldingPartitions(int members, Duration wait) {
+    try (Admin admin = admin()) {
+      Await.until(members + " workers holding partitions", wait, () -> {
+        try {
+          ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(groupId)).all().get().get(groupId);
+          return group.members().size() == members
+              && group.members().stream().noneMatch(member -> member.assignment().topicPartitions().isEmpty());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        } catch (ExecutionException e) {
+          return false;
+        }
+      });
     }
   }
 
