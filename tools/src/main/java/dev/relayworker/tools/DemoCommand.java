@@ -142,7 +142,8 @@ final class DemoCommand implements Callable<Integer> {
     result.samples().forEach(sample -> System.out.println("  " + sample));
     System.out.printf("summary: sent %d, answered %d (ok %d, errors %d%s)%n", result.sent(), result.answered(),
         result.ok(), result.errors(), result.errorsByType().isEmpty() ? "" : " " + result.errorsByType());
-    System.out.printf("  tokens: %,d prompt + %,d completion%n", result.promptTokens(), result.completionTokens());
+    System.out.printf("  tokens: %,d prompt + %,d completion%s%n", result.promptTokens(), result.completionTokens(),
+        result.costUsd() == null ? "" : ", cost " + result.costUsd().toPlainString() + " USD (price table in the jar)");
     System.out.printf("  throughput: %.1f replies/s over %.1f s%n", result.repliesPerSecond(),
         result.elapsed().toMillis() / 1000.0);
     System.out.printf("  latency (sent to reply read): p50 %d ms, p95 %d ms, p99 %d ms%n",

@@ -58,7 +58,10 @@ final class SendCommand implements Callable<Integer> {
           if (requestId.equals(new String(reply.key(), StandardCharsets.UTF_8))) {
             System.out.println(new String(reply.value(), StandardCharsets.UTF_8));
             String status = ProtocolHeaders.text(reply, ProtocolHeaders.STATUS);
-            System.err.println("status=" + status + " attempts=" + ProtocolHeaders.text(reply, ProtocolHeaders.ATTEMPTS));
+            String cost = ProtocolHeaders.text(reply, ProtocolHeaders.COST_USD);
+            System.err.println("status=" + status + " attempts=" + ProtocolHeaders.text(reply, ProtocolHeaders.ATTEMPTS)
+                + (cost == null ? "" : " cost=" + cost + " USD (" + ProtocolHeaders.text(reply, ProtocolHeaders.COST_QUOTA)
+                    + " quota, group " + ProtocolHeaders.text(reply, ProtocolHeaders.RELAY_GROUP) + ")"));
             return ProtocolHeaders.STATUS_OK.equals(status) ? 0 : 1;
           }
         }

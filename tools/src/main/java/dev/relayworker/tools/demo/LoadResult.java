@@ -1,11 +1,13 @@
 package dev.relayworker.tools.demo;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What a {@link LoadRun} saw: requests sent, replies by outcome, tokens, and end-to-end latency
+ * What a {@link LoadRun} saw: requests sent, replies by outcome, tokens, what they cost (the ok
+ * replies' {@code cost_usd} headers summed; null when none carried one), and end-to-end latency
  * (reply read minus request sent) percentiles. Immutable.
  */
 public record LoadResult(
@@ -15,6 +17,7 @@ public record LoadResult(
     Map<String, Integer> errorsByType,
     long promptTokens,
     long completionTokens,
+    BigDecimal costUsd,
     Duration elapsed,
     Duration latencyP50,
     Duration latencyP95,

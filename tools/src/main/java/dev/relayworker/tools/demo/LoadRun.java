@@ -7,6 +7,7 @@ import dev.relayworker.requester.ReplyReader;
 import dev.relayworker.tools.Percentiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,6 +44,7 @@ public final class LoadRun implements AutoCloseable {
   private int ok;
   private long promptTokens;
   private long completionTokens;
+  private BigDecimal costUsd;
 
   public LoadRun(Map<String, Object> kafka, String requestTopic, String replyTopic) {
     this.requestTopic = requestTopic;
@@ -98,10 +100,15 @@ public final class LoadRun implements AutoCloseable {
       ok++;
       promptTokens += body.at("/usage/prompt_tokens").asLong();
       completionTokens += body.at("/usage/completion_tokens").asLong();
+      String cost = ProtocolHeaders.text(reply, ProtocolHeaders.COST_USD);
+      if (cost != null) {
+        costUsd = (costUsd == null ? BigDecimal.ZERO : costUsd).add(new BigDecimal(cost));
+      }
       if (samples.size() < MAX_SAMPLES) {
         samples.add(id + "  ok  attempts=" + ProtocolHeaders.text(reply, ProtocolHeaders.ATTEMPTS) + "  text=\""
             + body.at("/choices/0/text").asText().strip() + "\"  usage="
-            + body.at("/usage/prompt_tokens").asLong() + "+" + body.at("/usage/completion_tokens").asLong());
+            + body.at("/usage/prompt_tokens").asLong() + "+" + body.at("/usage/completion_tokens").asLong()
+            + (cost == null ? "" : "  cost=" + cost + " USD"));
       }
     } else {
       errorsByType.merge(String.valueOf(ProtocolHeaders.text(reply, ProtocolHeaders.ERROR_TYPE)), 1, Integer::sum);
@@ -112,7 +119,7 @@ public final class LoadRun implements AutoCloseable {
     double[] latencies = latencyNanos.values().stream().mapToDouble(Long::doubleValue).sorted().toArray();
     Duration elapsed = latencies.length == 0 ? Duration.ZERO : Duration.ofNanos(lastReply - firstSend);
     return new LoadResult(sentNanos.size(), latencyNanos.size(), ok, Map.copyOf(errorsByType), promptTokens,
-        completionTokens, elapsed, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
+        completionTokens, costUsd, elapsed, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
         List.copyOf(samples));
   }
 
