@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Makes the simulator's {@code text_completion} answers: text that depends only on the prompt,
+ * Makes the simulator's {@code text_completion} and {@code chat.completion} answers: text that depends only on the prompt,
  * {@code seed} and choice, and {@code usage} that tells the truth. Every generated word is one
  * cl100k token, so completion tokens are the word count and never exceed {@code max_tokens};
  * {@code finish_reason} is {@code length} when the text was cut there, {@code stop} otherwise.
@@ -19,6 +19,8 @@ import java.util.SplittableRandom;
 final class CompletionGenerator {
 
   static final int DEFAULT_MAX_TOKENS = 16;
+  /** What the token limit assumes a chat request without a limit may generate per choice. */
+  static final int DEFAULT_CHAT_MAX_TOKENS = 1_024;
   static final int MAX_N = 128;
   /** Each entry is a single cl100k_base token (checked by a test). */
   static final String[] WORDS = {
@@ -42,7 +44,14 @@ final class CompletionGenerator {
   /** The request's prompt as the key stats count it by: the string itself, or the JSON of an array. */
   static String promptKey(JsonNode request) {
     JsonNode prompt = request.get("prompt");
-    return prompt == null ? null : prompt.isTextual() ? prompt.asText() : prompt.toString();
+    if (prompt == null) {
+      // A chat request: its last message's content.
+      JsonNode messages = request.get("messages");
+      JsonNode content = messages == null || !messages.isArray() || messages.isEmpty() ? null
+          : messages.get(messages.size() - 1).get("content");
+      return content == null ? null : content.isTextual() ? content.asText() : content.toString();
+    }
+    return prompt.isTextual() ? prompt.asText() : prompt.toString();
   }
 
   ObjectNode complete(JsonNode request, String id, long createdSeconds) {
@@ -83,6 +92,81 @@ final class CompletionGenerator {
         choice.putNull("logprobs");
         choice.put("finish_reason", natural > maxTokens ? "length" : "stop");
       }
+    }
+    ObjectNode usage = answer.putObject("usage");
+    usage.put("prompt_tokens", promptTokens);
+    usage.put("completion_tokens", completionTokens);
+    usage.put("total_tokens", promptTokens + completionTokens);
+    return answer;
+  }
+
+  /**
+   * A {@code chat.completion} for a chat request: {@code n} choices with an assistant message whose
+   * text depends only on the messages, {@code seed} and choice; when the request sends
+   * {@code tools}, each choice calls the first one instead ({@code tool_calls}, finish reason
+   * {@code tool_calls}). Usage counts the messages as OpenAI does: 3 tokens a message plus its
+   * fields' text (1 more for a {@code name}), and 3 that prime the reply.
+   */
+  ObjectNode chat(JsonNode request, String id, long createdSeconds) {
+    String model = request.get("model").asText();
+    JsonNode messages = request.get("messages");
+    if (messages == null || !messages.isArray() || messages.isEmpty()) {
+      throw new InvalidRequestException("messages must be a non-empty array", "messages");
+    }
+    String limitField = request.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+    int maxTokens = intField(request, limitField, Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
+    int n = intField(request, "n", 1, 1, MAX_N);
+    long seed = request.path("seed").asLong(0);
+    if (request.path("stream").asBoolean(false)) {
+      throw new InvalidRequestException("stream is not supported by the relay simulator", "stream");
+    }
+    long promptTokens = 3;
+    for (JsonNode message : messages) {
+      if (!message.isObject() || !message.path("role").isTextual()) {
+        throw new InvalidRequestException("each message must be an object with a role", "messages");
+      }
+      promptTokens += 3;
+      for (java.util.Iterator<java.util.Map.Entry<String, JsonNode>> fields = message.fields(); fields.hasNext(); ) {
+        java.util.Map.Entry<String, JsonNode> field = fields.next();
+        JsonNode value = field.getValue();
+        promptTokens += ("name".equals(field.getKey()) ? 1 : 0)
+            + (value.isTextual() ? tokens.count(value.asText()) : value.isNull() ? 0 : tokens.count(value.toString()));
+      }
+    }
+    JsonNode tool = request.path("tools").path(0).path("function").path("name");
+    ObjectNode answer = mapper.createObjectNode();
+    answer.put("id", id);
+    answer.put("object", "chat.completion");
+    answer.put("created", createdSeconds);
+    answer.put("model", model);
+    answer.put("system_fingerprint", "fp_relay_simulator");
+    ArrayNode choices = answer.putArray("choices");
+    long completionTokens = 0;
+    for (int k = 0; k < n; k++) {
+      SplittableRandom random = new SplittableRandom(mix(messages.toString().hashCode(), seed, k));
+      int natural = MIN_NATURAL_TOKENS + random.nextInt(NATURAL_TOKEN_SPREAD);
+      int length = Math.min(natural, maxTokens);
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < length; i++) {
+        text.append(WORDS[random.nextInt(WORDS.length)]);
+      }
+      completionTokens += length;
+      ObjectNode choice = choices.addObject();
+      choice.put("index", k);
+      ObjectNode message = choice.putObject("message");
+      message.put("role", "assistant");
+      if (tool.isTextual()) {
+        message.putNull("content");
+        ObjectNode call = message.putArray("tool_calls").addObject();
+        call.put("id", "call_sim_" + Long.toHexString(random.nextLong() >>> 1));
+        call.put("type", "function");
+        call.putObject("function").put("name", tool.asText()).put("arguments", "{\"text\":\"" + text.toString().strip() + "\"}");
+        choice.put("finish_reason", "tool_calls");
+      } else {
+        message.put("content", text.toString().strip());
+        choice.put("finish_reason", natural > maxTokens ? "length" : "stop");
+      }
+      choice.putNull("logprobs");
     }
     ObjectNode usage = answer.putObject("usage");
     usage.put("prompt_tokens", promptTokens);

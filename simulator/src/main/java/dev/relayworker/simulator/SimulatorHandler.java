@@ -31,7 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers the simulator's HTTP requests: {@code POST /v1/completions}, {@code GET /v1/models},
+ * Answers the simulator's HTTP requests: {@code POST /v1/completions} and
+ * {@code POST /v1/chat/completions}, {@code GET /v1/models},
  * {@code GET /stats}, and the key's quota at {@code GET /admin/quota} and {@code POST /admin/quota}
  * (body {@code {"add": N}} or {@code {"set": N}}).
  *
@@ -45,6 +46,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
   private static final Logger log = LoggerFactory.getLogger(SimulatorHandler.class);
   private static final String COMPLETIONS = "/v1/completions";
+  private static final String CHAT_COMPLETIONS = "/v1/chat/completions";
   private static final byte[] MALFORMED_BODY =
       "{\"id\":\"cmpl-broken\",\"object\":\"text_completion\",\"choices\":[{\"text\":\"trunc".getBytes(StandardCharsets.UTF_8);
 
@@ -58,6 +60,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   private final RelayErrors errors;
   private final AtomicLong ids = new AtomicLong();
 
+
   SimulatorHandler(RelaySimulator simulator, ObjectMapper mapper) {
     this.simulator = simulator;
     this.mapper = mapper;
@@ -69,8 +72,8 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     String path = request.uri().split("\\?", 2)[0];
     boolean keepAlive = HttpUtil.isKeepAlive(request);
-    if (request.method() == HttpMethod.POST && path.equals(COMPLETIONS)) {
-      completions(ctx, request, keepAlive);
+    if (request.method() == HttpMethod.POST && (path.equals(COMPLETIONS) || path.equals(CHAT_COMPLETIONS))) {
+      completions(ctx, request, keepAlive, path.equals(CHAT_COMPLETIONS));
     } else if (request.method() == HttpMethod.GET && path.equals("/v1/models")) {
       if (authorized(request)) {
         respond(ctx, HttpResponseStatus.OK, json(models()), keepAlive, Map.of());
@@ -89,7 +92,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     }
   }
 
-  private void completions(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+  private void completions(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, boolean chat) {
     SimulatorSettings settings = simulator.settings();
     long arrival = System.nanoTime();
     simulator.stats().recordArrival(arrival);
@@ -114,10 +117,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     Duration delay = latency(settings);
     Optional<Fault> fault = simulator.faults().next(settings.faultRates(), prompt);
     if (fault.isPresent()) {
-      inject(ctx, fault.get(), body, keepAlive, delay, settings, prompt, arrival, requestId);
+      inject(ctx, fault.get(), body, chat, keepAlive, delay, settings, prompt, arrival, requestId);
       return;
     }
-    answer(ctx, body, keepAlive, delay, settings, prompt, arrival, requestId);
+    answer(ctx, body, chat, keepAlive, delay, settings, prompt, arrival, requestId);
   }
 
   /** Answers at once with a refusal that never reaches a model. */
@@ -128,9 +131,9 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     respond(ctx, answer.status(), answer.body(), keepAlive, withRequestId(answer.headers(), requestId));
   }
 
-  private void answer(ChannelHandlerContext ctx, JsonNode body, boolean keepAlive, Duration delay,
+  private void answer(ChannelHandlerContext ctx, JsonNode body, boolean chat, boolean keepAlive, Duration delay,
       SimulatorSettings settings, String prompt, long arrival, String requestId) {
-    RelayErrors.Answer answer = buildAnswer(body, settings, requestId);
+    RelayErrors.Answer answer = buildAnswer(body, chat, settings, requestId);
     if (answer.status() == HttpResponseStatus.OK) {
       RelayErrors.Answer refused = spend(answer, body, settings, requestId);
       if (refused != null) {
@@ -165,7 +168,9 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     long completionTokens = completion.path("usage").path("completion_tokens").asLong();
     SimulatorTokenLimit tokens = simulator.tokenLimit();
     if (tokens != null) {
-      long maxTokens = request.path("max_tokens").asLong(CompletionGenerator.DEFAULT_MAX_TOKENS);
+      long maxTokens = request.hasNonNull("max_completion_tokens") ? request.get("max_completion_tokens").asLong()
+          : request.path("max_tokens").asLong(request.has("messages") ? CompletionGenerator.DEFAULT_CHAT_MAX_TOKENS
+              : CompletionGenerator.DEFAULT_MAX_TOKENS);
       long estimate = promptTokens + completion.path("choices").size() * maxTokens;
       long now = System.nanoTime();
       Duration wait = tokens.admit(estimate, now);
@@ -218,7 +223,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     respond(ctx, status, body, keepAlive, headers);
   }
 
-  private RelayErrors.Answer buildAnswer(JsonNode body, SimulatorSettings settings, String requestId) {
+  private RelayErrors.Answer buildAnswer(JsonNode body, boolean chat, SimulatorSettings settings, String requestId) {
     try {
       if (body == null || !body.isObject()) {
         throw new InvalidRequestException("request body must be a JSON object", null);
@@ -230,16 +235,20 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
       if (!settings.models().isEmpty() && !settings.models().contains(model.asText())) {
         return errors.noChannel(settings.flavor(), model.asText(), requestId);
       }
+      long created = System.currentTimeMillis() / 1000;
+      if (chat) {
+        return new RelayErrors.Answer(HttpResponseStatus.OK,
+            json(generator.chat(body, "chatcmpl-sim-" + Long.toHexString(ids.incrementAndGet()), created)));
+      }
       String id = "cmpl-sim-" + Long.toHexString(ids.incrementAndGet());
-      return new RelayErrors.Answer(HttpResponseStatus.OK,
-          json(generator.complete(body, id, System.currentTimeMillis() / 1000)));
+      return new RelayErrors.Answer(HttpResponseStatus.OK, json(generator.complete(body, id, created)));
     } catch (InvalidRequestException e) {
       return errors.invalidRequest(settings.flavor(), e.getMessage(), e.param(), requestId);
     }
   }
 
-  private void inject(ChannelHandlerContext ctx, Fault fault, JsonNode body, boolean keepAlive, Duration delay,
-      SimulatorSettings settings, String prompt, long arrival, String requestId) {
+  private void inject(ChannelHandlerContext ctx, Fault fault, JsonNode body, boolean chat, boolean keepAlive,
+      Duration delay, SimulatorSettings settings, String prompt, long arrival, String requestId) {
     switch (fault) {
       case RATE_LIMITED -> refuse(ctx, errors.saturated(settings.flavor(), settings.retryAfter(), requestId),
           keepAlive, prompt, requestId);
@@ -281,7 +290,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
       }
       case BLOATED -> {
         simulator.stats().recordOutcome(fault.label(), prompt);
-        byte[] bloated = bloated(body, settings, requestId);
+        byte[] bloated = bloated(body, chat, settings, requestId);
         later(ctx, delay, () -> {
           simulator.stats().recordCall(prompt, fault.label(), arrival);
           answered(ctx, HttpResponseStatus.OK, bloated, keepAlive, Map.of());
@@ -308,8 +317,8 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   }
 
   /** A real completion for the request with an {@code x_padding} field that makes it {@link Fault#BLOATED_BYTES} long. */
-  private byte[] bloated(JsonNode body, SimulatorSettings settings, String requestId) {
-    byte[] answer = buildAnswer(body, settings, requestId).body();
+  private byte[] bloated(JsonNode body, boolean chat, SimulatorSettings settings, String requestId) {
+    byte[] answer = buildAnswer(body, chat, settings, requestId).body();
     try {
       ObjectNode completion = (ObjectNode) mapper.readTree(answer);
       completion.put("x_padding", "");

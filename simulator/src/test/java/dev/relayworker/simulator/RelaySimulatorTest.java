@@ -40,6 +40,39 @@ class RelaySimulatorTest {
   }
 
   @Test
+  void answersAChatCompletionWithNChoicesAndHonestUsage() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+
+    HttpResponse<String> answer = post("/v1/chat/completions", "{\"model\":\"davinci-002\",\"n\":2,\"max_tokens\":6,"
+        + "\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+    JsonNode json = mapper.readTree(answer.body());
+    assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(json.path("object").asText()).isEqualTo("chat.completion");
+    assertThat(json.path("choices")).hasSize(2);
+    assertThat(json.at("/choices/1/message/role").asText()).isEqualTo("assistant");
+    assertThat(json.at("/choices/1/finish_reason").asText()).isIn("stop", "length");
+    // 3 + (3 + "system" + "be brief") + (3 + "user" + "hi"): 3 + 3 + 1 + 2 + 3 + 1 + 1 = 14 cl100k tokens.
+    assertThat(json.at("/usage/prompt_tokens").asLong()).isEqualTo(14);
+    assertThat(json.at("/usage/completion_tokens").asLong()).isBetween(2L, 12L);
+    assertThat(simulator.stats().callsForPrompt("hi")).isEqualTo(1);
+  }
+
+  @Test
+  void answersAChatRequestWithToolsWithAToolCall() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+
+    HttpResponse<String> answer = post("/v1/chat/completions", "{\"model\":\"davinci-002\","
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"weather?\"}],"
+        + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{}}}]}");
+
+    JsonNode choice = mapper.readTree(answer.body()).at("/choices/0");
+    assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+    assertThat(choice.at("/message/tool_calls/0/function/name").asText()).isEqualTo("get_weather");
+    assertThat(choice.at("/message/content").isNull()).isTrue();
+  }
+
+  @Test
   void refusesAWrongKeyInTheRelaysErrorShape() throws Exception {
     simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
 
@@ -192,6 +225,13 @@ class RelaySimulatorTest {
     assertThat(answered).isBetween(5, 9);
     assertThat(answer.statusCode()).isEqualTo(429);
     assertThat(mapper.readTree(answer.body()).at("/error/message").asText()).contains("tokens per minute");
+  }
+
+  private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(simulator.baseUri().resolve(path))
+        .header("Authorization", "Bearer " + SimulatorSettings.DEFAULT_KEY)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> post(String body, String key) throws IOException, InterruptedException {

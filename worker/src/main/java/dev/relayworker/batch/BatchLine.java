@@ -3,19 +3,18 @@ package dev.relayworker.batch;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relayworker.protocol.Endpoint;
 
 /**
  * One line of an OpenAI Batch API input file, checked: {@code {"custom_id": "...", "method":
- * "POST", "url": "/v1/completions", "body": {...}}}. Immutable.
+ * "POST", "url": "/v1/completions" or "/v1/chat/completions", "body": {...}}}. Immutable.
  *
  * @param number the line's number in the file, from 1
  * @param customId the caller's ID for the line, echoed on its output line
- * @param body the completion request body, sent to the worker unchanged
+ * @param body the request body, sent to the worker unchanged
+ * @param endpoint the endpoint its {@code url} names, sent as the request's {@code endpoint} header
  */
-public record BatchLine(int number, String customId, byte[] body) {
-
-  /** The only endpoint the worker serves. */
-  public static final String URL = "/v1/completions";
+public record BatchLine(int number, String customId, byte[] body, Endpoint endpoint) {
 
   /** A line that cannot be sent: its number, its custom_id when it had a usable one, and why. */
   public record Bad(int number, String customId, String problem) {}
@@ -42,15 +41,18 @@ public record BatchLine(int number, String customId, byte[] body) {
     if (!"POST".equals(node.path("method").asText(null))) {
       return bad(number, customId, "method must be \"POST\"");
     }
-    if (!URL.equals(node.path("url").asText(null))) {
-      return bad(number, customId, "url must be \"" + URL + "\", the only endpoint this worker serves");
+    String url = node.path("url").asText("");
+    Endpoint endpoint = Endpoint.ofPath(url).filter(named -> url.startsWith("/")).orElse(null);
+    if (endpoint == null) {
+      return bad(number, customId, "url must be \"/v1/completions\" or \"/v1/chat/completions\", the endpoints"
+          + " this worker serves");
     }
     JsonNode body = node.get("body");
     if (body == null || !body.isObject()) {
       return bad(number, customId, "body missing or not a JSON object");
     }
     try {
-      return new Parsed(new BatchLine(number, customId, json.writeValueAsBytes(body)), null);
+      return new Parsed(new BatchLine(number, customId, json.writeValueAsBytes(body), endpoint), null);
     } catch (JsonProcessingException e) {
       return bad(number, customId, "body cannot be written back as JSON");
     }

@@ -138,6 +138,7 @@ public final class BatchRun {
           ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(requestTopic,
               requestId.getBytes(StandardCharsets.UTF_8), parsed.line().body());
           record.headers().add(ProtocolHeaders.DEADLINE_MS, deadline);
+          record.headers().add(ProtocolHeaders.ENDPOINT, parsed.line().endpoint().path().getBytes(StandardCharsets.UTF_8));
           producer.send(record, (metadata, failure) -> {
             if (failure != null) {
               failedSends.add(requestId);

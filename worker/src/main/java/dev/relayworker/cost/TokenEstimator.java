@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Counts the tokens a completion request may use before it is sent, as a tokens-per-minute
+ * Counts the tokens a completion or chat request may use before it is sent, as a tokens-per-minute
  * budget must: the prompt in the model's own encoding (jtokkit), plus every completion it may
  * generate, {@code max(n, best_of) × max_tokens} with the API's default of 16 for an absent
  * {@code max_tokens}.
@@ -31,6 +31,10 @@ public final class TokenEstimator {
 
   /** The API's default {@code max_tokens} for completions. */
   public static final long DEFAULT_MAX_TOKENS = 16;
+  /** What a chat request without a token limit is assumed to use per choice. */
+  public static final long DEFAULT_CHAT_MAX_TOKENS = 1_024;
+  /** A stand-in for an image part of a chat message: OpenAI's count for a low-detail image. */
+  public static final long IMAGE_TOKENS = 85;
 
   private static final List<Map.Entry<String, EncodingType>> BY_PREFIX = List.of(
       Map.entry("gpt-4o", EncodingType.O200K_BASE),
@@ -77,6 +81,53 @@ public final class TokenEstimator {
     long choices = Math.max(positive(n, 1), positive(bestOf, 1));
     long perChoice = positive(maxTokens, DEFAULT_MAX_TOKENS);
     return new TokenEstimate(promptTokens, saturatingMultiply(prompts * choices, perChoice));
+  }
+
+  /**
+   * The most tokens a chat request may use, counted as OpenAI counts messages: 3 tokens for each
+   * message, its role and content (text parts; an image part is counted as {@value #IMAGE_TOKENS}
+   * tokens, OpenAI's figure for a low-detail image, as a stand-in), 1 more for a {@code name}, and 3
+   * that prime the reply; plus {@code n} completions of {@code max_completion_tokens} (or
+   * {@code max_tokens}; {@value #DEFAULT_CHAT_MAX_TOKENS} when neither is set, the figure gateways
+   * assume, since the API's own default is the model's whole context).
+   */
+  public TokenEstimate estimateChat(String model, JsonNode messages, JsonNode n, JsonNode maxTokens) {
+    Counter counter = counterFor(model);
+    long promptTokens = 3;
+    if (messages != null && messages.isArray()) {
+      for (JsonNode message : messages) {
+        promptTokens += 3;
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> fields = message.fields(); fields.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = fields.next();
+          promptTokens += "name".equals(field.getKey()) ? 1 + countText(counter, field.getValue())
+              : "content".equals(field.getKey()) ? countContent(counter, field.getValue())
+              : countText(counter, field.getValue());
+        }
+      }
+    }
+    long choices = positive(n, 1);
+    return new TokenEstimate(promptTokens, saturatingMultiply(choices, positive(maxTokens, DEFAULT_CHAT_MAX_TOKENS)));
+  }
+
+  /** A message's content: a string, or parts of which text is counted and each image is {@value #IMAGE_TOKENS}. */
+  private static long countContent(Counter counter, JsonNode content) {
+    if (content == null || !content.isArray()) {
+      return countText(counter, content);
+    }
+    long total = 0;
+    for (JsonNode part : content) {
+      String type = part.path("type").asText("");
+      total += type.startsWith("image") ? IMAGE_TOKENS : countText(counter, part.path("text"));
+    }
+    return total;
+  }
+
+  /** A string counted; any other JSON (tool calls, a function's arguments) counted as its text. */
+  private static long countText(Counter counter, JsonNode value) {
+    if (value == null || value.isNull() || value.isMissingNode()) {
+      return 0;
+    }
+    return counter.count(value.isTextual() ? value.asText() : value.toString());
   }
 
   /** Which encoding counts {@code model}'s prompts; empty for the stand-in. */

@@ -4,9 +4,11 @@ import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.pipeline.Mailbox.Event;
 import dev.relayworker.pipeline.Mailbox.RelayFinished;
 import dev.relayworker.protocol.CompletionRequest;
+import dev.relayworker.protocol.Endpoint;
 import dev.relayworker.protocol.ParsedRecord;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
+import dev.relayworker.relay.RelayApi;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.resilience.RelayRequest;
 import java.time.Clock;
@@ -173,7 +175,8 @@ final class PollLoop implements Runnable {
 
   private void submit(PendingRequest pending) {
     CompletionRequest request = pending.request;
-    relay.complete(new RelayRequest(request.body(), request.deadline(), request.model(), request.tokenEstimate()),
+    RelayApi api = request.endpoint() == Endpoint.CHAT_COMPLETIONS ? RelayApi.CHAT_COMPLETIONS : RelayApi.COMPLETIONS;
+    relay.complete(new RelayRequest(api, request.body(), request.deadline(), request.model(), request.tokenEstimate()),
             pending.charged)
         .whenComplete((result, failure) -> mailbox.post(new RelayFinished(pending, result, failure)));
   }

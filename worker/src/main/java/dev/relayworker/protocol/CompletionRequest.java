@@ -3,8 +3,8 @@ package dev.relayworker.protocol;
 import java.time.Instant;
 
 /**
- * A valid completion request taken from a record: what to send the relay, by when, and where
- * the answer goes. Immutable; arrays are not copied.
+ * A valid completion or chat completion request taken from a record: what to send the relay,
+ * to which endpoint, by when, and where the answer goes. Immutable; arrays are not copied.
  *
  * @param requestId the ID replies are keyed and tagged with
  * @param replyKey the reply's key: the request's own key bytes, or the request ID in UTF-8
@@ -12,12 +12,13 @@ import java.time.Instant;
  * @param model the model the body asks for (its answer is priced as this model)
  * @param tokenEstimate the most tokens it may use, counted only when a tokens-per-minute limit is
  *     set ({@link RequestRules#tokensPerMinute()}); 0 otherwise
+ * @param endpoint the relay endpoint it goes to
  */
 public record CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route,
-    String model, long tokenEstimate) {
+    String model, long tokenEstimate, Endpoint endpoint) {
 
-  /** A request whose model and tokens are not known (tests of other things). */
+  /** A completions request whose model and tokens are not known (tests of other things). */
   public CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route) {
-    this(requestId, replyKey, body, deadline, route, null, 0);
+    this(requestId, replyKey, body, deadline, route, null, 0, Endpoint.COMPLETIONS);
   }
 }

@@ -59,9 +59,9 @@ public final class RequestParser {
     try {
       route = route(record, correlation);
       Instant deadline = deadline(record, now);
-      Body body = body(record.value());
+      Body body = body(record.value(), endpointHeader(record));
       return new ParsedRecord.Valid(new CompletionRequest(requestId, replyKey(record, requestId), body.bytes(), deadline,
-          route, body.model(), body.tokenEstimate()));
+          route, body.model(), body.tokenEstimate(), body.endpoint()));
     } catch (Refusal refusal) {
       return invalid(record, requestId, route, refusal);
     }
@@ -175,10 +175,23 @@ public final class RequestParser {
     return a.isBefore(b) ? a : b;
   }
 
-  /** What is sent, the model it names and, under a token limit, the tokens it may use. */
-  private record Body(byte[] bytes, String model, long tokenEstimate) {}
+  /** What is sent and where, the model it names and, under a token limit, the tokens it may use. */
+  private record Body(byte[] bytes, String model, long tokenEstimate, Endpoint endpoint) {}
 
-  private Body body(byte[] value) {
+  /** The endpoint the {@code endpoint} header names, or null when there is none. */
+  private static Endpoint endpointHeader(ConsumerRecord<byte[], byte[]> record) {
+    Header header = record.headers().lastHeader(ProtocolHeaders.ENDPOINT);
+    if (header == null || header.value() == null) {
+      return null;
+    }
+    String path = utf8(header.value()).orElseThrow(() -> new Refusal("bad_header",
+        "header " + ProtocolHeaders.ENDPOINT + " is not valid UTF-8", null)).trim();
+    return Endpoint.ofPath(path).orElseThrow(() -> new Refusal("bad_header", "header " + ProtocolHeaders.ENDPOINT
+        + " must be /v1/completions or /v1/chat/completions, was '"
+        + (path.length() > 80 ? path.substring(0, 80) + "..." : path) + "'", null));
+  }
+
+  private Body body(byte[] value, Endpoint named) {
     if (value == null) {
       throw new Refusal("null_value", "record value is null; expected a JSON completion request", null);
     }
@@ -201,25 +214,30 @@ public final class RequestParser {
     if (fields == null) {
       throw new Refusal("not_object", "record value must be a JSON object, was " + kind, null);
     }
-    checkFields(fields);
-    checkCost(fields, rules.costLimits());
-    JsonNode named = fields.get("model");
-    String model = named != null ? named.asText() : rules.defaultModel();
+    Endpoint endpoint = named != null ? named
+        : fields.get("messages") != null ? Endpoint.CHAT_COMPLETIONS : Endpoint.COMPLETIONS;
+    checkFields(fields, endpoint);
+    checkCost(fields, rules.costLimits(), endpoint);
+    JsonNode modelField = fields.get("model");
+    String model = modelField != null ? modelField.asText() : rules.defaultModel();
     if (model == null) {
       throw new Refusal("invalid_body", "model is required (no request.default.model is configured)", "model");
     }
-    long tokens = tokenEstimator == null ? 0 : checkTokens(fields, model);
-    if (named == null) {
+    long tokens = tokenEstimator == null ? 0 : checkTokens(fields, model, endpoint);
+    if (modelField == null) {
       fields.root().put("model", model);
-      return new Body(write(fields.root()), model, tokens);
+      return new Body(write(fields.root()), model, tokens, endpoint);
     }
-    return new Body(value, model, tokens);
+    return new Body(value, model, tokens, endpoint);
   }
 
   /** The request's token estimate; refuses one that could never fit the tokens-per-minute limit. */
-  private long checkTokens(RelayFields fields, String model) {
-    TokenEstimate estimate = tokenEstimator.estimate(model, fields.get("prompt"), fields.get("suffix"), fields.get("n"),
-        fields.get("best_of"), fields.get("max_tokens"));
+  private long checkTokens(RelayFields fields, String model, Endpoint endpoint) {
+    TokenEstimate estimate = endpoint == Endpoint.CHAT_COMPLETIONS
+        ? tokenEstimator.estimateChat(model, fields.get("messages"), fields.get("n"),
+            fields.get("max_completion_tokens") != null ? fields.get("max_completion_tokens") : fields.get("max_tokens"))
+        : tokenEstimator.estimate(model, fields.get("prompt"), fields.get("suffix"), fields.get("n"),
+            fields.get("best_of"), fields.get("max_tokens"));
     if (estimate.total() > rules.tokensPerMinute()) {
       throw new Refusal("cost_limit", "request may use " + estimate.total() + " tokens (prompt "
           + estimate.promptTokens() + ", completions up to " + estimate.completionTokens()
@@ -229,20 +247,20 @@ public final class RequestParser {
     return estimate.total();
   }
 
-  private static void checkFields(RelayFields fields) {
+  private static void checkFields(RelayFields fields, Endpoint endpoint) {
     JsonNode model = fields.get("model");
     if (model != null && (!model.isTextual() || model.asText().isBlank())) {
       throw new Refusal("invalid_body", "model must be a non-empty string, was " + kind(model), "model");
     }
-    JsonNode prompt = fields.get("prompt");
-    if (prompt == null) {
-      throw new Refusal("invalid_body", "prompt is required", "prompt");
+    String[] integers;
+    if (endpoint == Endpoint.CHAT_COMPLETIONS) {
+      checkMessages(fields.get("messages"));
+      integers = new String[] {"max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs"};
+    } else {
+      checkPrompt(fields.get("prompt"));
+      integers = new String[] {"max_tokens", "n", "best_of", "logprobs", "seed"};
     }
-    if (!prompt.isTextual() && !prompt.isArray()) {
-      throw new Refusal("invalid_body", "prompt must be a string, an array of strings, or token ids, was "
-          + kind(prompt), "prompt");
-    }
-    for (String integer : new String[] {"max_tokens", "n", "best_of", "logprobs", "seed"}) {
+    for (String integer : integers) {
       JsonNode field = fields.get(integer);
       if (field != null && !field.isIntegralNumber()) {
         throw new Refusal("invalid_body", integer + " must be an integer, was " + kind(field), integer);
@@ -255,11 +273,47 @@ public final class RequestParser {
     }
   }
 
+  private static void checkPrompt(JsonNode prompt) {
+    if (prompt == null) {
+      throw new Refusal("invalid_body", "prompt is required", "prompt");
+    }
+    if (!prompt.isTextual() && !prompt.isArray()) {
+      throw new Refusal("invalid_body", "prompt must be a string, an array of strings, or token ids, was "
+          + kind(prompt), "prompt");
+    }
+  }
+
+  /** {@code messages}: a non-empty array of objects, each with a non-empty string {@code role}. */
+  private static void checkMessages(JsonNode messages) {
+    if (messages == null) {
+      throw new Refusal("invalid_body", "messages is required for /v1/chat/completions", "messages");
+    }
+    if (!messages.isArray() || messages.isEmpty()) {
+      throw new Refusal("invalid_body", "messages must be a non-empty array of messages, was "
+          + (messages.isArray() ? "an empty array" : kind(messages)), "messages");
+    }
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode message = messages.get(i);
+      if (!message.isObject()) {
+        throw new Refusal("invalid_body", "messages[" + i + "] must be an object, was " + kind(message), "messages");
+      }
+      JsonNode role = message.get("role");
+      if (role == null || !role.isTextual() || role.asText().isBlank()) {
+        throw new Refusal("invalid_body", "messages[" + i + "] needs a role (system, user, assistant, tool, ...)",
+            "messages");
+      }
+    }
+  }
+
   /** Refuses requests that ask for more generation than the operator allows, before anything is paid. */
-  private static void checkCost(RelayFields fields, CostLimits limits) {
+  private static void checkCost(RelayFields fields, CostLimits limits, Endpoint endpoint) {
     atMost(fields, "n", limits.maxN(), WorkerConfig.REQUEST_MAX_N);
-    atMost(fields, "best_of", limits.maxBestOf(), WorkerConfig.REQUEST_MAX_BEST_OF);
     atMost(fields, "max_tokens", limits.maxTokens(), WorkerConfig.REQUEST_MAX_TOKENS);
+    if (endpoint == Endpoint.CHAT_COMPLETIONS) {
+      atMost(fields, "max_completion_tokens", limits.maxTokens(), WorkerConfig.REQUEST_MAX_TOKENS);
+      return;
+    }
+    atMost(fields, "best_of", limits.maxBestOf(), WorkerConfig.REQUEST_MAX_BEST_OF);
     long prompts = promptCount(fields.get("prompt"));
     if (prompts > limits.maxPrompts()) {
       throw new Refusal("cost_limit", "prompt holds " + prompts + " prompts, over the limit of " + limits.maxPrompts()

@@ -10,7 +10,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads relay answers, whichever transport brought them: a {@code text_completion} on success,
+ * Reads relay answers, whichever transport brought them: a {@code text_completion} or
+ * {@code chat.completion} (whichever the endpoint answers) on success,
  * the {@code {"error":{...}}} object and the status's meaning on failure. Thread-safe (Jackson's
  * mapper is).
  */
@@ -37,9 +38,14 @@ final class AnswerReader {
    *     {@link FailureClassifier}, with the relay's retry-after when it sent one
    */
   Completion read(int status, UnaryOperator<String> header, byte[] body) {
+    return read(RelayApi.COMPLETIONS, status, header, body);
+  }
+
+  /** As {@link #read(int, UnaryOperator, byte[])}, for an answer of {@code api}. */
+  Completion read(RelayApi api, int status, UnaryOperator<String> header, byte[] body) {
     String relayRequestId = firstPresent(header, "x-oneapi-request-id", "x-new-api-request-id", "x-request-id");
     if (status >= 200 && status < 300) {
-      return readCompletion(body, status, relayRequestId);
+      return readCompletion(body, status, relayRequestId, api);
     }
     RelayError error = readError(body);
     FailureKind kind = FailureClassifier.classifyStatus(status, header.apply("x-should-retry"), error);
@@ -107,7 +113,7 @@ final class AnswerReader {
    * @throws RelayException transient, when the body is not a completion: a relay that answers
    *     200 with garbage is having a bad moment, and the next attempt usually fares better
    */
-  Completion readCompletion(byte[] body, int status, String relayRequestId) {
+  Completion readCompletion(byte[] body, int status, String relayRequestId, RelayApi api) {
     JsonNode root;
     try {
       root = mapper.readTree(body);
@@ -118,8 +124,8 @@ final class AnswerReader {
       throw malformed(status, "body is not a JSON object");
     }
     JsonNode object = root.get("object");
-    if (object != null && !"text_completion".equals(object.asText())) {
-      throw malformed(status, "object is '" + object.asText() + "', not 'text_completion'");
+    if (object != null && !api.objectType().equals(object.asText())) {
+      throw malformed(status, "object is '" + object.asText() + "', not '" + api.objectType() + "'");
     }
     if (!root.path("choices").isArray()) {
       throw malformed(status, "no choices array");

@@ -72,11 +72,11 @@ public final class JdkRelayClient implements RelayClient {
   }
 
   @Override
-  public CompletableFuture<Completion> send(byte[] body, Duration timeout) {
+  public CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout) {
     CompletableFuture<HttpResponse<byte[]>> response;
     AtomicReference<BoundedBody> answer = new AtomicReference<>();
     try {
-      HttpRequest request = HttpRequest.newBuilder(endpoint.completionsUri())
+      HttpRequest request = HttpRequest.newBuilder(endpoint.uri(api))
           .timeout(timeout)
           .header("Authorization", authorization)
           .header("Content-Type", "application/json")
@@ -104,7 +104,7 @@ public final class JdkRelayClient implements RelayClient {
         throw expired.get() ? AnswerReader.timedOut(timeout) : transportFailure(failure);
       }
       HttpHeaders headers = received.headers();
-      return reader.read(received.statusCode(), name -> headers.firstValue(name).orElse(null), received.body());
+      return reader.read(api, received.statusCode(), name -> headers.firstValue(name).orElse(null), received.body());
     });
   }
 

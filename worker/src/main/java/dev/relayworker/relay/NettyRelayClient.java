@@ -24,6 +24,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.URI;
+import java.util.EnumMap;
+import java.util.Map;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -60,7 +62,7 @@ public final class NettyRelayClient implements RelayClient {
   private final AnswerMemory memory;
   private final AnswerReader reader;
   private final HttpHeaders requestHeaders;
-  private final String path;
+  private final Map<RelayApi, String> paths = new EnumMap<>(RelayApi.class);
 
   NettyRelayClient(RelayEndpoint endpoint, ObjectMapper mapper, Clock clock, AnswerMemory memory) {
     this(endpoint, mapper, clock, memory, null);
@@ -73,7 +75,9 @@ public final class NettyRelayClient implements RelayClient {
     String key = endpoint.apiKey().value();
     this.reader = new AnswerReader(mapper, new KeyRedactor(key), clock);
     URI target = endpoint.completionsUri();
-    this.path = target.getRawPath();
+    for (RelayApi api : RelayApi.values()) {
+      paths.put(api, endpoint.uri(api).getRawPath());
+    }
     boolean secure = "https".equals(target.getScheme());
     String host = target.getHost();
     int port = target.getPort() != -1 ? target.getPort() : secure ? 443 : 80;
@@ -104,9 +108,9 @@ public final class NettyRelayClient implements RelayClient {
   }
 
   @Override
-  public CompletableFuture<Completion> send(byte[] body, Duration timeout) {
-    RelayExchange exchange = new RelayExchange(request(body), timeout, endpoint.maxResponseBytes(), memory, reader,
-        connections);
+  public CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout) {
+    RelayExchange exchange = new RelayExchange(api, request(api, body), timeout, endpoint.maxResponseBytes(), memory,
+        reader, connections);
     try {
       if (connections.loop().inEventLoop()) {
         exchange.start();
@@ -120,8 +124,8 @@ public final class NettyRelayClient implements RelayClient {
     return exchange.result();
   }
 
-  private FullHttpRequest request(byte[] body) {
-    FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path,
+  private FullHttpRequest request(RelayApi api, byte[] body) {
+    FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, paths.get(api),
         Unpooled.wrappedBuffer(body));
     request.headers().set(requestHeaders).setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
     return request;

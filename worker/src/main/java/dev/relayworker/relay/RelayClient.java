@@ -4,8 +4,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One attempt at {@code POST /v1/completions}: no retries, no limits. {@link HttpRelayClient}
- * is the real one; the resilience layer wraps any implementation.
+ * One attempt at {@code POST /v1/completions} or {@code /v1/chat/completions} ({@link RelayApi}):
+ * no retries, no limits. {@link NettyRelayClient} and {@link JdkRelayClient} are the real ones;
+ * the resilience layer wraps any implementation.
  */
 public interface RelayClient extends AutoCloseable {
 
@@ -14,10 +15,16 @@ public interface RelayClient extends AutoCloseable {
    * {@link RelayException} that says whether trying again could help. Never throws; never blocks
    * the caller.
    *
+   * @param api the endpoint to call; its answer must carry that endpoint's {@code object}
    * @param body the JSON request body, passed through byte for byte
    * @param timeout the most this attempt may take, answer included
    */
-  CompletableFuture<Completion> send(byte[] body, Duration timeout);
+  CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout);
+
+  /** Sends to the legacy completions endpoint ({@link #send(RelayApi, byte[], Duration)}). */
+  default CompletableFuture<Completion> send(byte[] body, Duration timeout) {
+    return send(RelayApi.COMPLETIONS, body, timeout);
+  }
 
   @Override
   void close();

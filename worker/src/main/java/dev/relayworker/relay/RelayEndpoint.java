@@ -97,7 +97,12 @@ public record RelayEndpoint(
 
   /** {@code POST} target of the legacy completions endpoint. */
   public URI completionsUri() {
-    return baseUri.resolve("v1/completions");
+    return uri(RelayApi.COMPLETIONS);
+  }
+
+  /** {@code POST} target of {@code api}. */
+  public URI uri(RelayApi api) {
+    return baseUri.resolve(api.path());
   }
 
   /** The base URL for logs and messages: scheme, host, port and path, never user info or a query. */

@@ -30,6 +30,7 @@ final class RelayExchange {
   private final long maxBytes;
   private final AnswerMemory memory;
   private final AnswerReader reader;
+  private final RelayApi api;
   private final RelayConnections connections;
   private final CompletableFuture<Completion> result = new CompletableFuture<>();
   private ScheduledFuture<?> deadline;
@@ -44,8 +45,9 @@ final class RelayExchange {
   private long reserved;
 
   /** @param request the request, released when the exchange ends; each write sends a duplicate */
-  RelayExchange(FullHttpRequest request, Duration timeout, long maxBytes, AnswerMemory memory, AnswerReader reader,
-      RelayConnections connections) {
+  RelayExchange(RelayApi api, FullHttpRequest request, Duration timeout, long maxBytes, AnswerMemory memory,
+      AnswerReader reader, RelayConnections connections) {
+    this.api = api;
     this.request = request;
     this.timeout = timeout;
     this.maxBytes = maxBytes;
@@ -130,7 +132,7 @@ final class RelayExchange {
     end();
     connections.release(connection, keepAlive);
     try {
-      result.complete(reader.read(status, answerHeaders::get, whole));
+      result.complete(reader.read(api, status, answerHeaders::get, whole));
     } catch (RelayException failure) {
       result.completeExceptionally(failure);
     }

@@ -309,7 +309,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     int keyEpoch = key.epoch();
     Duration timeout = left.compareTo(policy.requestTimeout()) < 0 ? left : policy.requestTimeout();
     long start = Ticks.nanos(clock);
-    return client.send(call.request.body(), timeout).handle((completion, failure) -> {
+    return client.send(call.request.api(), call.request.body(), timeout).handle((completion, failure) -> {
       Duration elapsed = Duration.ofNanos(Ticks.nanos(clock) - start);
       if (failure == null) {
         listener.attemptFinished(elapsed, completion.httpStatus());

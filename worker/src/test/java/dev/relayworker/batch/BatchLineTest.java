@@ -27,11 +27,14 @@ class BatchLineTest {
     assertThat(BatchLine.parse(1, "{\"custom_id\":", json).bad().problem()).startsWith("not valid JSON");
     assertThat(BatchLine.parse(2, "[1,2]", json).bad().problem()).isEqualTo("not a JSON object");
     assertThat(BatchLine.parse(3, "{\"method\":\"POST\"}", json).bad().problem()).contains("custom_id missing");
-    BatchLine.Bad chat = BatchLine.parse(4, "{\"custom_id\":\"c\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+    BatchLine.Bad embeddings = BatchLine.parse(4, "{\"custom_id\":\"e\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
         + "\"body\":{}}", json).bad();
-    assertThat(chat.customId()).isEqualTo("c");
-    assertThat(chat.number()).isEqualTo(4);
-    assertThat(chat.problem()).contains("url must be \"/v1/completions\"");
+    assertThat(embeddings.customId()).isEqualTo("e");
+    assertThat(embeddings.number()).isEqualTo(4);
+    assertThat(embeddings.problem()).contains("url must be \"/v1/completions\" or \"/v1/chat/completions\"");
+    BatchLine chat = BatchLine.parse(7, "{\"custom_id\":\"c\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+        + "\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}", json).line();
+    assertThat(chat.endpoint()).isEqualTo(dev.relayworker.protocol.Endpoint.CHAT_COMPLETIONS);
     assertThat(BatchLine.parse(5, "{\"custom_id\":\"g\",\"method\":\"GET\",\"url\":\"/v1/completions\",\"body\":{}}", json)
         .bad().problem()).contains("method must be \"POST\"");
     assertThat(BatchLine.parse(6, "{\"custom_id\":\"b\",\"method\":\"POST\",\"url\":\"/v1/completions\",\"body\":\"x\"}",

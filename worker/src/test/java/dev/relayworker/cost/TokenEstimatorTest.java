@@ -55,6 +55,22 @@ class TokenEstimatorTest {
   }
 
   @Test
+  void countsChatMessagesAsOpenAiDoes() throws IOException {
+    JsonNode request = mapper.readTree("{\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+        + "{\"role\":\"user\",\"name\":\"ann\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"},"
+        + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x/y.png\"}}]}],\"n\":2,\"max_completion_tokens\":50}");
+
+    TokenEstimate estimate = estimator.estimateChat("gpt-3.5-turbo", request.get("messages"), request.get("n"),
+        request.get("max_completion_tokens"));
+    TokenEstimate unlimited = estimator.estimateChat("gpt-3.5-turbo", request.get("messages"), null, null);
+
+    // 3 priming + (3 + "system" 1 + "be brief" 2) + (3 + "user" 1 + name 1 + "ann" 1 + "hi" 1 + image 85)
+    assertThat(estimate.promptTokens()).isEqualTo(3 + 6 + 7 + TokenEstimator.IMAGE_TOKENS);
+    assertThat(estimate.completionTokens()).isEqualTo(100);
+    assertThat(unlimited.completionTokens()).isEqualTo(TokenEstimator.DEFAULT_CHAT_MAX_TOKENS);
+  }
+
+  @Test
   void specialTokenTextIsOrdinaryText() throws IOException {
     TokenEstimate estimate = estimate("gpt-4o", mapper.readTree("{\"prompt\":\"<|endoftext|>\"}"));
 

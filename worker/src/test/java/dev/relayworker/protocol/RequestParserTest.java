@@ -41,6 +41,40 @@ class RequestParserTest {
   }
 
   @Test
+  void aBodyWithMessagesIsAChatRequestAndTheEndpointHeaderNamesOne() {
+    String chat = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_completion_tokens\":9}";
+    RecordHeaders named = new RecordHeaders();
+    named.add(ProtocolHeaders.ENDPOINT, "/v1/chat/completions".getBytes(StandardCharsets.UTF_8));
+
+    assertThat(valid(record("c1", chat, new RecordHeaders())).endpoint()).isEqualTo(Endpoint.CHAT_COMPLETIONS);
+    assertThat(valid(record("c2", chat, named)).endpoint()).isEqualTo(Endpoint.CHAT_COMPLETIONS);
+    assertThat(valid(record("p1", BODY, new RecordHeaders())).endpoint()).isEqualTo(Endpoint.COMPLETIONS);
+    assertThat(refusal(record("c3", "{\"model\":\"m\",\"prompt\":\"p\"}", named)).message())
+        .isEqualTo("messages is required for /v1/chat/completions");
+  }
+
+  @Test
+  void refusesChatRequestsTheRelayWouldRefuseNamingTheField() {
+    assertThat(refusal(record("a", "{\"model\":\"m\",\"messages\":[]}", new RecordHeaders())).message())
+        .contains("messages must be a non-empty array");
+    assertThat(refusal(record("b", "{\"model\":\"m\",\"messages\":\"hi\"}", new RecordHeaders())).message())
+        .contains("messages must be a non-empty array of messages, was string");
+    assertThat(refusal(record("c", "{\"model\":\"m\",\"messages\":[{\"content\":\"hi\"}]}", new RecordHeaders()))
+        .message()).contains("messages[0] needs a role");
+    assertThat(refusal(record("d", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\"}],\"stream\":true}",
+        new RecordHeaders())).message()).contains("stream must be false");
+    assertThat(refusal(record("e", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\"}],\"n\":500}",
+        new RecordHeaders())).message()).contains("n is 500, over the limit of 128");
+    assertThat(refusal(record("f", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\"}],"
+        + "\"max_completion_tokens\":9999}", new RecordHeaders())).message())
+        .contains("max_completion_tokens is 9999, over the limit of 4096");
+    RecordHeaders unknown = new RecordHeaders();
+    unknown.add(ProtocolHeaders.ENDPOINT, "/v1/embeddings".getBytes(StandardCharsets.UTF_8));
+    assertThat(refusal(record("g", BODY, unknown)).message())
+        .isEqualTo("header endpoint must be /v1/completions or /v1/chat/completions, was '/v1/embeddings'");
+  }
+
+  @Test
   void passesTheBodyThroughUnchanged() {
     CompletionRequest request = valid(record("id-1", BODY, new RecordHeaders()));
 
@@ -172,6 +206,12 @@ class RequestParserTest {
     ParsedRecord parsed = parser.parse(record("id", body, new RecordHeaders()), NOW);
     assertThat(parsed).as(body).isInstanceOf(ParsedRecord.Invalid.class);
     return (ParsedRecord.Invalid) parsed;
+  }
+
+  private ReplyError refusal(ConsumerRecord<byte[], byte[]> record) {
+    ParsedRecord parsed = parser.parse(record, NOW);
+    assertThat(parsed).isInstanceOf(ParsedRecord.Invalid.class);
+    return ((ParsedRecord.Invalid) parsed).error();
   }
 
   private CompletionRequest valid(ConsumerRecord<byte[], byte[]> record) {

@@ -47,6 +47,19 @@ abstract class RelayClientContractTest {
   }
 
   @Test
+  void sendsChatToTheChatEndpointAndReadsItsAnswer() {
+    byte[] chat = ("{\"model\":\"davinci-002\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+        + "\"max_tokens\":5}").getBytes(StandardCharsets.UTF_8);
+
+    Completion completion = client.send(RelayApi.CHAT_COMPLETIONS, chat, Duration.ofSeconds(5)).join();
+    RelayException atCompletions = failure(() -> client.send(RelayApi.COMPLETIONS, chat, Duration.ofSeconds(5)).join());
+
+    assertThat(new String(completion.body(), StandardCharsets.UTF_8)).contains("\"object\":\"chat.completion\"");
+    assertThat(completion.usage()).hasValueSatisfying(usage -> assertThat(usage.completionTokens()).isBetween(1L, 5L));
+    assertThat(atCompletions.httpStatus()).isEqualTo(400);
+  }
+
+  @Test
   void returnsTheAnswerAsReceivedWithUsageParsed() {
     Completion completion = client.send(BODY, Duration.ofSeconds(5)).join();
 
