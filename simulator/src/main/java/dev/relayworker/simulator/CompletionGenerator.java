@@ -155,6 +155,7 @@ final class CompletionGenerator {
       choice.put("index", k);
       ObjectNode message = choice.putObject("message");
       message.put("role", "assistant");
+      message.putNull("refusal");
       if (tool.isTextual()) {
         message.putNull("content");
         ObjectNode call = message.putArray("tool_calls").addObject();

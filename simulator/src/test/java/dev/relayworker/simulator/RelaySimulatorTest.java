@@ -43,7 +43,7 @@ class RelaySimulatorTest {
   void answersAChatCompletionWithNChoicesAndHonestUsage() throws Exception {
     simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
 
-    HttpResponse<String> answer = post("/v1/chat/completions", "{\"model\":\"davinci-002\",\"n\":2,\"max_tokens\":6,"
+    HttpResponse<String> answer = postTo("/v1/chat/completions", "{\"model\":\"davinci-002\",\"n\":2,\"max_tokens\":6,"
         + "\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\"hi\"}]}");
 
     JsonNode json = mapper.readTree(answer.body());
@@ -62,7 +62,7 @@ class RelaySimulatorTest {
   void answersAChatRequestWithToolsWithAToolCall() throws Exception {
     simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
 
-    HttpResponse<String> answer = post("/v1/chat/completions", "{\"model\":\"davinci-002\","
+    HttpResponse<String> answer = postTo("/v1/chat/completions", "{\"model\":\"davinci-002\","
         + "\"messages\":[{\"role\":\"user\",\"content\":\"weather?\"}],"
         + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{}}}]}");
 
@@ -227,7 +227,7 @@ class RelaySimulatorTest {
     assertThat(mapper.readTree(answer.body()).at("/error/message").asText()).contains("tokens per minute");
   }
 
-  private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+  private HttpResponse<String> postTo(String path, String body) throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(simulator.baseUri().resolve(path))
         .header("Authorization", "Bearer " + SimulatorSettings.DEFAULT_KEY)
         .header("Content-Type", "application/json")

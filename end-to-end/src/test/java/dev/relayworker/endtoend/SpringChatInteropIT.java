@@ -1,0 +1,129 @@
+package dev.relayworker.endtoend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.openai.core.ObjectMappers;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.completions.Completion;
+import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.simulator.RelaySimulator;
+import dev.relayworker.simulator.SimulatorSettings;
+import dev.relayworker.testing.TestWorkers;
+import dev.relayworker.testkit.KafkaBroker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.KafkaMessageListenerContainer;
+import org.springframework.kafka.requestreply.ReplyingKafkaTemplate;
+
+/**
+ * A Spring Kafka service asks the launched worker for chat and text completions with
+ * {@code ReplyingKafkaTemplate}, as its users do, and reads the replies with the official OpenAI
+ * Java SDK's models: each reply is matched to its request by Spring's correlation ID and parses and
+ * validates as the SDK's {@code ChatCompletion} or {@code Completion}.
+ */
+@ExtendWith(KafkaBroker.class)
+class SpringChatInteropIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void springRequestReplyGetsRepliesTheOpenAiSdkParses(KafkaBroker.Running broker) throws Exception {
+    try (RelaySimulator simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0)) {
+      TestWorkers workers = new TestWorkers(broker, simulator, "spring-chat").createRequestTopic(2);
+      workers.createTopic(workers.replyTopic, 1, Map.of());
+      Path config = dir.resolve("worker.properties");
+      Files.writeString(config, String.join("\n",
+          "kafka.bootstrap.servers=" + workers.bootstrapServers,
+          "relay.base.url=" + simulator.baseUri(),
+          "relay.api.key=" + SimulatorSettings.DEFAULT_KEY,
+          "request.topic=" + workers.requestTopic, "reply.topic=" + workers.replyTopic,
+          "dlq.topic=" + workers.dlqTopic, "group.id=" + workers.groupId, "admin.port=0", ""));
+      Process worker = Launcher.start(dir.resolve("worker.log"), Map.of("JAVA_OPTS", "-Xmx256m"), "run", "--config",
+          config.toString());
+      ReplyingKafkaTemplate<String, byte[], byte[]> template = template(workers);
+      try {
+        template.start();
+        assertThat(template.waitForAssignment(WAIT)).isTrue();
+
+        ConsumerRecord<String, byte[]> chat = ask(template, workers, "spring-chat-1",
+            "{\"model\":\"gpt-3.5-turbo-instruct\",\"n\":2,\"max_tokens\":12,\"messages\":["
+                + "{\"role\":\"system\",\"content\":\"You are terse.\"},{\"role\":\"user\",\"content\":\"Say hi\"}]}");
+        ConsumerRecord<String, byte[]> tool = ask(template, workers, "spring-chat-2",
+            "{\"model\":\"davinci-002\",\"messages\":[{\"role\":\"user\",\"content\":\"weather in Paris?\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{}}}]}");
+        ConsumerRecord<String, byte[]> legacy = ask(template, workers, "spring-text-1",
+            "{\"model\":\"davinci-002\",\"prompt\":\"Say hi\",\"max_tokens\":6}");
+
+        ChatCompletion completion = ObjectMappers.jsonMapper().readValue(chat.value(), ChatCompletion.class)
+            .validate();
+        assertThat(completion.choices()).hasSize(2);
+        assertThat(completion.choices().get(0).message().content()).isPresent();
+        assertThat(completion.usage()).hasValueSatisfying(usage ->
+            assertThat(Long.toString(usage.promptTokens()))
+                .isEqualTo(ProtocolHeaders.text(chat.headers(), ProtocolHeaders.USAGE_PROMPT_TOKENS)));
+        assertThat(ProtocolHeaders.text(chat.headers(), ProtocolHeaders.COST_USD)).isNotNull();
+        ChatCompletion toolCall = ObjectMappers.jsonMapper().readValue(tool.value(), ChatCompletion.class).validate();
+        assertThat(toolCall.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        assertThat(toolCall.choices().get(0).message().toolCalls()).hasValueSatisfying(calls ->
+            assertThat(calls.get(0).asFunction().function().name()).isEqualTo("get_weather"));
+        Completion text = ObjectMappers.jsonMapper().readValue(legacy.value(), Completion.class).validate();
+        assertThat(text.choices().get(0).text()).isNotBlank();
+      } finally {
+        template.stop();
+        worker.destroy();
+        worker.waitFor(60, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** Sends one request through Spring's template and waits for the reply it correlates to it. */
+  private static ConsumerRecord<String, byte[]> ask(ReplyingKafkaTemplate<String, byte[], byte[]> template,
+      TestWorkers workers, String key, String body) throws Exception {
+    ConsumerRecord<String, byte[]> reply = template.sendAndReceive(
+            new ProducerRecord<>(workers.requestTopic, key, body.getBytes(StandardCharsets.UTF_8)), WAIT)
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(reply.key()).isEqualTo(key);
+    assertThat(ProtocolHeaders.text(reply.headers(), ProtocolHeaders.STATUS))
+        .as(new String(reply.value(), StandardCharsets.UTF_8)).isEqualTo(ProtocolHeaders.STATUS_OK);
+    return reply;
+  }
+
+  private static ReplyingKafkaTemplate<String, byte[], byte[]> template(TestWorkers workers) {
+    DefaultKafkaProducerFactory<String, byte[]> producers = new DefaultKafkaProducerFactory<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, workers.bootstrapServers,
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    DefaultKafkaConsumerFactory<String, byte[]> consumers = new DefaultKafkaConsumerFactory<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, workers.bootstrapServers,
+        ConsumerConfig.GROUP_ID_CONFIG, workers.groupId + "-spring-replies",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+    KafkaMessageListenerContainer<String, byte[]> replies =
+        new KafkaMessageListenerContainer<>(consumers, new ContainerProperties(workers.replyTopic));
+    ReplyingKafkaTemplate<String, byte[], byte[]> template = new ReplyingKafkaTemplate<>(producers, replies);
+    template.setDefaultReplyTimeout(WAIT);
+    return template;
+  }
+}
