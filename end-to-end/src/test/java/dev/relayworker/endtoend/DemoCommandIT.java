@@ -24,7 +24,8 @@ class DemoCommandIT {
     String printed = Launcher.read(output);
     assertThat(exit).as(printed).isZero();
     assertThat(printed).contains("summary: sent 60, answered 60").contains("every request got its reply")
-        .contains("latency (sent to reply read): p50").containsPattern("cost 0\\.\\d+ USD");
+        .contains("latency (sent to reply read): p50").containsPattern("cost 0\\.\\d+ USD")
+        .contains("ok replies by object: {chat.completion=30, text_completion=30}");
     // Its own progress and results only: no log line of the broker, the clients or the worker, no
     // line the broker's formatter prints, no terminal escape.
     assertThat(printed).doesNotContainPattern("(?m)^\\d{2}:\\d{2}:\\d{2}\\.\\d{3} ")

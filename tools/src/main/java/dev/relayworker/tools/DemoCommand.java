@@ -122,10 +122,14 @@ final class DemoCommand implements Callable<Integer> {
         LoadRun run = new LoadRun(KafkaClients.admin(config), requestTopic, config.getString(WorkerConfig.REPLY_TOPIC))) {
       System.out.printf("sending %d requests to %s...%n", requests, requestTopic);
       for (int i = 0; i < requests; i++) {
-        ObjectNode body = mapper.createObjectNode()
-            .put("model", "gpt-3.5-turbo-instruct")
-            .put("prompt", PROMPTS.get(i % PROMPTS.size()) + " (#" + i + ")")
-            .put("max_tokens", 24);
+        String prompt = PROMPTS.get(i % PROMPTS.size()) + " (#" + i + ")";
+        ObjectNode body = mapper.createObjectNode().put("model", "gpt-3.5-turbo-instruct").put("max_tokens", 24);
+        // Every other request is a chat request: both of the relay's endpoints, through one worker.
+        if (i % 2 == 0) {
+          body.put("prompt", prompt);
+        } else {
+          body.putArray("messages").addObject().put("role", "user").put("content", prompt);
+        }
         run.send("demo-" + i, mapper.writeValueAsBytes(body));
       }
       result = run.await(Duration.ofSeconds(timeoutSeconds),
@@ -142,6 +146,7 @@ final class DemoCommand implements Callable<Integer> {
     result.samples().forEach(sample -> System.out.println("  " + sample));
     System.out.printf("summary: sent %d, answered %d (ok %d, errors %d%s)%n", result.sent(), result.answered(),
         result.ok(), result.errors(), result.errorsByType().isEmpty() ? "" : " " + result.errorsByType());
+    System.out.printf("  ok replies by object: %s%n", result.okByObject());
     System.out.printf("  tokens: %,d prompt + %,d completion%s%n", result.promptTokens(), result.completionTokens(),
         result.costUsd() == null ? "" : ", cost " + result.costUsd().toPlainString() + " USD (price table in the jar)");
     System.out.printf("  throughput: %.1f replies/s over %.1f s%n", result.repliesPerSecond(),

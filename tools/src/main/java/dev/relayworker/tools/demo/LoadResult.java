@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * What a {@link LoadRun} saw: requests sent, replies by outcome, tokens, what they cost (the ok
- * replies' {@code cost_usd} headers summed; null when none carried one), and end-to-end latency
+ * replies' {@code cost_usd} headers summed; null when none carried one), ok replies by their
+ * {@code object} ({@code text_completion}, {@code chat.completion}), and end-to-end latency
  * (reply read minus request sent) percentiles. Immutable.
  */
 public record LoadResult(
@@ -18,6 +19,7 @@ public record LoadResult(
     long promptTokens,
     long completionTokens,
     BigDecimal costUsd,
+    Map<String, Integer> okByObject,
     Duration elapsed,
     Duration latencyP50,
     Duration latencyP95,

@@ -45,6 +45,7 @@ public final class LoadRun implements AutoCloseable {
   private long promptTokens;
   private long completionTokens;
   private BigDecimal costUsd;
+  private final Map<String, Integer> okByObject = new java.util.TreeMap<>();
 
   public LoadRun(Map<String, Object> kafka, String requestTopic, String replyTopic) {
     this.requestTopic = requestTopic;
@@ -98,6 +99,7 @@ public final class LoadRun implements AutoCloseable {
     JsonNode body = parse(reply.value());
     if (ProtocolHeaders.STATUS_OK.equals(status)) {
       ok++;
+      okByObject.merge(body.path("object").asText("?"), 1, Integer::sum);
       promptTokens += body.at("/usage/prompt_tokens").asLong();
       completionTokens += body.at("/usage/completion_tokens").asLong();
       String cost = ProtocolHeaders.text(reply, ProtocolHeaders.COST_USD);
@@ -106,7 +108,7 @@ public final class LoadRun implements AutoCloseable {
       }
       if (samples.size() < MAX_SAMPLES) {
         samples.add(id + "  ok  attempts=" + ProtocolHeaders.text(reply, ProtocolHeaders.ATTEMPTS) + "  text=\""
-            + body.at("/choices/0/text").asText().strip() + "\"  usage="
+            + text(body) + "\"  usage="
             + body.at("/usage/prompt_tokens").asLong() + "+" + body.at("/usage/completion_tokens").asLong()
             + (cost == null ? "" : "  cost=" + cost + " USD"));
       }
@@ -115,11 +117,17 @@ public final class LoadRun implements AutoCloseable {
     }
   }
 
+  /** The first choice's text: a completion's {@code text}, or a chat answer's message content. */
+  private static String text(JsonNode answer) {
+    JsonNode choice = answer.at("/choices/0");
+    return (choice.has("message") ? choice.at("/message/content") : choice.path("text")).asText().strip();
+  }
+
   private LoadResult result() {
     double[] latencies = latencyNanos.values().stream().mapToDouble(Long::doubleValue).sorted().toArray();
     Duration elapsed = latencies.length == 0 ? Duration.ZERO : Duration.ofNanos(lastReply - firstSend);
     return new LoadResult(sentNanos.size(), latencyNanos.size(), ok, Map.copyOf(errorsByType), promptTokens,
-        completionTokens, costUsd, elapsed, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
+        completionTokens, costUsd, Map.copyOf(okByObject), elapsed, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
         List.copyOf(samples));
   }
 
