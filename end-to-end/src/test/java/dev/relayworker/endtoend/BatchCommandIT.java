@@ -68,7 +68,7 @@ class BatchCommandIT {
         String printed = Launcher.read(second);
         assertThat(exit).as(printed).isEqualTo(1); // Bad lines make the exit non-zero.
         assertThat(printed).contains("batch: line " + NOT_JSON + ": not valid JSON")
-            .contains("batch: line " + WRONG_URL + ": url must be \"/v1/completions\"")
+            .contains("batch: line " + WRONG_URL + ": url must be \"/v1/completions\" or \"/v1/chat/completions\"")
             .contains("batch: " + LINES + "/" + LINES + " (100%)")
             .containsPattern("already in \\S+output.jsonl");
 
@@ -92,8 +92,11 @@ class BatchCommandIT {
       assertThat(lines).filteredOn(line -> !line.get("custom_id").asText().equals("bad-url")).allSatisfy(line -> {
         assertThat(line.get("id").asText()).startsWith("batch_req_");
         assertThat(line.at("/response/status_code").asInt()).isEqualTo(200);
-        assertThat(line.at("/response/body/object").asText()).isEqualTo("text_completion");
+        assertThat(line.at("/response/body/object").asText())
+            .isEqualTo(line.get("custom_id").asText().startsWith("chat-") ? "chat.completion" : "text_completion");
         assertThat(line.get("error").isNull()).isTrue();
+        assertThat(line.at("/cost/prompt_tokens").asLong()).isEqualTo(line.at("/response/body/usage/prompt_tokens").asLong());
+        assertThat(line.at("/cost/usd").isNumber()).isTrue();
       });
       JsonNode bad = lines.stream().filter(line -> line.get("custom_id").asText().equals("bad-url")).findFirst()
           .orElseThrow();
@@ -124,7 +127,11 @@ class BatchCommandIT {
       if (i == NOT_JSON) {
         lines.add("{\"custom_id\":\"req-7\",");
       } else if (i == WRONG_URL) {
-        lines.add("{\"custom_id\":\"bad-url\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{}}");
+        lines.add("{\"custom_id\":\"bad-url\",\"method\":\"POST\",\"url\":\"/v1/embeddings\",\"body\":{}}");
+      } else if (i % 5 == 0) {
+        lines.add("{\"custom_id\":\"chat-" + i + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
+            + "\"body\":{\"model\":\"gpt-3.5-turbo-instruct\",\"max_tokens\":8,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"line " + i + "\"}]}}");
       } else {
         lines.add("{\"custom_id\":\"req-" + i + "\",\"method\":\"POST\",\"url\":\"/v1/completions\","
             + "\"body\":{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"line " + i + "\",\"max_tokens\":8}}");

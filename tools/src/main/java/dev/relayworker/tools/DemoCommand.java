@@ -146,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
     result.samples().forEach(sample -> System.out.println("  " + sample));
     System.out.printf("summary: sent %d, answered %d (ok %d, errors %d%s)%n", result.sent(), result.answered(),
         result.ok(), result.errors(), result.errorsByType().isEmpty() ? "" : " " + result.errorsByType());
-    System.out.printf("  ok replies by object: %s%n", result.okByObject());
+    System.out.printf("  ok replies by object: %s%n", new java.util.TreeMap<>(result.okByObject()));
     System.out.printf("  tokens: %,d prompt + %,d completion%s%n", result.promptTokens(), result.completionTokens(),
         result.costUsd() == null ? "" : ", cost " + result.costUsd().toPlainString() + " USD (price table in the jar)");
     System.out.printf("  throughput: %.1f replies/s over %.1f s%n", result.repliesPerSecond(),
