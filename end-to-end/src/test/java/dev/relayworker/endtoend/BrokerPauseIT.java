@@ -2,6 +2,7 @@ package dev.relayworker.endtoend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relayworker.pipeline.TopicSetup;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testkit.Await;
@@ -13,8 +14,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -54,6 +59,13 @@ class BrokerPauseIT {
           "group.id=pause-workers", "admin.port=-1",
           // Few calls at a time, so that work is still flowing when the broker stops.
           "relay.max.concurrent.calls=10", ""));
+      // The request topic exists, its leaders elected, before anything is produced to it: a producer
+      // racing the topic's creation on a fresh broker can be left retrying OUT_OF_ORDER_SEQUENCE on a
+      // partition for good (seen here), which would lose requests before the worker ever saw them.
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        admin.createTopics(List.of(new NewTopic("pause.requests", 4, (short) 1))).all().get();
+        TopicSetup.awaitLeaders(admin, Set.of("pause.requests"));
+      }
       Path output = dir.resolve("run.out");
       Process worker = Launcher.start(output, Map.of(), "run", "--config", config.toString());
       int requests = 200;
