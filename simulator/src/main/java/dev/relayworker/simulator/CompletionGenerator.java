@@ -78,19 +78,13 @@ final class CompletionGenerator {
       Prompt prompt = prompts.get(p);
       promptTokens += prompt.tokens();
       for (int k = 0; k < n; k++) {
-        SplittableRandom random = new SplittableRandom(mix(prompt.text().hashCode(), seed, k));
-        int natural = MIN_NATURAL_TOKENS + random.nextInt(NATURAL_TOKEN_SPREAD);
-        int length = Math.min(natural, maxTokens);
-        StringBuilder text = new StringBuilder(echo ? prompt.text() : "");
-        for (int i = 0; i < length; i++) {
-          text.append(WORDS[random.nextInt(WORDS.length)]);
-        }
-        completionTokens += length;
+        Words words = Words.draw(new SplittableRandom(mix(prompt.text().hashCode(), seed, k)), maxTokens);
+        completionTokens += words.tokens();
         ObjectNode choice = choices.addObject();
-        choice.put("text", text.toString());
+        choice.put("text", (echo ? prompt.text() : "") + words.text());
         choice.put("index", p * n + k);
         choice.putNull("logprobs");
-        choice.put("finish_reason", natural > maxTokens ? "length" : "stop");
+        choice.put("finish_reason", words.cut() ? "length" : "stop");
       }
     }
     ObjectNode usage = answer.putObject("usage");
@@ -144,13 +138,8 @@ final class CompletionGenerator {
     long completionTokens = 0;
     for (int k = 0; k < n; k++) {
       SplittableRandom random = new SplittableRandom(mix(messages.toString().hashCode(), seed, k));
-      int natural = MIN_NATURAL_TOKENS + random.nextInt(NATURAL_TOKEN_SPREAD);
-      int length = Math.min(natural, maxTokens);
-      StringBuilder text = new StringBuilder();
-      for (int i = 0; i < length; i++) {
-        text.append(WORDS[random.nextInt(WORDS.length)]);
-      }
-      completionTokens += length;
+      Words words = Words.draw(random, maxTokens);
+      completionTokens += words.tokens();
       ObjectNode choice = choices.addObject();
       choice.put("index", k);
       ObjectNode message = choice.putObject("message");
@@ -161,11 +150,11 @@ final class CompletionGenerator {
         ObjectNode call = message.putArray("tool_calls").addObject();
         call.put("id", "call_sim_" + Long.toHexString(random.nextLong() >>> 1));
         call.put("type", "function");
-        call.putObject("function").put("name", tool.asText()).put("arguments", "{\"text\":\"" + text.toString().strip() + "\"}");
+        call.putObject("function").put("name", tool.asText()).put("arguments", "{\"text\":\"" + words.text().strip() + "\"}");
         choice.put("finish_reason", "tool_calls");
       } else {
-        message.put("content", text.toString().strip());
-        choice.put("finish_reason", natural > maxTokens ? "length" : "stop");
+        message.put("content", words.text().strip());
+        choice.put("finish_reason", words.cut() ? "length" : "stop");
       }
       choice.putNull("logprobs");
     }
@@ -228,4 +217,22 @@ final class CompletionGenerator {
   }
 
   private record Prompt(String text, int tokens) {}
+
+  /**
+   * One choice's generated text: a natural length drawn from {@code random}, cut at
+   * {@code maxTokens}; every word is one token.
+   *
+   * @param cut whether the natural length was over {@code maxTokens} ({@code finish_reason} length)
+   */
+  private record Words(String text, int tokens, boolean cut) {
+    static Words draw(SplittableRandom random, int maxTokens) {
+      int natural = MIN_NATURAL_TOKENS + random.nextInt(NATURAL_TOKEN_SPREAD);
+      int length = Math.min(natural, maxTokens);
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < length; i++) {
+        text.append(WORDS[random.nextInt(WORDS.length)]);
+      }
+      return new Words(text.toString(), length, natural > maxTokens);
+    }
+  }
 }

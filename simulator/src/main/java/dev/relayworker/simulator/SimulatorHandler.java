@@ -133,9 +133,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
   private void answer(ChannelHandlerContext ctx, JsonNode body, boolean chat, boolean keepAlive, Duration delay,
       SimulatorSettings settings, String prompt, long arrival, String requestId) {
-    RelayErrors.Answer answer = buildAnswer(body, chat, settings, requestId);
-    if (answer.status() == HttpResponseStatus.OK) {
-      RelayErrors.Answer refused = spend(answer, body, settings, requestId);
+    Built built = buildAnswer(body, chat, settings, requestId);
+    RelayErrors.Answer answer = built.answer();
+    if (built.completion() != null) {
+      RelayErrors.Answer refused = spend(built.completion(), body, settings, requestId);
       if (refused != null) {
         refuse(ctx, refused, keepAlive, prompt, requestId);
         return;
@@ -156,14 +157,8 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
    *
    * @return the refusal when the token limit has no room, else null
    */
-  private RelayErrors.Answer spend(RelayErrors.Answer answer, JsonNode request, SimulatorSettings settings,
+  private RelayErrors.Answer spend(JsonNode completion, JsonNode request, SimulatorSettings settings,
       String requestId) {
-    JsonNode completion;
-    try {
-      completion = mapper.readTree(answer.body());
-    } catch (IOException e) {
-      return null;
-    }
     long promptTokens = completion.path("usage").path("prompt_tokens").asLong();
     long completionTokens = completion.path("usage").path("completion_tokens").asLong();
     SimulatorTokenLimit tokens = simulator.tokenLimit();
@@ -223,7 +218,14 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     respond(ctx, status, body, keepAlive, headers);
   }
 
-  private RelayErrors.Answer buildAnswer(JsonNode body, boolean chat, SimulatorSettings settings, String requestId) {
+  /** An answer, and the completion it carries when it is one (read for usage without parsing the bytes again). */
+  private record Built(RelayErrors.Answer answer, ObjectNode completion) {
+    Built(RelayErrors.Answer failure) {
+      this(failure, null);
+    }
+  }
+
+  private Built buildAnswer(JsonNode body, boolean chat, SimulatorSettings settings, String requestId) {
     try {
       if (body == null || !body.isObject()) {
         throw new InvalidRequestException("request body must be a JSON object", null);
@@ -233,17 +235,15 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
         throw new InvalidRequestException("model is required", "model");
       }
       if (!settings.models().isEmpty() && !settings.models().contains(model.asText())) {
-        return errors.noChannel(settings.flavor(), model.asText(), requestId);
+        return new Built(errors.noChannel(settings.flavor(), model.asText(), requestId));
       }
       long created = System.currentTimeMillis() / 1000;
-      if (chat) {
-        return new RelayErrors.Answer(HttpResponseStatus.OK,
-            json(generator.chat(body, "chatcmpl-sim-" + Long.toHexString(ids.incrementAndGet()), created)));
-      }
-      String id = "cmpl-sim-" + Long.toHexString(ids.incrementAndGet());
-      return new RelayErrors.Answer(HttpResponseStatus.OK, json(generator.complete(body, id, created)));
+      ObjectNode completion = chat
+          ? generator.chat(body, "chatcmpl-sim-" + Long.toHexString(ids.incrementAndGet()), created)
+          : generator.complete(body, "cmpl-sim-" + Long.toHexString(ids.incrementAndGet()), created);
+      return new Built(new RelayErrors.Answer(HttpResponseStatus.OK, json(completion)), completion);
     } catch (InvalidRequestException e) {
-      return errors.invalidRequest(settings.flavor(), e.getMessage(), e.param(), requestId);
+      return new Built(errors.invalidRequest(settings.flavor(), e.getMessage(), e.param(), requestId));
     }
   }
 
@@ -318,17 +318,17 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
   /** A real completion for the request with an {@code x_padding} field that makes it {@link Fault#BLOATED_BYTES} long. */
   private byte[] bloated(JsonNode body, boolean chat, SimulatorSettings settings, String requestId) {
-    byte[] answer = buildAnswer(body, chat, settings, requestId).body();
-    try {
-      ObjectNode completion = (ObjectNode) mapper.readTree(answer);
-      completion.put("x_padding", "");
-      int padding = Math.max(0, Fault.BLOATED_BYTES - mapper.writeValueAsBytes(completion).length);
-      completion.put("x_padding", "x".repeat(padding));
-      return mapper.writeValueAsBytes(completion);
-    } catch (IOException | ClassCastException e) {
-      return answer;
+    Built built = buildAnswer(body, chat, settings, requestId);
+    ObjectNode completion = built.completion();
+    if (completion == null) {
+      return built.answer().body();
     }
+    completion.put("x_padding", "");
+    int padding = Math.max(0, Fault.BLOATED_BYTES - json(completion).length);
+    completion.put("x_padding", "x".repeat(padding));
+    return json(completion);
   }
+
 
   private boolean authorized(FullHttpRequest request) {
     return ("Bearer " + simulator.settings().apiKey()).equals(request.headers().get(HttpHeaderNames.AUTHORIZATION));

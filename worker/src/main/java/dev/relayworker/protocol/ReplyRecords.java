@@ -28,7 +28,8 @@ import org.apache.kafka.common.header.Headers;
 public final class ReplyRecords {
 
   static final int MAX_TEXT_CHARS = 1_000;
-  private static final int MAX_RELAY_REQUEST_ID_CHARS = 200;
+  /** Cut for short texts the relay or the price table names: its request ID, the key's group. */
+  private static final int MAX_RELAY_NAME_CHARS = 200;
 
   private final ObjectMapper mapper = new ObjectMapper();
   private final String dlqTopic;
@@ -62,7 +63,7 @@ public final class ReplyRecords {
         headers.add(ProtocolHeaders.COST_USD, ascii(cost.usd().toPlainString()));
       }
       if (cost.group() != null) {
-        headers.add(ProtocolHeaders.RELAY_GROUP, utf8(cut(cost.group(), MAX_RELAY_REQUEST_ID_CHARS)));
+        headers.add(ProtocolHeaders.RELAY_GROUP, utf8(cut(cost.group(), MAX_RELAY_NAME_CHARS)));
       }
     }
     return reply;
@@ -70,7 +71,7 @@ public final class ReplyRecords {
 
   private static void relayRequestId(Headers headers, String relayRequestId) {
     if (relayRequestId != null) {
-      headers.add(ProtocolHeaders.RELAY_REQUEST_ID, utf8(cut(relayRequestId, MAX_RELAY_REQUEST_ID_CHARS)));
+      headers.add(ProtocolHeaders.RELAY_REQUEST_ID, utf8(cut(relayRequestId, MAX_RELAY_NAME_CHARS)));
     }
   }
 

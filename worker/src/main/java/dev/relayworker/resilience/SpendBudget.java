@@ -1,5 +1,6 @@
 package dev.relayworker.resilience;
 
+import dev.relayworker.cost.PriceTable;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -67,7 +68,7 @@ public final class SpendBudget {
 
   /** No caps. */
   public static SpendBudget none(Clock clock) {
-    return new SpendBudget(0, 0, 500_000, clock);
+    return new SpendBudget(0, 0, PriceTable.DEFAULT_QUOTA_PER_USD, clock);
   }
 
   public boolean capped() {
