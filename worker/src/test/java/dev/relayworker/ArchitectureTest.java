@@ -39,6 +39,7 @@ class ArchitectureTest {
         .layer("pipeline").definedBy("dev.relayworker.pipeline..")
         .layer("admin").definedBy("dev.relayworker.admin..")
         .layer("metrics").definedBy("dev.relayworker.metrics..")
+        .layer("routing").definedBy("dev.relayworker.routing..")
         .layer("resilience").definedBy("dev.relayworker.resilience..")
         .layer("cost").definedBy("dev.relayworker.cost..")
         .layer("relay").definedBy("dev.relayworker.relay..")
@@ -48,10 +49,11 @@ class ArchitectureTest {
         .whereLayer("cli").mayOnlyAccessLayers("batch", "requester", "pipeline", "protocol", "config")
         .whereLayer("batch").mayOnlyAccessLayers("requester", "pipeline", "protocol", "config")
         .whereLayer("requester").mayNotAccessAnyLayer()
-        .whereLayer("pipeline").mayOnlyAccessLayers("admin", "metrics", "resilience", "cost", "relay", "protocol",
-            "config")
+        .whereLayer("pipeline").mayOnlyAccessLayers("admin", "metrics", "routing", "resilience", "cost", "relay",
+            "protocol", "config")
         .whereLayer("admin").mayNotAccessAnyLayer()
         .whereLayer("metrics").mayOnlyAccessLayers("resilience", "cost", "relay")
+        .whereLayer("routing").mayOnlyAccessLayers("resilience", "cost", "relay")
         .whereLayer("resilience").mayOnlyAccessLayers("cost", "relay", "config")
         .whereLayer("cost").mayOnlyAccessLayers("relay")
         .whereLayer("relay").mayOnlyAccessLayers("config")

@@ -62,16 +62,28 @@ final class RelayErrors {
     };
   }
 
-  /** No channel serves {@code model} in the key's group. */
-  Answer noChannel(Flavor flavor, String model, String requestId) {
+  /** No channel serves {@code model} in the key's {@code group}. */
+  Answer noChannel(Flavor flavor, String model, String group, String requestId) {
     return switch (flavor) {
       case OPENAI, NEW_API -> new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE,
-          error(tagged(flavor, "no available channel for model " + model + " under group default", requestId),
+          error(tagged(flavor, "no available channel for model " + model + " under group " + group, requestId),
               "new_api_error", null, "model_not_found"));
       // one-api says it in Chinese only, with no code.
       case ONE_API -> new Answer(HttpResponseStatus.SERVICE_UNAVAILABLE,
-          error(tagged(flavor, "当前分组 default 下对于模型 " + model + " 无可用渠道", requestId), "one_api_error", null,
-              null));
+          error(tagged(flavor, "当前分组 " + group + " 下对于模型 " + model + " 无可用渠道", requestId), "one_api_error",
+              null, null));
+    };
+  }
+
+  /** The key (its group) may not use {@code model}: a 403 with no quota code. */
+  Answer modelNotAllowed(Flavor flavor, String model, String requestId) {
+    return switch (flavor) {
+      case OPENAI -> new Answer(HttpResponseStatus.FORBIDDEN,
+          error("this key may not use model " + model, "invalid_request_error", "model", "model_not_allowed"));
+      // one-api's token model limit answers in Chinese only.
+      case ONE_API, NEW_API -> new Answer(HttpResponseStatus.FORBIDDEN,
+          error(tagged(flavor, "该令牌无权使用模型：" + model, requestId), flavor == Flavor.ONE_API ? "one_api_error"
+              : "new_api_error", null, null));
     };
   }
 

@@ -78,6 +78,13 @@ public final class SimulateRelayCommand implements Callable<Integer> {
   @Option(names = "--group-ratio", defaultValue = "1", description = "The key's group ratio (default: ${DEFAULT-VALUE}).")
   double groupRatio;
 
+  @Option(names = "--group", defaultValue = "default", description = "The key's group, named in its refusals (default: ${DEFAULT-VALUE}).")
+  String group;
+
+  @Option(names = "--deny-models", split = ",", description = "Models the key's group may not use, answered 403"
+      + " (model not allowed), comma-separated.")
+  Set<String> deniedModels = Set.of();
+
   @Option(names = "--io-threads", defaultValue = "1", description = "Event loop threads (default: ${DEFAULT-VALUE}).")
   int ioThreads;
 
@@ -118,6 +125,7 @@ public final class SimulateRelayCommand implements Callable<Integer> {
         .withFlavor(Flavor.ofLabel(flavor))
         .withTokensPerMinute(tpm)
         .withQuota(quota)
-        .withPrices(modelRatio, completionRatio, groupRatio);
+        .withPrices(modelRatio, completionRatio, groupRatio)
+        .withGroup(group, deniedModels);
   }
 }

@@ -234,8 +234,11 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
       if (model == null || !model.isTextual() || model.asText().isEmpty()) {
         throw new InvalidRequestException("model is required", "model");
       }
+      if (settings.deniedModels().contains(model.asText())) {
+        return new Built(errors.modelNotAllowed(settings.flavor(), model.asText(), requestId));
+      }
       if (!settings.models().isEmpty() && !settings.models().contains(model.asText())) {
-        return new Built(errors.noChannel(settings.flavor(), model.asText(), requestId));
+        return new Built(errors.noChannel(settings.flavor(), model.asText(), settings.group(), requestId));
       }
       long created = System.currentTimeMillis() / 1000;
       ObjectNode completion = chat

@@ -27,6 +27,8 @@ import java.util.Set;
  * @param modelRatio price of every model, as the relays write it (1 = 0.002 USD per 1K prompt tokens)
  * @param completionRatio price of a completion token relative to a prompt token
  * @param groupRatio the key's group's ratio
+ * @param group the key's group (分组), named in its no-channel and model-not-allowed answers
+ * @param deniedModels models the key's group may not use: each gets 403 (model not allowed)
  */
 public record SimulatorSettings(
     String apiKey,
@@ -43,7 +45,9 @@ public record SimulatorSettings(
     long quota,
     double modelRatio,
     double completionRatio,
-    double groupRatio) {
+    double groupRatio,
+    String group,
+    Set<String> deniedModels) {
 
   public static final String DEFAULT_KEY = "sk-simulator";
   public static final Set<String> DEFAULT_MODELS = Set.of("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002");
@@ -52,6 +56,7 @@ public record SimulatorSettings(
 
   public SimulatorSettings {
     models = Set.copyOf(models);
+    deniedModels = Set.copyOf(deniedModels);
     faultRates = Map.copyOf(faultRates);
     double total = faultRates.values().stream().mapToDouble(Double::doubleValue).sum();
     if (total > 1.0 + 1e-9 || faultRates.values().stream().anyMatch(rate -> rate < 0)) {
@@ -67,17 +72,17 @@ public record SimulatorSettings(
 
   public static SimulatorSettings defaults() {
     return new SimulatorSettings(DEFAULT_KEY, DEFAULT_MODELS, Duration.ZERO, Duration.ZERO, Map.of(),
-        Duration.ofSeconds(1), 0, 1, 42L, Flavor.OPENAI, 0, UNLIMITED, 1, 1, 1);
+        Duration.ofSeconds(1), 0, 1, 42L, Flavor.OPENAI, 0, UNLIMITED, 1, 1, 1, "default", Set.of());
   }
 
   public SimulatorSettings withApiKey(String key) {
     return new SimulatorSettings(key, models, latency, latencySpread, faultRates, retryAfter, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
   }
 
   public SimulatorSettings withLatency(Duration fixed, Duration spread) {
     return new SimulatorSettings(apiKey, models, fixed, spread, faultRates, retryAfter, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
   }
 
   public SimulatorSettings withFault(Fault fault, double rate) {
@@ -85,48 +90,55 @@ public record SimulatorSettings(
     rates.putAll(faultRates);
     rates.put(fault, rate);
     return new SimulatorSettings(apiKey, models, latency, latencySpread, rates, retryAfter, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
   }
 
   public SimulatorSettings withRetryAfter(Duration wait) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, wait, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
   }
 
   public SimulatorSettings withRateLimit(int rpm, int burstSize) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter, rpm, burstSize,
-        seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio);
+        seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
   }
 
   public SimulatorSettings withModels(Set<String> served) {
     return new SimulatorSettings(apiKey, served, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio);
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
   }
 
   public SimulatorSettings withSeed(long draws) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, draws, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio);
+        requestsPerMinute, burst, draws, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
   }
 
   public SimulatorSettings withFlavor(Flavor errors) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, errors, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio);
+        requestsPerMinute, burst, seed, errors, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
   }
 
   public SimulatorSettings withTokensPerMinute(int tpm) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tpm, quota, modelRatio, completionRatio, groupRatio);
+        requestsPerMinute, burst, seed, flavor, tpm, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
   }
 
   /** A key holding {@code units} of quota (or {@link #UNLIMITED}); applied when the simulator starts or is reconfigured. */
   public SimulatorSettings withQuota(long units) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tokensPerMinute, units, modelRatio, completionRatio, groupRatio);
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, units, modelRatio, completionRatio, groupRatio, group, deniedModels);
   }
 
-  public SimulatorSettings withPrices(double model, double completion, double group) {
+  public SimulatorSettings withPrices(double model, double completion, double keyGroupRatio) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, model, completion, group);
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, model, completion, keyGroupRatio, group, deniedModels);
+  }
+
+  /** A key of group {@code name} (named in its refusals), which may not use {@code denied} models. */
+  public SimulatorSettings withGroup(String name, Set<String> denied) {
+    return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, name,
+        denied);
   }
 
   /** What an answer that used these tokens costs: the relays' formula, in quota. */

@@ -35,17 +35,42 @@ public final class ConfigLoader {
       values.putAll(fromFile);
     }
     values.putAll(EnvironmentVariables.settings(environment));
+    keysFromVariables(values, environment);
     return new WorkerConfig(values);
   }
 
   /** A misspelt key would otherwise be ignored silently and its default used. */
   private static void rejectUnknown(Map<String, String> values, Path file) {
     for (String key : values.keySet()) {
-      if (!WorkerConfig.DEFINITION.names().contains(key) && !key.startsWith(KAFKA_PREFIX)) {
+      if (!WorkerConfig.DEFINITION.names().contains(key) && !key.startsWith(KAFKA_PREFIX)
+          && RouteSettings.settingOf(key) == null) {
         throw new ConfigException("Unknown setting '" + key + "' in " + file
             + " (see docs/configuration.md; Kafka client settings take the prefix '" + KAFKA_PREFIX + "')");
       }
     }
+  }
+
+  /**
+   * Puts the key each {@code relay.api.key.env} (or {@code route.<name>.api.key.env}) names into
+   * the matching {@code api.key} setting, unless that is set itself.
+   */
+  private static void keysFromVariables(Map<String, Object> values, Map<String, String> environment) {
+    Map<String, Object> found = new HashMap<>();
+    values.forEach((setting, variable) -> {
+      boolean keyVariable = setting.equals(WorkerConfig.RELAY_API_KEY_ENV)
+          || WorkerConfig.RELAY_API_KEY_ENV.equals(RouteSettings.settingOf(setting));
+      String name = String.valueOf(variable).trim();
+      if (!keyVariable || name.isEmpty()) {
+        return;
+      }
+      String keySetting = setting.substring(0, setting.length() - ".env".length());
+      String key = environment.get(name);
+      if (key == null || key.isBlank()) {
+        throw new ConfigException(setting + " names the environment variable " + name + ", which is not set");
+      }
+      found.put(keySetting, key.strip());
+    });
+    found.forEach(values::putIfAbsent);
   }
 
   private static Map<String, String> readProperties(Path file) {

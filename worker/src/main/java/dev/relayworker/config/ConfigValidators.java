@@ -32,6 +32,44 @@ public final class ConfigValidators {
     }
   };
 
+  /** A list of distinct route names: letters, digits, '_' and '-'. */
+  static final ConfigDef.Validator ROUTE_NAMES = new ConfigDef.Validator() {
+    @Override
+    public void ensureValid(String name, Object value) {
+      java.util.List<?> names = (java.util.List<?>) value;
+      for (Object route : names) {
+        if (!RouteSettings.NAME.matcher(String.valueOf(route)).matches()) {
+          throw new ConfigException(name, value, "route '" + route + "' is not letters, digits, '_' and '-'");
+        }
+      }
+      if (new java.util.HashSet<>(names).size() != names.size()) {
+        throw new ConfigException(name, value, "a route is named twice");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "distinct names of letters, digits, '_' and '-'";
+    }
+  };
+
+  /** A {@code routing.models} value: {@code model=route,route; *=route}. */
+  static final ConfigDef.Validator MODEL_ROUTES = new ConfigDef.Validator() {
+    @Override
+    public void ensureValid(String name, Object value) {
+      try {
+        RouteSettings.modelRoutes((String) value);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name, value, e.getMessage());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "model=route[,route...] entries separated by ';'";
+    }
+  };
+
   /**
    * A secret that can travel in an HTTP header: printable ASCII, no spaces. A key pasted with a
    * trailing newline, tab or zero-width space would otherwise pass here and fail on every call,
@@ -40,7 +78,9 @@ public final class ConfigValidators {
   static final ConfigDef.Validator HEADER_SAFE_SECRET = new ConfigDef.Validator() {
     @Override
     public void ensureValid(String name, Object value) {
-      requireHeaderSafe(name, value == null ? null : ((Password) value).value());
+      if (value != null) { // Not set here: WorkerConfig#relayApiKey looks for it elsewhere.
+        requireHeaderSafe(name, ((Password) value).value());
+      }
     }
 
     @Override

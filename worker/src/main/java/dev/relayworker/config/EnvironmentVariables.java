@@ -81,7 +81,8 @@ public final class EnvironmentVariables {
       setting.append(run == 1 ? '.' : run == 2 ? '_' : '-');
     }
     String name = setting.toString();
-    boolean known = WorkerConfig.DEFINITION.names().contains(name) || (name.startsWith(ConfigLoader.KAFKA_PREFIX)
+    boolean known = WorkerConfig.DEFINITION.names().contains(name) || RouteSettings.settingOf(name) != null
+        || (name.startsWith(ConfigLoader.KAFKA_PREFIX)
         && KafkaClientSettings.isKnown(name.substring(ConfigLoader.KAFKA_PREFIX.length())));
     if (!known) {
       throw unknown(variable, "no setting is called '" + name + "'");

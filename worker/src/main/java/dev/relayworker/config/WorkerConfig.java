@@ -1,6 +1,12 @@
 package dev.relayworker.config;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -8,6 +14,7 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 /**
@@ -25,6 +32,8 @@ public final class WorkerConfig extends AbstractConfig {
 
   public static final String RELAY_BASE_URL = "relay.base.url";
   public static final String RELAY_API_KEY = "relay.api.key";
+  public static final String RELAY_API_KEY_FILE = "relay.api.key.file";
+  public static final String RELAY_API_KEY_ENV = "relay.api.key.env";
   public static final String RELAY_HTTP_VERSION = "relay.http.version";
   public static final String RELAY_HTTP_CLIENT = "relay.http.client";
   public static final String RELAY_IDLE_TIMEOUT_MS = "relay.idle.timeout.ms";
@@ -36,6 +45,11 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String RELAY_KEY_FAILURE = "relay.key.failure";
   public static final String RELAY_KEY_PROBE_INTERVAL_MS = "relay.key.probe.interval.ms";
   public static final String RELAY_GROUP = "relay.group";
+  public static final String RELAY_GROUP_RATIO = "relay.group.ratio";
+  public static final String ROUTES = "routes";
+  public static final String ROUTING_MODELS = "routing.models";
+  public static final String ROUTING_STRATEGY = "routing.strategy";
+  public static final String ROUTING_UNSERVED_RECHECK_MS = "routing.unserved.recheck.ms";
   public static final String PRICE_TABLE_FILE = "price.table.file";
   public static final String BUDGET_USD_PER_HOUR = "budget.usd.per.hour";
   public static final String BUDGET_USD_PER_DAY = "budget.usd.per.day";
@@ -156,14 +170,41 @@ public final class WorkerConfig extends AbstractConfig {
       .define(HEALTH_DELIVERY_STALL_MS, Type.INT, 60_000, Range.between(1_000, 3_600_000), Importance.LOW,
           "/health/ready turns DOWN when replies have waited this long without a transaction committing"
               + " (exactly_once) or the broker acknowledging one (at_least_once).")
-      .define(RELAY_BASE_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
-          new ConfigDef.NonEmptyString(), Importance.HIGH,
+      .define(RELAY_BASE_URL, Type.STRING, "", Importance.HIGH,
           "Base URL of the OpenAI-compatible relay, with or without /v1 (for example"
-              + " https://relay.example.com).")
-      .define(RELAY_API_KEY, Type.PASSWORD, ConfigDef.NO_DEFAULT_VALUE, ConfigValidators.HEADER_SAFE_SECRET,
+              + " https://relay.example.com). Required, here or as every route's route.<name>.base.url.")
+      .define(RELAY_API_KEY, Type.PASSWORD, null, ConfigValidators.HEADER_SAFE_SECRET,
           Importance.HIGH, "Relay API key, sent as 'Authorization: Bearer <key>'. Printable ASCII only: a key"
               + " with a space, a control or a non-ASCII character (a pasted zero-width space) stops start-up."
-              + " Never logged, never put in a reply.")
+              + " Never logged, never put in a reply. Required, here or from " + RELAY_API_KEY_FILE + " or "
+              + RELAY_API_KEY_ENV + ".")
+      .define(RELAY_API_KEY_FILE, Type.STRING, "", Importance.MEDIUM,
+          "File holding the relay API key (a mounted secret); surrounding whitespace and the final newline"
+              + " are dropped. Read when " + RELAY_API_KEY + " is not set.")
+      .define(RELAY_API_KEY_ENV, Type.STRING, "", Importance.MEDIUM,
+          "Name of an environment variable holding the relay API key, read at start-up when " + RELAY_API_KEY
+              + " is not set; a variable that is not set stops start-up. Lets each route take its key from a"
+              + " variable of its own (route.<name>.api.key.env=CHEAP_GROUP_KEY).")
+      .define(ROUTES, Type.LIST, "", ConfigValidators.ROUTE_NAMES, Importance.HIGH,
+          "Names of the relay routes: each a key of one group (分组) at a relay, with its own base URL, key,"
+              + " prices, limits, budgets and circuit breaker. A route takes every relay.* setting (but "
+              + "relay.limit.share), budget.* and price.table.file as route.<name>.<setting without relay.>"
+              + " (route.cheap.base.url, route.cheap.api.key.file, route.cheap.rate.limit.rpm,"
+              + " route.cheap.budget.usd.per.day); what it does not set it takes from the top-level setting. A"
+              + " route's group defaults to its name. Empty (the default): one route named 'default' made of"
+              + " the top-level settings.")
+      .define(ROUTING_MODELS, Type.STRING, "", ConfigValidators.MODEL_ROUTES, Importance.HIGH,
+          "Which routes serve which model, in the order they are tried: 'model=route,route;"
+              + " model=route; *=route,route' (model names as requests send them; * for any other model)."
+              + " Empty, or a model it does not name without a * entry: every route, in the order of " + ROUTES
+              + ".")
+      .define(ROUTING_STRATEGY, Type.STRING, "ordered", ValidString.in("ordered", "cheapest"), Importance.MEDIUM,
+          "Order in which a model's routes are tried. ordered: as " + ROUTING_MODELS + " (or " + ROUTES
+              + ") lists them. cheapest: by the model's price in each route's group (prompt plus completion"
+              + " price per token), list order breaking ties; a route that cannot price the model goes last.")
+      .define(ROUTING_UNSERVED_RECHECK_MS, Type.INT, 600_000, Range.between(1_000, 86_400_000), Importance.LOW,
+          "How long a route that answered that it does not serve a model (503 no channel, 403 model not"
+              + " allowed for its group) is skipped for that model before it is tried again.")
       .define(RELAY_HTTP_VERSION, Type.STRING, "HTTP_1_1",
           ValidString.in("HTTP_1_1", "HTTP_2"), Importance.LOW,
           "HTTP version offered to the relay. HTTP_2 is negotiated only over TLS and needs"
@@ -211,6 +252,9 @@ public final class WorkerConfig extends AbstractConfig {
       .define(RELAY_GROUP, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
           "The key's group (分组) at the relay: its ratio in the price table multiplies every price, and"
               + " its name is in the relay_group reply header and the cost metrics.")
+      .define(RELAY_GROUP_RATIO, Type.DOUBLE, -1.0, Range.atLeast(-1.0), Importance.MEDIUM,
+          "The ratio of " + RELAY_GROUP + " that multiplies every price, where the relay's group ratio differs"
+              + " from the price table's or the table does not name the group. -1 (the default): the table's.")
       .define(PRICE_TABLE_FILE, Type.STRING, "", Importance.MEDIUM,
           "JSON price table (model_ratio and completion_ratio, or USD per million prompt and completion"
               + " tokens, per model; ratio per group). Empty: the table in the jar, a starting point for common"
@@ -257,9 +301,18 @@ public final class WorkerConfig extends AbstractConfig {
     return Duration.ofMillis(WorkerConfig.<Integer>defaultValue(key));
   }
 
+  /** The route these settings are of, or null for the top level. */
+  private final String route;
+
   public WorkerConfig(Map<?, ?> values) {
+    this(values, null);
+  }
+
+  private WorkerConfig(Map<?, ?> values, String route) {
     super(DEFINITION, values, false);
+    this.route = route;
     KafkaClientSettings.rejectUnknown(kafkaClientProperties());
+    RouteSettings.check(this, originals());
   }
 
   /**
@@ -270,8 +323,68 @@ public final class WorkerConfig extends AbstractConfig {
     return originalsWithPrefix(ConfigLoader.KAFKA_PREFIX);
   }
 
-  /** The relay key; call {@link Password#value()} only where the HTTP header is built. */
+  /** The relay routes' names in the order of {@link #ROUTES}; {@code default} alone when it is empty. */
+  public List<String> routeNames() {
+    return RouteSettings.names(this);
+  }
+
+  /**
+   * The settings of route {@code name}: its {@code route.<name>.*} values over the top-level ones
+   * (the top level itself for the {@code default} route of an empty {@link #ROUTES}).
+   */
+  public WorkerConfig forRoute(String name) {
+    if (!routeNames().contains(name)) {
+      throw new IllegalArgumentException("no route '" + name + "' in " + routeNames());
+    }
+    boolean named = !getList(ROUTES).isEmpty();
+    return named ? new WorkerConfig(RouteSettings.overlay(originals(), name, true), name) : this;
+  }
+
+  /** The route these settings are of: its name, or {@code default} for the top level. */
+  public String route() {
+    return route == null ? RouteSettings.DEFAULT_ROUTE : route;
+  }
+
+  /** {@code setting} as the user sets it for these settings' route ({@code route.cheap.base.url}). */
+  public String nameOf(String setting) {
+    return route == null ? setting : RouteSettings.nameFor(route, setting);
+  }
+
+  /**
+   * The relay key: {@link #RELAY_API_KEY} (which {@link ConfigLoader} fills from the variable
+   * {@link #RELAY_API_KEY_ENV} names), else the content of {@link #RELAY_API_KEY_FILE}. Call
+   * {@link Password#value()} only where the HTTP header is built.
+   *
+   * @throws ConfigException naming the settings when none gives a key or the file cannot be read;
+   *     never quoting the key
+   */
   public Password relayApiKey() {
-    return getPassword(RELAY_API_KEY);
+    Password key = getPassword(RELAY_API_KEY);
+    if (key != null) {
+      return key;
+    }
+    String file = getString(RELAY_API_KEY_FILE);
+    if (file.isBlank()) {
+      throw new ConfigException("Missing relay key: set " + nameOf(RELAY_API_KEY) + ", " + nameOf(RELAY_API_KEY_FILE)
+          + " or " + nameOf(RELAY_API_KEY_ENV));
+    }
+    try {
+      String value = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+      ConfigValidators.requireHeaderSafe(nameOf(RELAY_API_KEY_FILE) + " (" + file + ")", value);
+      return new Password(value);
+    } catch (IOException | InvalidPathException e) {
+      throw new ConfigException("Cannot read the relay key from " + nameOf(RELAY_API_KEY_FILE) + " " + file + ": "
+          + e.getClass().getSimpleName());
+    }
+  }
+
+  /** The relay's base URL. @throws ConfigException naming the setting when it is not set */
+  public String relayBaseUrl() {
+    String url = getString(RELAY_BASE_URL);
+    if (url.isBlank()) {
+      throw new ConfigException("Missing required configuration \"" + nameOf(RELAY_BASE_URL)
+          + "\", the relay's base URL" + (route == null ? "" : " (or " + RELAY_BASE_URL + " for every route)"));
+    }
+    return url;
   }
 }

@@ -154,6 +154,25 @@ public final class PriceTable {
     return quotaPerUsd;
   }
 
+  /** This table with {@code group}'s ratio set to {@code ratio} (added when the table lacks it). */
+  public PriceTable withGroupRatio(String group, double ratio) {
+    if (!(ratio >= 0)) {
+      throw new IllegalArgumentException("a group ratio must not be negative, was " + ratio);
+    }
+    Map<String, Double> changed = new HashMap<>(groups);
+    changed.put(group, ratio);
+    return new PriceTable(quotaPerUsd, changed, models);
+  }
+
+  /**
+   * Quota per million prompt and per million completion tokens of {@code model} in {@code group}
+   * together: what orders routes by price. Empty when the table cannot price the model.
+   */
+  public Optional<Double> quotaPerMillionTokens(String model, String group) {
+    double groupRatio = groups.getOrDefault(group, 1.0);
+    return price(model).map(price -> (1 + price.completionRatio()) * price.modelRatio() * groupRatio * 1_000_000);
+  }
+
   /** The ratio of {@code group}, if the table names it. */
   public Optional<Double> groupRatio(String group) {
     return Optional.ofNullable(groups.get(group));

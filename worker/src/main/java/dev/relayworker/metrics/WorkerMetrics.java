@@ -36,15 +36,12 @@ public final class WorkerMetrics {
   private final Counter skipped;
   private final Counter aborted;
   private final Map<String, Counter> replaced = new ConcurrentHashMap<>();
-  private final Counter retries;
-  private final Counter throttled;
-  private final Timer permitWait;
   private final Timer okAge;
   private final Timer errorAge;
   private final Map<String, Counter> replies = new ConcurrentHashMap<>();
-  private final Map<Integer, Timer> attempts = new ConcurrentHashMap<>();
+  private final Map<RouteStatus, Timer> attempts = new ConcurrentHashMap<>();
   private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
-  private final Map<ModelGroup, CostCounters> costCounters = new ConcurrentHashMap<>();
+  private final Map<ModelRoute, CostCounters> costCounters = new ConcurrentHashMap<>();
   private final Map<String, Counter> unpriced = new ConcurrentHashMap<>();
   private final MultiGauge lag;
   private Set<TopicPartition> lagPartitions = Set.of(); // poll thread only
@@ -56,11 +53,6 @@ public final class WorkerMetrics {
     this.consumed = counter(Metric.REQUESTS_CONSUMED, Tags.empty());
     this.skipped = counter(Metric.RECORDS_SKIPPED, Tags.empty());
     this.aborted = counter(Metric.TRANSACTIONS_ABORTED, Tags.empty());
-    this.retries = counter(Metric.RELAY_RETRIES, Tags.empty());
-    this.throttled = counter(Metric.RELAY_THROTTLED, Tags.empty());
-    this.permitWait = Timer.builder(Metric.RATE_LIMITER_WAIT.meterName())
-        .description(Metric.RATE_LIMITER_WAIT.description())
-        .register(registry);
     this.okAge = histogram(Metric.REQUEST_AGE, Tags.of("status", "ok"));
     this.errorAge = histogram(Metric.REQUEST_AGE, Tags.of("status", "error"));
     gauge(Metric.IN_FLIGHT, LoopStatus::inFlight);
@@ -72,31 +64,45 @@ public final class WorkerMetrics {
         .register(registry);
   }
 
-  /** Adds the relay's own gauges (slots, key, share, budgets) and Resilience4j's meters for its breaker and retry. */
-  public void bind(ResilientRelay relay) {
+  /**
+   * Adds route {@code route}'s gauges (slots, key, share, budgets), tagged {@code route}, and
+   * Resilience4j's meters for its breaker and retry (named after the route).
+   */
+  public void bind(String route, ResilientRelay relay) {
+    Tags tags = Tags.of("route", route);
     Gauge.builder(Metric.RELAY_CALLS_ACTIVE.meterName(), relay, ResilientRelay::callsInProgress)
         .description(Metric.RELAY_CALLS_ACTIVE.description())
+        .tags(tags)
         .register(registry);
     Gauge.builder(Metric.KEY_AVAILABLE.meterName(), relay, current -> current.keyAvailable() ? 1 : 0)
         .description(Metric.KEY_AVAILABLE.description())
+        .tags(tags)
         .register(registry);
     Gauge.builder(Metric.LIMIT_SHARE.meterName(), relay, ResilientRelay::share)
         .description(Metric.LIMIT_SHARE.description())
+        .tags(tags)
         .register(registry);
     for (SpendBudget.Window window : SpendBudget.Window.values()) {
       if (relay.budgetRemaining(window) >= 0) {
         Gauge.builder(Metric.BUDGET_REMAINING.meterName(), relay,
                 current -> Math.max(0, current.budgetRemaining(window)) / current.quotaPerUsd())
             .description(Metric.BUDGET_REMAINING.description())
-            .tags(Tags.of("window", window.label()))
+            .tags(tags.and("window", window.label()))
             .register(registry);
       }
     }
     relay.bindTo(registry);
   }
 
-  /** A listener that records the relay path's attempts, retries and permit waits here. */
-  public RelayCallListener relayListener() {
+  /** A listener that records route {@code route}'s attempts, retries and permit waits here, tagged {@code route}. */
+  public RelayCallListener relayListener(String route) {
+    Tags tags = Tags.of("route", route);
+    Counter retries = counter(Metric.RELAY_RETRIES, tags);
+    Counter throttled = counter(Metric.RELAY_THROTTLED, tags);
+    Timer permitWait = Timer.builder(Metric.RATE_LIMITER_WAIT.meterName())
+        .description(Metric.RATE_LIMITER_WAIT.description())
+        .tags(tags)
+        .register(registry);
     return new RelayCallListener() {
       @Override
       public void retryScheduled(int failedAttempt, Duration wait, RelayException cause) {
@@ -105,7 +111,11 @@ public final class WorkerMetrics {
 
       @Override
       public void attemptFinished(Duration elapsed, int httpStatus) {
-        relayAttempt(elapsed, httpStatus);
+        attempts.computeIfAbsent(new RouteStatus(route, httpStatus), key -> histogram(Metric.RELAY_LATENCY,
+            Tags.of("route", route, "status", Integer.toString(httpStatus)))).record(elapsed);
+        if (httpStatus == 429) {
+          throttled.increment();
+        }
       }
 
       @Override
@@ -166,32 +176,31 @@ public final class WorkerMetrics {
     tokenCounter(name, "completion").increment(usage.completionTokens());
   }
 
-  /** What one answered call cost; an unpriced model is counted as such. */
-  public void cost(CallCost cost) {
+  /**
+   * What one answered call cost; an unpriced model is counted as such.
+   *
+   * @param route the route that answered, or null when the relay has none ({@code default})
+   */
+  public void cost(CallCost cost, String route) {
     String model = cost.model() == null || cost.model().isBlank() ? "unknown" : cost.model();
     String group = cost.group() == null ? "unknown" : cost.group();
+    String via = route == null ? "default" : route;
     if (!cost.priced()) {
       unpriced.computeIfAbsent(model, name -> counter(Metric.UNPRICED, Tags.of("model", name))).increment();
       return;
     }
-    CostCounters counters = costCounters.computeIfAbsent(new ModelGroup(model, group), key -> new CostCounters(
-        counter(Metric.COST_QUOTA, Tags.of("model", model, "group", group)),
-        counter(Metric.COST_USD, Tags.of("model", model, "group", group))));
+    CostCounters counters = costCounters.computeIfAbsent(new ModelRoute(model, group, via), key -> new CostCounters(
+        counter(Metric.COST_QUOTA, Tags.of("model", model, "group", group, "route", via)),
+        counter(Metric.COST_USD, Tags.of("model", model, "group", group, "route", via))));
     counters.quota().increment(cost.quota());
     counters.usd().increment(cost.usd().doubleValue());
   }
 
-  private record ModelGroup(String model, String group) {}
+  private record ModelRoute(String model, String group, String route) {}
+
+  private record RouteStatus(String route, int status) {}
 
   private record CostCounters(Counter quota, Counter usd) {}
-
-  private void relayAttempt(Duration elapsed, int httpStatus) {
-    attempts.computeIfAbsent(httpStatus,
-        status -> histogram(Metric.RELAY_LATENCY, Tags.of("status", Integer.toString(status)))).record(elapsed);
-    if (httpStatus == 429) {
-      throttled.increment();
-    }
-  }
 
   /** The poll loop turned at this wall-clock time (for liveness). */
   public void polled(long epochMillis) {

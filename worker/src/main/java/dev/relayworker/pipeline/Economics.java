@@ -19,12 +19,14 @@ final class Economics {
   static Pricing pricing(WorkerConfig config) {
     String file = config.getString(WorkerConfig.PRICE_TABLE_FILE);
     String group = config.getString(WorkerConfig.RELAY_GROUP);
+    double ratio = config.getDouble(WorkerConfig.RELAY_GROUP_RATIO);
     try {
       PriceTable table = file.isBlank() ? PriceTable.defaults() : PriceTable.read(Path.of(file));
-      return new Pricing(table, group);
+      return new Pricing(ratio >= 0 ? table.withGroupRatio(group, ratio) : table, group);
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(WorkerConfig.PRICE_TABLE_FILE + " / " + WorkerConfig.RELAY_GROUP + ": "
-          + e.getMessage());
+      throw new ConfigException(config.nameOf(WorkerConfig.PRICE_TABLE_FILE) + " / "
+          + config.nameOf(WorkerConfig.RELAY_GROUP) + ": " + e.getMessage() + " (or set "
+          + config.nameOf(WorkerConfig.RELAY_GROUP_RATIO) + ")");
     }
   }
 

@@ -17,6 +17,7 @@ final class FailureReplies {
     ErrorType type = switch (failure.reason()) {
       case DEADLINE_EXCEEDED -> ErrorType.DEADLINE_EXCEEDED;
       case RETRIES_EXHAUSTED -> ErrorType.RETRIES_EXHAUSTED;
+      case UNROUTABLE -> ErrorType.INVALID_REQUEST;
       case REJECTED, CIRCUIT_OPEN, HELD -> failure.lastFailure().map(last -> bySource(last.source()))
           .orElse(ErrorType.RELAY_ERROR);
     };

@@ -12,13 +12,21 @@ final class LoggingRelayListener implements RelayCallListener {
 
   private static final Logger log = LoggerFactory.getLogger("dev.relayworker.relay");
 
+  private final String route;
+
+  /** @param route the route whose calls it logs */
+  LoggingRelayListener(String route) {
+    this.route = route;
+  }
+
   @Override
   public void retryScheduled(int failedAttempt, Duration wait, RelayException cause) {
-    log.debug("attempt {} failed ({}); retrying in {} ms", failedAttempt, cause.getMessage(), wait.toMillis());
+    log.debug("route {}: attempt {} failed ({}); retrying in {} ms", route, failedAttempt, cause.getMessage(),
+        wait.toMillis());
   }
 
   @Override
   public void relayPaused(Instant until) {
-    log.info("relay asked for a pause; holding every call until {}", until);
+    log.info("route {}: relay asked for a pause; holding every call of the route until {}", route, until);
   }
 }

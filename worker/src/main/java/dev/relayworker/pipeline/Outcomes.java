@@ -7,7 +7,7 @@ import dev.relayworker.protocol.ReplyError;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
-import dev.relayworker.resilience.RelayAvailability;
+import dev.relayworker.resilience.RelayCalls;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -64,10 +64,10 @@ final class Outcomes {
     if (failure == null) {
       pending.attempts += result.attempts();
       CompletionRequest request = pending.request;
-      requestLog.completed(pending, result.completion(), result.cost());
+      requestLog.completed(pending, result.completion(), result.cost(), result.route());
       answer(pending, List.of(Outgoing.reply(pending, replies.ok(request.requestId(), request.replyKey(),
           request.route(), result.completion().body(), result.completion().httpStatus(), pending.attempts,
-          result.completion().relayRequestId(), result.cost()))));
+          result.completion().relayRequestId(), result.cost(), result.route(), result.group()))));
       return;
     }
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
@@ -97,8 +97,8 @@ final class Outcomes {
   }
 
   /** Parked requests that may go to the relay again now (see {@link ParkedRequests#takeSendable}). */
-  List<PendingRequest> resubmittable(RelayAvailability relay) {
-    return parked.takeSendable(relay);
+  List<PendingRequest> resubmittable(RelayCalls relay) {
+    return parked.takeSendable(pending -> relay.availabilityFor(pending.request.model(), pending.request.relayGroup()));
   }
 
   int parkedCount() {

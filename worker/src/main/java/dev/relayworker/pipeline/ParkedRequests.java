@@ -5,12 +5,16 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Requests held back because the relay is down (circuit open, or retries spent while it looks
- * down). They are not answered: they go to the relay again once the circuit closes, one probe at
- * a time while it is half-open, and only a passed deadline answers them with an error.
+ * Requests held back because the relay is down for them (every route of their model open-circuit,
+ * held or paused). They are not answered: they go to the relay again once a route of their model
+ * takes calls, one probe at a time while the best of them is half-open or probing its key, and
+ * only a passed deadline answers them with an error.
  *
  * <p>Confined to the poll thread; not thread-safe.
  */
@@ -50,21 +54,37 @@ final class ParkedRequests {
     return expired;
   }
 
-  /** Removes and returns what may go to the relay again: all once it is available, one probe while probing. */
-  List<PendingRequest> takeSendable(RelayAvailability relay) {
-    if (relay.takesAllParked()) {
-      List<PendingRequest> all = new ArrayList<>(parked);
-      parked.clear();
-      return all;
+  /**
+   * Removes and returns what may go to the relay again: each request whose routes are available,
+   * and one probe at a time of those whose routes are probing.
+   *
+   * @param availability whether the relay takes calls for a request's model now
+   */
+  List<PendingRequest> takeSendable(Function<PendingRequest, RelayAvailability> availability) {
+    if (parked.isEmpty()) {
+      return List.of();
     }
-    if (relay.takesOneProbe() && probesOutstanding == 0 && !parked.isEmpty()) {
-      PendingRequest probe = parked.poll();
-      probe.probe = true;
-      probesOutstanding++;
-      return List.of(probe);
+    List<PendingRequest> sendable = new ArrayList<>();
+    // Parked requests are mostly of a few models: ask about each model once.
+    Map<ModelGroup, RelayAvailability> known = new HashMap<>();
+    for (Iterator<PendingRequest> it = parked.iterator(); it.hasNext(); ) {
+      PendingRequest pending = it.next();
+      RelayAvailability relay = known.computeIfAbsent(
+          new ModelGroup(pending.request.model(), pending.request.relayGroup()), key -> availability.apply(pending));
+      if (relay.takesAllParked()) {
+        it.remove();
+        sendable.add(pending);
+      } else if (relay.takesOneProbe() && probesOutstanding == 0) {
+        it.remove();
+        pending.probe = true;
+        probesOutstanding++;
+        sendable.add(pending);
+      }
     }
-    return List.of();
+    return sendable;
   }
+
+  private record ModelGroup(String model, String group) {}
 
   void forgetReleased() {
     parked.removeIf(pending -> pending.ledger.released());

@@ -131,7 +131,7 @@ final class PollLoop implements Runnable {
     }
     router.takeResolved().forEach(resolved -> delivery.publish(resolved.pending(), resolved.records()));
     outcomes.expireParked(clock.instant());
-    outcomes.resubmittable(relay.availability()).forEach(this::submit);
+    outcomes.resubmittable(relay).forEach(this::submit);
   }
 
   private void handle(Event event) {
@@ -176,8 +176,8 @@ final class PollLoop implements Runnable {
   private void submit(PendingRequest pending) {
     CompletionRequest request = pending.request;
     RelayApi api = request.endpoint() == Endpoint.CHAT_COMPLETIONS ? RelayApi.CHAT_COMPLETIONS : RelayApi.COMPLETIONS;
-    relay.complete(new RelayRequest(api, request.body(), request.deadline(), request.model(), request.tokenEstimate()),
-            pending.charged)
+    relay.complete(new RelayRequest(api, request.body(), request.deadline(), request.model(), request.tokenEstimate(),
+            request.relayGroup()), pending.charged)
         .whenComplete((result, failure) -> mailbox.post(new RelayFinished(pending, result, failure)));
   }
 

@@ -44,11 +44,14 @@ final class RequestLog {
             pending.logId, invalid.error().message());
   }
 
-  /** @param cost what it cost by its usage, or null when the relay sent none */
-  void completed(PendingRequest pending, Completion completion, CallCost cost) {
+  /**
+   * @param cost what it cost by its usage, or null when the relay sent none
+   * @param route the route that answered, or null when the relay has none
+   */
+  void completed(PendingRequest pending, Completion completion, CallCost cost, String route) {
     completion.usage().ifPresent(usage -> metrics.tokens(completion.model(), usage));
     if (cost != null) {
-      metrics.cost(cost);
+      metrics.cost(cost, route);
     }
     answered(pending, null);
   }

@@ -1,17 +1,12 @@
 package dev.relayworker.pipeline;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.admin.AdminServer;
 import dev.relayworker.config.WorkerConfig;
-import dev.relayworker.cost.Pricing;
 import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.protocol.RequestRules;
-import dev.relayworker.relay.RelayEndpoint;
-import dev.relayworker.resilience.RelayCallListener;
-import dev.relayworker.resilience.RelayPolicy;
-import dev.relayworker.resilience.ResilientRelay;
+import dev.relayworker.routing.RoutedRelay;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -36,7 +31,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One worker instance: checks the topics, then runs a {@link PollLoop} on its own
- * {@code poll-loop} thread, calling the relay through a {@link ResilientRelay} and publishing
+ * {@code poll-loop} thread, calling the relay through its routes ({@link RelayRoutes}) and publishing
  * under the configured {@code delivery.guarantee}. Run as many as the request topic has
  * partitions.
  *
@@ -54,7 +49,7 @@ public final class Worker implements AutoCloseable {
 
   private final PollLoop loop;
   private final Thread thread;
-  private final ResilientRelay relay;
+  private final RoutedRelay relay;
   private final Duration shutdownTimeout;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final WorkerMetrics metrics = new WorkerMetrics(registry);
@@ -70,16 +65,11 @@ public final class Worker implements AutoCloseable {
   private Worker(WorkerConfig config, Admin admin) {
     String clientId = KafkaClients.newClientId();
     WorkerSettings settings = WorkerSettings.from(config);
-    warnIfSlotsWillIdle(settings.intake(), config.getInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS));
+    warnIfSlotsWillIdle(settings.intake(), WorkerSettings.relaySlots(config));
     Clock clock = Clock.systemUTC();
     this.shutdownTimeout = settings.shutdownTimeout();
     this.admin = admin;
-    Pricing pricing = Economics.pricing(config);
-    this.relay = new ResilientRelay(
-        RelayEndpoint.from(config).open(new ObjectMapper(), clock),
-        RelayPolicy.from(config), pricing, Economics.budget(config, pricing, clock), clock,
-        RelayCallListener.all(new LoggingRelayListener(), metrics.relayListener()));
-    metrics.bind(relay);
+    this.relay = RelayRoutes.open(config, clock, metrics);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -145,9 +135,9 @@ public final class Worker implements AutoCloseable {
       log.info("metrics on http://{}:{}/metrics, health on /health/live and /health/ready", address,
           worker.adminServer.port());
     }
-    log.info("worker started: {} -> {} ({}, relay {})", config.getString(WorkerConfig.REQUEST_TOPIC),
+    log.info("worker started: {} -> {} ({}, relay routes: {})", config.getString(WorkerConfig.REQUEST_TOPIC),
         config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DELIVERY_GUARANTEE),
-        RelayEndpoint.from(config).displayUri());
+        RelayRoutes.describe(config));
     return worker;
   }
 

@@ -21,7 +21,7 @@ record WorkerSettings(
         config.getString(WorkerConfig.REQUEST_TOPIC),
         config.getString(WorkerConfig.REPLY_TOPIC),
         config.getString(WorkerConfig.DLQ_TOPIC),
-        IntakeLimits.forRelay(config.getInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
+        IntakeLimits.forRelay(relaySlots(config),
             config.getInt(WorkerConfig.MAX_IN_FLIGHT)),
         Duration.ofMillis(config.getInt(WorkerConfig.COMMIT_INTERVAL_MS)),
         Duration.ofMillis(config.getInt(WorkerConfig.REBALANCE_DRAIN_TIMEOUT_MS)),
@@ -29,5 +29,14 @@ record WorkerSettings(
         WorkerConfig.EXACTLY_ONCE.equals(config.getString(WorkerConfig.DELIVERY_GUARANTEE)),
         config.getInt(WorkerConfig.OFFSET_METADATA_MAX_BYTES),
         config.getDouble(WorkerConfig.RELAY_LIMIT_SHARE));
+  }
+
+  /**
+   * The relay slots intake keeps busy: the most of any one route, since a request goes to one route
+   * at a time and requests of a model go to its first route while it works.
+   */
+  static int relaySlots(WorkerConfig config) {
+    return config.routeNames().stream()
+        .mapToInt(route -> config.forRoute(route).getInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS)).max().orElseThrow();
   }
 }

@@ -13,12 +13,13 @@ import java.time.Instant;
  * @param tokenEstimate the most tokens it may use, counted only when a tokens-per-minute limit is
  *     set ({@link RequestRules#tokensPerMinute()}); 0 otherwise
  * @param endpoint the relay endpoint it goes to
+ * @param relayGroup the route or group its {@code relay_group} header asks for first, or null
  */
 public record CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route,
-    String model, long tokenEstimate, Endpoint endpoint) {
+    String model, long tokenEstimate, Endpoint endpoint, String relayGroup) {
 
   /** A completions request whose model and tokens are not known (tests of other things). */
   public CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route) {
-    this(requestId, replyKey, body, deadline, route, null, 0, Endpoint.COMPLETIONS);
+    this(requestId, replyKey, body, deadline, route, null, 0, Endpoint.COMPLETIONS, null);
   }
 }

@@ -55,8 +55,15 @@ public final class ProtocolHeaders {
   public static final String COST_QUOTA = "cost_quota";
   /** Ok reply: the call's price in US dollars, a plain decimal such as {@code 0.000123}; absent when unpriced. */
   public static final String COST_USD = "cost_usd";
-  /** Ok reply: the group (分组) of the key that answered, whose ratio priced it. */
+  /**
+   * Request, optional: the route (or the group of a route) to send it through first, if that route
+   * serves its model; other routes of the model follow as usual. A name no route of the model
+   * answers to gets an {@code invalid_request_error} reply.
+   * Ok reply: the group (分组) of the key that answered, whose ratio priced it.
+   */
   public static final String RELAY_GROUP = "relay_group";
+  /** Ok reply: the name of the route that answered. */
+  public static final String RELAY_ROUTE = "relay_route";
 
   /** Dead-letter copy: why the record was refused, and where it came from. */
   public static final String DLQ_REASON = "dlq_reason";

@@ -43,7 +43,7 @@ public final class ReplyRecords {
   }
 
   /**
-   * A success reply.
+   * A success reply of a relay without routes.
    *
    * @param completion the relay's answer exactly as received
    * @param relayRequestId the relay's own request ID, or null
@@ -51,6 +51,20 @@ public final class ReplyRecords {
    */
   public ProducerRecord<byte[], byte[]> ok(String requestId, byte[] replyKey, ReplyRoute route, byte[] completion,
       int httpStatus, int attempts, String relayRequestId, CallCost cost) {
+    return ok(requestId, replyKey, route, completion, httpStatus, attempts, relayRequestId, cost, null, null);
+  }
+
+  /**
+   * A success reply.
+   *
+   * @param completion the relay's answer exactly as received
+   * @param relayRequestId the relay's own request ID, or null
+   * @param cost what the answer cost by its usage, or null when the relay sent no usage
+   * @param relayRoute the name of the route that answered, or null
+   * @param relayGroup the group of the key that answered, or null for the cost's
+   */
+  public ProducerRecord<byte[], byte[]> ok(String requestId, byte[] replyKey, ReplyRoute route, byte[] completion,
+      int httpStatus, int attempts, String relayRequestId, CallCost cost, String relayRoute, String relayGroup) {
     ProducerRecord<byte[], byte[]> reply = new ProducerRecord<>(route.topic(), route.partition(), replyKey, completion);
     Headers headers = common(reply.headers(), requestId, route, ProtocolHeaders.STATUS_OK, attempts);
     headers.add(ProtocolHeaders.HTTP_STATUS, ascii(Integer.toString(httpStatus)));
@@ -62,9 +76,13 @@ public final class ReplyRecords {
         headers.add(ProtocolHeaders.COST_QUOTA, ascii(Long.toString(cost.quota())));
         headers.add(ProtocolHeaders.COST_USD, ascii(cost.usd().toPlainString()));
       }
-      if (cost.group() != null) {
-        headers.add(ProtocolHeaders.RELAY_GROUP, utf8(cut(cost.group(), MAX_RELAY_NAME_CHARS)));
-      }
+    }
+    String group = relayGroup != null ? relayGroup : cost == null ? null : cost.group();
+    if (group != null) {
+      headers.add(ProtocolHeaders.RELAY_GROUP, utf8(cut(group, MAX_RELAY_NAME_CHARS)));
+    }
+    if (relayRoute != null) {
+      headers.add(ProtocolHeaders.RELAY_ROUTE, utf8(cut(relayRoute, MAX_RELAY_NAME_CHARS)));
     }
     return reply;
   }

@@ -33,6 +33,9 @@ import org.apache.kafka.common.header.Header;
  */
 public final class RequestParser {
 
+  /** Route and group names are short; a longer header is a mistake, and would be echoed in the error. */
+  private static final int MAX_GROUP_CHARS = 100;
+
   private final RequestRules rules;
   /** Null when no token limit is set: counting costs CPU on the poll thread, so only when it is needed. */
   private final TokenEstimator tokenEstimator;
@@ -61,7 +64,7 @@ public final class RequestParser {
       Instant deadline = deadline(record, now);
       Body body = body(record.value(), endpointHeader(record));
       return new ParsedRecord.Valid(new CompletionRequest(requestId, replyKey(record, requestId), body.bytes(), deadline,
-          route, body.model(), body.tokenEstimate(), body.endpoint()));
+          route, body.model(), body.tokenEstimate(), body.endpoint(), relayGroupHeader(record)));
     } catch (Refusal refusal) {
       return invalid(record, requestId, route, refusal);
     }
@@ -189,6 +192,21 @@ public final class RequestParser {
     return Endpoint.ofPath(path).orElseThrow(() -> new Refusal("bad_header", "header " + ProtocolHeaders.ENDPOINT
         + " must be /v1/completions or /v1/chat/completions, was '"
         + (path.length() > 80 ? path.substring(0, 80) + "..." : path) + "'", null));
+  }
+
+  /** The route or group the {@code relay_group} header asks for, or null when there is none or it is blank. */
+  private static String relayGroupHeader(ConsumerRecord<byte[], byte[]> record) {
+    Header header = record.headers().lastHeader(ProtocolHeaders.RELAY_GROUP);
+    if (header == null || header.value() == null) {
+      return null;
+    }
+    String group = utf8(header.value()).orElseThrow(() -> new Refusal("bad_header",
+        "header " + ProtocolHeaders.RELAY_GROUP + " is not valid UTF-8", null)).trim();
+    if (group.length() > MAX_GROUP_CHARS) {
+      throw new Refusal("bad_header", "header " + ProtocolHeaders.RELAY_GROUP + " is longer than " + MAX_GROUP_CHARS
+          + " characters", null);
+    }
+    return group.isEmpty() ? null : group;
   }
 
   private Body body(byte[] value, Endpoint named) {

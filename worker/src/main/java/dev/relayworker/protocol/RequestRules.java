@@ -2,6 +2,7 @@ package dev.relayworker.protocol;
 
 import dev.relayworker.config.WorkerConfig;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -11,8 +12,10 @@ import java.util.regex.Pattern;
  * @param ttl deadline of a request without a {@code deadline_ms} header, from its record timestamp
  * @param maxDeadline latest deadline any request may have, from its record timestamp
  * @param defaultModel put into bodies without {@code model}; null refuses them
- * @param tokensPerMinute the key's token limit: requests are counted ({@link dev.relayworker.cost.TokenEstimator})
- *     and one whose estimate alone is over it is refused; 0 counts nothing
+ * @param tokensPerMinute the largest token limit of a route: requests are counted
+ *     ({@link dev.relayworker.cost.TokenEstimator}) and one whose estimate alone is over it is refused;
+ *     {@link Long#MAX_VALUE} when some routes have a limit and some none (counted, never refused); 0
+ *     when no route has one: nothing is counted
  */
 public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
     int maxBytes, String defaultModel, CostLimits costLimits, long tokensPerMinute) {
@@ -34,6 +37,14 @@ public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics,
         config.getInt(WorkerConfig.REQUEST_MAX_BYTES),
         model.isEmpty() ? null : model,
         CostLimits.from(config),
-        config.getInt(WorkerConfig.RELAY_RATE_LIMIT_TPM));
+        tokensPerMinute(config));
+  }
+
+  private static long tokensPerMinute(WorkerConfig config) {
+    List<Integer> limits = config.routeNames().stream()
+        .map(route -> config.forRoute(route).getInt(WorkerConfig.RELAY_RATE_LIMIT_TPM)).toList();
+    boolean someUnlimited = limits.contains(0);
+    int largest = limits.stream().mapToInt(Integer::intValue).max().orElse(0);
+    return largest > 0 && someUnlimited ? Long.MAX_VALUE : largest;
   }
 }

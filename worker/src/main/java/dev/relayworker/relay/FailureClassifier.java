@@ -80,6 +80,15 @@ public final class FailureClassifier {
     };
   }
 
+  /**
+   * Whether an answer says the key's group does not serve the model, though another group may: a
+   * 503 no-channel answer, or a 403 that is no key outage (model not allowed for the group, group
+   * disabled). Final for this key, and no fault of the request.
+   */
+  public static boolean isModelNotServed(int status, RelayError error) {
+    return (status == 503 && noChannelForModel(error)) || (status == 403 && !quotaUsedUp(error));
+  }
+
   private static boolean quotaUsedUp(RelayError error) {
     if ("insufficient_user_quota".equals(error.code()) || "pre_consume_token_quota_failed".equals(error.code())
         || "insufficient_quota".equals(error.code())) {

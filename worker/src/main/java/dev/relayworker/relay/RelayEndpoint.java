@@ -59,7 +59,7 @@ public record RelayEndpoint(
 
   public static RelayEndpoint from(WorkerConfig config) {
     return new RelayEndpoint(
-        parseBase(config.getString(WorkerConfig.RELAY_BASE_URL), WorkerConfig.RELAY_BASE_URL),
+        parseBase(config.relayBaseUrl(), config.nameOf(WorkerConfig.RELAY_BASE_URL)),
         config.relayApiKey(),
         RelayTransport.named(config.getString(WorkerConfig.RELAY_HTTP_CLIENT)),
         HttpClient.Version.valueOf(config.getString(WorkerConfig.RELAY_HTTP_VERSION)),

@@ -6,7 +6,7 @@ import java.util.Optional;
 /**
  * A completion request that the resilient relay gave up on, and why. The reason tells the
  * caller what to do: answer with an error ({@link Reason#REJECTED}, {@link Reason#RETRIES_EXHAUSTED},
- * {@link Reason#DEADLINE_EXCEEDED}) or hold the request back and try later
+ * {@link Reason#DEADLINE_EXCEEDED}, {@link Reason#UNROUTABLE}) or hold the request back and try later
  * ({@link Reason#CIRCUIT_OPEN}, {@link Reason#HELD}; {@link Reason#parks()}). No stack trace; messages never contain the relay key.
  */
 public final class CallFailedException extends RuntimeException {
@@ -28,7 +28,12 @@ public final class CallFailedException extends RuntimeException {
      * ({@link Hold}): the call was not sent, or the relay refused the key. Not an answer: try
      * again once the hold ends.
      */
-    HELD;
+    HELD,
+    /**
+     * The request names a route or group ({@code relay_group}) that does not serve its model: no
+     * call was sent. The request is wrong, not the relay.
+     */
+    UNROUTABLE;
 
     /** Whether the request should wait for the relay rather than be answered. */
     public boolean parks() {

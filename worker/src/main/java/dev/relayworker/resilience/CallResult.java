@@ -4,12 +4,25 @@ import dev.relayworker.cost.CallCost;
 import dev.relayworker.relay.Completion;
 
 /**
- * A completion, the number of relay calls it took (1 when the first attempt succeeded), and what
- * it cost by its {@code usage}; the cost is null when the relay sent no usage.
+ * A completion, the number of relay calls it took (1 when the first attempt succeeded), what it
+ * cost by its {@code usage}, and the route and group that answered it.
+ *
+ * @param cost null when the relay sent no usage
+ * @param route the name of the route that answered, or null when the relay has no routes
+ * @param group the group (分组) of that route's key, or null when the relay has no routes
  */
-public record CallResult(Completion completion, int attempts, CallCost cost) {
+public record CallResult(Completion completion, int attempts, CallCost cost, String route, String group) {
+
+  public CallResult(Completion completion, int attempts, CallCost cost) {
+    this(completion, attempts, cost, null, null);
+  }
 
   public CallResult(Completion completion, int attempts) {
     this(completion, attempts, null);
+  }
+
+  /** This result as answered through {@code route} of {@code group}, after {@code earlier} attempts on other routes. */
+  public CallResult via(String route, String group, int earlier) {
+    return new CallResult(completion, attempts + earlier, cost, route, group);
   }
 }

@@ -22,6 +22,16 @@ public interface RelayCalls {
   RelayAvailability availability();
 
   /**
+   * Whether the relay takes calls for {@code model} now: through routes that serve it, when the
+   * relay has several (see {@code RoutedRelay}).
+   *
+   * @param group the route or group a request names first, or null
+   */
+  default RelayAvailability availabilityFor(String model, String group) {
+    return availability();
+  }
+
+  /**
    * Applies only {@code fraction} of the key's limits and budgets from now on (this worker's part
    * of a key shared by several); scripted relays may ignore it.
    *

@@ -12,8 +12,15 @@ import java.time.Instant;
  * @param model the model it asks for, which prices its answer
  * @param tokenEstimate the most tokens it may use (prompt and every completion), charged to the
  *     tokens-per-minute budget until its answer tells the truth; 0 when no budget counts tokens
+ * @param group the route or group the request asks to be sent through first, or null for none
  */
-public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate) {
+public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate,
+    String group) {
+
+  /** A request that names no route. */
+  public RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate) {
+    this(api, body, deadline, model, tokenEstimate, null);
+  }
 
   /** A request for the legacy completions endpoint. */
   public RelayRequest(byte[] body, Instant deadline, String model, long tokenEstimate) {

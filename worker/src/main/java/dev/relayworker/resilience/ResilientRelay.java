@@ -82,30 +82,31 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
    * @param listener hears every retry, pause, attempt and permit wait
    */
   public ResilientRelay(RelayClient client, RelayPolicy policy, Clock clock, RelayCallListener listener) {
-    this(client, policy, Pricing.defaults(), SpendBudget.none(clock), clock, listener);
+    this("relay", client, policy, Pricing.defaults(), SpendBudget.none(clock), clock, listener);
   }
 
   /**
+   * @param name names its circuit breaker and retry in Resilience4j's meters (the route's name)
    * @param pricing prices answers by their usage
    * @param budget the spend caps answers count against
    * @param clock the time deadlines, pacing, circuit windows, budgets and durations are read on
    * @param listener hears every retry, pause, attempt and permit wait
    */
-  public ResilientRelay(RelayClient client, RelayPolicy policy, Pricing pricing, SpendBudget budget, Clock clock,
-      RelayCallListener listener) {
+  public ResilientRelay(String name, RelayClient client, RelayPolicy policy, Pricing pricing, SpendBudget budget,
+      Clock clock, RelayCallListener listener) {
     this.client = client;
     this.policy = policy;
     this.clock = clock;
     this.listener = listener;
     this.backoff = new Backoff(policy.initialBackoff(), policy.maxBackoff(), policy.retryAfterCap());
-    this.retry = Retry.of("relay", RetryConfig.<Completion>custom()
+    this.retry = Retry.of(name, RetryConfig.<Completion>custom()
         // The budget is enforced by RetryInterval over the request's whole life (uncharged attempts
         // included); a 429 storm is ended by the request's deadline, not by a count.
         .maxAttempts(Integer.MAX_VALUE)
         .retryOnException(failure -> failure instanceof AttemptFailure attempt && attempt.retryable())
         .intervalBiFunction(new RetryInterval())
         .build());
-    this.breaker = CircuitBreaker.of("relay", CircuitBreakers.config(policy, clock));
+    this.breaker = CircuitBreaker.of(name, CircuitBreakers.config(policy, clock));
     this.concurrency = new ConcurrencyLimit(policy.maxConcurrentCalls());
     this.limits = new KeyLimits(policy, clock);
     this.key = new KeyHealth(policy.keyFailureMode(), policy.keyProbeInterval(), clock);
@@ -404,6 +405,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
           + (last == null ? "" : "; last: " + last.getMessage());
       case CIRCUIT_OPEN -> "relay circuit is open; call not sent";
       case HELD -> last != null ? "held: " + last.getMessage() : "held: " + holdReason();
+      case UNROUTABLE -> throw new IllegalStateException("a single relay routes nothing");
     };
     return new CallFailedException(reason, attempts, charged, last, message);
   }

@@ -28,11 +28,13 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void aMissingKeyIsNamed() throws Exception {
+  void aMissingKeyIsNamedWhenTheRelayIsOpened() throws Exception {
     Path file = write("kafka.bootstrap.servers=localhost:9092\nrelay.base.url=http://relay\n");
+    // Loading succeeds: send and batch read the same file and never call the relay.
+    WorkerConfig config = ConfigLoader.load(file, Map.of());
 
-    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("relay.api.key");
+    assertThatThrownBy(() -> RelayEndpoint.from(config))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("relay.api.key").hasMessageContaining("relay.api.key.file");
   }
 
   @Test

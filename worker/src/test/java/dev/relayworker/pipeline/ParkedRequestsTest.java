@@ -2,11 +2,14 @@ package dev.relayworker.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relayworker.protocol.CompletionRequest;
+import dev.relayworker.protocol.Endpoint;
 import dev.relayworker.protocol.ReplyRoute;
 import dev.relayworker.resilience.RelayAvailability;
 import dev.relayworker.resilience.RelayAvailability.State;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -67,7 +70,40 @@ class ParkedRequestsTest {
     return requests;
   }
 
-  private static RelayAvailability relay(State state) {
+  @Test
+  void requestsOfAModelWhoseRoutesAreDownStayWhileOthersGo() {
+    PendingRequest cheap = parkFor(0, "gpt-4o-mini");
+    PendingRequest premium = parkFor(1, "gpt-4o");
+    PendingRequest cheapAgain = parkFor(2, "gpt-4o-mini");
+    List<String> asked = new java.util.ArrayList<>();
+
+    List<PendingRequest> sent = parked.takeSendable(pending -> {
+      asked.add(pending.request.model());
+      return availability("gpt-4o".equals(pending.request.model()) ? State.UNAVAILABLE : State.AVAILABLE);
+    });
+
+    assertThat(sent).containsExactly(cheap, cheapAgain);
+    assertThat(parked.size()).isEqualTo(1);
+    assertThat(parked.takeSendable(pending -> availability(State.AVAILABLE))).containsExactly(premium);
+    assertThat(asked).as("each model is asked about once a round").containsExactly("gpt-4o-mini", "gpt-4o");
+  }
+
+  private PendingRequest parkFor(long offset, String model) {
+    PendingRequest taken = Requests.taken(ledger, offset, ROUTE);
+    CompletionRequest request = taken.request;
+    PendingRequest pending = new PendingRequest(taken.record, ledger, taken.requestId, taken.replyKey, ROUTE,
+        new CompletionRequest(request.requestId(), request.replyKey(), request.body(), request.deadline(), ROUTE,
+            model, 0, Endpoint.COMPLETIONS, null));
+    parked.park(pending);
+    return pending;
+  }
+
+  private static Function<PendingRequest, RelayAvailability> relay(State state) {
+    RelayAvailability availability = availability(state);
+    return pending -> availability;
+  }
+
+  private static RelayAvailability availability(State state) {
     return new RelayAvailability(state, null, state.name());
   }
 }

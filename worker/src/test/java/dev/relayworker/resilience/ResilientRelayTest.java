@@ -372,7 +372,7 @@ class ResilientRelayTest {
     simulator = RelaySimulator.start(settings, 0);
     RelayClient client = RelayEndpoint.of(simulator.baseUri().toString(), KEY).open(new ObjectMapper(),
         Clock.systemUTC());
-    relay = new ResilientRelay(client, policy.build(), Pricing.defaults(), budget, time, listener);
+    relay = new ResilientRelay("relay", client, policy.build(), Pricing.defaults(), budget, time, listener);
     if (settings.apiKey().equals(SimulatorSettings.DEFAULT_KEY)) {
       simulator.reconfigure(settings.withApiKey(KEY));
     }
