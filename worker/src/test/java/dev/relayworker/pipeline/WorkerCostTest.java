@@ -100,6 +100,7 @@ class WorkerCostTest {
       assertThat(header(reply, ProtocolHeaders.USAGE_PROMPT_TOKENS)).isEqualTo(Long.toString(prompt));
       assertThat(header(reply, ProtocolHeaders.USAGE_COMPLETION_TOKENS)).isEqualTo(Long.toString(completion));
       assertThat(header(reply, ProtocolHeaders.RELAY_GROUP)).isEqualTo(group);
+      assertThat(header(reply, ProtocolHeaders.RELAY_ROUTE)).as("the single relay is route default").isEqualTo("default");
       double[] ratio = RATIOS.get(model);
       if (ratio == null) {
         assertThat(header(reply, ProtocolHeaders.COST_QUOTA)).as(model).isNull();
