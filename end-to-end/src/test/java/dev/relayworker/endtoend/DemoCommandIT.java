@@ -25,7 +25,11 @@ class DemoCommandIT {
     assertThat(exit).as(printed).isZero();
     assertThat(printed).contains("summary: sent 60, answered 60").contains("every request got its reply")
         .contains("latency (sent to reply read): p50").containsPattern("cost 0\\.\\d+ USD")
-        .contains("ok replies by object: {chat.completion=30, text_completion=30}");
+        .contains("ok replies by object: {chat.completion=30, text_completion=30}")
+        // Two routes: the cheap one answers until its quota runs out, the premium one the rest.
+        .containsPattern("route cheap: [1-9]\\d* ok replies, cost 0\\.\\d+ USD")
+        .containsPattern("route premium: [1-9]\\d* ok replies, cost 0\\.\\d+ USD")
+        .containsPattern("relay calls on cheap: \\d+ \\(by status \\{200=\\d+, 403=");
     // Its own progress and results only: no log line of the broker, the clients or the worker, no
     // line the broker's formatter prints, no terminal escape.
     assertThat(printed).doesNotContainPattern("(?m)^\\d{2}:\\d{2}:\\d{2}\\.\\d{3} ")

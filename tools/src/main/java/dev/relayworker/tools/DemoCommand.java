@@ -8,10 +8,8 @@ import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.pipeline.KafkaClients;
 import dev.relayworker.pipeline.Worker;
 import dev.relayworker.relay.RelayEndpoint;
-import dev.relayworker.simulator.Fault;
-import dev.relayworker.simulator.RelaySimulator;
-import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testkit.EmbeddedKafka;
+import dev.relayworker.tools.demo.DemoRelays;
 import dev.relayworker.tools.demo.LoadResult;
 import dev.relayworker.tools.demo.LoadRun;
 import java.time.Duration;
@@ -30,8 +28,9 @@ import picocli.CommandLine.Option;
  * {@code KAFKA_BOOTSTRAP_SERVERS} is set, and always the relay simulator unless
  * {@code --relay-from-env} asks for the relay named by {@code RELAY_BASE_URL} and
  * {@code RELAY_API_KEY} (a key left in the shell must never turn a demo into paid calls). Runs a
- * worker, sends sample prompts, and prints progress, a few replies and a summary. Exit 0 when
- * every request got its reply.
+ * worker with two routes ({@link DemoRelays}: a cheap group whose quota runs out part-way, then a
+ * premium one), sends sample prompts as completions and chat, and prints progress, a few replies
+ * and a summary with the cost per route. Exit 0 when every request got its reply.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the worker end to end on an embedded Kafka broker (or KAFKA_BOOTSTRAP_SERVERS) and the"
@@ -78,35 +77,35 @@ final class DemoCommand implements Callable<Integer> {
           "--relay-from-env needs both RELAY_BASE_URL and RELAY_API_KEY (or their RELAY_WORKER_ names)");
     }
     EmbeddedKafka kafka = null;
-    RelaySimulator simulator = null;
+    DemoRelays relays = null;
     try {
       if (bootstrap == null) {
         System.out.println("starting an embedded Kafka broker (KRaft, single node)...");
         kafka = EmbeddedKafka.start();
         bootstrap = kafka.bootstrapServers();
       }
+      Map<String, Object> relaySettings;
       if (relayFromEnv) {
         System.out.printf("WARNING: --relay-from-env: %d requests go to the real relay at %s; each is a paid call%n",
             requests, RelayEndpoint.of(relayUrl, relayKey).displayUri());
+        System.out.printf("Kafka %s%s; relay %s%n", bootstrap, kafka != null ? " (embedded)" : "",
+            RelayEndpoint.of(relayUrl, relayKey).displayUri());
+        relaySettings = Map.of(WorkerConfig.RELAY_BASE_URL, relayUrl, WorkerConfig.RELAY_API_KEY, relayKey);
       } else {
         if (relayUrl != null || relayKey != null) {
           System.out.println("RELAY_BASE_URL / RELAY_API_KEY are set but not used: the demo talks to its own"
-              + " simulator (pass --relay-from-env to send its requests to that relay, paid)");
+              + " simulators (pass --relay-from-env to send its requests to that relay, paid)");
         }
-        simulator = RelaySimulator.start(SimulatorSettings.defaults()
-            .withLatency(Duration.ofMillis(latencyMs), Duration.ofMillis(spreadMs))
-            .withFault(Fault.RATE_LIMITED, 0.02).withFault(Fault.SERVER_ERROR, 0.02)
-            .withRetryAfter(Duration.ofMillis(200)), 0);
-        relayUrl = simulator.baseUri().toString();
-        relayKey = SimulatorSettings.DEFAULT_KEY;
+        relays = DemoRelays.start(requests, Duration.ofMillis(latencyMs), Duration.ofMillis(spreadMs));
+        System.out.printf("Kafka %s%s; relay routes, tried in this order:%n", bootstrap,
+            kafka != null ? " (embedded)" : "");
+        relays.describe().forEach(line -> System.out.println("  " + line));
+        relaySettings = relays.settings();
       }
-      System.out.printf("Kafka %s%s; relay %s%s%n", bootstrap, kafka != null ? " (embedded)" : "",
-          RelayEndpoint.of(relayUrl, relayKey).displayUri(),
-          relayFromEnv ? "" : " (simulator: " + latencyMs + " ms + up to " + spreadMs + " ms, 2% 429s, 2% 500s)");
-      return runDemo(config(environment, bootstrap, relayUrl, relayKey), simulator);
+      return runDemo(config(environment, bootstrap, relaySettings), relays);
     } finally {
-      if (simulator != null) {
-        simulator.close();
+      if (relays != null) {
+        relays.close();
       }
       if (kafka != null) {
         kafka.close();
@@ -114,7 +113,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private int runDemo(WorkerConfig config, RelaySimulator simulator) {
+  private int runDemo(WorkerConfig config, DemoRelays relays) {
     String requestTopic = config.getString(WorkerConfig.REQUEST_TOPIC);
     ObjectMapper mapper = new ObjectMapper();
     LoadResult result;
@@ -137,24 +136,26 @@ final class DemoCommand implements Callable<Integer> {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    print(result, simulator);
+    print(result, relays);
     return result.everyRequestAnswered() ? 0 : 1;
   }
 
-  private static void print(LoadResult result, RelaySimulator simulator) {
+  private static void print(LoadResult result, DemoRelays relays) {
     System.out.println("sample replies:");
     result.samples().forEach(sample -> System.out.println("  " + sample));
     System.out.printf("summary: sent %d, answered %d (ok %d, errors %d%s)%n", result.sent(), result.answered(),
         result.ok(), result.errors(), result.errorsByType().isEmpty() ? "" : " " + result.errorsByType());
     System.out.printf("  ok replies by object: %s%n", new java.util.TreeMap<>(result.okByObject()));
+    new java.util.TreeMap<>(result.byRoute()).forEach((route, totals) -> System.out.printf(
+        "  route %s: %d ok replies, cost %s USD%n", route, totals.ok(), totals.costUsd().toPlainString()));
     System.out.printf("  tokens: %,d prompt + %,d completion%s%n", result.promptTokens(), result.completionTokens(),
         result.costUsd() == null ? "" : ", cost " + result.costUsd().toPlainString() + " USD (price table in the jar)");
     System.out.printf("  throughput: %.1f replies/s over %.1f s%n", result.repliesPerSecond(),
         result.elapsed().toMillis() / 1000.0);
     System.out.printf("  latency (sent to reply read): p50 %d ms, p95 %d ms, p99 %d ms%n",
         result.latencyP50().toMillis(), result.latencyP95().toMillis(), result.latencyP99().toMillis());
-    if (simulator != null) {
-      System.out.printf("  relay calls: %d (by status %s)%n", simulator.stats().calls(), simulator.stats().byOutcome());
+    if (relays != null) {
+      relays.calls().forEach(line -> System.out.println("  " + line));
     }
     System.out.println(result.everyRequestAnswered() ? "every request got its reply"
         : "MISSING: " + (result.sent() - result.answered()) + " requests got no reply");
@@ -165,7 +166,7 @@ final class DemoCommand implements Callable<Integer> {
    * from the environment only the Kafka client settings (to reach a cluster of the user's) and the
    * relay when asked for.
    */
-  private WorkerConfig config(Map<String, String> environment, String bootstrap, String relayUrl, String relayKey) {
+  private WorkerConfig config(Map<String, String> environment, String bootstrap, Map<String, Object> relay) {
     String run = "relay-worker-demo." + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Map<String, Object> settings = new HashMap<>();
     environment.forEach((setting, value) -> {
@@ -174,8 +175,7 @@ final class DemoCommand implements Callable<Integer> {
       }
     });
     settings.put(WorkerConfig.KAFKA_BOOTSTRAP_SERVERS, bootstrap);
-    settings.put(WorkerConfig.RELAY_BASE_URL, relayUrl);
-    settings.put(WorkerConfig.RELAY_API_KEY, relayKey);
+    settings.putAll(relay);
     settings.put(WorkerConfig.GROUP_ID, run);
     settings.put(WorkerConfig.REQUEST_TOPIC, run + ".requests");
     settings.put(WorkerConfig.REPLY_TOPIC, run + ".replies");

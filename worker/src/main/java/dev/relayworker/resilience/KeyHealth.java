@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
  * Whether the relay accepts the worker's key. A used-up or refused key
  * ({@link FailureClassifier#isKeyOutage}) is an outage of the key, not a failure of each request:
  * calls are held ({@link Hold.Cause#KEY}) and one probe a {@code relay.key.probe.interval.ms}
- * learns whether the key works again (topped up, re-enabled). A key refused before the relay ever
- * accepted it (no answer yet, nor any final answer about a request, which the relays give only
- * after checking the key) is reported as such: the worker was started with a key the relay does
- * not take.
+ * learns whether the key works again (topped up, re-enabled). A key refused as unknown (401)
+ * before the relay ever accepted it (no answer yet, nor any final answer about a request or the
+ * key's quota, which the relays give only after finding the key) is reported as such: the worker
+ * was started with a key the relay does not take.
  *
  * <p>Thread-safe: while the key works, every method is a volatile read; while it is out, short
  * and synchronized. Called from relay threads and, for {@link #hold}, from the poll and admin threads.
@@ -34,6 +34,7 @@ final class KeyHealth {
     HOLD
   }
 
+  private final String route;
   private final KeyFailureMode mode;
   private final Duration probeInterval;
   private final Clock clock;
@@ -45,7 +46,9 @@ final class KeyHealth {
   private Instant nextProbe;
   private boolean probing;
 
-  KeyHealth(KeyFailureMode mode, Duration probeInterval, Clock clock) {
+  /** @param route the route whose key it watches, named in its log lines and hold reasons */
+  KeyHealth(String route, KeyFailureMode mode, Duration probeInterval, Clock clock) {
+    this.route = route;
     this.mode = mode;
     this.probeInterval = probeInterval;
     this.clock = clock;
@@ -88,7 +91,7 @@ final class KeyHealth {
     if (outage == null || sentUnder != outages) {
       return;
     }
-    log.info("relay key works again: resuming consumption and sending the parked requests");
+    log.info("route {}: relay key works again: sending the parked requests", route);
     outage = null;
     probing = false;
   }
@@ -101,6 +104,10 @@ final class KeyHealth {
   synchronized boolean failed(RelayException failure, boolean probe) {
     if (probe) {
       probing = false;
+    }
+    if (failure.httpStatus() != 401 && FailureClassifier.isKeyOutage(failure.httpStatus(), failure.error())) {
+      // Quota used up, payment required: the relay found the key to say so.
+      worked = true;
     }
     if (!FailureClassifier.isKeyOutage(failure.httpStatus(), failure.error())) {
       // The relays check the key first: a final answer about the request (400, a model the group
@@ -116,18 +123,20 @@ final class KeyHealth {
     Instant now = clock.instant();
     if (outage == null) {
       outages++;
-      outage = (worked ? "relay refused the key: " : "relay refused the key at the first call: ") + failure.getMessage();
+      outage = "route " + route + ": " + (worked ? "relay refused the key: " : "relay refused the key at the first call: ")
+          + failure.getMessage();
       nextProbe = now.plus(probeInterval);
       if (worked) {
-        log.warn("{}; pausing consumption (requests wait in Kafka, those taken are parked) and probing every {} ms",
-            outage, probeInterval.toMillis());
+        log.warn("{}; holding its calls (other routes of a model take its requests, else they are parked) and"
+            + " probing every {} ms", outage, probeInterval.toMillis());
       } else {
-        log.error("{}; not consuming until the key works (check {} and the key's quota); probing every {} ms",
-            outage, "relay.api.key", probeInterval.toMillis());
+        log.error("{}; holding its calls until the key works (check the route's key); probing every {} ms",
+            outage, probeInterval.toMillis());
       }
     } else if (probe) {
       nextProbe = now.plus(probeInterval);
-      log.info("relay key still refused ({}); next probe in {} ms", failure.getMessage(), probeInterval.toMillis());
+      log.info("route {}: relay key still refused ({}); next probe in {} ms", route, failure.getMessage(),
+          probeInterval.toMillis());
     }
     return true;
   }

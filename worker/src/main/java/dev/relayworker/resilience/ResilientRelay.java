@@ -109,7 +109,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     this.breaker = CircuitBreaker.of(name, CircuitBreakers.config(policy, clock));
     this.concurrency = new ConcurrencyLimit(policy.maxConcurrentCalls());
     this.limits = new KeyLimits(policy, clock);
-    this.key = new KeyHealth(policy.keyFailureMode(), policy.keyProbeInterval(), clock);
+    this.key = new KeyHealth(name, policy.keyFailureMode(), policy.keyProbeInterval(), clock);
     this.pricing = pricing;
     this.budget = budget;
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {

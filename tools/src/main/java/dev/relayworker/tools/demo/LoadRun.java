@@ -46,6 +46,7 @@ public final class LoadRun implements AutoCloseable {
   private long completionTokens;
   private BigDecimal costUsd;
   private final Map<String, Integer> okByObject = new java.util.TreeMap<>();
+  private final Map<String, LoadResult.RouteTotals> byRoute = new java.util.TreeMap<>();
 
   public LoadRun(Map<String, Object> kafka, String requestTopic, String replyTopic) {
     this.requestTopic = requestTopic;
@@ -106,8 +107,11 @@ public final class LoadRun implements AutoCloseable {
       if (cost != null) {
         costUsd = (costUsd == null ? BigDecimal.ZERO : costUsd).add(new BigDecimal(cost));
       }
+      String route = java.util.Objects.requireNonNullElse(ProtocolHeaders.text(reply, ProtocolHeaders.RELAY_ROUTE), "?");
+      byRoute.merge(route, new LoadResult.RouteTotals(1, cost == null ? BigDecimal.ZERO : new BigDecimal(cost)),
+          LoadResult.RouteTotals::plus);
       if (samples.size() < MAX_SAMPLES) {
-        samples.add(id + "  ok  attempts=" + ProtocolHeaders.text(reply, ProtocolHeaders.ATTEMPTS) + "  text=\""
+        samples.add(id + "  ok  route=" + route + "  attempts=" + ProtocolHeaders.text(reply, ProtocolHeaders.ATTEMPTS) + "  text=\""
             + text(body) + "\"  usage="
             + body.at("/usage/prompt_tokens").asLong() + "+" + body.at("/usage/completion_tokens").asLong()
             + (cost == null ? "" : "  cost=" + cost + " USD"));
@@ -127,7 +131,7 @@ public final class LoadRun implements AutoCloseable {
     double[] latencies = latencyNanos.values().stream().mapToDouble(Long::doubleValue).sorted().toArray();
     Duration elapsed = latencies.length == 0 ? Duration.ZERO : Duration.ofNanos(lastReply - firstSend);
     return new LoadResult(sentNanos.size(), latencyNanos.size(), ok, Map.copyOf(errorsByType), promptTokens,
-        completionTokens, costUsd, Map.copyOf(okByObject), elapsed, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
+        completionTokens, costUsd, Map.copyOf(okByObject), Map.copyOf(byRoute), elapsed, percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
         List.copyOf(samples));
   }
 
