@@ -37,6 +37,18 @@ public final class ConfigReference {
           .append(" | ").append(key.validator == null ? "" : escape(key.validator.toString()))
           .append(" | ").append(escape(key.documentation)).append(" |\n");
     }
+    out.append("\n## Route settings\n\n")
+        .append("Each route named in `").append(WorkerConfig.ROUTES).append("` takes its own value of these settings as")
+        .append(" `").append(RouteSettings.PREFIX).append("<name>.<setting without relay.>`; what a route does not")
+        .append(" set it takes from the setting above. A route's `group` defaults to its name. Each has its")
+        .append(" environment variable too: `route.cheap.base.url` is `").append(EnvironmentVariables.of("route.cheap.base.url"))
+        .append("`.\n\n| Route setting | Setting it overrides |\n|---|---|\n");
+    for (String name : WorkerConfig.DEFINITION.names().stream().sorted().toList()) {
+      String routeSetting = RouteSettings.nameFor("<name>", name);
+      if (name.equals(RouteSettings.settingOf(RouteSettings.nameFor("x", name)))) {
+        out.append("| `").append(routeSetting).append("` | `").append(name).append("` |\n");
+      }
+    }
     return out.toString();
   }
 
