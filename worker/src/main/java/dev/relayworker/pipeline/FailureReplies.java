@@ -18,7 +18,7 @@ final class FailureReplies {
       case DEADLINE_EXCEEDED -> ErrorType.DEADLINE_EXCEEDED;
       case RETRIES_EXHAUSTED -> ErrorType.RETRIES_EXHAUSTED;
       case UNROUTABLE -> ErrorType.INVALID_REQUEST;
-      case REJECTED, CIRCUIT_OPEN, HELD -> failure.lastFailure().map(last -> bySource(last.source()))
+      case REJECTED, CIRCUIT_OPEN, HELD, PAUSED -> failure.lastFailure().map(last -> bySource(last.source()))
           .orElse(ErrorType.RELAY_ERROR);
     };
     return new ReplyError(type, failure.getMessage(), relay.param(), relay.code());

@@ -7,7 +7,7 @@ import java.util.Optional;
  * A completion request that the resilient relay gave up on, and why. The reason tells the
  * caller what to do: answer with an error ({@link Reason#REJECTED}, {@link Reason#RETRIES_EXHAUSTED},
  * {@link Reason#DEADLINE_EXCEEDED}, {@link Reason#UNROUTABLE}) or hold the request back and try later
- * ({@link Reason#CIRCUIT_OPEN}, {@link Reason#HELD}; {@link Reason#parks()}). No stack trace; messages never contain the relay key.
+ * ({@link Reason#CIRCUIT_OPEN}, {@link Reason#HELD}, {@link Reason#PAUSED}; {@link Reason#parks()}). No stack trace; messages never contain the relay key.
  */
 public final class CallFailedException extends RuntimeException {
 
@@ -30,6 +30,11 @@ public final class CallFailedException extends RuntimeException {
      */
     HELD,
     /**
+     * The relay asked for a pause (a 429) and another route may take the request, so it did not
+     * wait ({@link RelayRequest#otherRoutes()}). Not an answer: try another route, or later.
+     */
+    PAUSED,
+    /**
      * The request names a route or group ({@code relay_group}) that does not serve its model: no
      * call was sent. The request is wrong, not the relay.
      */
@@ -37,7 +42,7 @@ public final class CallFailedException extends RuntimeException {
 
     /** Whether the request should wait for the relay rather than be answered. */
     public boolean parks() {
-      return this == CIRCUIT_OPEN || this == HELD;
+      return this == CIRCUIT_OPEN || this == HELD || this == PAUSED;
     }
   }
 

@@ -13,13 +13,26 @@ import java.time.Instant;
  * @param tokenEstimate the most tokens it may use (prompt and every completion), charged to the
  *     tokens-per-minute budget until its answer tells the truth; 0 when no budget counts tokens
  * @param group the route or group the request asks to be sent through first, or null for none
+ * @param otherRoutes whether another route may take the request if this one cannot: a relay's
+ *     pause (a 429) then ends the call at once ({@link CallFailedException.Reason#PAUSED}) instead
+ *     of waiting it out
  */
 public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate,
-    String group) {
+    String group, boolean otherRoutes) {
 
   /** A request that names no route. */
   public RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate) {
-    this(api, body, deadline, model, tokenEstimate, null);
+    this(api, body, deadline, model, tokenEstimate, null, false);
+  }
+
+  /** A request naming {@code group} first ({@code null}: none), with no other route known yet. */
+  public RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate, String group) {
+    this(api, body, deadline, model, tokenEstimate, group, false);
+  }
+
+  /** This request, sent where another route may take it if this one cannot ({@code others}) or where none may. */
+  public RelayRequest withOtherRoutes(boolean others) {
+    return others == otherRoutes ? this : new RelayRequest(api, body, deadline, model, tokenEstimate, group, others);
   }
 
   /** A request for the legacy completions endpoint. */

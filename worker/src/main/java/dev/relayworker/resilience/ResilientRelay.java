@@ -43,7 +43,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li><b>Concurrency limit</b>: at most {@link RelayPolicy#maxConcurrentCalls()} calls hold a
  *       slot; others wait without a thread.
  *   <li><b>Throttle gate</b>: a relay-wide pause after a 429, as long as its Retry-After says or,
- *       when it says nothing, a backoff that grows with each 429 in a row.
+ *       when it says nothing, a backoff that grows with each 429 in a row. A request another
+ *       route may take ({@link RelayRequest#otherRoutes()}) does not wait: it fails with
+ *       {@link Reason#PAUSED}, as it does when its own attempt is answered 429.
  *   <li><b>Pacers</b> for requests and tokens per minute ({@link KeyLimits}): the last step before
  *       the wire, so the spacing they make is the spacing the relay sees. Each call books one
  *       request and its token estimate; the wait is a scheduled continuation, no thread ever
@@ -279,6 +281,9 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     Instant deadline = call.deadline;
     Instant now = clock.instant();
     Duration paused = gate.remaining(now);
+    if (!paused.isZero() && call.request.otherRoutes()) {
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.PAUSED, call));
+    }
     if (!paused.isZero()) {
       return fitsBefore(now, paused, deadline)
           ? delay(paused).thenCompose(waited -> awaitPermission(call))
@@ -322,7 +327,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       pauseRelayIfAsked(relayFailure);
       boolean keyOut = key.failed(relayFailure, call.keyProbe);
       call.keyProbe = false;
-      throw new AttemptFailure(relayFailure, keyOut ? Reason.HELD : null, call);
+      boolean moveOn = relayFailure.httpStatus() == 429 && call.request.otherRoutes();
+      throw new AttemptFailure(relayFailure, keyOut ? Reason.HELD : moveOn ? Reason.PAUSED : null, call);
     });
   }
 
@@ -404,6 +410,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       case DEADLINE_EXCEEDED -> "deadline passed after " + attempts + " attempts"
           + (last == null ? "" : "; last: " + last.getMessage());
       case CIRCUIT_OPEN -> "relay circuit is open; call not sent";
+      case PAUSED -> "relay asked for a pause" + (last == null ? "; call not sent" : ": " + last.getMessage());
       case HELD -> last != null ? "held: " + last.getMessage() : "held: " + holdReason();
       case UNROUTABLE -> throw new IllegalStateException("a single relay routes nothing");
     };
@@ -488,7 +495,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     }
 
     boolean retryable() {
-      return relayFailure != null && relayFailure.isTransient();
+      return reason == null && relayFailure != null && relayFailure.isTransient();
     }
   }
 

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Falling over: a request moves to the next route on route-level failures only: no channel
  * for the model or model not allowed for the group (remembered), a key out or refused, an open
- * circuit, retries spent on transient failures. A request-level failure (400, 404, 422: another
+ * circuit, a 429 asking for a pause (a route with another after it does not wait it out),
+ * retries spent on transient failures. A request-level failure (400, 404, 422: another
  * group will not fix the request) and a passed deadline are answered at once. When the last route
  * fails, the request is parked if some route of its model was down (it may come back) and
  * answered with the last failure otherwise.
@@ -173,7 +174,7 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
    */
   static boolean isRouteLevel(CallFailedException failure) {
     return switch (failure.reason()) {
-      case CIRCUIT_OPEN, HELD, RETRIES_EXHAUSTED -> true;
+      case CIRCUIT_OPEN, HELD, PAUSED, RETRIES_EXHAUSTED -> true;
       case DEADLINE_EXCEEDED, UNROUTABLE -> false;
       case REJECTED -> failure.lastFailure().filter(last -> last.source() == FailureSource.KEY
           || isModelNotServed(last)).isPresent();
@@ -206,15 +207,16 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
 
     void tryRoute(int index, int chargedBefore) {
       RelayRoute route = routes.get(index);
-      route.calls().complete(request, chargedBefore).whenComplete((answer, failure) -> {
-        if (failure == null) {
-          result.complete(answer.via(route.name(), route.group(), attempts));
-        } else if (!(unwrap(failure) instanceof CallFailedException callFailed)) {
-          result.completeExceptionally(unwrap(failure));
-        } else {
-          failed(index, route, callFailed);
-        }
-      });
+      route.calls().complete(request.withOtherRoutes(index + 1 < routes.size()), chargedBefore)
+          .whenComplete((answer, failure) -> {
+            if (failure == null) {
+              result.complete(answer.via(route.name(), route.group(), attempts));
+            } else if (!(unwrap(failure) instanceof CallFailedException callFailed)) {
+              result.completeExceptionally(unwrap(failure));
+            } else {
+              failed(index, route, callFailed);
+            }
+          });
     }
 
     private void failed(int index, RelayRoute route, CallFailedException failure) {

@@ -113,6 +113,8 @@ class RoutedRelayTest {
             KeyFailureMode.FAIL),
         Arguments.of("401 key refused", base.withApiKey("sk-another-key"), KeyFailureMode.FAIL),
         Arguments.of("retries spent on 500s", base.withFault(Fault.SERVER_ERROR, 1.0), KeyFailureMode.PAUSE),
+        Arguments.of("429 asking for a 30 s pause", base.withFault(Fault.RATE_LIMITED, 1.0)
+            .withRetryAfter(Duration.ofSeconds(30)), KeyFailureMode.PAUSE),
         Arguments.of("retries spent on timeouts", base.withFault(Fault.HANG, 1.0), KeyFailureMode.PAUSE));
   }
 
@@ -129,7 +131,33 @@ class RoutedRelayTest {
 
     assertThat(result.route()).isEqualTo("premium");
     assertThat(result.attempts()).as("the failed attempts on cheap count too").isGreaterThan(1);
+    assertThat(premium.stats().calls()).isEqualTo(1);
     assertThat(cheap.stats().calls()).isPositive();
+  }
+
+  @Test
+  void routesWithAnOpenCircuitOrAPauseAreSkippedWithoutACall() {
+    RelaySimulator broken = simulator(SimulatorSettings.defaults().withFault(Fault.SERVER_ERROR, 1.0));
+    RelaySimulator throttling = simulator(SimulatorSettings.defaults().withFault(Fault.RATE_LIMITED, 1.0)
+        .withRetryAfter(Duration.ofSeconds(30)));
+    RelaySimulator working = simulator(SimulatorSettings.defaults());
+    RelayPolicy opensAtOnce = quickPolicy().circuitMinimumCalls(2).circuitFailureRatePercent(50)
+        .circuitOpenDuration(Duration.ofMinutes(1)).build();
+    RoutedRelay relay = relay(Map.of(), RouteTable.Strategy.ORDERED, route("broken", broken, opensAtOnce),
+        route("throttling", throttling), route("working", working));
+
+    assertThat(complete(relay, request(MODEL, null)).route()).isEqualTo("working");
+    long brokenCalls = broken.stats().calls();
+    long throttlingCalls = throttling.stats().calls();
+    for (int i = 0; i < 3; i++) {
+      assertThat(complete(relay, request(MODEL, null)).route()).isEqualTo("working");
+    }
+
+    assertThat(brokenCalls).as("two failed attempts opened its circuit").isEqualTo(2);
+    assertThat(throttlingCalls).as("one 429, then no wait for it").isEqualTo(1);
+    assertThat(broken.stats().calls()).isEqualTo(brokenCalls);
+    assertThat(throttling.stats().calls()).isEqualTo(throttlingCalls);
+    assertThat(relay.availability().state()).as("one route takes calls").isEqualTo(RelayAvailability.State.AVAILABLE);
   }
 
   @Test
