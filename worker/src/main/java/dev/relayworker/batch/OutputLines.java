@@ -73,6 +73,7 @@ final class OutputLines {
       cost.put("usd", new BigDecimal(usd));
     }
     cost.put("group", ProtocolHeaders.text(reply, ProtocolHeaders.RELAY_GROUP));
+    cost.put("route", ProtocolHeaders.text(reply, ProtocolHeaders.RELAY_ROUTE));
   }
 
   /** What an output line says its call cost in USD; zero when it names no price. */

@@ -61,7 +61,8 @@ final class SendCommand implements Callable<Integer> {
             String cost = ProtocolHeaders.text(reply, ProtocolHeaders.COST_USD);
             System.err.println("status=" + status + " attempts=" + ProtocolHeaders.text(reply, ProtocolHeaders.ATTEMPTS)
                 + (cost == null ? "" : " cost=" + cost + " USD (" + ProtocolHeaders.text(reply, ProtocolHeaders.COST_QUOTA)
-                    + " quota, group " + ProtocolHeaders.text(reply, ProtocolHeaders.RELAY_GROUP) + ")"));
+                    + " quota, group " + ProtocolHeaders.text(reply, ProtocolHeaders.RELAY_GROUP) + ", route "
+                    + ProtocolHeaders.text(reply, ProtocolHeaders.RELAY_ROUTE) + ")"));
             return ProtocolHeaders.STATUS_OK.equals(status) ? 0 : 1;
           }
         }

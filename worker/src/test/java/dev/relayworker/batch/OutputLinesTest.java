@@ -28,7 +28,7 @@ class OutputLinesTest {
   void anAnsweredLineCarriesItsUsageAndCost() {
     ObjectNode line = lines.fromReply("line-1", consumed(replies.ok("r1", bytes("r1"), route,
         bytes("{\"object\":\"text_completion\",\"choices\":[]}"), 200, 1, "X1",
-        new CallCost("davinci-002", "vip", 12, 30, 63, new BigDecimal("0.000126")))));
+        new CallCost("davinci-002", "vip", 12, 30, 63, new BigDecimal("0.000126")), "premium", "vip")));
 
     assertThat(line.at("/response/status_code").asInt()).isEqualTo(200);
     assertThat(line.at("/response/request_id").asText()).isEqualTo("X1");
@@ -37,6 +37,7 @@ class OutputLinesTest {
     assertThat(line.at("/cost/quota").asLong()).isEqualTo(63);
     assertThat(line.at("/cost/usd").decimalValue()).isEqualByComparingTo("0.000126");
     assertThat(line.at("/cost/group").asText()).isEqualTo("vip");
+    assertThat(line.at("/cost/route").asText()).isEqualTo("premium");
     assertThat(OutputLines.usdOf(line)).isEqualByComparingTo("0.000126");
   }
 
