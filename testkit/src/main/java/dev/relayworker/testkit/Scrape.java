@@ -1,5 +1,11 @@
 package dev.relayworker.testkit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Arrays;
 import java.util.List;
 
@@ -10,6 +16,20 @@ public final class Scrape {
 
   private Scrape(List<String> samples) {
     this.samples = samples;
+  }
+
+  /** Scrapes {@code GET /metrics} of the admin endpoint on {@code port} of this host. */
+  public static Scrape fetch(int port) {
+    URI uri = URI.create("http://127.0.0.1:" + port + "/metrics");
+    try {
+      return of(HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+    } catch (IOException e) {
+      throw new UncheckedIOException("GET " + uri + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted scraping " + uri, e);
+    }
   }
 
   public static Scrape of(String text) {

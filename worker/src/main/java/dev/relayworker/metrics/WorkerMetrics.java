@@ -39,7 +39,6 @@ public final class WorkerMetrics {
   private final Timer okAge;
   private final Timer errorAge;
   private final Map<String, Counter> replies = new ConcurrentHashMap<>();
-  private final Map<RouteStatus, Timer> attempts = new ConcurrentHashMap<>();
   private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
   private final Map<ModelRoute, CostCounters> costCounters = new ConcurrentHashMap<>();
   private final Map<String, Counter> unpriced = new ConcurrentHashMap<>();
@@ -97,6 +96,7 @@ public final class WorkerMetrics {
   /** A listener that records route {@code route}'s attempts, retries and permit waits here, tagged {@code route}. */
   public RelayCallListener relayListener(String route) {
     Tags tags = Tags.of("route", route);
+    Map<Integer, Timer> latencies = new ConcurrentHashMap<>();
     Counter retries = counter(Metric.RELAY_RETRIES, tags);
     Counter throttled = counter(Metric.RELAY_THROTTLED, tags);
     Timer permitWait = Timer.builder(Metric.RATE_LIMITER_WAIT.meterName())
@@ -111,8 +111,8 @@ public final class WorkerMetrics {
 
       @Override
       public void attemptFinished(Duration elapsed, int httpStatus) {
-        attempts.computeIfAbsent(new RouteStatus(route, httpStatus), key -> histogram(Metric.RELAY_LATENCY,
-            Tags.of("route", route, "status", Integer.toString(httpStatus)))).record(elapsed);
+        latencies.computeIfAbsent(httpStatus, status -> histogram(Metric.RELAY_LATENCY,
+            tags.and("status", Integer.toString(status)))).record(elapsed);
         if (httpStatus == 429) {
           throttled.increment();
         }
@@ -197,8 +197,6 @@ public final class WorkerMetrics {
   }
 
   private record ModelRoute(String model, String group, String route) {}
-
-  private record RouteStatus(String route, int status) {}
 
   private record CostCounters(Counter quota, Counter usd) {}
 

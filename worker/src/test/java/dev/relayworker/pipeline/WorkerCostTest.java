@@ -16,10 +16,6 @@ import dev.relayworker.testkit.Scrape;
 import dev.relayworker.testkit.TopicReader;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +69,7 @@ class WorkerCostTest {
         .with(WorkerConfig.RELAY_GROUP, group);
     List<String> models = List.of("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002", "unpriced-model");
 
-    String metrics;
+    Scrape scrape;
     try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer();
         TopicReader replies = workers.replies()) {
       for (int i = 0; i < 20; i++) {
@@ -83,7 +79,7 @@ class WorkerCostTest {
       }
       producer.flush();
       replies.awaitDistinctKeys(20, WAIT);
-      metrics = get("http://127.0.0.1:" + worker.adminPort() + "/metrics");
+      scrape = Scrape.fetch(worker.adminPort());
     }
 
     List<ConsumerRecord<byte[], byte[]>> replies;
@@ -114,19 +110,10 @@ class WorkerCostTest {
       totalUsd = totalUsd.add(usd);
     }
     assertThat(replies).hasSize(20);
-    Scrape scrape = Scrape.of(metrics);
     double counted = scrape.value(Metric.COST_USD.prometheusName());
     assertThat(counted).isCloseTo(totalUsd.doubleValue(), org.assertj.core.data.Offset.offset(1e-9));
-    assertThat(metrics).contains("group=\"" + group + "\"");
+    assertThat(scrape.value(Metric.COST_USD.prometheusName(), "group=\"" + group + "\"", "route=\"default\""))
+        .isCloseTo(totalUsd.doubleValue(), org.assertj.core.data.Offset.offset(1e-9));
     assertThat(scrape.value(Metric.UNPRICED.prometheusName())).isEqualTo(5);
-  }
-
-  private static String get(String url) {
-    try {
-      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-    } catch (Exception e) {
-      throw new IllegalStateException("GET " + url + " failed", e);
-    }
   }
 }

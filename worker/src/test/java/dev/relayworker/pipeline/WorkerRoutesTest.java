@@ -6,18 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.config.WorkerConfig;
+import dev.relayworker.metrics.Metric;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.simulator.Flavor;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testing.TestWorkers;
 import dev.relayworker.testkit.KafkaBroker;
+import dev.relayworker.testkit.Scrape;
 import dev.relayworker.testkit.TopicReader;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +73,7 @@ class WorkerRoutesTest {
         .with("route.premium.rate.limit.rpm", 540);
     int requests = 80;
 
-    String metrics;
+    Scrape metrics;
     try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer();
         TopicReader replies = workers.replies()) {
       for (int i = 0; i < requests; i++) {
@@ -83,7 +81,7 @@ class WorkerRoutesTest {
       }
       producer.flush();
       replies.awaitDistinctKeys(requests, WAIT);
-      metrics = get("http://127.0.0.1:" + worker.adminPort() + "/metrics");
+      metrics = Scrape.fetch(worker.adminPort());
     }
 
     List<ConsumerRecord<byte[], byte[]>> replies = readReplies(workers);
@@ -101,7 +99,9 @@ class WorkerRoutesTest {
     assertThat(byRoute.get("premium")).isEqualTo(requests - byRoute.get("cheap"));
     assertThat(cheap.stats().outcome("403")).as("the cheap key was refused at least once").isPositive();
     assertThat(premium.stats().outcome("429")).as("each route's limit holds").isZero();
-    assertThat(metrics).contains("route=\"cheap\"").contains("route=\"premium\"");
+    assertThat(metrics.value(Metric.COST_USD.prometheusName(), "route=\"cheap\"", "group=\"cheap\"")).isPositive();
+    assertThat(metrics.value(Metric.COST_USD.prometheusName(), "route=\"premium\"", "group=\"vip\"")).isPositive();
+    assertThat(metrics.value(Metric.RELAY_THROTTLED.prometheusName(), "route=\"premium\"")).isZero();
   }
 
   @Test
@@ -179,15 +179,6 @@ class WorkerRoutesTest {
   private static List<ConsumerRecord<byte[], byte[]>> readReplies(TestWorkers workers) {
     try (TopicReader reader = workers.replies()) {
       return reader.readToEnd(WAIT);
-    }
-  }
-
-  private static String get(String url) {
-    try {
-      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-    } catch (Exception e) {
-      throw new IllegalStateException("GET " + url + " failed", e);
     }
   }
 }
