@@ -48,7 +48,7 @@ class RunAndSendIT {
         String printed = Launcher.read(sendOutput);
         assertThat(sent).as(printed).isZero();
         assertThat(printed).contains("\"object\":\"text_completion\"").contains("\"usage\"").contains("status=ok")
-            .containsPattern("cost=0\\.\\d+ USD \\(\\d+ quota, group default\\)");
+            .containsPattern("cost=0\\.\\d+ USD \\(\\d+ quota, group default, route default\\)");
 
         // The launcher's worker serves its probes and meters on the port it logged.
         Matcher logged = Pattern.compile("metrics on http://[^:/]+:(\\d+)/metrics").matcher(Launcher.read(run));
