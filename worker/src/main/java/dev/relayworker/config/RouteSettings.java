@@ -140,18 +140,16 @@ public final class RouteSettings {
   }
 
   /** The top-level values with route {@code name}'s own ones over them, and its group defaulting to its name. */
-  static Map<String, Object> overlay(Map<String, ?> originals, String name, boolean named) {
+  static Map<String, Object> overlay(Map<String, ?> originals, String name) {
     Map<String, Object> values = new LinkedHashMap<>(originals);
-    if (named) {
-      values.put(WorkerConfig.RELAY_GROUP, name);
-    }
+    values.put(WorkerConfig.RELAY_GROUP, name);
     String prefix = PREFIX + name + ".";
     originals.forEach((key, value) -> {
       if (key.startsWith(prefix)) {
         values.put(settingOf(key), value);
       }
     });
-    if (named && !originals.containsKey(prefix + "api.key") && (originals.containsKey(prefix + "api.key.file")
+    if (!originals.containsKey(prefix + "api.key") && (originals.containsKey(prefix + "api.key.file")
         || originals.containsKey(prefix + "api.key.env"))) {
       // The route names its own key source: the top level's key must not win over it.
       values.remove(WorkerConfig.RELAY_API_KEY);

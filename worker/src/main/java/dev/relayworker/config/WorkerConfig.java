@@ -336,8 +336,7 @@ public final class WorkerConfig extends AbstractConfig {
     if (!routeNames().contains(name)) {
       throw new IllegalArgumentException("no route '" + name + "' in " + routeNames());
     }
-    boolean named = !getList(ROUTES).isEmpty();
-    return named ? new WorkerConfig(RouteSettings.overlay(originals(), name, true), name) : this;
+    return getList(ROUTES).isEmpty() ? this : new WorkerConfig(RouteSettings.overlay(originals(), name), name);
   }
 
   /** The route these settings are of: its name, or {@code default} for the top level. */
