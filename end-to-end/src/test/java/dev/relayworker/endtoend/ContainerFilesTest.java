@@ -104,7 +104,8 @@ class ContainerFilesTest {
 
   @Test
   void kafkaIsTheImageTestsUseInKraftMode() {
-    assertThat(compose.at("/services/kafka/image").asText()).isEqualTo(KafkaBroker.IMAGE);
+    assertThat(compose.at("/services/kafka/image").asText()).isEqualTo("${KAFKA_IMAGE:-" + KafkaBroker.IMAGE + "}");
+    assertThat(KafkaBroker.IMAGE).as("the clients' version, the test kit's").isEqualTo("apache/kafka:4.3.1");
     assertThat(compose.at("/services/kafka/environment/KAFKA_PROCESS_ROLES").asText()).isEqualTo("broker,controller");
   }
 

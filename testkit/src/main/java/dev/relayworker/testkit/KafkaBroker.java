@@ -1,26 +1,32 @@
 package dev.relayworker.testkit;
 
-import dev.relayworker.testkit.EmbeddedKafka;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.utility.DockerImageName;
 
 /**
  * One real Kafka broker for the whole test run, handed to any test method or lifecycle method
  * that takes a {@link KafkaBroker} parameter: a Testcontainers {@code apache/kafka} container
- * where Docker is available, Kafka's in-JVM KRaft test kit otherwise (as on the development
- * machines and CI). {@code -Drelayworker.test.broker=embedded|container} forces one. Tests use
- * unique topic names, so they share the broker safely.
+ * where a Docker engine answers and a Kafka image is at hand ({@link ContainerImages}), Kafka's
+ * in-JVM KRaft test kit otherwise. It says which in the test log. A Docker engine that cannot
+ * pull (no registry) never holds the run up: the pull is given {@link ContainerImages#PULL_WAIT}.
+ * {@code -Drelayworker.test.broker=embedded|container} forces one. Tests use unique topic names,
+ * so they share the broker safely.
  */
 public final class KafkaBroker implements ParameterResolver {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
+  /** The Kafka version of the clients, the in-JVM broker, the broker image and the compose file. */
+  public static final String KAFKA_VERSION = AppInfoParser.getVersion();
   /** The broker image tests run against where Docker exists; docker-compose.yml runs the same one. */
-  public static final String IMAGE = "apache/kafka:4.1.1";
+  public static final String IMAGE = "apache/kafka:" + KAFKA_VERSION;
+  /** The stand-in {@code bin/local-images} builds from Maven Central's Kafka jars where no registry answers. */
+  public static final String LOCAL_IMAGE = "relay-worker-local/kafka:" + KAFKA_VERSION;
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
@@ -35,13 +41,16 @@ public final class KafkaBroker implements ParameterResolver {
 
   private static Running start() {
     String choice = System.getProperty("relayworker.test.broker", "auto");
-    boolean container = choice.equals("container")
-        || (choice.equals("auto") && DockerClientFactory.instance().isDockerAvailable());
-    if (container) {
-      KafkaContainer kafka = new KafkaContainer(IMAGE);
-      kafka.start();
-      log.info("test broker: container {} at {}", IMAGE, kafka.getBootstrapServers());
-      return new Running(kafka.getBootstrapServers(), kafka::stop);
+    if (!choice.equals("embedded")) {
+      ContainerImages.Choice image = ContainerImages.kafka(IMAGE, LOCAL_IMAGE, choice.equals("container"));
+      if (image.name() != null) {
+        KafkaContainer kafka = new KafkaContainer(DockerImageName.parse(image.name())
+            .asCompatibleSubstituteFor("apache/kafka"));
+        kafka.start();
+        log.info("test broker: container {} at {}", image.name(), kafka.getBootstrapServers());
+        return new Running(kafka.getBootstrapServers(), kafka::stop);
+      }
+      log.info("test broker: no container ({}); using the in-JVM KRaft test kit", image.why());
     }
     EmbeddedKafka kafka = EmbeddedKafka.start();
     log.info("test broker: in-JVM KRaft test kit at {}", kafka.bootstrapServers());
