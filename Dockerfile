@@ -7,7 +7,12 @@
 # kit, simulator, demo or benchmark. Settings come from /app/config/worker.properties (mount your
 # own directory there) and the environment: RELAY_WORKER_<SETTING> for any setting (see
 # docs/configuration.md), KAFKA_BOOTSTRAP_SERVERS, RELAY_BASE_URL, RELAY_API_KEY, LOG_FORMAT, LOG_LEVEL.
-FROM maven:3.9-eclipse-temurin-17 AS build
+# The base images are build arguments: the official ones by default; where no registry answers,
+# bin/local-images builds stand-ins from Debian packages and prints the arguments to pass:
+#   docker build --build-arg BUILD_IMAGE=relay-worker-local/jdk:17 --build-arg RUNTIME_IMAGE=relay-worker-local/jre:17 .
+ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY pom.xml .
 COPY worker worker
@@ -17,7 +22,7 @@ COPY tools tools
 COPY end-to-end end-to-end
 RUN mvn -B -q -Dmaven.test.skip=true -pl worker,simulator -am package
 
-FROM eclipse-temurin:17-jre AS simulator
+FROM ${RUNTIME_IMAGE} AS simulator
 RUN useradd --system --uid 10001 --home-dir /app relay
 WORKDIR /app
 COPY --from=build /src/simulator/target/relay-worker-simulator.jar /app/relay-worker-simulator.jar
@@ -27,7 +32,7 @@ USER relay
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/relay-worker-simulator.jar"]
 CMD ["--host", "0.0.0.0", "--port", "8089"]
 
-FROM eclipse-temurin:17-jre AS worker
+FROM ${RUNTIME_IMAGE} AS worker
 RUN useradd --system --uid 10001 --home-dir /app relay
 WORKDIR /app
 COPY --from=build /src/worker/target/relay-worker.jar /app/relay-worker.jar
