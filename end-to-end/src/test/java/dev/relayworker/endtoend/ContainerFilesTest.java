@@ -63,7 +63,7 @@ class ContainerFilesTest {
     JsonNode simulator = compose.at("/services/simulator");
 
     assertThat(simulator.at("/build/target").asText()).isEqualTo("simulator");
-    assertThat(dockerfile).contains("FROM eclipse-temurin:17-jre AS simulator")
+    assertThat(dockerfile).contains("FROM ${RUNTIME_IMAGE} AS simulator")
         .contains("ENTRYPOINT [\"java\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/app/relay-worker-simulator.jar\"]");
     assertOptionsExist(new CommandLine(new SimulateRelayCommand()), command("simulator"), "simulator");
   }
