@@ -65,12 +65,7 @@ final class CompletionGenerator {
       throw new InvalidRequestException("stream is not supported by the relay simulator", "stream");
     }
 
-    ObjectNode answer = mapper.createObjectNode();
-    answer.put("id", id);
-    answer.put("object", "text_completion");
-    answer.put("created", createdSeconds);
-    answer.put("model", model);
-    answer.put("system_fingerprint", "fp_relay_simulator");
+    ObjectNode answer = head("text_completion", id, createdSeconds, model);
     ArrayNode choices = answer.putArray("choices");
     long promptTokens = 0;
     long completionTokens = 0;
@@ -128,12 +123,7 @@ final class CompletionGenerator {
       }
     }
     JsonNode tool = request.path("tools").path(0).path("function").path("name");
-    ObjectNode answer = mapper.createObjectNode();
-    answer.put("id", id);
-    answer.put("object", "chat.completion");
-    answer.put("created", createdSeconds);
-    answer.put("model", model);
-    answer.put("system_fingerprint", "fp_relay_simulator");
+    ObjectNode answer = head("chat.completion", id, createdSeconds, model);
     ArrayNode choices = answer.putArray("choices");
     long completionTokens = 0;
     for (int k = 0; k < n; k++) {
@@ -234,5 +224,16 @@ final class CompletionGenerator {
       }
       return new Words(text.toString(), length, natural > maxTokens);
     }
+  }
+
+  /** The fields every answer object starts with, in OpenAI's order. */
+  private ObjectNode head(String object, String id, long createdSeconds, String model) {
+    ObjectNode answer = mapper.createObjectNode();
+    answer.put("id", id);
+    answer.put("object", object);
+    answer.put("created", createdSeconds);
+    answer.put("model", model);
+    answer.put("system_fingerprint", "fp_relay_simulator");
+    return answer;
   }
 }

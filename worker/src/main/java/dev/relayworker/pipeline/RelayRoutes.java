@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the worker's relay from the settings: one {@link ResilientRelay} per route (its own
@@ -26,6 +28,8 @@ import java.util.Locale;
  * opened before the failure are closed.
  */
 final class RelayRoutes {
+
+  private static final Logger log = LoggerFactory.getLogger(RelayRoutes.class);
 
   private RelayRoutes() {}
 
@@ -47,22 +51,12 @@ final class RelayRoutes {
   private static RelayRoute route(WorkerConfig settings, String name, Clock clock, WorkerMetrics metrics) {
     Pricing pricing = Economics.pricing(settings);
     RelayEndpoint endpoint = RelayEndpoint.from(settings);
+    log.info("relay route {}: group {}, {}", name, pricing.group(), endpoint.displayUri());
     RelayPolicy policy = RelayPolicy.from(settings);
     ResilientRelay relay = new ResilientRelay(name, endpoint.open(new ObjectMapper(), clock), policy, pricing,
         Economics.budget(settings, pricing, clock), clock,
         RelayCallListener.all(new LoggingRelayListener(name), metrics.relayListener(name)));
     metrics.bind(name, relay);
     return new RelayRoute(name, pricing.group(), relay, pricing);
-  }
-
-  /** The routes as a start-up log line shows them: name, group and base URL, never a key. */
-  static String describe(WorkerConfig config) {
-    List<String> parts = new ArrayList<>();
-    for (String name : config.routeNames()) {
-      WorkerConfig settings = config.forRoute(name);
-      parts.add(name + " (group " + settings.getString(WorkerConfig.RELAY_GROUP) + ", "
-          + RelayEndpoint.from(settings).displayUri() + ")");
-    }
-    return String.join(", ", parts);
   }
 }

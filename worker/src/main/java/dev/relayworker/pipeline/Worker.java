@@ -135,9 +135,9 @@ public final class Worker implements AutoCloseable {
       log.info("metrics on http://{}:{}/metrics, health on /health/live and /health/ready", address,
           worker.adminServer.port());
     }
-    log.info("worker started: {} -> {} ({}, relay routes: {})", config.getString(WorkerConfig.REQUEST_TOPIC),
+    log.info("worker started: {} -> {} ({}, relay routes {})", config.getString(WorkerConfig.REQUEST_TOPIC),
         config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DELIVERY_GUARANTEE),
-        RelayRoutes.describe(config));
+        config.routeNames());
     return worker;
   }
 

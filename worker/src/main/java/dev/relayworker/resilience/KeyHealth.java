@@ -105,16 +105,13 @@ final class KeyHealth {
     if (probe) {
       probing = false;
     }
-    if (failure.httpStatus() != 401 && FailureClassifier.isKeyOutage(failure.httpStatus(), failure.error())) {
-      // Quota used up, payment required: the relay found the key to say so.
+    boolean keyOutage = FailureClassifier.isKeyOutage(failure.httpStatus(), failure.error());
+    // The relays check the key first: a final answer about the request (400, a model the group
+    // lacks, no channel) or about the key's quota (402, 403) means the key was found; only a 401 does not.
+    if (failure.httpStatus() > 0 && !failure.isTransient() && failure.httpStatus() != 401) {
       worked = true;
     }
-    if (!FailureClassifier.isKeyOutage(failure.httpStatus(), failure.error())) {
-      // The relays check the key first: a final answer about the request (400, a model the group
-      // lacks, no channel) means the key was accepted.
-      if (failure.httpStatus() > 0 && !failure.isTransient()) {
-        worked = true;
-      }
+    if (!keyOutage) {
       return false;
     }
     if (mode == KeyFailureMode.FAIL && worked) {
