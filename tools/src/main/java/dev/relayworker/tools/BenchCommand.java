@@ -24,18 +24,18 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code relay-worker bench}: measures the worker against its limits (Little's law, the relay's
- * rate limit), its CPU and heap, and a naive loop. See docs/benchmarks.md for the method.
+ * rate limit), its CPU and heap, a naive loop and a peer (Confluent's Parallel Consumer). See docs/benchmarks.md for the method.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmark the worker: throughput and latency against their limits, CPU per completion,"
-        + " heap, delivery modes, and a naive loop side by side.")
+        + " heap, delivery modes, and a naive loop and Confluent's Parallel Consumer side by side.")
 final class BenchCommand implements Callable<Integer> {
 
   @Mixin
   ToolOutput output;
 
   @Parameters(arity = "0..*", description = "Scenarios (default: all): latency-bound, latency-at-rate, rate-limited,"
-      + " cpu-bound, backlog, delivery-modes, naive.")
+      + " cpu-bound, backlog, delivery-modes, naive, parallel-consumer, token-limited, shared-limit.")
   List<String> names = new ArrayList<>();
 
   @Option(names = "--runs", defaultValue = "1", description = "Runs of each scenario, alternated (default: ${DEFAULT-VALUE}).")
@@ -87,7 +87,8 @@ final class BenchCommand implements Callable<Integer> {
         for (String name : chosen) {
           for (Scenario scenario : catalogue.get(name)) {
             Scenario actual = quick ? Scenarios.quick(scenario) : scenario;
-            Figures figures = name.equals(Scenarios.NAIVE) ? naive(runner, actual) : runner.run(actual);
+            Figures figures = name.equals(Scenarios.NAIVE) ? naive(runner, actual)
+                : name.equals(Scenarios.PARALLEL_CONSUMER) ? runner.runParallelConsumer(actual) : runner.run(actual);
             all.add(figures);
             print(figures);
           }

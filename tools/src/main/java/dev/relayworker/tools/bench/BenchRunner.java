@@ -25,6 +25,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 public final class BenchRunner {
 
   private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(4);
+  private static final String PARALLEL_CONSUMER = "parallel-consumer/";
 
   private final String bootstrap;
   private final Path workDir;
@@ -40,7 +41,21 @@ public final class BenchRunner {
     this.settings = List.copyOf(settings);
   }
 
+  /** The scenario run by the worker. */
   public Figures run(Scenario scenario) throws Exception {
+    return run(scenario, false);
+  }
+
+  /**
+   * The scenario run by the peer, {@link ParallelConsumerPeer}, in place of the worker (one
+   * process whatever the scenario's worker count); its figures are named
+   * {@code parallel-consumer/<scenario>}.
+   */
+  public Figures runParallelConsumer(Scenario scenario) throws Exception {
+    return run(scenario, true);
+  }
+
+  private Figures run(Scenario scenario, boolean peer) throws Exception {
     String prefix = "bench." + scenario.name().replace('/', '.') + "." + (++sequence) + "." + System.nanoTime() % 100_000;
     SimulatorSettings settings = SimulatorSettings.defaults()
         .withLatency(scenario.relayLatency(), Duration.ZERO)
@@ -50,8 +65,12 @@ public final class BenchRunner {
       Path config = writeConfig(scenario, prefix, simulator);
       Workers worker = new Workers();
       try {
-        for (int i = 1; i <= scenario.workers(); i++) {
-          worker.add(WorkerProcess.start(config, workDir.resolve(prefix + "." + i + ".log"), scenario.workerHeap()));
+        if (peer) {
+          worker.add(WorkerProcess.startPeer(config, workDir.resolve(prefix + ".peer.log")));
+        } else {
+          for (int i = 1; i <= scenario.workers(); i++) {
+            worker.add(WorkerProcess.start(config, workDir.resolve(prefix + "." + i + ".log"), scenario.workerHeap()));
+          }
         }
         awaitTopic(prefix + ".replies");
         try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies")) {
@@ -70,7 +89,8 @@ public final class BenchRunner {
           long calls = simulator.stats().calls() - callsBefore;
           long limited = simulator.stats().outcome("429") - limitedBefore;
           long peakHeap = worker.stop();
-          return figures(scenario, phase, simulator.stats(), cpu, compiler, calls, limited, peakHeap, threads);
+          return figures(peer ? PARALLEL_CONSUMER + scenario.name() : scenario.name(), scenario, phase,
+              simulator.stats(), cpu, compiler, calls, limited, peakHeap, threads);
         }
       } finally {
         worker.close();
@@ -99,7 +119,7 @@ public final class BenchRunner {
     }
   }
 
-  private Figures figures(Scenario scenario, RequestDriver.Phase phase, SimulatorStats stats, long cpuNanos,
+  private Figures figures(String name, Scenario scenario, RequestDriver.Phase phase, SimulatorStats stats, long cpuNanos,
       long compilerNanos, long calls, long limited, long peakHeap, long threadsStarted) {
     OpenCalls open = OpenCalls.during(phase.name() + " ", phase.lastSend(), scenario.relaySlots(), stats.callLog());
     double[] relayMillis = relayMillisPerRequest(phase, stats);
@@ -118,7 +138,7 @@ public final class BenchRunner {
     Arrays.sort(e2eSorted);
     Arrays.sort(addedSorted);
     int answered = phase.answered();
-    return new Figures(scenario.name(), phase.requests(), answered, phase.errors(), phase.completionsPerSecond(),
+    return new Figures(name, phase.requests(), answered, phase.errors(), phase.completionsPerSecond(),
         scenario.throughputLimit(), Percentiles.of(e2eSorted, 50), Percentiles.of(e2eSorted, 95), Percentiles.of(e2eSorted, 99),
         Percentiles.of(addedSorted, 50), Percentiles.of(addedSorted, 99), (double) calls / phase.requests(), limited,
         answered == 0 || cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / answered,

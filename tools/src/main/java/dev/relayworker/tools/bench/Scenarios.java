@@ -11,13 +11,15 @@ public final class Scenarios {
 
   public static final String NAIVE = "naive";
   public static final String DELIVERY_MODES = "delivery-modes";
+  public static final String PARALLEL_CONSUMER = "parallel-consumer";
 
   private static final String EOS = WorkerConfig.EXACTLY_ONCE;
   private static final Duration HALF_SECOND = Duration.ofMillis(500);
 
   private Scenarios() {}
 
-  /** Scenario name to its runs (delivery-modes stands for four, naive for the naive loop on two relays). */
+  /** Scenario name to its runs (delivery-modes stands for four, naive for the naive loop on two relays, parallel-consumer for the peer
+   * on delivery-modes' four). */
   public static Map<String, List<Scenario>> all() {
     Scenario latencyBound = new Scenario("latency-bound", 1, 20_000, 60_000, 0, HALF_SECOND, 1_000, 0, EOS, null);
     Scenario cpuBound = new Scenario("cpu-bound", 4, 40_000, 100_000, 0, Duration.ZERO, 500, 0, EOS, null);
@@ -35,6 +37,8 @@ public final class Scenarios {
         latencyBound.withDelivery(WorkerConfig.AT_LEAST_ONCE), cpuBound.withDelivery(EOS),
         cpuBound.withDelivery(WorkerConfig.AT_LEAST_ONCE)));
     scenarios.put(NAIVE, List.of(latencyBound, cpuBound));
+    // The same four runs as delivery-modes, done by the peer (Confluent's Parallel Consumer).
+    scenarios.put(PARALLEL_CONSUMER, scenarios.get(DELIVERY_MODES));
     // A relay that limits tokens per minute, the worker given the same budget: about 20 tokens a
     // request (a few of prompt, up to 16 of completion), so some 100 requests a second for 70 s.
     scenarios.put("token-limited", List.of(

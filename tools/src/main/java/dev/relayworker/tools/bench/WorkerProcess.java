@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The worker under test as its own JVM ({@code relay-worker run}), so its CPU time can be read
- * from {@code /proc/<pid>/stat} apart from the broker, the simulator and the load driver.
+ * The worker under test ({@code relay-worker run}), or the peer it is compared with, as its own
+ * JVM, so its CPU time can be read from {@code /proc/<pid>/stat} apart from the broker, the
+ * simulator and the load driver.
  */
 final class WorkerProcess implements AutoCloseable {
 
@@ -31,18 +32,34 @@ final class WorkerProcess implements AutoCloseable {
   }
 
   static WorkerProcess start(Path config, Path output, String heap) throws IOException {
+    return start(List.of(), "dev.relayworker.cli.Main", List.of("run", "--config", config.toString()), output, heap);
+  }
+
+  /**
+   * The benchmark's peer ({@link ParallelConsumerPeer}) on the same config file. It gets the
+   * common-pool flag the worker's launcher passes, so the JDK client it calls with does not start
+   * a thread per answer on two CPUs: the peer is measured at its best.
+   */
+  static WorkerProcess startPeer(Path config, Path output) throws IOException {
+    return start(List.of("-Djava.util.concurrent.ForkJoinPool.common.parallelism=2"),
+        ParallelConsumerPeer.class.getName(), List.of(config.toString()), output, null);
+  }
+
+  private static WorkerProcess start(List<String> options, String mainClass, List<String> arguments, Path output,
+      String heap) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java));
     if (heap != null) {
       command.add("-Xmx" + heap);
     }
+    command.addAll(options);
     // For profiling the worker under load, e.g. -XX:StartFlightRecording=filename=worker.jfr
     String extra = System.getenv("BENCH_WORKER_JAVA_OPTS");
     if (extra != null && !extra.isBlank()) {
       command.addAll(List.of(extra.trim().split("\\s+")));
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.relayworker.cli.Main", "run",
-        "--config", config.toString()));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+    command.addAll(arguments);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
     // The benchmark's config file names its own simulator and topics: a RELAY_API_KEY (or any other
     // setting's variable) left in the operator's shell would otherwise override it, and could send
