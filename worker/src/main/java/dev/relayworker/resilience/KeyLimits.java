@@ -51,6 +51,11 @@ final class KeyLimits {
     }
   }
 
+  /** Whether {@code tokenEstimate} tokens fit in a minute of the token limit at the current share. */
+  boolean fitsAMinute(long tokenEstimate) {
+    return tokens == null || tokenEstimate <= tokens.currentPerMinute();
+  }
+
   /** Applies {@code fraction} of each limit from now on. */
   void share(double fraction) {
     long now = Ticks.nanos(clock);

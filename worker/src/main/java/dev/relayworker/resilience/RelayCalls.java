@@ -32,6 +32,16 @@ public interface RelayCalls {
   }
 
   /**
+   * Whether a request estimated at {@code tokenEstimate} tokens fits in a minute of the relay's
+   * token budget as this worker applies it now (see {@link #share}). One that does not books more
+   * than a minute of the budget, so it or the calls after it wait that long; a relay of several
+   * routes sends it to one where it fits.
+   */
+  default boolean fitsTokenBudget(long tokenEstimate) {
+    return true;
+  }
+
+  /**
    * Applies only {@code fraction} of the key's limits and budgets from now on (this worker's part
    * of a key shared by several); scripted relays may ignore it.
    *

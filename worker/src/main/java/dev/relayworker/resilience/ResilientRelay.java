@@ -207,6 +207,11 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     share = fraction;
   }
 
+  @Override
+  public boolean fitsTokenBudget(long tokenEstimate) {
+    return limits.fitsAMinute(tokenEstimate);
+  }
+
   /** The part of the key's limits this worker applies now. */
   public double share() {
     return share;

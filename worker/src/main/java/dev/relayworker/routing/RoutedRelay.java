@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>Choosing: a route the request names by route or group name ({@link RelayRequest#group()})
  * comes first, then the model's others in order. A route is skipped while it cannot take calls
  * (circuit open, key out of quota or refused, spend cap reached, paused by a 429) or after it
- * said it does not serve the model ({@link UnservedModels}). When every route is skipped, the
+ * said it does not serve the model ({@link UnservedModels}); a route whose token budget per minute
+ * is smaller than the request's token estimate is left out while another has room for it. When every route is skipped, the
  * first is asked anyway, as a single relay would be: it holds the request (parked) or waits out
  * a 429 pause.
  *
@@ -67,7 +68,7 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
   public CompletableFuture<CallResult> complete(RelayRequest request, int chargedBefore) {
     List<RelayRoute> candidates;
     try {
-      candidates = candidates(request.model(), request.group());
+      candidates = fitting(candidates(request.model(), request.group()), request.tokenEstimate());
     } catch (UnroutableException e) {
       return CompletableFuture.failedFuture(new CallFailedException(Reason.UNROUTABLE, 0, 0, null, e.getMessage()));
     }
@@ -130,6 +131,18 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * The routes whose token budget a request of {@code tokenEstimate} tokens fits in a minute: on
+   * another it would book more than a minute of that route's tokens, so it or the requests after it
+   * would wait minutes while a route with room was free. When it fits none,
+   * all of them, as a single relay would take it (the parser refuses a request over the largest
+   * budget, so this is a request over every route's current share of its key).
+   */
+  private static List<RelayRoute> fitting(List<RelayRoute> routes, long tokenEstimate) {
+    List<RelayRoute> fitting = routes.stream().filter(route -> route.calls().fitsTokenBudget(tokenEstimate)).toList();
+    return fitting.isEmpty() ? routes : fitting;
   }
 
   /** The routes a request may go to, in order: the one it names first, then its model's others. */

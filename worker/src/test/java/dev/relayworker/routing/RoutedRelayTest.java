@@ -161,6 +161,26 @@ class RoutedRelayTest {
   }
 
   @Test
+  void aRequestOverARoutesTokenBudgetGoesToARouteWithRoomForIt() {
+    RelaySimulator small = simulator(SimulatorSettings.defaults());
+    RelaySimulator big = simulator(SimulatorSettings.defaults());
+    RoutedRelay relay = relay(Map.of(), RouteTable.Strategy.ORDERED,
+        route("small", small, quickPolicy().tokensPerMinute(1_000).build()),
+        route("big", big, quickPolicy().tokensPerMinute(1_000_000).build()));
+
+    assertThat(complete(relay, request(MODEL, null, 2_000)).route()).isEqualTo("big");
+    assertThat(complete(relay, request(MODEL, "small", 2_000)).route())
+        .as("a named route that could not send it within a minute yields too").isEqualTo("big");
+    assertThat(complete(relay, request(MODEL, null, 100)).route()).isEqualTo("small");
+    assertThat(small.stats().calls()).isEqualTo(1);
+
+    relay.share(0.05);
+    assertThat(complete(relay, request(MODEL, null, 100)).route())
+        .as("at a twentieth of its key, small has 50 tokens a minute").isEqualTo("big");
+    assertThat(small.stats().calls()).isEqualTo(1);
+  }
+
+  @Test
   void aRequestLevelFailureIsAnsweredWithoutTryingAnotherRoute() {
     RelaySimulator cheap = simulator(SimulatorSettings.defaults());
     RelaySimulator premium = simulator(SimulatorSettings.defaults());
@@ -282,8 +302,12 @@ class RoutedRelayTest {
   }
 
   private static RelayRequest request(String model, String group) {
+    return request(model, group, 0);
+  }
+
+  private static RelayRequest request(String model, String group, long tokenEstimate) {
     byte[] body = ("{\"model\":\"" + model + "\",\"prompt\":\"Say hi\",\"max_tokens\":5}").getBytes(StandardCharsets.UTF_8);
-    return new RelayRequest(RelayApi.COMPLETIONS, body, Instant.now().plusSeconds(30), model, 0, group);
+    return new RelayRequest(RelayApi.COMPLETIONS, body, Instant.now().plusSeconds(30), model, tokenEstimate, group);
   }
 
   private static CallResult complete(RoutedRelay relay, RelayRequest request) {
