@@ -141,8 +141,15 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
    * budget, so this is a request over every route's current share of its key).
    */
   private static List<RelayRoute> fitting(List<RelayRoute> routes, long tokenEstimate) {
-    List<RelayRoute> fitting = routes.stream().filter(route -> route.calls().fitsTokenBudget(tokenEstimate)).toList();
+    if (routes.size() == 1 || tokenEstimate == 0 || routes.stream().allMatch(route -> fits(route, tokenEstimate))) {
+      return routes; // The common case, on every request: nothing to copy.
+    }
+    List<RelayRoute> fitting = routes.stream().filter(route -> fits(route, tokenEstimate)).toList();
     return fitting.isEmpty() ? routes : fitting;
+  }
+
+  private static boolean fits(RelayRoute route, long tokenEstimate) {
+    return route.calls().fitsTokenBudget(tokenEstimate);
   }
 
   /** The routes a request may go to, in order: the one it names first, then its model's others. */
