@@ -90,7 +90,7 @@ class WorkerGroupTest {
   @ParameterizedTest(name = "group.protocol={0}, delivery.guarantee={1}")
   @CsvSource({"classic, exactly_once", "consumer, at_least_once"})
   void aWorkerStoppedWhileASecondIsJoiningRepeatsNothing(String protocol, String guarantee,
-      KafkaBroker.Running broker) throws Exception {
+      KafkaBroker.Running broker) {
     // Every call takes 1.5 s or more, so the stop is still finishing calls when the join begins.
     TestWorkers workers = start(broker, "stop-during-join-" + protocol + "-" + guarantee, protocol,
         Duration.ofMillis(1_500)).with("delivery.guarantee", guarantee);
