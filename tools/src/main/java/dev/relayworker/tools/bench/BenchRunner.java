@@ -66,6 +66,7 @@ public final class BenchRunner {
       Workers worker = new Workers();
       try {
         if (peer) {
+          createTopics(prefix, scenario.partitions()); // The worker creates its own; the peer does not.
           worker.add(WorkerProcess.startPeer(config, workDir.resolve(prefix + ".peer.log")));
         } else {
           for (int i = 1; i <= scenario.workers(); i++) {
@@ -102,10 +103,8 @@ public final class BenchRunner {
   public double naive(Scenario scenario, Duration duration) throws Exception {
     String prefix = "bench.naive." + System.nanoTime() % 100_000;
     try (RelaySimulator simulator = RelaySimulator.start(SimulatorSettings.defaults()
-        .withLatency(scenario.relayLatency(), Duration.ZERO), 0);
-        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      admin.createTopics(List.of(new NewTopic(prefix + ".requests", scenario.partitions(), (short) 1),
-          new NewTopic(prefix + ".replies", 1, (short) 1))).all().get();
+        .withLatency(scenario.relayLatency(), Duration.ZERO), 0)) {
+      createTopics(prefix, scenario.partitions());
       try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies")) {
         // More than the loop gets through in the time: 500 calls take it 250 s at 500 ms each; at
         // 0 ms it is bound by its own produce and commit round trips.
@@ -116,6 +115,14 @@ public final class BenchRunner {
       int completions = NaiveWorker.run(bootstrap, prefix + ".requests", prefix + ".replies", simulator.baseUri(),
           SimulatorSettings.DEFAULT_KEY, duration);
       return completions / (duration.toNanos() / 1e9);
+    }
+  }
+
+  /** {@code <prefix>.requests} with {@code partitions} partitions and {@code <prefix>.replies} with one. */
+  private void createTopics(String prefix, int partitions) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin.createTopics(List.of(new NewTopic(prefix + ".requests", partitions, (short) 1),
+          new NewTopic(prefix + ".replies", 1, (short) 1))).all().get();
     }
   }
 

@@ -21,23 +21,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The benchmark's peer: the same job done with Confluent's Parallel Consumer, the best-known
  * library for many concurrent calls per partition, written the way its documentation shows. Runs
- * as its own JVM (like the worker, so its CPU is read apart) from the bench's config file: one
+ * as its own JVM (like the worker, so its CPU is read apart) from the bench's config file, on
+ * topics the bench has created: one
  * processing thread per relay slot, each making a blocking HTTP call, the relay's answer produced
  * as the reply with {@code status=ok}; unordered, with the transactional producer under
  * {@code exactly_once} and asynchronous consumer commits under {@code at_least_once}.
@@ -60,7 +56,6 @@ public final class ParallelConsumerPeer {
     String replies = config.getProperty(WorkerConfig.REPLY_TOPIC);
     int slots = Integer.parseInt(config.getProperty(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS));
     boolean exactlyOnce = WorkerConfig.EXACTLY_ONCE.equals(config.getProperty(WorkerConfig.DELIVERY_GUARANTEE));
-    createTopics(bootstrap, requests, Integer.parseInt(config.getProperty(WorkerConfig.TOPICS_PARTITIONS)), replies);
 
     URI relay = URI.create(config.getProperty(WorkerConfig.RELAY_BASE_URL)).resolve("/v1/completions");
     String authorization = "Bearer " + config.getProperty(WorkerConfig.RELAY_API_KEY);
@@ -122,20 +117,6 @@ public final class ParallelConsumerPeer {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static void createTopics(String bootstrap, String requests, int partitions, String replies) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      for (NewTopic topic : List.of(new NewTopic(requests, partitions, (short) 1), new NewTopic(replies, 1, (short) 1))) {
-        try {
-          admin.createTopics(List.of(topic)).all().get();
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw e;
-          }
-        }
-      }
     }
   }
 }
