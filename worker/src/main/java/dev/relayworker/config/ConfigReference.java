@@ -23,7 +23,8 @@ public final class ConfigReference {
         .append("` and the setting's name with `.` as `_`, `_` as `__`, `-` as `___`, in upper case. Kafka client")
         .append(" settings too: `kafka.security.protocol` is `").append(EnvironmentVariables.of("kafka.security.protocol"))
         .append("`. An empty variable counts as unset; one that names no setting stops start-up. These short")
-        .append(" names also work; the `").append(EnvironmentVariables.PREFIX).append("` name wins where both are set:\n\n")
+        .append(" names also work; the `").append(EnvironmentVariables.PREFIX).append("` name wins where both are set,")
+        .append(" and a lower-case proxy variable over its upper-case twin:\n\n")
         .append("| Short name | Setting |\n|---|---|\n");
     EnvironmentVariables.SHORT_NAMES.entrySet().stream().sorted(Map.Entry.comparingByKey())
         .forEach(entry -> out.append("| `").append(entry.getKey()).append("` | `").append(entry.getValue())

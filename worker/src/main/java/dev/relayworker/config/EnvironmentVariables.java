@@ -1,6 +1,7 @@
 package dev.relayworker.config;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -12,8 +13,8 @@ import org.apache.kafka.common.config.ConfigException;
  * {@code a.b.c} is {@code RELAY_WORKER_A_B_C}, and a Kafka client setting {@code kafka.x.y} is
  * {@code RELAY_WORKER_KAFKA_X_Y}. In a name, {@code .} becomes {@code _}, {@code _} becomes
  * {@code __} and {@code -} becomes {@code ___} (the convention of Kafka's own images), letters
- * upper case. Three short names from before still work ({@link #SHORT_NAMES}); where both are
- * set, the {@code RELAY_WORKER_} name wins. An empty variable counts as unset.
+ * upper case. Short names work too ({@link #SHORT_NAMES}: three from before, and the proxy
+ * variables); where both are set, the {@code RELAY_WORKER_} name wins. An empty variable counts as unset.
  *
  * <p>The one place the environment is read for settings. Stateless; any thread. Fails with a
  * {@link ConfigException} naming a {@code RELAY_WORKER_} variable that is no setting, never
@@ -24,11 +25,21 @@ public final class EnvironmentVariables {
   /** What every setting's variable starts with. */
   public static final String PREFIX = "RELAY_WORKER_";
 
-  /** Short names kept from before, to the setting each sets. */
-  public static final Map<String, String> SHORT_NAMES = Map.of(
+  /**
+   * Short names, to the setting each sets: three kept from before, and the proxy variables every
+   * HTTP client reads. Where two name one setting, the first listed wins (the lower-case proxy
+   * variable, as curl prefers it).
+   */
+  public static final Map<String, String> SHORT_NAMES = shortNames(
       "KAFKA_BOOTSTRAP_SERVERS", WorkerConfig.KAFKA_BOOTSTRAP_SERVERS,
       "RELAY_BASE_URL", WorkerConfig.RELAY_BASE_URL,
-      "RELAY_API_KEY", WorkerConfig.RELAY_API_KEY);
+      "RELAY_API_KEY", WorkerConfig.RELAY_API_KEY,
+      "https_proxy", WorkerConfig.RELAY_HTTPS_PROXY,
+      "HTTPS_PROXY", WorkerConfig.RELAY_HTTPS_PROXY,
+      "http_proxy", WorkerConfig.RELAY_HTTP_PROXY,
+      "HTTP_PROXY", WorkerConfig.RELAY_HTTP_PROXY,
+      "no_proxy", WorkerConfig.RELAY_NO_PROXY,
+      "NO_PROXY", WorkerConfig.RELAY_NO_PROXY);
 
   private EnvironmentVariables() {}
 
@@ -50,7 +61,7 @@ public final class EnvironmentVariables {
   public static Map<String, String> settings(Map<String, String> environment) {
     Map<String, String> settings = new HashMap<>();
     SHORT_NAMES.forEach((variable, setting) -> valueOf(environment, variable)
-        .ifPresent(value -> settings.put(setting, value)));
+        .ifPresent(value -> settings.putIfAbsent(setting, value)));
     new TreeMap<>(environment).forEach((variable, value) -> {
       if (variable.startsWith(PREFIX) && !value.isBlank()) {
         settings.put(settingOf(variable), value.trim());
@@ -88,6 +99,14 @@ public final class EnvironmentVariables {
       throw unknown(variable, "no setting is called '" + name + "'");
     }
     return name;
+  }
+
+  private static Map<String, String> shortNames(String... pairs) {
+    Map<String, String> names = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      names.put(pairs[i], pairs[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(names);
   }
 
   private static Optional<String> valueOf(Map<String, String> environment, String variable) {

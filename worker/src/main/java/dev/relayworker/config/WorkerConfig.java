@@ -95,6 +95,9 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String ADMIN_BIND_ADDRESS = "admin.bind.address";
   public static final String HEALTH_DELIVERY_STALL_MS = "health.delivery.stall.ms";
   public static final String RELAY_MAX_RESPONSE_BYTES = "relay.max.response.bytes";
+  public static final String RELAY_HTTPS_PROXY = "relay.https.proxy";
+  public static final String RELAY_HTTP_PROXY = "relay.http.proxy";
+  public static final String RELAY_NO_PROXY = "relay.no.proxy";
 
   public static final ConfigDef DEFINITION = new ConfigDef()
       .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -227,6 +230,17 @@ public final class WorkerConfig extends AbstractConfig {
           Importance.LOW, "Largest relay answer body read. A longer one is cut off as it streams in and the"
               + " request is answered with a relay_error; nothing larger is ever held in memory. Answers being"
               + " read at once also share an eighth of the heap; a call that would overrun it fails as transient.")
+      .define(RELAY_HTTPS_PROXY, Type.STRING, "", Importance.LOW,
+          "HTTP proxy an https relay is reached through, http://[user:password@]host[:port] (port 1080 when"
+              + " left out): a CONNECT tunnel, TLS to the relay inside it. Also read from HTTPS_PROXY or https_proxy."
+              + " Empty: direct. Loopback relays and hosts in " + "relay.no.proxy" + " are always reached directly.")
+      .define(RELAY_HTTP_PROXY, Type.STRING, "", Importance.LOW,
+          "HTTP proxy a plain http relay is reached through, as " + "relay.https.proxy" + " (a CONNECT tunnel too:"
+              + " the proxy must allow CONNECT to the relay's port). Also read from HTTP_PROXY or http_proxy.")
+      .define(RELAY_NO_PROXY, Type.STRING, "", Importance.LOW,
+          "Hosts reached without the proxy, comma-separated as curl reads NO_PROXY: a name matches itself and"
+              + " every name below it, IP addresses and CIDR ranges (10.0.0.0/8) match addresses, * matches every"
+              + " host. Also read from NO_PROXY or no_proxy.")
       .define(RELAY_RATE_LIMIT_RPM, Type.INT, 0, Range.atLeast(0), Importance.HIGH,
           "Requests per minute the worker may send to the relay, paced evenly (600 means one call"
               + " every 100 ms, not 600 at once). 0 means no client-side limit.")

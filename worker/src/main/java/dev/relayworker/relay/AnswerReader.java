@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 /**
  * Reads relay answers, whichever transport brought them: a {@code text_completion} or
  * {@code chat.completion} (whichever the endpoint answers) on success,
- * the {@code {"error":{...}}} object and the status's meaning on failure. Thread-safe (Jackson's
- * mapper is).
+ * the {@code {"error":{...}}} object and the status's meaning on failure; a compressed body is
+ * decoded first ({@link AnswerEncoding}). Thread-safe (Jackson's mapper is).
  */
 final class AnswerReader {
 
@@ -23,11 +23,14 @@ final class AnswerReader {
   private final ObjectMapper mapper;
   private final KeyRedactor redactor;
   private final Clock clock;
+  private final long maxBytes;
 
-  AnswerReader(ObjectMapper mapper, KeyRedactor redactor, Clock clock) {
+  /** @param maxBytes the most bytes an answer may have, also once decoded ({@link AnswerEncoding}) */
+  AnswerReader(ObjectMapper mapper, KeyRedactor redactor, Clock clock, long maxBytes) {
     this.mapper = mapper;
     this.redactor = redactor;
     this.clock = clock;
+    this.maxBytes = maxBytes;
   }
 
   /**
@@ -42,7 +45,8 @@ final class AnswerReader {
   }
 
   /** As {@link #read(int, UnaryOperator, byte[])}, for an answer of {@code api}. */
-  Completion read(RelayApi api, int status, UnaryOperator<String> header, byte[] body) {
+  Completion read(RelayApi api, int status, UnaryOperator<String> header, byte[] encoded) {
+    byte[] body = AnswerEncoding.decode(header.apply("content-encoding"), encoded, status, maxBytes);
     String relayRequestId = firstPresent(header, "x-oneapi-request-id", "x-new-api-request-id", "x-request-id");
     if (status >= 200 && status < 300) {
       return readCompletion(body, status, relayRequestId, api);

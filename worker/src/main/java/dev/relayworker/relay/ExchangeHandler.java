@@ -12,16 +12,35 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 
 /**
- * The last handler of a relay connection: passes what the HTTP codec decodes to the connection's
- * current {@link RelayExchange}, and tells it when the connection breaks or closes. Whatever
- * arrives while no exchange is current (the rest of an answer already given up, or anything on an
- * idle connection) is dropped, and the connection closed.
+ * The last handler of a relay connection, and the guard of its order: passes what the HTTP decoder
+ * reads to the connection's current {@link RelayExchange}, and makes sure an answer is never given
+ * to a call it was not sent for.
+ *
+ * <p>HTTP/1.1 pairs answers with requests by order alone, so a connection carries another call
+ * only once it is known to be in step. An exchange's answer is complete at its last content, but it
+ * is handed over (and the connection freed) only when the read that brought it ends: anything read
+ * after it in the same read (a second answer to the same request, the rest of a body whose length
+ * was understated) shows the relay out of step. So does anything that arrives while no call waits
+ * on the connection (an answer to nobody, a late duplicate). Either way the connection is closed,
+ * never reused, and the relay's connections are {@linkplain RelayConnections#outOfStep put under
+ * watch}.
  *
  * <p>One per connection, on the client's event loop.
  */
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
+  private final RelayConnections connections;
   private RelayExchange current;
+  /** An exchange whose answer is complete, handed over when the read that brought it ends. */
+  private RelayExchange finishing;
+  private boolean trailing;
+  /** Digests of the last request and answer this connection carried, to catch an answer repeated. */
+  private long lastRequest = -1;
+  private long lastAnswer = -1;
+
+  ExchangeHandler(RelayConnections connections) {
+    this.connections = connections;
+  }
 
   void begin(RelayExchange exchange) {
     current = exchange;
@@ -33,12 +52,29 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * Whether an answer is, byte for byte, the answer this connection carried last although the
+   * request differs ({@link AnswerDigest}s): a relay that sent one answer twice, the second taken
+   * for the next call's. A relay that answers the same request the same way (a cache) is in step.
+   * Remembers both for the next call.
+   */
+  boolean repeats(long requestDigest, long answerDigest) {
+    boolean repeated = answerDigest == lastAnswer && requestDigest != lastRequest;
+    lastRequest = requestDigest;
+    lastAnswer = answerDigest;
+    return repeated;
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object message) {
     try {
+      if (finishing != null) {
+        // More after a complete answer in the same read: the relay is not answering in step.
+        trailing = true;
+        return;
+      }
       if (current == null) {
-        // The rest of an answer given up (the connection is closing anyway), or bytes nobody asked
-        // for on an idle connection: either way it cannot carry another call.
+        connections.outOfStep("it sent bytes while no call was waiting for an answer");
         ctx.close();
         return;
       }
@@ -52,8 +88,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
       if (current != null && message instanceof HttpContent content) {
         current.content(content.content());
       }
-      if (current != null && message instanceof LastHttpContent) {
-        current.lastContent();
+      if (current != null && message instanceof LastHttpContent && current.lastContent()) {
+        finishing = current;
       }
     } finally {
       ReferenceCountUtil.release(message);
@@ -61,8 +97,36 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    handOver();
+    ctx.fireChannelReadComplete();
+  }
+
+  /** Ends the exchange whose answer is complete: in step only if nothing followed it in its read. */
+  private void handOver() {
+    if (finishing == null) {
+      return;
+    }
+    boolean inStep = !trailing;
+    if (!inStep) {
+      connections.outOfStep("more bytes followed a complete answer on the same connection");
+    }
+    finishWithout(inStep);
+  }
+
+  /** Hands the complete answer over; the connection goes back to the pool only if {@code reusable}. */
+  private void finishWithout(boolean reusable) {
+    RelayExchange done = finishing;
+    finishing = null;
+    trailing = false;
+    done.finish(reusable);
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (current != null) {
+    if (finishing != null) {
+      finishWithout(false); // Closed right after a whole answer (Connection: close): the answer stands.
+    } else if (current != null) {
       current.broken(RelayExchange.closedEarly());
     }
     ctx.fireChannelInactive();
@@ -70,7 +134,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (current != null) {
+    if (finishing != null) {
+      finishWithout(false);
+    } else if (current != null) {
       // The TLS handler's failures come wrapped; the cause says what happened (an SSLException is an IOException).
       current.broken(cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause);
     }
@@ -78,7 +144,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   }
 
   private static IOException malformed(DecoderResult result) {
-    // The codec's messages quote the offending bytes; the class says enough.
+    // The decoder's messages quote the offending bytes; the class says enough.
     return new IOException("the relay's answer is not valid HTTP/1.1 ("
         + result.cause().getClass().getSimpleName() + ")");
   }

@@ -1,6 +1,8 @@
 package dev.relayworker.relay;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
@@ -60,7 +62,14 @@ public final class JdkRelayClient implements RelayClient {
         daemonThreads("relay-http-"));
     this.deadlines = new ScheduledThreadPoolExecutor(1, daemonThreads("relay-deadline-"));
     deadlines.setRemoveOnCancelPolicy(true);
-    this.http = HttpClient.newBuilder()
+    HttpClient.Builder builder = HttpClient.newBuilder();
+    RelayProxy proxy = endpoint.proxy();
+    if (proxy != null) {
+      // Credentials in the proxy URL need -Djdk.http.auth.tunneling.disabledSchemes= on this transport
+      // (the JDK will not send Basic over a CONNECT by default); the netty transport sends them itself.
+      builder.proxy(ProxySelector.of(InetSocketAddress.createUnresolved(proxy.host(), proxy.port())));
+    }
+    this.http = builder
         .version(endpoint.httpVersion())
         .connectTimeout(endpoint.connectTimeout())
         .followRedirects(HttpClient.Redirect.NEVER)
@@ -68,7 +77,7 @@ public final class JdkRelayClient implements RelayClient {
         .build();
     String key = endpoint.apiKey().value();
     this.authorization = "Bearer " + key;
-    this.reader = new AnswerReader(mapper, new KeyRedactor(key), clock);
+    this.reader = new AnswerReader(mapper, new KeyRedactor(key), clock, endpoint.maxResponseBytes());
   }
 
   @Override
@@ -81,6 +90,7 @@ public final class JdkRelayClient implements RelayClient {
           .header("Authorization", authorization)
           .header("Content-Type", "application/json")
           .header("Accept", "application/json")
+          .header("Accept-Encoding", "identity")
           .POST(HttpRequest.BodyPublishers.ofByteArray(body))
           .build();
       response = http.sendAsync(request, BoundedBody.handler(endpoint.maxResponseBytes(), memory, answer::set));

@@ -13,11 +13,13 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -31,7 +33,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The relay over HTTP/1.1 on Netty ({@code relay.http.client=netty}, the default): one event
@@ -48,13 +53,21 @@ import javax.net.ssl.SSLException;
  * run there too and must not block. {@link #close()} closes every connection and stops the loop;
  * calls still open then fail.
  *
+ * <p>Answers are taken in step with requests: interim 1xx answers are skipped, and a connection
+ * on which anything arrives out of turn is closed, never reused ({@link ExchangeHandler}); a relay
+ * caught at it gets a connection per call for a while ({@link RelayConnections#outOfStep}). The
+ * request asks for no compression ({@code Accept-Encoding: identity}).
+ *
+ * <p>Through a proxy ({@link RelayEndpoint#proxy()}), each connection first opens a {@code CONNECT}
+ * tunnel ({@link ProxyTunnel}). Host names are looked up off the loop ({@link OffLoopResolver}).
+ *
  * <p>Failure messages name the exception and, for I/O errors, its text (host and port at most);
- * never a request header, so never the key. Host names are resolved by the JDK's resolver when a
- * connection opens (rarely: connections are kept), on the loop.
+ * never a request header, so never the key.
  */
 public final class NettyRelayClient implements RelayClient {
 
   private static final AsciiString USER_AGENT = AsciiString.cached("relay-worker");
+  private static final Logger log = LoggerFactory.getLogger(NettyRelayClient.class);
 
   private final RelayEndpoint endpoint;
   private final EventLoopGroup group;
@@ -63,6 +76,7 @@ public final class NettyRelayClient implements RelayClient {
   private final AnswerReader reader;
   private final HttpHeaders requestHeaders;
   private final Map<RelayApi, String> paths = new EnumMap<>(RelayApi.class);
+  private final OffLoopResolver resolver;
 
   NettyRelayClient(RelayEndpoint endpoint, ObjectMapper mapper, Clock clock, AnswerMemory memory) {
     this(endpoint, mapper, clock, memory, null);
@@ -70,10 +84,17 @@ public final class NettyRelayClient implements RelayClient {
 
   /** @param tls the TLS context for an {@code https} relay; null for the JVM's trust store */
   NettyRelayClient(RelayEndpoint endpoint, ObjectMapper mapper, Clock clock, AnswerMemory memory, SslContext tls) {
+    this(endpoint, mapper, clock, memory, tls, new OffLoopResolver());
+  }
+
+  /** @param resolver looks host names up off the loop; closed with this client */
+  NettyRelayClient(RelayEndpoint endpoint, ObjectMapper mapper, Clock clock, AnswerMemory memory, SslContext tls,
+      OffLoopResolver resolver) {
     this.endpoint = endpoint;
+    this.resolver = resolver;
     this.memory = memory;
     String key = endpoint.apiKey().value();
-    this.reader = new AnswerReader(mapper, new KeyRedactor(key), clock);
+    this.reader = new AnswerReader(mapper, new KeyRedactor(key), clock, endpoint.maxResponseBytes());
     URI target = endpoint.completionsUri();
     for (RelayApi api : RelayApi.values()) {
       paths.put(api, endpoint.uri(api).getRawPath());
@@ -87,30 +108,38 @@ public final class NettyRelayClient implements RelayClient {
     SslContext context = secure ? (tls != null ? tls : defaultTls()) : null;
     // URI keeps an IPv6 literal in brackets; the socket address wants it bare.
     String address = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    RelayProxy proxy = endpoint.proxy();
+    Consumer<ChannelPipeline> relayHandlers = pipeline -> addRelayHandlers(pipeline, context, address, port);
     Bootstrap bootstrap = new Bootstrap()
         .group(group)
         .channel(NioSocketChannel.class)
-        .remoteAddress(address, port)
+        .resolver(resolver)
+        .remoteAddress(proxy == null ? address : proxy.host(), proxy == null ? port : proxy.port())
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) endpoint.connectTimeout().toMillis())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel channel) {
-            if (context != null) {
-              channel.pipeline().addLast(context.newHandler(channel.alloc(), address, port));
+            if (proxy == null) {
+              relayHandlers.accept(channel.pipeline());
+            } else {
+              String tunnelTarget = (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
+              channel.pipeline().addLast(new ProxyTunnel(tunnelTarget, proxy.authorization(), relayHandlers));
             }
-            channel.pipeline().addLast(new HttpClientCodec(), new ExchangeHandler());
           }
         });
     this.connections = new RelayConnections(bootstrap, group.next(), endpoint.maxConnections(),
-        endpoint.idleTimeout());
+        endpoint.idleTimeout(), endpoint.displayUri());
+    if (proxy != null) {
+      log.info("relay {} is reached through the proxy {}", endpoint.displayUri(), proxy);
+    }
   }
 
   @Override
   public CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout) {
-    RelayExchange exchange = new RelayExchange(api, request(api, body), timeout, endpoint.maxResponseBytes(), memory,
-        reader, connections);
+    RelayExchange exchange = new RelayExchange(api, request(api, body), body, timeout, endpoint.maxResponseBytes(),
+        memory, reader, connections);
     try {
       if (connections.loop().inEventLoop()) {
         exchange.start();
@@ -122,6 +151,16 @@ public final class NettyRelayClient implements RelayClient {
           "relay call could not start: the relay client is closed"));
     }
     return exchange.result();
+  }
+
+  /** TLS to the relay (when {@code tls} is not null), HTTP/1.1, and the guard that keeps answers in step. */
+  private void addRelayHandlers(ChannelPipeline pipeline, SslContext tls, String host, int port) {
+    if (tls != null) {
+      pipeline.addLast(tls.newHandler(pipeline.channel().alloc(), host, port));
+    }
+    // Decoder and encoder apart, not HttpClientCodec: the codec pairs answers with requests by a method
+    // queue that a 103 Early Hints throws out of step.
+    pipeline.addLast(new HttpResponseDecoder(), new HttpRequestEncoder(), new ExchangeHandler(connections));
   }
 
   private FullHttpRequest request(RelayApi api, byte[] body) {
@@ -146,6 +185,7 @@ public final class NettyRelayClient implements RelayClient {
       // Closed before: nothing left to close.
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    resolver.close();
   }
 
   private static HttpHeaders requestHeaders(String key, String hostHeader) {
@@ -154,6 +194,8 @@ public final class NettyRelayClient implements RelayClient {
     headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + key);
     headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     headers.set(HttpHeaderNames.ACCEPT, HttpHeaderValues.APPLICATION_JSON);
+    // Answers are read whole and bounded; a compressed one is still decoded (AnswerEncoding) if a relay ignores this.
+    headers.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
     headers.set(HttpHeaderNames.USER_AGENT, USER_AGENT);
     return headers;
   }

@@ -20,6 +20,10 @@ import org.apache.kafka.common.config.types.Password;
  * so printing an endpoint, or an exception that holds one, cannot leak it; an endpoint cannot be
  * built with a key that is not a valid header value. Print the base URL with {@link #displayUri()},
  * which leaves out any user info.
+ *
+ * @param proxy the HTTP proxy calls go through ({@code relay.https.proxy} for an https relay,
+ *     {@code relay.http.proxy} for an http one, unless {@code relay.no.proxy} lists its host or the
+ *     host is a loopback one), or null to connect directly
  */
 public record RelayEndpoint(
     URI baseUri,
@@ -29,7 +33,8 @@ public record RelayEndpoint(
     Duration connectTimeout,
     Duration idleTimeout,
     int maxConnections,
-    int maxResponseBytes) {
+    int maxResponseBytes,
+    RelayProxy proxy) {
 
   public RelayEndpoint {
     Objects.requireNonNull(baseUri, "baseUri");
@@ -54,33 +59,61 @@ public record RelayEndpoint(
         HttpClient.Version.HTTP_1_1, WorkerConfig.defaultMillis(WorkerConfig.RELAY_CONNECT_TIMEOUT_MS),
         WorkerConfig.defaultMillis(WorkerConfig.RELAY_IDLE_TIMEOUT_MS),
         WorkerConfig.<Integer>defaultValue(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
-        WorkerConfig.<Integer>defaultValue(WorkerConfig.RELAY_MAX_RESPONSE_BYTES));
+        WorkerConfig.<Integer>defaultValue(WorkerConfig.RELAY_MAX_RESPONSE_BYTES), null);
   }
 
   public static RelayEndpoint from(WorkerConfig config) {
+    URI base = parseBase(config.relayBaseUrl(), config.nameOf(WorkerConfig.RELAY_BASE_URL));
     return new RelayEndpoint(
-        parseBase(config.relayBaseUrl(), config.nameOf(WorkerConfig.RELAY_BASE_URL)),
+        base,
         config.relayApiKey(),
         RelayTransport.named(config.getString(WorkerConfig.RELAY_HTTP_CLIENT)),
         HttpClient.Version.valueOf(config.getString(WorkerConfig.RELAY_HTTP_VERSION)),
         Duration.ofMillis(config.getInt(WorkerConfig.RELAY_CONNECT_TIMEOUT_MS)),
         Duration.ofMillis(config.getInt(WorkerConfig.RELAY_IDLE_TIMEOUT_MS)),
         config.getInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
-        config.getInt(WorkerConfig.RELAY_MAX_RESPONSE_BYTES));
+        config.getInt(WorkerConfig.RELAY_MAX_RESPONSE_BYTES),
+        proxyFor(base, config));
   }
 
   public RelayEndpoint withTransport(RelayTransport other) {
     return new RelayEndpoint(baseUri, apiKey, other, httpVersion, connectTimeout, idleTimeout, maxConnections,
-        maxResponseBytes);
+        maxResponseBytes, proxy);
   }
 
   public RelayEndpoint withMaxResponseBytes(int bytes) {
     return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idleTimeout, maxConnections,
-        bytes);
+        bytes, proxy);
   }
 
   public RelayEndpoint withConnections(int max, Duration idle) {
-    return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idle, max, maxResponseBytes);
+    return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idle, max, maxResponseBytes,
+        proxy);
+  }
+
+  /** This endpoint reached through {@code through} (null: directly). */
+  public RelayEndpoint withProxy(RelayProxy through) {
+    return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idleTimeout, maxConnections,
+        maxResponseBytes, through);
+  }
+
+  /**
+   * The proxy for a relay at {@code base}: the setting of its scheme, unless {@code relay.no.proxy}
+   * lists its host or the host is loopback (never proxied, as Go's and most clients' do).
+   */
+  private static RelayProxy proxyFor(URI base, WorkerConfig config) {
+    String setting = "https".equals(base.getScheme()) ? WorkerConfig.RELAY_HTTPS_PROXY : WorkerConfig.RELAY_HTTP_PROXY;
+    RelayProxy proxy = RelayProxy.parse(config.getString(setting), config.nameOf(setting));
+    String host = base.getHost();
+    if (proxy == null || isLoopback(host) || NoProxy.parse(config.getString(WorkerConfig.RELAY_NO_PROXY)).bypasses(host)) {
+      return null;
+    }
+    return proxy;
+  }
+
+  private static boolean isLoopback(String host) {
+    String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    return bare.equalsIgnoreCase("localhost") || bare.startsWith("127.") || bare.equals("::1");
   }
 
   /** Opens a client of this endpoint's {@link #transport()}; the caller closes it. */

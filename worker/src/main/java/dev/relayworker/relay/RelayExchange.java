@@ -3,6 +3,7 @@ package dev.relayworker.relay;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -16,8 +17,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * One call on the {@link NettyRelayClient}: waits for a connection, writes the request, collects
  * the answer within its limits and completes {@link #result()}. Exactly one of three ends comes
- * first: the whole answer ({@link #lastContent}), a failure (of the connection, of a limit), or
- * the deadline, which covers the wait for a connection, the headers and the body alike.
+ * first: the whole answer ({@link #finish}), a failure (of the connection, of a limit), or the
+ * deadline, which covers the wait for a connection, the headers and the body alike.
+ *
+ * <p>Interim answers (1xx but 101) that a relay or a proxy sends before the answer are skipped:
+ * the call waits for its final answer. A 101 (the relay switching protocols) fails the call, as
+ * does an answer the {@link ExchangeHandler} finds out of step; the connection is then closed.
  *
  * <p>Confined to the client's event loop, except {@link #result()}. The result is completed on
  * that loop, after the connection went back to the pool, so a continuation that starts the next
@@ -25,7 +30,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class RelayExchange {
 
+  /** Interim answers one call takes before its answer; a relay sending more is not answering. */
+  static final int MAX_INTERIM_ANSWERS = 16;
+
   private final FullHttpRequest request;
+  private final byte[] body;
   private final Duration timeout;
   private final long maxBytes;
   private final AnswerMemory memory;
@@ -36,19 +45,26 @@ final class RelayExchange {
   private ScheduledFuture<?> deadline;
   private Channel channel;
   private boolean retriedOnStaleConnection;
+  private boolean reused;
   private boolean done;
+  private int interimAnswers;
+  private boolean interim;
   private int status;
   private HttpHeaders headers;
-  private boolean keepAlive;
+  private boolean reusable;
   private byte[] answer;
   private int received;
   private long reserved;
 
-  /** @param request the request, released when the exchange ends; each write sends a duplicate */
-  RelayExchange(RelayApi api, FullHttpRequest request, Duration timeout, long maxBytes, AnswerMemory memory,
-      AnswerReader reader, RelayConnections connections) {
+  /**
+   * @param request the request, released when the exchange ends; each write sends a duplicate
+   * @param body the request's body, to tell a repeated answer from a cached one
+   */
+  RelayExchange(RelayApi api, FullHttpRequest request, byte[] body, Duration timeout, long maxBytes,
+      AnswerMemory memory, AnswerReader reader, RelayConnections connections) {
     this.api = api;
     this.request = request;
+    this.body = body;
     this.timeout = timeout;
     this.maxBytes = maxBytes;
     this.memory = memory;
@@ -78,23 +94,42 @@ final class RelayExchange {
       return;
     }
     channel = connection;
+    this.reused = reused;
     connection.pipeline().get(ExchangeHandler.class).begin(this);
-    connection.writeAndFlush(request.retainedDuplicate()).addListener(written -> {
+    FullHttpRequest sent = request.retainedDuplicate();
+    if (!connections.reusing()) {
+      sent.headers().set(HttpHeaderNames.CONNECTION, "close");
+    }
+    connection.writeAndFlush(sent).addListener(written -> {
       if (!written.isSuccess()) {
         notSent(written.cause(), reused);
       }
     });
   }
 
-  /** No connection could be had: refused, timed out, or the TLS handshake failed. */
+  /** No connection could be had: refused, timed out, or the TLS handshake or proxy tunnel failed. */
   void connectFailed(Throwable cause) {
     fail(AnswerReader.transportFailure(cause));
   }
 
   void head(HttpResponse response) {
-    status = response.status().code();
+    int code = response.status().code();
+    if (code == 101) {
+      fail(outOfStep("answered 101 Switching Protocols to an API call"));
+      return;
+    }
+    if (code >= 100 && code < 200) {
+      // 100 Continue, 102 Processing, 103 Early Hints: the answer follows on the same connection.
+      interim = true;
+      if (++interimAnswers > MAX_INTERIM_ANSWERS) {
+        fail(outOfStep("sent more than " + MAX_INTERIM_ANSWERS + " interim answers and no answer"));
+      }
+      return;
+    }
+    status = code;
     headers = response.headers();
-    keepAlive = HttpUtil.isKeepAlive(response);
+    // An answer with both a length and chunks never gets here: the decoder refuses it (a smuggling habit).
+    reusable = HttpUtil.isKeepAlive(response);
     long declared = HttpUtil.getContentLength(response, -1L);
     if (declared > maxBytes) {
       fail(AnswerTooLarge.declared(status, declared, maxBytes).toRelayException());
@@ -104,6 +139,9 @@ final class RelayExchange {
   }
 
   void content(ByteBuf content) {
+    if (interim) {
+      return; // An interim answer has no body; the decoder hands over an empty one.
+    }
     int size = content.readableBytes();
     if ((long) received + size > maxBytes) {
       fail(AnswerTooLarge.cutOff(status, maxBytes).toRelayException());
@@ -121,21 +159,60 @@ final class RelayExchange {
     received += size;
   }
 
-  /** The answer is complete: the connection goes back to the pool, then the result is read. */
-  void lastContent() {
+  /**
+   * The end of an answer: false after an interim one (the call goes on waiting), true when the
+   * answer is whole; the {@link ExchangeHandler} then {@linkplain #finish finishes} the call once
+   * the read that brought it ends.
+   */
+  boolean lastContent() {
+    if (done) {
+      return false;
+    }
+    if (interim) {
+      interim = false;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Reads the whole answer and completes the call; the connection goes back to the pool when the
+   * answer left it in step and {@code inStep} says nothing followed it.
+   */
+  void finish(boolean inStep) {
     if (done) {
       return;
     }
     byte[] whole = received == answer.length ? answer : Arrays.copyOf(answer, received);
     HttpHeaders answerHeaders = headers;
     Channel connection = channel;
+    ExchangeHandler handler = connection.pipeline().get(ExchangeHandler.class);
     end();
-    connections.release(connection, keepAlive);
+    if (status >= 200 && status < 300 && repeated(handler, whole)) {
+      connections.release(connection, false);
+      result.completeExceptionally(outOfStep("gave a call the very answer it had given the previous call on the"
+          + " same connection"));
+      return;
+    }
+    connections.release(connection, reusable && inStep);
     try {
       result.complete(reader.read(api, status, answerHeaders::get, whole));
     } catch (RelayException failure) {
       result.completeExceptionally(failure);
     }
+  }
+
+  /**
+   * Whether this successful answer repeats, byte for byte, the previous call's on the same
+   * connection: a late second answer to that call, not this call's. Error answers repeat by nature
+   * and are not asked; nor is a relay found to answer different requests with the same bytes even
+   * on fresh connections (a canned stub, {@link RelayConnections#answered}).
+   */
+  private boolean repeated(ExchangeHandler handler, byte[] whole) {
+    long requestDigest = AnswerDigest.of(body);
+    long answerDigest = AnswerDigest.of(whole);
+    boolean repeated = handler.repeats(requestDigest, answerDigest);
+    return connections.answered(requestDigest, answerDigest, reused, repeated);
   }
 
   /** The connection ended or broke before the answer was complete. */
@@ -158,6 +235,12 @@ final class RelayExchange {
       return;
     }
     fail(AnswerReader.transportFailure(cause));
+  }
+
+  private RelayException outOfStep(String what) {
+    connections.outOfStep("it " + what);
+    // Transient: the relay may well have answered the request, but not so that the answer is known to be its own.
+    return RelayException.transport(FailureKind.TRANSIENT, "relay call failed: the relay " + what);
   }
 
   private void fail(RelayException failure) {

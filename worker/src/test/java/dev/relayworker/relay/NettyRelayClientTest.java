@@ -148,7 +148,7 @@ class NettyRelayClientTest extends RelayClientContractTest {
   }
 
   /** A self-signed certificate for {@code localhost}, made with the JDK's keytool. */
-  private record TestCertificate(KeyStore store, char[] password) {
+  record TestCertificate(KeyStore store, char[] password) {
 
     static TestCertificate forLocalhost(Path dir) throws Exception {
       Path file = dir.resolve("relay.p12");

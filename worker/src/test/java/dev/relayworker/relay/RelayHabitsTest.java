@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class RelayHabitsTest {
 
   private final AnswerReader reader = new AnswerReader(new ObjectMapper(), new KeyRedactor("sk-habits"),
-      Clock.systemUTC());
+      Clock.systemUTC(), 4 * 1024 * 1024);
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
