@@ -24,7 +24,8 @@ import java.util.function.Supplier;
 
 /**
  * Answers the admin endpoint's three GETs. Health answers are built on the event loop; the
- * Prometheus scrape runs on the scrape executor and is written back from there.
+ * Prometheus scrape runs on the scrape executor and is written back from there. Each connection
+ * hands it one request at a time ({@link OneRequestAtATime}).
  *
  * <p>Shared by every connection; stateless.
  */

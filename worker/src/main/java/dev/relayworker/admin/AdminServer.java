@@ -40,6 +40,7 @@ public final class AdminServer implements AutoCloseable {
 
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   static final int MAX_REQUEST_BYTES = 16 * 1024;
+  static final int MAX_CONNECTIONS = 128;
 
   private final EventLoopGroup loop;
   private final ExecutorService scraper;
@@ -62,6 +63,7 @@ public final class AdminServer implements AutoCloseable {
     EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, daemon("admin-io"), NioIoHandler.newFactory());
     ExecutorService scraper = Executors.newSingleThreadExecutor(daemon("admin-scrape"));
     AdminHandler handler = new AdminHandler(registry::scrape, scraper, live, ready);
+    ConnectionLimit limit = new ConnectionLimit(MAX_CONNECTIONS);
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(loop)
         .channel(NioServerSocketChannel.class)
@@ -70,8 +72,10 @@ public final class AdminServer implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel channel) {
             channel.pipeline()
+                .addLast(limit)
                 .addLast(new HttpServerCodec(4096, 8192, 8192))
                 .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                .addLast(new OneRequestAtATime())
                 .addLast(new RequestDeadline(REQUEST_TIMEOUT))
                 .addLast(handler);
           }

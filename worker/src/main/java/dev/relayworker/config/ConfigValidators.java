@@ -32,6 +32,22 @@ public final class ConfigValidators {
     }
   };
 
+  /** A name that tags metrics and replies: not blank, at most 100 characters. */
+  static final ConfigDef.Validator SHORT_NAME = new ConfigDef.Validator() {
+    @Override
+    public void ensureValid(String name, Object value) {
+      String text = value == null ? "" : String.valueOf(value);
+      if (text.isBlank() || text.length() > 100) {
+        throw new ConfigException(name, value, "must be 1 to 100 characters, not blank");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "1 to 100 characters";
+    }
+  };
+
   /** A list of distinct route names: letters, digits, '_' and '-'. */
   static final ConfigDef.Validator ROUTE_NAMES = new ConfigDef.Validator() {
     @Override
@@ -39,7 +55,7 @@ public final class ConfigValidators {
       java.util.List<?> names = (java.util.List<?>) value;
       for (Object route : names) {
         if (!RouteSettings.NAME.matcher(String.valueOf(route)).matches()) {
-          throw new ConfigException(name, value, "route '" + route + "' is not letters, digits, '_' and '-'");
+          throw new ConfigException(name, value, "route '" + route + "' is not 1 to 64 letters, digits, '_' and '-'");
         }
       }
       if (new java.util.HashSet<>(names).size() != names.size()) {

@@ -28,10 +28,12 @@ public final class RouteSettings {
   /** A {@code routing.models} entry for any model it does not name. */
   public static final String ANY_MODEL = "*";
 
-  static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
+  /** Route names: they tag metrics and replies, so they are short. */
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final String RELAY_PREFIX = "relay.";
   /** Worker-wide: the share of limits follows the worker's partitions, the same for every route. */
-  private static final Set<String> NOT_PER_ROUTE = Set.of(WorkerConfig.RELAY_LIMIT_SHARE);
+  private static final Set<String> NOT_PER_ROUTE = Set.of(WorkerConfig.RELAY_LIMIT_SHARE,
+      WorkerConfig.RELAY_USAGE_MAX_TOKENS);
 
   private RouteSettings() {}
 

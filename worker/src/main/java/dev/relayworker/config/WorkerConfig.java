@@ -83,6 +83,9 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String REQUEST_MAX_BEST_OF = "request.max.best.of";
   public static final String REQUEST_MAX_TOKENS = "request.max.tokens";
   public static final String REQUEST_MAX_PROMPTS = "request.max.prompts";
+  public static final String REQUEST_MAX_MODEL_CHARS = "request.max.model.chars";
+  public static final String REQUEST_MAX_HEADER_BYTES = "request.max.header.bytes";
+  public static final String RELAY_USAGE_MAX_TOKENS = "relay.usage.max.tokens";
   public static final String MAX_IN_FLIGHT = "worker.max.in.flight";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String REBALANCE_DRAIN_TIMEOUT_MS = "rebalance.drain.timeout.ms";
@@ -98,6 +101,9 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String RELAY_HTTPS_PROXY = "relay.https.proxy";
   public static final String RELAY_HTTP_PROXY = "relay.http.proxy";
   public static final String RELAY_NO_PROXY = "relay.no.proxy";
+
+  /** A year: no request is kept longer, whatever the settings, so deadline arithmetic stays far from overflow. */
+  private static final long MAX_DEADLINE_MS = 365L * 24 * 3_600_000;
 
   public static final ConfigDef DEFINITION = new ConfigDef()
       .define(KAFKA_BOOTSTRAP_SERVERS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
@@ -123,13 +129,13 @@ public final class WorkerConfig extends AbstractConfig {
           "Partitions of topics the worker creates. Workers scale up to the request topic's partitions.")
       .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.MEDIUM,
           "Replication factor of topics the worker creates; -1 takes the broker's default.")
-      .define(REQUEST_TTL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,
+      .define(REQUEST_TTL_MS, Type.LONG, 300_000L, Range.between(1, MAX_DEADLINE_MS), Importance.MEDIUM,
           "Deadline of a request without a deadline_ms header: its record timestamp plus this.")
       .define(REQUEST_MAX_BYTES, Type.INT, 1_048_576, Range.between(2, 100_000_000), Importance.LOW,
           "Largest request value accepted; larger ones get an error reply and a dead-letter copy.")
       .define(REQUEST_DEFAULT_MODEL, Type.STRING, "", Importance.MEDIUM,
           "Model put into requests that name none. Empty: such requests are refused.")
-      .define(REQUEST_MAX_DEADLINE_MS, Type.LONG, 86_400_000L, Range.atLeast(1), Importance.LOW,
+      .define(REQUEST_MAX_DEADLINE_MS, Type.LONG, 86_400_000L, Range.between(1, MAX_DEADLINE_MS), Importance.LOW,
           "Latest deadline a request may ask for, counted from its record timestamp: a deadline_ms header"
               + " further out is cut to this, so no request is held or retried for longer.")
       .define(REQUEST_MAX_N, Type.INT, 128, Range.between(1, 1_000_000), Importance.LOW,
@@ -141,6 +147,13 @@ public final class WorkerConfig extends AbstractConfig {
       .define(REQUEST_MAX_PROMPTS, Type.INT, 2_048, Range.between(1, 1_000_000), Importance.LOW,
           "Most prompts one request may carry (the length of an array prompt; one string or one token list"
               + " counts as one).")
+      .define(REQUEST_MAX_MODEL_CHARS, Type.INT, 256, Range.between(1, 100_000), Importance.LOW,
+          "Longest model name accepted. Model names are remembered (routes that do not serve them, metric"
+              + " tags), so they are kept short; a longer one is refused before any relay call.")
+      .define(REQUEST_MAX_HEADER_BYTES, Type.INT, 1_024, Range.between(16, 1_000_000), Importance.LOW,
+          "Largest value of a header the worker reads (request_id, deadline_ms, endpoint, relay_group, the"
+              + " Spring and SmallRye correlation and reply headers); a request with a larger one is refused,"
+              + " and an oversized correlation ID is not echoed.")
       .define(MAX_IN_FLIGHT, Type.INT, 0, Range.between(0, 1_000_000), Importance.HIGH,
           "Most requests a worker holds unanswered (at the relay, waiting for it, or parked during an outage),"
               + " over all its partitions; 0 (the default) sizes it to keep the relay busy: "
@@ -241,6 +254,12 @@ public final class WorkerConfig extends AbstractConfig {
           "Hosts reached without the proxy, comma-separated as curl reads NO_PROXY: a name matches itself and"
               + " every name below it, IP addresses and CIDR ranges (10.0.0.0/8) match addresses, * matches every"
               + " host. Also read from NO_PROXY or no_proxy.")
+      .define(RELAY_USAGE_MAX_TOKENS, Type.LONG, 2_000_000L, Range.between(1_000, 1_000_000_000_000L), Importance.LOW,
+          "Most tokens an answer's usage may claim for its prompt, and for its completion, unless the request"
+              + " itself allows more (twice its max_tokens times its choices, or its token estimate). A relay"
+              + " claiming more, or a negative count, is corrected to the bound (and 0), counted in"
+              + " relay_worker_usage_corrected_total and logged: its numbers price the call and pace the"
+              + " token budget, so one absurd answer must not stall or unprice the rest. Worker-wide.")
       .define(RELAY_RATE_LIMIT_RPM, Type.INT, 0, Range.atLeast(0), Importance.HIGH,
           "Requests per minute the worker may send to the relay, paced evenly (600 means one call"
               + " every 100 ms, not 600 at once). 0 means no client-side limit.")
@@ -263,7 +282,7 @@ public final class WorkerConfig extends AbstractConfig {
               + " holds the worker and is reported at start-up.")
       .define(RELAY_KEY_PROBE_INTERVAL_MS, Type.INT, 60_000, Range.between(100, 86_400_000), Importance.LOW,
           "While the key is out, how often one parked request is sent to learn whether it works again.")
-      .define(RELAY_GROUP, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+      .define(RELAY_GROUP, Type.STRING, "default", ConfigValidators.SHORT_NAME, Importance.MEDIUM,
           "The key's group (分组) at the relay: its ratio in the price table multiplies every price, and"
               + " its name is in the relay_group reply header and the cost metrics.")
       .define(RELAY_GROUP_RATIO, Type.DOUBLE, -1.0, Range.atLeast(-1.0), Importance.MEDIUM,

@@ -30,6 +30,10 @@ import org.apache.kafka.common.TopicPartition;
 public final class WorkerMetrics {
 
   private static final String NONE = "none";
+  /** Distinct model names that get series of their own; later ones count as "other". */
+  static final int MODEL_TAGS = 200;
+  /** Distinct relay statuses that get series of their own, per route. */
+  static final int STATUS_TAGS = 50;
 
   private final MeterRegistry registry;
   private final Counter consumed;
@@ -43,6 +47,7 @@ public final class WorkerMetrics {
   private final Map<ModelRoute, CostCounters> costCounters = new ConcurrentHashMap<>();
   private final Map<String, Counter> unpriced = new ConcurrentHashMap<>();
   private final MultiGauge lag;
+  private final TagValues models = new TagValues(MODEL_TAGS);
   private Set<TopicPartition> lagPartitions = Set.of(); // poll thread only
   private volatile LoopStatus status = LoopStatus.STARTING;
   private volatile long lastPollMillis;
@@ -96,8 +101,10 @@ public final class WorkerMetrics {
   /** A listener that records route {@code route}'s attempts, retries and permit waits here, tagged {@code route}. */
   public RelayCallListener relayListener(String route) {
     Tags tags = Tags.of("route", route);
-    Map<Integer, Timer> latencies = new ConcurrentHashMap<>();
+    Map<String, Timer> latencies = new ConcurrentHashMap<>();
+    TagValues statuses = new TagValues(STATUS_TAGS);
     Counter retries = counter(Metric.RELAY_RETRIES, tags);
+    Counter usageCorrected = counter(Metric.USAGE_CORRECTED, tags);
     Counter throttled = counter(Metric.RELAY_THROTTLED, tags);
     Timer permitWait = Timer.builder(Metric.RATE_LIMITER_WAIT.meterName())
         .description(Metric.RATE_LIMITER_WAIT.description())
@@ -111,11 +118,19 @@ public final class WorkerMetrics {
 
       @Override
       public void attemptFinished(Duration elapsed, int httpStatus) {
-        latencies.computeIfAbsent(httpStatus, status -> histogram(Metric.RELAY_LATENCY,
-            tags.and("status", Integer.toString(status)))).record(elapsed);
+        // Any number a relay sends is a status; only real ones, and not too many, become series.
+        String status = httpStatus == 0 || (httpStatus >= 100 && httpStatus <= 599)
+            ? statuses.of(Integer.toString(httpStatus)) : TagValues.OTHER;
+        latencies.computeIfAbsent(status, name -> histogram(Metric.RELAY_LATENCY, tags.and("status", name)))
+            .record(elapsed);
         if (httpStatus == 429) {
           throttled.increment();
         }
+      }
+
+      @Override
+      public void usageCorrected(Usage reported, Usage used) {
+        usageCorrected.increment();
       }
 
       @Override
@@ -146,12 +161,13 @@ public final class WorkerMetrics {
   /**
    * Publishes how long answered requests have waited for delivery without progress.
    *
-   * @param waitingSinceMillis epoch millis since when, or 0 when nothing waits; read on the scraping thread
+   * @param waitingSinceMillis millis since when, or 0 when nothing waits; read on the scraping thread
+   * @param nowMillis the time on the clock {@code waitingSinceMillis} was read on
    */
-  public void bindDeliveryWait(java.util.function.LongSupplier waitingSinceMillis) {
+  public void bindDeliveryWait(java.util.function.LongSupplier waitingSinceMillis, java.util.function.LongSupplier nowMillis) {
     Gauge.builder(Metric.DELIVERY_WAIT.meterName(), waitingSinceMillis, since -> {
       long from = since.getAsLong();
-      return from == 0 ? 0 : Math.max(0, System.currentTimeMillis() - from) / 1000.0;
+      return from == 0 ? 0 : Math.max(0, nowMillis.getAsLong() - from) / 1000.0;
     }).description(Metric.DELIVERY_WAIT.description()).register(registry);
   }
 
@@ -169,11 +185,11 @@ public final class WorkerMetrics {
     }
   }
 
-  /** Usage of one completion; {@code model} as the relay named it, or null. */
-  public void tokens(String model, Usage usage) {
-    String name = model == null || model.isBlank() ? "unknown" : model;
-    tokenCounter(name, "prompt").increment(usage.promptTokens());
-    tokenCounter(name, "completion").increment(usage.completionTokens());
+  /** Usage of one completion, as the worker believes it; {@code model} as the relay named it, or null. */
+  public void tokens(String model, long promptTokens, long completionTokens) {
+    String name = model == null || model.isBlank() ? "unknown" : models.of(model);
+    tokenCounter(name, "prompt").increment(promptTokens);
+    tokenCounter(name, "completion").increment(completionTokens);
   }
 
   /**
@@ -182,7 +198,7 @@ public final class WorkerMetrics {
    * @param route the route that answered, or null when the relay has none ({@code default})
    */
   public void cost(CallCost cost, String route) {
-    String model = cost.model() == null || cost.model().isBlank() ? "unknown" : cost.model();
+    String model = cost.model() == null || cost.model().isBlank() ? "unknown" : models.of(cost.model());
     String group = cost.group() == null ? "unknown" : cost.group();
     String via = route == null ? "default" : route;
     if (!cost.priced()) {

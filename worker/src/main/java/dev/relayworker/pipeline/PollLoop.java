@@ -49,6 +49,7 @@ final class PollLoop implements Runnable {
   private final RequestParser parser;
   private final WorkerSettings settings;
   private final Clock clock;
+  private final Clock wall;
   private final Mailbox mailbox;
   private final Ledgers ledgers;
   private final Delivery delivery;
@@ -63,11 +64,15 @@ final class PollLoop implements Runnable {
 
   /**
    * @param router checks and routes every record the loop publishes
+   * @param clock the worker's steady clock: deadlines, intervals and timeouts
+   * @param wall the wall clock: record timestamps and {@code deadline_ms} are read on it
    * @param delivery builds the delivery for this loop's consumer, mailbox and ledgers
    */
   PollLoop(Consumer<byte[], byte[]> consumer, RelayCalls relay, RequestParser parser, ReplyRecords replies,
-      ReplyRouter router, WorkerSettings settings, Clock clock, DeliveryFactory delivery, WorkerMetrics metrics) {
+      ReplyRouter router, WorkerSettings settings, Clock clock, Clock wall, DeliveryFactory delivery,
+      WorkerMetrics metrics) {
     this.consumer = consumer;
+    this.wall = wall;
     this.relay = relay;
     this.parser = parser;
     this.router = router;
@@ -76,7 +81,7 @@ final class PollLoop implements Runnable {
     this.mailbox = new Mailbox(consumer::wakeup);
     this.ledgers = new Ledgers(settings.offsetMetadataMaxBytes());
     this.delivery = delivery.create(mailbox, ledgers);
-    this.requestLog = new RequestLog(metrics, clock);
+    this.requestLog = new RequestLog(metrics, wall);
     this.outcomes = new Outcomes(replies, router, this.delivery, requestLog);
     this.backPressure = new BackPressure(consumer, settings);
     this.status = new StatusReporter(consumer, ledgers, outcomes::parkedCount, metrics, clock);
@@ -160,7 +165,7 @@ final class PollLoop implements Runnable {
       return; // Revoked during this poll, or answered before a restart: nothing to do.
     }
     requestLog.taken();
-    ParsedRecord parsed = parser.parse(record, clock.instant());
+    ParsedRecord parsed = parser.parse(record, wall.instant(), clock.instant());
     if (parsed instanceof ParsedRecord.Invalid invalid) {
       outcomes.refused(new PendingRequest(record, ledger, invalid.requestId(), invalid.replyKey(), invalid.route(),
           null), invalid);
@@ -177,7 +182,7 @@ final class PollLoop implements Runnable {
     CompletionRequest request = pending.request;
     RelayApi api = request.endpoint() == Endpoint.CHAT_COMPLETIONS ? RelayApi.CHAT_COMPLETIONS : RelayApi.COMPLETIONS;
     relay.complete(new RelayRequest(api, request.body(), request.deadline(), request.model(), request.tokenEstimate(),
-            request.relayGroup()), pending.charged)
+            request.relayGroup(), false, request.usageCeiling()), pending.charged)
         .whenComplete((result, failure) -> mailbox.post(new RelayFinished(pending, result, failure)));
   }
 

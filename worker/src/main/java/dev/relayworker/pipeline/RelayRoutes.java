@@ -33,11 +33,15 @@ final class RelayRoutes {
 
   private RelayRoutes() {}
 
-  static RoutedRelay open(WorkerConfig config, Clock clock, WorkerMetrics metrics) {
+  /**
+   * @param clock the worker's steady clock, which every span (pacing, pauses, probes) runs on
+   * @param wall the wall clock, for spend-cap windows and HTTP dates
+   */
+  static RoutedRelay open(WorkerConfig config, Clock clock, Clock wall, WorkerMetrics metrics) {
     List<RelayRoute> routes = new ArrayList<>();
     try {
       for (String name : config.routeNames()) {
-        routes.add(route(config.forRoute(name), name, clock, metrics));
+        routes.add(route(config.forRoute(name), name, clock, wall, metrics));
       }
       RouteTable table = new RouteTable(routes, RouteSettings.modelRoutes(config.getString(WorkerConfig.ROUTING_MODELS)),
           RouteTable.Strategy.valueOf(config.getString(WorkerConfig.ROUTING_STRATEGY).toUpperCase(Locale.ROOT)));
@@ -48,13 +52,13 @@ final class RelayRoutes {
     }
   }
 
-  private static RelayRoute route(WorkerConfig settings, String name, Clock clock, WorkerMetrics metrics) {
+  private static RelayRoute route(WorkerConfig settings, String name, Clock clock, Clock wall, WorkerMetrics metrics) {
     Pricing pricing = Economics.pricing(settings);
     RelayEndpoint endpoint = RelayEndpoint.from(settings);
     log.info("relay route {}: group {}, {}", name, pricing.group(), endpoint.displayUri());
     RelayPolicy policy = RelayPolicy.from(settings);
-    ResilientRelay relay = new ResilientRelay(name, endpoint.open(new ObjectMapper(), clock), policy, pricing,
-        Economics.budget(settings, pricing, clock), clock,
+    ResilientRelay relay = new ResilientRelay(name, endpoint.open(new ObjectMapper(), wall), policy, pricing,
+        Economics.budget(settings, pricing, wall), clock,
         RelayCallListener.all(new LoggingRelayListener(name), metrics.relayListener(name)));
     metrics.bind(name, relay);
     return new RelayRoute(name, pricing.group(), relay, pricing);

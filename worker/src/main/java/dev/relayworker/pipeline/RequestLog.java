@@ -41,7 +41,7 @@ final class RequestLog {
     metrics.replied(invalid.error().type().wireName(), age(record));
     about(log.atWarn(), pending)
         .log("refused record {}-{}@{} (request {}): {}", record.topic(), record.partition(), record.offset(),
-            pending.logId, invalid.error().message());
+            pending.logId, invalid.logMessage());
   }
 
   /**
@@ -49,8 +49,9 @@ final class RequestLog {
    * @param route the route that answered, or null when the relay has none
    */
   void completed(PendingRequest pending, Completion completion, CallCost cost, String route) {
-    completion.usage().ifPresent(usage -> metrics.tokens(completion.model(), usage));
     if (cost != null) {
+      // The cost's counts: the answer's usage as far as it could be believed.
+      metrics.tokens(completion.model(), cost.promptTokens(), cost.completionTokens());
       metrics.cost(cost, route);
     }
     answered(pending, null);

@@ -6,6 +6,7 @@ import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.protocol.RequestRules;
+import dev.relayworker.resilience.MonotonicClock;
 import dev.relayworker.routing.RoutedRelay;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -66,17 +67,19 @@ public final class Worker implements AutoCloseable {
     String clientId = KafkaClients.newClientId();
     WorkerSettings settings = WorkerSettings.from(config);
     warnIfSlotsWillIdle(settings.intake(), WorkerSettings.relaySlots(config));
-    Clock clock = Clock.systemUTC();
+    // Spans (pacing, pauses, probes, deadlines taken) on a clock no one can set; wall time where it must match others'.
+    Clock wall = Clock.systemUTC();
+    Clock clock = MonotonicClock.system();
     this.shutdownTimeout = settings.shutdownTimeout();
     this.admin = admin;
-    this.relay = RelayRoutes.open(config, clock, metrics);
+    this.relay = RelayRoutes.open(config, clock, wall, metrics);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     Map<String, Object> consumerProperties = KafkaClients.consumer(config, clientId);
     DeliveryProgress progress = new DeliveryProgress();
-    metrics.bindDeliveryWait(progress::waitingSinceMillis);
+    metrics.bindDeliveryWait(progress::waitingSinceMillis, clock::millis);
     // A loop that has not polled for this long has been dropped from the group by the consumer itself.
     this.health = new WorkerHealth(new LoopView(), metrics, relay::availability, clock, Duration.ofMillis(Long.parseLong(String.valueOf(
         consumerProperties.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000)))), progress,
@@ -104,7 +107,7 @@ public final class Worker implements AutoCloseable {
         : (mailbox, ledgers) -> new AckedDelivery(new ReplyPublisher(producers.create()), mailbox, ledgers, consumer,
             router, settings.commitInterval(), clock, progress);
     this.loop = new PollLoop(consumer, relay, new RequestParser(RequestRules.from(config)), replies, router, settings,
-        clock, delivery, metrics);
+        clock, wall, delivery, metrics);
     this.thread = new Thread(this::runLoop, "poll-loop");
   }
 

@@ -14,12 +14,15 @@ import java.time.Instant;
  *     set ({@link RequestRules#tokensPerMinute()}); 0 otherwise
  * @param endpoint the relay endpoint it goes to
  * @param relayGroup the route or group its {@code relay_group} header asks for first, or null
+ * @param usageCeiling the most tokens an answer may claim for its prompt, and for its completion
+ *     ({@link InputLimits#usageMaxTokens()}, or more when the request itself allows more)
  */
 public record CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route,
-    String model, long tokenEstimate, Endpoint endpoint, String relayGroup) {
+    String model, long tokenEstimate, Endpoint endpoint, String relayGroup, long usageCeiling) {
 
   /** A completions request whose model and tokens are not known (tests of other things). */
   public CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route) {
-    this(requestId, replyKey, body, deadline, route, null, 0, Endpoint.COMPLETIONS, null);
+    this(requestId, replyKey, body, deadline, route, null, 0, Endpoint.COMPLETIONS, null,
+        InputLimits.defaults().usageMaxTokens());
   }
 }

@@ -82,6 +82,11 @@ public final class ProtocolHeaders {
   public static final String DLQ_ORIGINAL_HEADERS = "dlq_original_headers";
   public static final String DLQ_ORIGINAL_TIMESTAMP = "dlq_original_timestamp";
 
+  /** Every request header the worker reads; each is held to {@code request.max.header.bytes}. */
+  public static final Set<String> READ = Set.of(ENDPOINT, DEADLINE_MS, REQUEST_ID, RELAY_GROUP, SPRING_CORRELATION_ID,
+      SPRING_REPLY_TOPIC, SPRING_REPLY_PARTITION, SMALLRYE_CORRELATION_ID, SMALLRYE_REPLY_TOPIC,
+      SMALLRYE_REPLY_PARTITION);
+
   /** Correlation headers, echoed byte for byte under the name they came in. */
   public static final Set<String> CORRELATION = Set.of(SPRING_CORRELATION_ID, SMALLRYE_CORRELATION_ID);
   /** Reply-routing headers, never copied onto a reply (SmallRye drops replies that carry them). */

@@ -49,10 +49,24 @@ public final class RequestParser {
     this.tokenEstimator = rules.tokensPerMinute() > 0 ? new TokenEstimator() : null;
   }
 
+  /** Parses {@code record} on one clock: its deadline on the same clock as {@code now}. */
   public ParsedRecord parse(ConsumerRecord<byte[], byte[]> record, Instant now) {
+    return parse(record, now, now);
+  }
+
+  /**
+   * Parses {@code record}. Its deadline (from its timestamp and {@code deadline_ms}, both wall-clock
+   * times) becomes a span from {@code wallNow}, at most {@code request.max.deadline.ms}, laid on the
+   * worker's own clock from {@code now}: a clock stepped later cannot move a request's deadline.
+   *
+   * @param wallNow the wall clock's time, which record timestamps and {@code deadline_ms} are read on
+   * @param now the worker's clock's time ({@code MonotonicClock}), which the deadline is returned on
+   */
+  public ParsedRecord parse(ConsumerRecord<byte[], byte[]> record, Instant wallNow, Instant now) {
     Map<String, byte[]> correlation = correlation(record);
     String requestId;
     try {
+      checkHeaderSizes(record);
       requestId = requestId(record, correlation);
     } catch (Refusal refusal) {
       String fallbackId = record.topic() + "-" + record.partition() + "-" + record.offset();
@@ -61,10 +75,10 @@ public final class RequestParser {
     ReplyRoute route = ReplyRoute.defaultTopic(rules.defaultReplyTopic(), correlation);
     try {
       route = route(record, correlation);
-      Instant deadline = deadline(record, now);
+      Instant deadline = deadline(record, wallNow, now);
       Body body = body(record.value(), endpointHeader(record));
       return new ParsedRecord.Valid(new CompletionRequest(requestId, replyKey(record, requestId), body.bytes(), deadline,
-          route, body.model(), body.tokenEstimate(), body.endpoint(), relayGroupHeader(record)));
+          route, body.model(), body.tokenEstimate(), body.endpoint(), relayGroupHeader(record), body.usageCeiling()));
     } catch (Refusal refusal) {
       return invalid(record, requestId, route, refusal);
     }
@@ -73,22 +87,35 @@ public final class RequestParser {
   private ParsedRecord.Invalid invalid(ConsumerRecord<byte[], byte[]> record, String requestId, ReplyRoute route,
       Refusal refusal) {
     return new ParsedRecord.Invalid(requestId, replyKey(record, requestId), route,
-        ReplyError.invalid(refusal.getMessage(), refusal.param), refusal.reason);
+        ReplyError.invalid(refusal.getMessage(), refusal.param), refusal.reason,
+        refusal.logMessage != null ? refusal.logMessage : refusal.getMessage());
   }
 
   private static byte[] replyKey(ConsumerRecord<byte[], byte[]> record, String requestId) {
     return record.key() != null ? record.key() : requestId.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static Map<String, byte[]> correlation(ConsumerRecord<byte[], byte[]> record) {
+  /** The correlation headers to echo; one over the header limit is not (its request is refused). */
+  private Map<String, byte[]> correlation(ConsumerRecord<byte[], byte[]> record) {
     Map<String, byte[]> found = new LinkedHashMap<>();
     for (String name : ProtocolHeaders.CORRELATION) {
       Header header = record.headers().lastHeader(name);
-      if (header != null && header.value() != null) {
+      if (header != null && header.value() != null && header.value().length <= rules.inputLimits().maxHeaderBytes()) {
         found.put(name, header.value());
       }
     }
     return found;
+  }
+
+  /** Refuses a record carrying a header the worker reads with a value over the limit. */
+  private void checkHeaderSizes(ConsumerRecord<byte[], byte[]> record) {
+    int limit = rules.inputLimits().maxHeaderBytes();
+    for (Header header : record.headers()) {
+      if (header.value() != null && header.value().length > limit && ProtocolHeaders.READ.contains(header.key())) {
+        throw new Refusal("bad_header", "header " + header.key() + " is " + header.value().length
+            + " bytes, over the limit of " + limit + " (" + WorkerConfig.REQUEST_MAX_HEADER_BYTES + ")", null);
+      }
+    }
   }
 
   private static String requestId(ConsumerRecord<byte[], byte[]> record, Map<String, byte[]> correlation) {
@@ -155,31 +182,46 @@ public final class RequestParser {
     return partition;
   }
 
-  private Instant deadline(ConsumerRecord<byte[], byte[]> record, Instant now) {
-    Instant base = record.timestamp() >= 0 ? Instant.ofEpochMilli(record.timestamp()) : now;
-    Instant latest = base.plus(rules.maxDeadline());
+  /**
+   * The request's deadline on the worker's clock. Wall-clock arithmetic saturates: a timestamp
+   * later than now (a producer's clock ahead, or a forged one near {@code Long.MAX_VALUE}) counts as
+   * now, and a {@code deadline_ms} of any value is cut to the latest one allowed or, in the past,
+   * to now (expired).
+   */
+  private Instant deadline(ConsumerRecord<byte[], byte[]> record, Instant wallNow, Instant now) {
+    long wall = wallNow.toEpochMilli();
+    long base = record.timestamp() >= 0 ? Math.min(record.timestamp(), wall) : wall;
+    long maxSpan = rules.maxDeadline().toMillis();
+    long latest = plus(base, maxSpan);
     Header header = record.headers().lastHeader(ProtocolHeaders.DEADLINE_MS);
+    long chosen;
     if (header == null || header.value() == null) {
-      return earliest(base.plus(rules.ttl()), latest);
+      chosen = Math.min(plus(base, rules.ttl().toMillis()), latest);
+    } else {
+      byte[] value = header.value();
+      // Text if it reads as text; a binary long (a current epoch starts with zero bytes) otherwise.
+      Optional<String> text = utf8(value).filter(RequestParser::printable);
+      Optional<Long> millis = text.isPresent() ? text.flatMap(RequestParser::decimal)
+          : value.length == Long.BYTES ? Optional.of(ByteBuffer.wrap(value).getLong()) : Optional.empty();
+      long asked = millis.orElseThrow(() -> new Refusal("bad_header", "header "
+          + ProtocolHeaders.DEADLINE_MS + " must be epoch milliseconds as decimal text or an 8-byte big-endian long",
+          null));
+      chosen = Math.min(asked, latest);
     }
-    byte[] value = header.value();
-    // Text if it reads as text; a binary long (a current epoch starts with zero bytes) otherwise.
-    Optional<String> text = utf8(value).filter(RequestParser::printable);
-    Optional<Long> millis = text.isPresent() ? text.flatMap(RequestParser::decimal)
-        : value.length == Long.BYTES ? Optional.of(ByteBuffer.wrap(value).getLong()) : Optional.empty();
-    long asked = millis.orElseThrow(() -> new Refusal("bad_header", "header "
-        + ProtocolHeaders.DEADLINE_MS + " must be epoch milliseconds as decimal text or an 8-byte big-endian long",
-        null));
-    // Far-future deadlines (Long.MAX_VALUE included) are cut to request.max.deadline.ms.
-    return asked >= latest.toEpochMilli() ? latest : Instant.ofEpochMilli(asked);
+    long span = chosen <= wall ? 0 : Math.min(chosen - wall, maxSpan);
+    return now.plusMillis(span);
   }
 
-  private static Instant earliest(Instant a, Instant b) {
-    return a.isBefore(b) ? a : b;
+  /** {@code millis + span} for a span that is not negative, at most {@code Long.MAX_VALUE}. */
+  private static long plus(long millis, long span) {
+    return millis > Long.MAX_VALUE - span ? Long.MAX_VALUE : millis + span;
   }
 
-  /** What is sent and where, the model it names and, under a token limit, the tokens it may use. */
-  private record Body(byte[] bytes, String model, long tokenEstimate, Endpoint endpoint) {}
+  /**
+   * What is sent and where, the model it names, under a token limit the tokens it may use, and the
+   * most tokens its answer may claim per kind.
+   */
+  private record Body(byte[] bytes, String model, long tokenEstimate, Endpoint endpoint, long usageCeiling) {}
 
   /** The endpoint the {@code endpoint} header names, or null when there is none. */
   private static Endpoint endpointHeader(ConsumerRecord<byte[], byte[]> record) {
@@ -225,9 +267,12 @@ public final class RequestParser {
     try {
       fields = RelayFields.read(mapper, value, kind);
     } catch (JsonProcessingException e) {
-      throw new Refusal("not_json", "record value is not valid JSON: " + e.getOriginalMessage(), null);
+      // The parser's words quote the record (an unrecognized token may be prompt text): replies only, never logs.
+      throw new Refusal("not_json", "record value is not valid JSON: " + e.getOriginalMessage(), null,
+          "record value is not valid JSON" + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr()
+              + ", column " + e.getLocation().getColumnNr() + ")"));
     } catch (IOException e) {
-      throw new Refusal("not_json", "record value is not valid JSON: " + e.getMessage(), null);
+      throw new Refusal("not_json", "record value is not valid JSON: " + e.getClass().getSimpleName(), null);
     }
     if (fields == null) {
       throw new Refusal("not_object", "record value must be a JSON object, was " + kind, null);
@@ -242,11 +287,39 @@ public final class RequestParser {
       throw new Refusal("invalid_body", "model is required (no request.default.model is configured)", "model");
     }
     long tokens = tokenEstimator == null ? 0 : checkTokens(fields, model, endpoint);
+    long ceiling = usageCeiling(fields, endpoint, tokens);
     if (modelField == null) {
       fields.root().put("model", model);
-      return new Body(write(fields.root()), model, tokens, endpoint);
+      return new Body(write(fields.root()), model, tokens, endpoint, ceiling);
     }
-    return new Body(value, model, tokens, endpoint);
+    return new Body(value, model, tokens, endpoint, ceiling);
+  }
+
+  /**
+   * The most tokens an answer may honestly claim for its prompt, and for its completion: the
+   * configured bound, or twice what the request itself allows when that is more (its choices times
+   * its {@code max_tokens}, its token estimate). Fields are within the cost limits, so the product
+   * fits a long; it saturates all the same.
+   */
+  private long usageCeiling(RelayFields fields, Endpoint endpoint, long tokenEstimate) {
+    long perChoice;
+    long choices = Math.max(1, whole(fields.get("n"), 1));
+    if (endpoint == Endpoint.CHAT_COMPLETIONS) {
+      perChoice = whole(fields.get("max_completion_tokens"), whole(fields.get("max_tokens"), 0));
+    } else {
+      perChoice = whole(fields.get("max_tokens"), 16);
+      choices = Math.max(choices, whole(fields.get("best_of"), 1)) * Math.max(1, promptCount(fields.get("prompt")));
+    }
+    long allowed = Math.max(tokenEstimate, saturatedProduct(choices, perChoice));
+    return Math.max(rules.inputLimits().usageMaxTokens(), allowed > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * allowed);
+  }
+
+  private static long whole(JsonNode field, long absent) {
+    return field != null && field.canConvertToLong() ? Math.max(0, field.longValue()) : absent;
+  }
+
+  private static long saturatedProduct(long a, long b) {
+    return b != 0 && a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
   }
 
   /** The request's token estimate; refuses one that could never fit the tokens-per-minute limit. */
@@ -265,10 +338,15 @@ public final class RequestParser {
     return estimate.total();
   }
 
-  private static void checkFields(RelayFields fields, Endpoint endpoint) {
+  private void checkFields(RelayFields fields, Endpoint endpoint) {
     JsonNode model = fields.get("model");
     if (model != null && (!model.isTextual() || model.asText().isBlank())) {
       throw new Refusal("invalid_body", "model must be a non-empty string, was " + kind(model), "model");
+    }
+    int maxModel = rules.inputLimits().maxModelChars();
+    if (model != null && model.asText().length() > maxModel) {
+      throw new Refusal("invalid_body", "model is " + model.asText().length() + " characters, over the limit of "
+          + maxModel + " (" + WorkerConfig.REQUEST_MAX_MODEL_CHARS + ")", "model");
     }
     String[] integers;
     if (endpoint == Endpoint.CHAT_COMPLETIONS) {
@@ -405,11 +483,18 @@ public final class RequestParser {
     private static final long serialVersionUID = 1L;
     final String reason;
     final String param;
+    /** What a log line may say instead of the message, when the message quotes the record; else null. */
+    final String logMessage;
 
     Refusal(String reason, String message, String param) {
+      this(reason, message, param, null);
+    }
+
+    Refusal(String reason, String message, String param, String logMessage) {
       super(message, null, false, false);
       this.reason = reason;
       this.param = param;
+      this.logMessage = logMessage;
     }
   }
 }

@@ -16,9 +16,17 @@ import java.util.regex.Pattern;
  *     ({@link dev.relayworker.cost.TokenEstimator}) and one whose estimate alone is over it is refused;
  *     {@link Long#MAX_VALUE} when some routes have a limit and some none (counted, never refused); 0
  *     when no route has one: nothing is counted
+ * @param inputLimits how large names, headers and claimed usage may be
  */
 public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
-    int maxBytes, String defaultModel, CostLimits costLimits, long tokensPerMinute) {
+    int maxBytes, String defaultModel, CostLimits costLimits, long tokensPerMinute, InputLimits inputLimits) {
+
+  /** Rules with the default input limits. */
+  public RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
+      int maxBytes, String defaultModel, CostLimits costLimits, long tokensPerMinute) {
+    this(defaultReplyTopic, allowedReplyTopics, ttl, maxDeadline, maxBytes, defaultModel, costLimits, tokensPerMinute,
+        InputLimits.defaults());
+  }
 
   /** Rules without a token limit. */
   public RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
@@ -37,7 +45,8 @@ public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics,
         config.getInt(WorkerConfig.REQUEST_MAX_BYTES),
         model.isEmpty() ? null : model,
         CostLimits.from(config),
-        tokensPerMinute(config));
+        tokensPerMinute(config),
+        InputLimits.from(config));
   }
 
   private static long tokensPerMinute(WorkerConfig config) {

@@ -79,7 +79,7 @@ public final class Pacer {
       return -1;
     }
     long start = Math.max(bookedUntil, nowNanos);
-    bookedUntil = start + cost(units);
+    bookedUntil = plus(start, cost(units));
     return start - nowNanos;
   }
 
@@ -91,18 +91,28 @@ public final class Pacer {
   /**
    * Corrects an earlier reservation: {@code units} more were used (positive) or fewer (negative,
    * handed back). Handing back never moves the time line before now (units not used in the past
-   * are gone, as they are at the relay); a charge is booked from now when the pacer was idle.
+   * are gone, as they are at the relay); a charge is booked from now when the pacer was idle, and
+   * books at most a minute ahead of now: whatever an answer claims, the pacer is never in debt for
+   * longer than one minute of its rate, as a relay's own per-minute window would be.
    */
   public synchronized void settle(long units, long nowNanos) {
     if (units == 0 || !Double.isFinite(nanosPerUnit)) {
       return;
     }
-    bookedUntil = units > 0 ? Math.max(bookedUntil, nowNanos) + cost(units)
-        : Math.max(nowNanos, bookedUntil - cost(-units));
+    if (units > 0) {
+      long start = Math.max(bookedUntil, nowNanos);
+      bookedUntil = Math.max(start, Math.min(plus(start, cost(units)), plus(nowNanos, NANOS_PER_MINUTE)));
+    } else {
+      bookedUntil = Math.max(nowNanos, bookedUntil - cost(units == Long.MIN_VALUE ? Long.MAX_VALUE : -units));
+    }
   }
 
   private long cost(long units) {
     double nanos = units * nanosPerUnit;
     return nanos >= Long.MAX_VALUE / 4.0 ? Long.MAX_VALUE / 4 : (long) nanos;
+  }
+
+  private static long plus(long nanos, long span) {
+    return nanos > Long.MAX_VALUE - span ? Long.MAX_VALUE : nanos + span;
   }
 }

@@ -1,6 +1,7 @@
 package dev.relayworker.resilience;
 
 import dev.relayworker.relay.RelayException;
+import dev.relayworker.relay.Usage;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -24,6 +25,9 @@ public interface RelayCallListener {
   /** A call got its rate-limit permit after waiting {@code wait} (zero when one was free). */
   default void permitWaited(Duration wait) {}
 
+  /** An answer's usage could not be believed ({@code reported}) and counts as {@code used} instead. */
+  default void usageCorrected(Usage reported, Usage used) {}
+
   /** A listener that tells each of {@code listeners}, in order. */
   static RelayCallListener all(RelayCallListener... listeners) {
     java.util.List<RelayCallListener> each = java.util.List.of(listeners);
@@ -46,6 +50,11 @@ public interface RelayCallListener {
       @Override
       public void permitWaited(Duration wait) {
         each.forEach(listener -> listener.permitWaited(wait));
+      }
+
+      @Override
+      public void usageCorrected(Usage reported, Usage used) {
+        each.forEach(listener -> listener.usageCorrected(reported, used));
       }
     };
   }

@@ -1,6 +1,8 @@
 package dev.relayworker.resilience;
 
+import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.relay.RelayApi;
+import dev.relayworker.relay.Usage;
 import java.time.Instant;
 
 /**
@@ -16,23 +18,29 @@ import java.time.Instant;
  * @param otherRoutes whether another route may take the request if this one cannot: a relay's
  *     pause (a 429) then ends the call at once ({@link CallFailedException.Reason#PAUSED}) instead
  *     of waiting it out
+ * @param usageCeiling the most tokens its answer may claim for the prompt, and for the completion
+ *     ({@link Usage#within})
  */
 public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate,
-    String group, boolean otherRoutes) {
+    String group, boolean otherRoutes, long usageCeiling) {
+
+  /** What a request is believed to use at most when nothing else is said: {@code relay.usage.max.tokens}'s default. */
+  public static final long DEFAULT_USAGE_CEILING = WorkerConfig.<Long>defaultValue(WorkerConfig.RELAY_USAGE_MAX_TOKENS);
 
   /** A request that names no route. */
   public RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate) {
-    this(api, body, deadline, model, tokenEstimate, null, false);
+    this(api, body, deadline, model, tokenEstimate, null, false, DEFAULT_USAGE_CEILING);
   }
 
   /** A request naming {@code group} first ({@code null}: none), with no other route known yet. */
   public RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate, String group) {
-    this(api, body, deadline, model, tokenEstimate, group, false);
+    this(api, body, deadline, model, tokenEstimate, group, false, DEFAULT_USAGE_CEILING);
   }
 
   /** This request, sent where another route may take it if this one cannot ({@code others}) or where none may. */
   public RelayRequest withOtherRoutes(boolean others) {
-    return others == otherRoutes ? this : new RelayRequest(api, body, deadline, model, tokenEstimate, group, others);
+    return others == otherRoutes ? this
+        : new RelayRequest(api, body, deadline, model, tokenEstimate, group, others, usageCeiling);
   }
 
   /** A request for the legacy completions endpoint. */

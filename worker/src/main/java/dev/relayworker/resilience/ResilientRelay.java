@@ -6,6 +6,7 @@ import dev.relayworker.relay.Completion;
 import dev.relayworker.relay.FailureKind;
 import dev.relayworker.relay.RelayClient;
 import dev.relayworker.relay.RelayException;
+import dev.relayworker.relay.Usage;
 import dev.relayworker.resilience.CallFailedException.Reason;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.core.IntervalBiFunction;
@@ -337,18 +338,31 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     });
   }
 
-  /** The key works; the answer is priced, counted against the caps, and its tokens settled. */
+  /**
+   * The key works; the answer is priced and counted against the caps by its usage as far as it can
+   * be believed ({@link Usage#within} the request's ceiling), and its tokens settled by it. A usage
+   * that had to be corrected settles nothing: the estimate booked for the call stands, so an absurd
+   * claim neither stalls the token budget nor hands tokens back.
+   */
   private void answered(Call call, Completion completion, int keyEpoch) {
     key.succeeded(keyEpoch);
     call.keyProbe = false;
     throttledInARow.set(0);
-    completion.usage().ifPresent(usage -> {
+    completion.usage().ifPresent(reported -> {
+      long ceiling = call.request.usageCeiling();
+      Usage usage = reported.within(ceiling);
+      boolean corrected = reported.outside(ceiling);
+      if (corrected) {
+        listener.usageCorrected(reported, usage);
+      }
       String model = call.request.model() != null ? call.request.model() : completion.model();
       call.cost = pricing.cost(model, usage);
       if (call.cost.priced()) {
         budget.spent(call.cost.quota());
       }
-      limits.settle(call.request.tokenEstimate(), usage.totalTokens());
+      if (!corrected) {
+        limits.settle(call.request.tokenEstimate(), usage.totalTokens());
+      }
     });
   }
 

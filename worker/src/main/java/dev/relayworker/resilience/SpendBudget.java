@@ -9,7 +9,9 @@ import java.util.Locale;
 /**
  * Spend caps per hour and per day, in quota (the relay's unit): once the spend of the current
  * window reaches its cap, calls are held ({@link Hold.Cause#BUDGET}) until the window ends, and the
- * worker resumes by itself in the next one. Windows are UTC clock hours and days.
+ * worker resumes by itself in the next one. Windows are UTC clock hours and days of the wall clock,
+ * and only move forward: a clock set back stays in the window already counted (its spend kept)
+ * until the wall clock passes that window's end.
  *
  * <p>What is counted is what answered calls cost (their {@code usage}, priced): calls already on
  * their way when a cap is reached still finish, so a cap can be overshot by what those cost. A
@@ -35,8 +37,8 @@ public final class SpendBudget {
       return now.truncatedTo(unit);
     }
 
-    Instant end(Instant now) {
-      return start(now).plus(1, unit);
+    Instant end(Instant start) {
+      return start.plus(1, unit);
     }
 
     public String label() {
@@ -57,6 +59,7 @@ public final class SpendBudget {
    * @param hourCap quota per clock hour; 0 for none
    * @param dayCap quota per UTC day; 0 for none
    * @param quotaPerUsd for reasons and metrics in dollars
+   * @param clock the wall clock the windows follow
    */
   public SpendBudget(long hourCap, long dayCap, double quotaPerUsd, Clock clock) {
     caps[Window.HOUR.ordinal()] = hourCap;
@@ -107,7 +110,7 @@ public final class SpendBudget {
       roll(window, now);
       long cap = cap(window);
       if (cap > 0 && spent[window.ordinal()] >= cap) {
-        Instant reopens = window.end(now);
+        Instant reopens = window.end(started[window.ordinal()]);
         if (longest == null || reopens.isAfter(longest.until())) {
           longest = new Hold(Hold.Cause.BUDGET, String.format(Locale.ROOT,
               "spend cap per %s reached: %.4f USD (%d quota) of %.4f USD; consumption resumes at %s", window.label(),
@@ -133,9 +136,11 @@ public final class SpendBudget {
     return cap == 0 ? 0 : Math.max(1, (long) Math.floor(cap * share));
   }
 
+  /** Moves to the window {@code now} is in, if it is a later one; never back. */
   private void roll(Window window, Instant now) {
     Instant start = window.start(now);
-    if (!start.equals(started[window.ordinal()])) {
+    Instant counting = started[window.ordinal()];
+    if (counting == null || start.isAfter(counting)) {
       started[window.ordinal()] = start;
       spent[window.ordinal()] = 0;
     }

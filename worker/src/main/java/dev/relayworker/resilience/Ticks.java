@@ -6,10 +6,8 @@ import java.time.Instant;
 /**
  * Nanosecond readings of the one {@link Clock} the worker runs on, for what Resilience4j and
  * the pacing measure in nanoseconds (circuit timestamps, rate-limit cycles, attempt durations).
- * One clock for deadlines and durations alike lets a test move them together. These readings
- * follow the wall clock: a step of the system time lengthens or shortens one wait or one
- * measured duration, which neither the pacing (permits never pile up) nor the circuit (its
- * window is seconds) minds.
+ * One clock for deadlines and durations alike lets a test move them together. In the worker that
+ * clock is a {@link MonotonicClock}, so a step of the system time moves none of them.
  */
 final class Ticks {
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.BufferedInputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +31,20 @@ class AdminServerTest {
 
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final AtomicInteger scraping = new AtomicInteger();
+  private final AtomicInteger mostScrapingAtOnce = new AtomicInteger();
+  /** A registry that counts scrapes running at once. */
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) {
+    @Override
+    public String scrape() {
+      mostScrapingAtOnce.accumulateAndGet(scraping.incrementAndGet(), Math::max);
+      try {
+        return super.scrape();
+      } finally {
+        scraping.decrementAndGet();
+      }
+    }
+  };
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
   private final List<Socket> stuck = new ArrayList<>();
   private AdminServer server;
@@ -68,6 +83,57 @@ class AdminServerTest {
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.body()).contains("\"status\":\"DOWN\"").contains("not yet a member");
     assertThat(get("/metrics").body()).isNotNull();
+  }
+
+  @Test
+  void pipelinedRequestsOnOneConnectionAreAnsweredOneAtATimeInOrder() throws Exception {
+    String requests = ("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        .repeat(50);
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+
+      List<Integer> answers = new ArrayList<>();
+      BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
+      for (int i = 0; i < 100; i++) {
+        answers.add(readAnswer(in).contains("\"status\":\"UP\"") ? 1 : 0);
+      }
+
+      assertThat(answers).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 100).map(i -> i % 2).boxed()
+          .toList());
+      assertThat(mostScrapingAtOnce.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void connectionsOverTheCapAreClosedWhileThoseWithinAreServed() throws Exception {
+    for (int i = 0; i < AdminServer.MAX_CONNECTIONS + 10; i++) {
+      stuck.add(new Socket(InetAddress.getLoopbackAddress(), server.port()));
+    }
+    Socket over = stuck.get(stuck.size() - 1);
+    over.setSoTimeout(10_000);
+
+    int read = over.getInputStream().read();
+    Socket within = stuck.get(0);
+    within.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    within.setSoTimeout(10_000);
+
+    assertThat(read).isEqualTo(-1);
+    assertThat(readAnswer(new BufferedInputStream(within.getInputStream()))).startsWith("HTTP/1.1 200");
+  }
+
+  /** One HTTP answer with a Content-Length body, as text. */
+  private static String readAnswer(BufferedInputStream in) throws Exception {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      assertThat(b).as("an answer").isNotNegative();
+      head.append((char) b);
+    }
+    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+    assertThat(length.find()).isTrue();
+    return head + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
   }
 
   @Test

@@ -93,7 +93,7 @@ class ParkedRequestsTest {
     CompletionRequest request = taken.request;
     PendingRequest pending = new PendingRequest(taken.record, ledger, taken.requestId, taken.replyKey, ROUTE,
         new CompletionRequest(request.requestId(), request.replyKey(), request.body(), request.deadline(), ROUTE,
-            model, 0, Endpoint.COMPLETIONS, null));
+            model, 0, Endpoint.COMPLETIONS, null, 2_000_000));
     parked.park(pending);
     return pending;
   }

@@ -200,7 +200,7 @@ class PollLoopTest {
         WorkerConfig.RELAY_BASE_URL, "http://relay.invalid",
         WorkerConfig.RELAY_API_KEY, "sk-test",
         WorkerConfig.REPLY_TOPIC, "replies"))));
-    loop = new PollLoop(consumer, relay, parser, replies, router, settings, clock,
+    loop = new PollLoop(consumer, relay, parser, replies, router, settings, clock, clock,
         (mailbox, ledgers) -> new TransactionalDelivery(() -> producer, ledgers, consumer, router, COMMIT_INTERVAL,
             clock, metrics, new DeliveryProgress()), metrics);
     loop.open();

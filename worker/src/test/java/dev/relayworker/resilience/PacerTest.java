@@ -95,6 +95,21 @@ class PacerTest {
   }
 
   @Test
+  void aChargeAfterTheFactBooksAtMostAMinuteAheadHoweverLarge() {
+    Pacer pacer = new Pacer(6_000, 0);
+
+    for (int i = 0; i < 5; i++) {
+      pacer.settle(Long.MAX_VALUE, 0);
+    }
+    long waitAfterCharges = pacer.peek(0);
+    pacer.settle(Long.MIN_VALUE, 0);
+
+    assertThat(waitAfterCharges).isEqualTo(MINUTE);
+    assertThat(pacer.peek(0)).isZero();
+    assertThat(pacer.reserve(1, 0)).isZero();
+  }
+
+  @Test
   void refusesARateBelowOneOrAShareOutsideZeroToOne() {
     assertThatThrownBy(() -> new Pacer(0, 0)).hasMessageContaining("at least 1");
     assertThatThrownBy(() -> new Pacer(10, 0).share(1.5, 0)).hasMessageContaining("within 0..1");

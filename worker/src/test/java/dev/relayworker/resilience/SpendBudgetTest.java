@@ -47,6 +47,26 @@ class SpendBudgetTest {
   }
 
   @Test
+  void aWallClockSetBackKeepsTheWindowAlreadyCountedAndItsSpend() {
+    SpendBudget budget = new SpendBudget(1_000, 0, 500_000, time); // per hour, from 22:15
+    budget.spent(1_000);
+
+    time.advance(Duration.ofHours(-2)); // 20:15: set back into an hour already past
+    Hold held = budget.hold();
+    long remaining = budget.remaining(SpendBudget.Window.HOUR);
+    time.advance(Duration.ofMinutes(164)); // 22:59 on the wall clock
+    Hold stillHeld = budget.hold();
+    time.advance(Duration.ofMinutes(1)); // 23:00: the counted window is over
+
+    assertThat(held).isNotNull();
+    assertThat(held.until()).isEqualTo(Instant.parse("2026-12-02T23:00:00Z"));
+    assertThat(remaining).isZero();
+    assertThat(stillHeld).isNotNull();
+    assertThat(budget.hold()).isNull();
+    assertThat(budget.remaining(SpendBudget.Window.HOUR)).isEqualTo(1_000);
+  }
+
+  @Test
   void aShareHoldsAtThatPartOfEachCap() {
     SpendBudget budget = new SpendBudget(0, 900, 500_000, time);
     budget.share(1.0 / 3);
