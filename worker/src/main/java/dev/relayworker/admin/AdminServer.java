@@ -26,9 +26,12 @@ import java.util.function.Supplier;
  * Nothing else: other paths are 404, other methods 405.
  *
  * <p>Built on Netty's non-blocking HTTP codec, so a client that is slow or stuck holds nothing but
- * its own connection: probes are answered however many of those there are. A connection whose
- * request is not complete within {@link #REQUEST_TIMEOUT} of opening (or of its last answer) is
- * closed; requests are capped at {@value #MAX_REQUEST_BYTES} bytes.
+ * its own connection: probes are answered however many of those there are, up to
+ * {@value #MAX_CONNECTIONS} connections ({@link ConnectionLimit}: more are closed at once). A
+ * connection whose request is not complete within {@link #REQUEST_TIMEOUT} of opening (or of its
+ * last answer) is closed; requests are capped at {@value #MAX_REQUEST_BYTES} bytes. Each connection
+ * has one request in progress ({@link OneRequestAtATime}): pipelined scrapes wait their turn, and
+ * answers leave in the order asked.
  *
  * <p>Threads: one {@code admin-io} event loop; scrapes run on one {@code admin-scrape} thread so a
  * large scrape never delays a probe. The health suppliers are called on the event loop and must
