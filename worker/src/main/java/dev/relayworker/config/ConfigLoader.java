@@ -12,7 +12,8 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Builds a {@link WorkerConfig}: each setting from the environment ({@link EnvironmentVariables}),
- * else from the properties file, else its declared default.
+ * else from the properties file, else its declared default; a relay key from the environment, a
+ * key file or a key variable over one written in the file ({@link KeySources}).
  *
  * <p>Stateless; any thread. Fails with a {@link ConfigException} naming the file, key or variable.
  */
@@ -29,12 +30,15 @@ public final class ConfigLoader {
    */
   public static WorkerConfig load(Path file, Map<String, String> environment) {
     Map<String, Object> values = new HashMap<>();
+    Map<String, String> fromFile = Map.of();
     if (file != null) {
-      Map<String, String> fromFile = readProperties(file);
+      fromFile = readProperties(file);
       rejectUnknown(fromFile, file);
       values.putAll(fromFile);
     }
-    values.putAll(EnvironmentVariables.settings(environment));
+    Map<String, String> fromEnvironment = EnvironmentVariables.settings(environment);
+    values.putAll(fromEnvironment);
+    KeySources.rank(values, fromFile, fromEnvironment);
     keysFromVariables(values, environment);
     return new WorkerConfig(values);
   }

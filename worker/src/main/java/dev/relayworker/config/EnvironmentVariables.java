@@ -6,7 +6,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every setting's environment variable, so containers can be configured without a file: setting
@@ -16,6 +19,12 @@ import org.apache.kafka.common.config.ConfigException;
  * upper case. Short names work too ({@link #SHORT_NAMES}: three from before, and the proxy
  * variables); where both are set, the {@code RELAY_WORKER_} name wins. An empty variable counts as unset.
  *
+ * <p>Kubernetes gives every pod variables for each Service of its namespace: for a Service named
+ * {@code relay-worker} (or {@code relay-worker-admin}, ...), {@code RELAY_WORKER_SERVICE_HOST},
+ * {@code RELAY_WORKER_PORT=tcp://10.0.0.1:9400}, {@code RELAY_WORKER_PORT_9400_TCP_ADDR} and the
+ * like. Those shapes ({@link #isServiceLink}) are ignored, named in a DEBUG line, even where one
+ * spells a setting's variable ({@code RELAY_WORKER_ADMIN_PORT=tcp://...} is a link, not a port).
+ *
  * <p>The one place the environment is read for settings. Stateless; any thread. Fails with a
  * {@link ConfigException} naming a {@code RELAY_WORKER_} variable that is no setting, never
  * quoting its value.
@@ -24,6 +33,10 @@ public final class EnvironmentVariables {
 
   /** What every setting's variable starts with. */
   public static final String PREFIX = "RELAY_WORKER_";
+  private static final Logger log = LoggerFactory.getLogger(EnvironmentVariables.class);
+  private static final Pattern SERVICE_LINK = Pattern.compile("RELAY_WORKER(_[A-Z0-9_]+)?_(SERVICE_HOST"
+      + "|SERVICE_PORT(_[A-Z0-9_]+)?|PORT|PORT_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)");
+  private static final Pattern LINK_VALUE = Pattern.compile("(?i)(tcp|udp|sctp)://\\S+");
 
   /**
    * Short names, to the setting each sets: three kept from before, and the proxy variables every
@@ -63,11 +76,38 @@ public final class EnvironmentVariables {
     SHORT_NAMES.forEach((variable, setting) -> valueOf(environment, variable)
         .ifPresent(value -> settings.putIfAbsent(setting, value)));
     new TreeMap<>(environment).forEach((variable, value) -> {
-      if (variable.startsWith(PREFIX) && !value.isBlank()) {
-        settings.put(settingOf(variable), value.trim());
+      if (!variable.startsWith(PREFIX) || value.isBlank()) {
+        return;
       }
+      if (isServiceLink(variable, value)) {
+        log.debug("ignoring {}: a Kubernetes service variable, not a setting", variable);
+        return;
+      }
+      settings.put(settingOf(variable), value.trim());
     });
     return settings;
+  }
+
+  /**
+   * Whether {@code variable} is one Kubernetes sets for a Service whose name starts
+   * {@code relay-worker}: {@code *_SERVICE_HOST}, {@code *_SERVICE_PORT[_NAME]}, {@code *_PORT} and
+   * {@code *_PORT_<n>_<TCP|UDP|SCTP>[_PROTO|_PORT|_ADDR]}. A name that is also a setting's variable
+   * counts as a link only when its value has a link's shape ({@code tcp://host:port}).
+   */
+  static boolean isServiceLink(String variable, String value) {
+    if (!SERVICE_LINK.matcher(variable).matches()) {
+      return false;
+    }
+    return !namesSetting(variable) || LINK_VALUE.matcher(value.trim()).matches();
+  }
+
+  private static boolean namesSetting(String variable) {
+    try {
+      settingOf(variable);
+      return true;
+    } catch (ConfigException notASetting) {
+      return false;
+    }
   }
 
   /** The setting a {@code RELAY_WORKER_} variable sets; refuses a name that is no setting. */

@@ -94,6 +94,7 @@ public final class RouteSettings {
             + WorkerConfig.ROUTES + " does not name" + (known.isEmpty() ? " (it is empty)" : " (" + known + ")"));
       }
     }
+    known.forEach(route -> requireOwnKeyForOwnHost(route, originals));
     List<String> names = names(config);
     modelRoutes(config.getString(WorkerConfig.ROUTING_MODELS)).forEach((model, routes) -> {
       for (String route : routes) {
@@ -103,6 +104,51 @@ public final class RouteSettings {
         }
       }
     });
+  }
+
+  /**
+   * Refuses a route that sends its calls to another host than the top level's {@code relay.base.url}
+   * without a key of its own: it would send the top-level key, meant for one relay, to another.
+   */
+  private static void requireOwnKeyForOwnHost(String route, Map<String, ?> originals) {
+    Object own = originals.get(PREFIX + route + ".base.url");
+    if (own == null || String.valueOf(own).isBlank()
+        || sameOrigin(String.valueOf(own), String.valueOf(originals.get(WorkerConfig.RELAY_BASE_URL)))
+        || hasKeySource(originals, PREFIX + route + ".") || !hasKeySource(originals, "relay.")) {
+      return; // Its own host with its own key, or no top-level key that could go astray.
+    }
+    throw new ConfigException("Route '" + route + "' sends its calls to " + origin(String.valueOf(own)) + ", not to "
+        + WorkerConfig.RELAY_BASE_URL + "'s host, but names no key of its own: set " + PREFIX + route + ".api.key, "
+        + PREFIX + route + ".api.key.file or " + PREFIX + route + ".api.key.env (the top-level key is never sent to"
+        + " another host)");
+  }
+
+  private static boolean hasKeySource(Map<String, ?> originals, String scope) {
+    for (String source : List.of("api.key", "api.key.file", "api.key.env")) {
+      Object value = originals.get(scope + source);
+      if (value != null && !String.valueOf(value).isBlank()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean sameOrigin(String a, String b) {
+    return origin(a).equalsIgnoreCase(origin(b));
+  }
+
+  /** scheme://host:port of a URL, without user info, path or query; the text itself when it is no URL. */
+  private static String origin(String url) {
+    try {
+      java.net.URI uri = java.net.URI.create(url.strip());
+      if (uri.getHost() == null) {
+        return "an unparsable URL";
+      }
+      int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+      return uri.getScheme() + "://" + uri.getHost() + ":" + port;
+    } catch (IllegalArgumentException e) {
+      return "an unparsable URL";
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -71,6 +72,8 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String REQUEST_TOPIC = "request.topic";
   public static final String REPLY_TOPIC = "reply.topic";
   public static final String DLQ_TOPIC = "dlq.topic";
+  public static final String RETRY_TOPIC = "retry.topic";
+  public static final String REQUEST_PARK_MAX_MS = "request.park.max.ms";
   public static final String REPLY_TOPIC_ALLOWED_PATTERN = "reply.topic.allowed.pattern";
   public static final String TOPICS_CREATE = "topics.create";
   public static final String TOPICS_PARTITIONS = "topics.partitions";
@@ -87,6 +90,7 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String REQUEST_MAX_HEADER_BYTES = "request.max.header.bytes";
   public static final String RELAY_USAGE_MAX_TOKENS = "relay.usage.max.tokens";
   public static final String MAX_IN_FLIGHT = "worker.max.in.flight";
+  public static final String MAX_IN_FLIGHT_BYTES = "worker.max.in.flight.bytes";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String REBALANCE_DRAIN_TIMEOUT_MS = "rebalance.drain.timeout.ms";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
@@ -118,6 +122,15 @@ public final class WorkerConfig extends AbstractConfig {
       .define(DLQ_TOPIC, Type.STRING, "completions.requests.dlq", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
           "Dead-letter topic: records that are not valid requests are copied here unchanged, with headers"
               + " naming the reason and where they came from.")
+      .define(RETRY_TOPIC, Type.STRING, "", Importance.MEDIUM,
+          "Topic of the worker's own where a request parked longer than " + "request.park.max.ms" + " is moved"
+              + " (its record copied with its deadline and attempts, in the same transaction as its offset), so"
+              + " that it never holds its partition; the same group consumes it and answers as if directly."
+              + " Empty (the default): the request topic's name with '.retry' added.")
+      .define(REQUEST_PARK_MAX_MS, Type.INT, 300_000, Range.between(1_000, 86_400_000), Importance.MEDIUM,
+          "How long a request may stay parked (every route of its model down, held or paused) before it is"
+              + " moved to " + "retry.topic" + ", releasing its partition's committed offset. A partition whose"
+              + " commit metadata nears its limit moves its parked requests at once.")
       .define(REPLY_TOPIC_ALLOWED_PATTERN, Type.STRING, "completions\\.replies(\\..+)?", ConfigValidators.REGEX,
           Importance.MEDIUM,
           "Regular expression a requested reply topic (kafka_replyTopic, REPLY_TOPIC) must match in full;"
@@ -161,6 +174,12 @@ public final class WorkerConfig extends AbstractConfig {
               + " partitions pause; they resume a poll's worth below it. A poll brings at most a quarter of the"
               + " smaller of the two (500 at most). A cap at or below " + RELAY_MAX_CONCURRENT_CALLS + " leaves"
               + " relay slots idle after each pause. Answered requests wait at most one commit interval more.")
+      .define(MAX_IN_FLIGHT_BYTES, Type.LONG, 0L, Range.atLeast(0L), Importance.MEDIUM,
+          "Most bytes the requests a worker holds may take, from being consumed until done: their records"
+              + " (reckoned twice, for the copies parsing makes) and what was built to answer them. At the cap,"
+              + " partitions pause; they resume below three quarters of it. 0 (the default): a quarter of the"
+              + " maximum heap, so large records cannot exhaust it however few they are. The consumer's own"
+              + " fetch buffer (kafka.fetch.max.bytes) is capped at an eighth of the heap unless set.")
       .define(DELIVERY_GUARANTEE, Type.STRING, EXACTLY_ONCE, ValidString.in(EXACTLY_ONCE, AT_LEAST_ONCE),
           Importance.HIGH, "exactly_once: replies and consumed offsets are committed together in one Kafka"
               + " transaction, so a read_committed reader sees one reply per request. at_least_once: no"
@@ -345,7 +364,9 @@ public final class WorkerConfig extends AbstractConfig {
     super(DEFINITION, values, false);
     this.route = route;
     KafkaClientSettings.rejectUnknown(kafkaClientProperties());
-    RouteSettings.check(this, originals());
+    if (route == null) {
+      RouteSettings.check(this, originals()); // A route's view is made of checked settings.
+    }
   }
 
   /**
@@ -405,6 +426,23 @@ public final class WorkerConfig extends AbstractConfig {
       ConfigValidators.requireHeaderSafe(nameOf(RELAY_API_KEY_FILE) + " (" + file + ")", value);
       return new Password(value);
     } catch (IOException | InvalidPathException e) {
+      throw new ConfigException("Cannot read the relay key from " + nameOf(RELAY_API_KEY_FILE) + " " + file + ": "
+          + e.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * The file the relay key is read from, when it comes from one ({@link #RELAY_API_KEY_FILE} set
+   * and {@link #RELAY_API_KEY} not): the relay client reads it again when it changes.
+   */
+  public Optional<Path> relayApiKeyFile() {
+    String file = getString(RELAY_API_KEY_FILE);
+    if (getPassword(RELAY_API_KEY) != null || file.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Path.of(file));
+    } catch (InvalidPathException e) {
       throw new ConfigException("Cannot read the relay key from " + nameOf(RELAY_API_KEY_FILE) + " " + file + ": "
           + e.getClass().getSimpleName());
     }

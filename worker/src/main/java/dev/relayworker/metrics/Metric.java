@@ -11,6 +11,9 @@ package dev.relayworker.metrics;
 public enum Metric {
   REQUESTS_CONSUMED("relay.worker.requests.consumed", Kind.COUNTER,
       "Request records taken from the request topic (valid or not)."),
+  REQUESTS_MOVED("relay.worker.requests.moved", Kind.COUNTER,
+      "Parked requests moved to the retry topic (parked longer than request.park.max.ms, or on a partition"
+          + " whose commit metadata was filling up), so they hold no partition."),
   REPLIES("relay.worker.replies", Kind.COUNTER,
       "Replies produced, by status (ok, error) and error_type (none, invalid_request_error, ...)."),
   REQUEST_AGE("relay.worker.request.age", Kind.TIMER,
@@ -32,7 +35,7 @@ public enum Metric {
   PARKED("relay.worker.parked", Kind.GAUGE,
       "Requests held back while the relay is down, the key is out or a spend cap is reached."),
   PARTITIONS_ASSIGNED("relay.worker.partitions.assigned", Kind.GAUGE,
-      "Request topic partitions this worker owns."),
+      "Request and retry topic partitions this worker owns."),
   PARTITIONS_PAUSED("relay.worker.partitions.paused", Kind.GAUGE,
       "Owned partitions paused by back-pressure (in-flight cap, relay down, relay pause)."),
   CONSUMER_LAG("relay.worker.consumer.lag", Kind.GAUGE,

@@ -37,6 +37,7 @@ public final class WorkerMetrics {
 
   private final MeterRegistry registry;
   private final Counter consumed;
+  private final Counter moved;
   private final Counter skipped;
   private final Counter aborted;
   private final Map<String, Counter> replaced = new ConcurrentHashMap<>();
@@ -55,6 +56,7 @@ public final class WorkerMetrics {
   public WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.consumed = counter(Metric.REQUESTS_CONSUMED, Tags.empty());
+    this.moved = counter(Metric.REQUESTS_MOVED, Tags.empty());
     this.skipped = counter(Metric.RECORDS_SKIPPED, Tags.empty());
     this.aborted = counter(Metric.TRANSACTIONS_ABORTED, Tags.empty());
     this.okAge = histogram(Metric.REQUEST_AGE, Tags.of("status", "ok"));
@@ -142,6 +144,11 @@ public final class WorkerMetrics {
 
   public void requestConsumed() {
     consumed.increment();
+  }
+
+  /** A parked request was moved to the retry topic. */
+  public void requestMoved() {
+    moved.increment();
   }
 
   /** A record was replaced by the fallback {@code step} (error_on_route, error_on_default, dead_letter_cut). */

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Which partitions take new requests. Every partition pauses while the worker holds
  * {@link IntakeLimits#maxInFlight()} unanswered requests (and resumes a poll's worth below it, so
- * it does not flap, with requests still queued for the relay's slots), while the relay is
+ * it does not flap, with requests still queued for the relay's slots), or requests holding
+ * {@link IntakeLimits#maxInFlightBytes()} (resuming below three quarters of it), while the relay is
  * unavailable ({@link RelayAvailability}: circuit open, a 429's pause, the key out, a spend cap
  * reached), and while the worker
  * stops; one partition pauses when the offsets finished above its committed one no longer fit in
@@ -40,7 +41,8 @@ final class BackPressure {
     Set<TopicPartition> paused = consumer.paused();
     boolean allPaused = !paused.isEmpty() && paused.containsAll(consumer.assignment());
     IntakeLimits intake = settings.intake();
-    boolean full = unanswered >= intake.maxInFlight() || (allPaused && unanswered >= intake.resumeBelow());
+    boolean full = unanswered >= intake.maxInFlight() || (allPaused && unanswered >= intake.resumeBelow())
+        || intake.bytesFull(ledgers.heldBytes(), allPaused);
     Set<TopicPartition> pause = new HashSet<>();
     for (PartitionLedger ledger : ledgers.all()) {
       if (relayDown || full || stopping || ledger.full()) {

@@ -22,7 +22,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *       unless the record was refused and already has its dead-letter copy;
  *   <li>nothing: the caller logs an ERROR, counts it, and lets the offset move on.
  * </ol>
- * For a dead-letter copy: as built, then cut to fit, then nothing.
+ * For a dead-letter copy: as built, then cut to fit, then nothing. For a retry copy (a parked
+ * request moved): as built, then a {@code relay_error} reply on the request's route saying the
+ * request could neither be answered nor moved, then the reply's steps from 3.
  *
  * <p>Pure apart from building records; confined to the poll thread.
  */
@@ -43,6 +45,13 @@ final class Fallbacks {
 
   /** The next thing to try after {@code failed} met {@code problem}, or null when nothing is left. */
   Outgoing next(Outgoing failed, Problem problem) {
+    if (failed.kind == Outgoing.Kind.RETRY) {
+      PendingRequest pending = failed.pending;
+      ReplyError error = new ReplyError(ErrorType.RELAY_ERROR, "no route could take the request for as long as it"
+          + " may stay parked, and it could not be moved to the retry topic: " + problem.message(), null, null);
+      return failed.instead(replies.error(pending.requestId, pending.replyKey, pending.route, error, 0,
+          pending.attempts), Outgoing.Kind.REPLY, Outgoing.Step.ERROR_ON_ROUTE, problem);
+    }
     if (failed.kind == Outgoing.Kind.DEAD_LETTER) {
       return failed.step == Outgoing.Step.AS_BUILT ? cutDeadLetter(failed, problem) : null;
     }

@@ -20,6 +20,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class KafkaClients {
 
+  /** The producer's {@code buffer.memory} default (Kafka's constant for it is not public). */
+  private static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
+
   private KafkaClients() {}
 
   public static Map<String, Object> consumer(WorkerConfig config, String clientId) {
@@ -27,6 +30,9 @@ public final class KafkaClients {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, WorkerSettings.from(config).intake().maxPollRecords());
+    // A fetch response is held whole: on a small heap, Kafka's 50 MiB default is most of it.
+    props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, (int) Math.min(ConsumerConfig.DEFAULT_FETCH_MAX_BYTES,
+        Math.max(1_048_576, Runtime.getRuntime().maxMemory() / 8)));
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-consumer");
     props.putAll(known(config.kafkaClientProperties(), ConsumerConfig.configNames()));
     if (!"consumer".equalsIgnoreCase(String.valueOf(props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
@@ -49,6 +55,11 @@ public final class KafkaClients {
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-producer");
     props.putAll(known(config.kafkaClientProperties(), ProducerConfig.configNames()));
+    // Every record is checked against its own topic's max.message.bytes before it is sent (ReplyRouter):
+    // the producer's 1 MiB default would cut a dead-letter copy a 4 MiB topic could hold whole. Its
+    // buffer is the only limit left.
+    props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, (int) Math.min(Integer.MAX_VALUE,
+        Long.parseLong(String.valueOf(props.getOrDefault(ProducerConfig.BUFFER_MEMORY_CONFIG, DEFAULT_BUFFER_MEMORY)))));
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);

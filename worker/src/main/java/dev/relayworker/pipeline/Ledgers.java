@@ -83,6 +83,15 @@ final class Ledgers {
     return total;
   }
 
+  /** Bytes held by the requests of every partition until they are done. */
+  long heldBytes() {
+    long total = 0;
+    for (PartitionLedger ledger : byPartition.values()) {
+      total += ledger.heldBytes();
+    }
+    return total;
+  }
+
   int unanswered() {
     int total = 0;
     for (PartitionLedger ledger : byPartition.values()) {

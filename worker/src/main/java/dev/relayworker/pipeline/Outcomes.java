@@ -8,6 +8,10 @@ import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
 import dev.relayworker.resilience.RelayCalls;
+import dev.relayworker.protocol.RecordSize;
+import dev.relayworker.protocol.RetryCopies;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -22,7 +26,10 @@ import java.util.concurrent.CompletionException;
  *       back (key out, spend cap reached: {@link CallFailedException.Reason#HELD}): parked, not
  *       answered; an outage is not the request's fault;
  *   <li>any other failure: the error reply it calls for ({@link FailureReplies});
- *   <li>a parked request whose deadline passed: {@code deadline_exceeded}.
+ *   <li>a parked request whose deadline passed: {@code deadline_exceeded};
+ *   <li>a request parked longer than {@code request.park.max.ms}, or on a partition whose commit
+ *       metadata is filling up: moved, its record copied to the retry topic ({@link RetryCopies}),
+ *       where the group takes it again; its offset is done once the copy is safe.
  * </ul>
  * The one place a request is marked answered and its records handed to the {@link ReplyRouter}
  * and on to the {@link Delivery}.
@@ -35,13 +42,19 @@ final class Outcomes {
   private final ReplyRouter router;
   private final Delivery delivery;
   private final RequestLog requestLog;
+  private final RetryCopies retries;
+  private final Clock clock;
   private final ParkedRequests parked = new ParkedRequests();
 
-  Outcomes(ReplyRecords replies, ReplyRouter router, Delivery delivery, RequestLog requestLog) {
+  /** @param clock the worker's steady clock, which parking is timed on */
+  Outcomes(ReplyRecords replies, RetryCopies retries, ReplyRouter router, Delivery delivery, RequestLog requestLog,
+      Clock clock) {
     this.replies = replies;
+    this.retries = retries;
     this.router = router;
     this.delivery = delivery;
     this.requestLog = requestLog;
+    this.clock = clock;
   }
 
   /** The record is not a valid request: it is answered with an error and copied to the dead-letter topic. */
@@ -53,6 +66,16 @@ final class Outcomes {
             invalid.error(), 0, 0)),
         Outgoing.deadLetter(pending, replies.deadLetter(pending.record, invalid.dlqReason(),
             invalid.error().message()))));
+  }
+
+  /**
+   * The request's reply route cannot be written ({@code why}): it is answered now, without a
+   * relay call, with an error the router takes to the default reply topic.
+   */
+  void undeliverable(PendingRequest pending, String why) {
+    answerWithError(pending, ReplyError.invalid("the reply could not be published to topic '" + pending.route.topic()
+        + "'" + (pending.route.partition() == null ? "" : " partition " + pending.route.partition()) + ": " + why
+        + "; the request was not sent to the relay", null), 0, null);
   }
 
   /** A relay call ended with {@code result} or {@code failure}. */
@@ -81,7 +104,7 @@ final class Outcomes {
     pending.attempts += callFailed.attempts();
     pending.charged += callFailed.charged();
     if (callFailed.reason().parks()) {
-      parked.park(pending);
+      parked.park(pending, clock.instant());
     } else {
       answerWithError(pending, FailureReplies.toReplyError(callFailed), FailureReplies.httpStatus(callFailed),
           FailureReplies.relayRequestId(callFailed));
@@ -93,6 +116,22 @@ final class Outcomes {
     for (PendingRequest pending : parked.takeExpired(now)) {
       answerWithError(pending, new ReplyError(ErrorType.DEADLINE_EXCEEDED,
           "deadline passed while the relay was unavailable", null, null), 0, null);
+    }
+  }
+
+  /**
+   * Moves the requests parked since {@code parkMax} or longer, and those of partitions whose
+   * commit metadata is filling up, to the retry topic: each is answered by its copy there.
+   *
+   * @param wallNow the wall clock's time, for the copies' absolute deadlines
+   */
+  void moveOverdue(Duration parkMax, Instant wallNow) {
+    Instant now = clock.instant();
+    for (PendingRequest pending : parked.takeOverdue(now, parkMax, PartitionLedger::full)) {
+      long left = Math.max(0, Duration.between(now, pending.request.deadline()).toMillis());
+      requestLog.moved(pending, Duration.between(pending.parkedAt, now));
+      answer(pending, List.of(Outgoing.retry(pending, retries.copy(pending.record, pending.requestId,
+          wallNow.toEpochMilli() + left, pending.attempts, pending.charged))));
     }
   }
 
@@ -122,6 +161,11 @@ final class Outcomes {
       pending.answered = true;
       pending.ledger.answered();
     }
+    long bytes = 0;
+    for (Outgoing record : records) {
+      bytes += RecordSize.of(record.record);
+    }
+    pending.ledger.holds(pending.offset(), bytes);
     router.route(pending, records).ifPresent(routed -> delivery.publish(pending, routed));
   }
 }

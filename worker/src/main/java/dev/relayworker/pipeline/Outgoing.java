@@ -16,7 +16,9 @@ final class Outgoing {
     /** The answer the requester waits for: a reply or an error reply. */
     REPLY,
     /** A copy of the request record on the dead-letter topic. */
-    DEAD_LETTER
+    DEAD_LETTER,
+    /** A copy of the request record on the retry topic: the request moved, to be answered from there. */
+    RETRY
   }
 
   /** How far the record is from the one first built. */
@@ -48,6 +50,10 @@ final class Outgoing {
 
   static Outgoing reply(PendingRequest pending, ProducerRecord<byte[], byte[]> record) {
     return new Outgoing(pending, record, Kind.REPLY, Step.AS_BUILT, null);
+  }
+
+  static Outgoing retry(PendingRequest pending, ProducerRecord<byte[], byte[]> record) {
+    return new Outgoing(pending, record, Kind.RETRY, Step.AS_BUILT, null);
   }
 
   static Outgoing deadLetter(PendingRequest pending, ProducerRecord<byte[], byte[]> record) {

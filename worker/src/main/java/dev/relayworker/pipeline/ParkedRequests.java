@@ -1,6 +1,7 @@
 package dev.relayworker.pipeline;
 
 import dev.relayworker.resilience.RelayAvailability;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -9,12 +10,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Requests held back because the relay is down for them (every route of their model open-circuit,
  * held or paused). They are not answered: they go to the relay again once a route of their model
  * takes calls, one probe at a time while the best of them is half-open or probing its key, and
- * only a passed deadline answers them with an error.
+ * only a passed deadline answers them with an error. One parked too long, or on a partition whose
+ * commit metadata is filling up, is {@linkplain #takeOverdue handed over} to be moved to the retry
+ * topic, so that it does not hold its partition.
  *
  * <p>Confined to the poll thread; not thread-safe.
  */
@@ -27,8 +31,26 @@ final class ParkedRequests {
     return parked.size();
   }
 
-  void park(PendingRequest pending) {
+  void park(PendingRequest pending, Instant now) {
+    pending.parkedAt = now;
     parked.add(pending);
+  }
+
+  /**
+   * Removes and returns the parked requests to move out of their partitions: parked since
+   * {@code longest} ago or more, or of a partition that {@code pressed} says must let them go.
+   */
+  List<PendingRequest> takeOverdue(Instant now, Duration longest, Predicate<PartitionLedger> pressed) {
+    List<PendingRequest> overdue = new ArrayList<>();
+    for (Iterator<PendingRequest> it = parked.iterator(); it.hasNext(); ) {
+      PendingRequest pending = it.next();
+      if (!pending.ledger.released()
+          && (!now.isBefore(pending.parkedAt.plus(longest)) || pressed.test(pending.ledger))) {
+        it.remove();
+        overdue.add(pending);
+      }
+    }
+    return overdue;
   }
 
   /** A relay call came back; if it was a probe, another may go. */

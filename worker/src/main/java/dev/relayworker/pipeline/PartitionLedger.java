@@ -2,8 +2,7 @@ package dev.relayworker.pipeline;
 
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.SortedSet;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -12,10 +11,16 @@ import org.apache.kafka.common.TopicPartition;
  * when what was published for it is safe: acknowledged by the broker (at least once) or part of
  * a committed transaction (exactly once). Requests finish in any order; the committable offset is
  * the lowest one still pending, and the offsets done above it travel in the commit's metadata
- * ({@link DoneOffsets}) so that whoever reads the partition next skips them.
+ * ({@link DoneOffsets}) so that whoever reads the partition next skips them. Done offsets are kept
+ * as runs ({@link OffsetRanges}): a million answered behind one stuck request cost one entry.
  *
- * <p>When the done offsets above the committable one would no longer fit in the metadata, the
- * ledger is {@link #full()}: the partition must stop taking new work until the gap closes.
+ * <p>When the done offsets above the committable one might no longer fit in the metadata, even if
+ * every request still pending finished in the worst order, the ledger is {@link #full()}: the
+ * partition must stop taking new work until the gap closes (the pipeline also moves its parked
+ * requests out, so only calls on their way can keep it so).
+ *
+ * <p>It also counts the bytes its requests hold (records, then their answers) until they are
+ * done, for the in-flight byte cap.
  *
  * <p>Confined to the poll thread; not thread-safe.
  */
@@ -25,19 +30,25 @@ final class PartitionLedger {
   static final int HEADROOM = 500;
 
   private final TopicPartition partition;
-  private final long capacity;
-  private final TreeSet<Long> pending = new TreeSet<>();
-  private final TreeSet<Long> done = new TreeSet<>();
-  private final TreeSet<Long> skip = new TreeSet<>();
+  private final int metadataMaxBytes;
+  private final long bitsetCapacity;
+  /** Offsets taken and not yet done, to the bytes each holds. */
+  private final TreeMap<Long, Long> pending = new TreeMap<>();
+  private final OffsetRanges done = new OffsetRanges();
+  private final OffsetRanges skip = new OffsetRanges();
   private int unanswered;
+  private long heldBytes;
   private long nextOffset = -1;
   private long committed = -1;
   private String committedMetadata = "";
   private boolean released;
+  /** {@link #full()}'s answer while nothing changed; null when it must be worked out again. */
+  private Boolean full;
 
   PartitionLedger(TopicPartition partition, int metadataMaxBytes) {
     this.partition = partition;
-    this.capacity = DoneOffsets.capacity(metadataMaxBytes);
+    this.metadataMaxBytes = metadataMaxBytes;
+    this.bitsetCapacity = DoneOffsets.capacity(metadataMaxBytes);
   }
 
   TopicPartition partition() {
@@ -54,7 +65,8 @@ final class PartitionLedger {
     }
     committed = last.offset();
     committedMetadata = last.metadata();
-    DoneOffsets.decode(last.offset(), last.metadata()).ifPresent(skip::addAll);
+    DoneOffsets.decode(last.offset(), last.metadata()).ifPresent(recorded -> skip.addAll(recorded, 0));
+    full = null;
   }
 
   /**
@@ -63,13 +75,24 @@ final class PartitionLedger {
    * @return false when the offset was already done before a restart or hand-over: skip it
    */
   boolean take(long offset) {
+    return take(offset, 0);
+  }
+
+  /**
+   * Records a consumed offset whose record holds {@code bytes}.
+   *
+   * @return false when the offset was already done before a restart or hand-over: skip it
+   */
+  boolean take(long offset, long bytes) {
     nextOffset = Math.max(nextOffset, offset + 1);
+    full = null;
     if (skip.remove(offset)) {
       done.add(offset);
       trimDone();
       return false;
     }
-    pending.add(offset);
+    pending.put(offset, bytes);
+    heldBytes += bytes;
     unanswered++;
     return true;
   }
@@ -77,6 +100,14 @@ final class PartitionLedger {
   /** A reply for one of this partition's requests was built; it now waits only to be made safe. */
   void answered() {
     unanswered--;
+  }
+
+  /** What was built for {@code offset} (its answer, copies) holds {@code bytes} more until it is done. */
+  void holds(long offset, long bytes) {
+    Long before = pending.computeIfPresent(offset, (key, held) -> held + bytes);
+    if (before != null) {
+      heldBytes += bytes;
+    }
   }
 
   /**
@@ -87,9 +118,17 @@ final class PartitionLedger {
     return unanswered;
   }
 
+  /** Bytes the requests taken and not yet done hold: their records and what was built for them. */
+  long heldBytes() {
+    return heldBytes;
+  }
+
   void done(long offset) {
-    if (pending.remove(offset)) {
+    Long bytes = pending.remove(offset);
+    if (bytes != null) {
+      heldBytes -= bytes;
       done.add(offset);
+      full = null;
       trimDone();
     }
   }
@@ -109,7 +148,7 @@ final class PartitionLedger {
       return OptionalLong.empty();
     }
     long low = nextOffset;
-    for (long offset : pending) {
+    for (long offset : pending.keySet()) {
       if (!alsoDone.contains(offset)) {
         low = offset;
         break;
@@ -117,10 +156,7 @@ final class PartitionLedger {
     }
     // Offsets done before a restart and not yet read again are done all the same: step over them,
     // since the committed offset itself always counts as not done.
-    while (skip.contains(low)) {
-      low++;
-    }
-    return OptionalLong.of(low);
+    return OptionalLong.of(skip.endOfRunAt(low));
   }
 
   /** What to commit, offset and done-set metadata, if either changed since the last commit. */
@@ -138,7 +174,7 @@ final class PartitionLedger {
     if (offset.isEmpty()) {
       return null;
     }
-    String metadata = metadata(offset.getAsLong(), alsoDone);
+    String metadata = DoneOffsets.encode(offset.getAsLong(), recorded(offset.getAsLong(), alsoDone));
     if (offset.getAsLong() == committed && metadata.equals(committedMetadata)) {
       return null;
     }
@@ -152,10 +188,30 @@ final class PartitionLedger {
     }
   }
 
-  /** True when the done offsets above the committable one come close to what the metadata holds. */
+  /**
+   * True when the done offsets above the committable one might outgrow what the metadata holds:
+   * neither the bitset (by span) nor the runs (by their count, plus two more runs for each request
+   * still pending, however they finish) is sure to fit.
+   */
   boolean full() {
+    if (full == null) {
+      full = workOutFull();
+    }
+    return full;
+  }
+
+  private boolean workOutFull() {
     OptionalLong low = committable();
-    return low.isPresent() && !done.isEmpty() && done.last() - low.getAsLong() >= capacity - HEADROOM;
+    if (low.isEmpty() || (done.isEmpty() && skip.isEmpty())) {
+      return false;
+    }
+    long top = Math.max(nextOffset, done.isEmpty() ? 0 : done.last() + 1);
+    if (top - low.getAsLong() < bitsetCapacity - HEADROOM) {
+      return false; // The common case, each turn: no need to look at the runs.
+    }
+    OffsetRanges recorded = recorded(low.getAsLong(), Set.of());
+    long growth = (long) pending.size() * 2 * DoneOffsets.varintBytes(top - low.getAsLong());
+    return DoneOffsets.length(low.getAsLong(), recorded) + DoneOffsets.base64Length(growth) + 1 > metadataMaxBytes;
   }
 
   /** The partition was revoked or lost: whatever still finishes for it is dropped. */
@@ -167,20 +223,22 @@ final class PartitionLedger {
     return released;
   }
 
-  private String metadata(long offset, Set<Long> alsoDone) {
-    SortedSet<Long> recorded = new TreeSet<>(done.tailSet(offset + 1));
-    recorded.addAll(skip.tailSet(offset + 1));
-    alsoDone.stream().filter(done -> done > offset).forEach(recorded::add);
-    return DoneOffsets.encode(offset, recorded);
+  /** Every offset above {@code offset} known done: finished here, before a restart, or about to be. */
+  private OffsetRanges recorded(long offset, Set<Long> alsoDone) {
+    OffsetRanges recorded = new OffsetRanges();
+    recorded.addAll(done, offset + 1);
+    recorded.addAll(skip, offset + 1);
+    alsoDone.stream().filter(also -> also > offset).forEach(recorded::add);
+    return recorded;
   }
 
   /** Done offsets below the committable one are covered by the offset itself. */
   private void trimDone() {
     OptionalLong low = committable();
     if (low.isPresent()) {
-      done.headSet(low.getAsLong()).clear();
+      done.removeBelow(low.getAsLong());
       // Skipped offsets at or above the first unread one still justify stepping over them.
-      skip.headSet(pending.isEmpty() ? nextOffset : pending.first()).clear();
+      skip.removeBelow(pending.isEmpty() ? nextOffset : pending.firstKey());
     }
   }
 }

@@ -33,6 +33,8 @@ final class PendingRequest {
   boolean deadLettered;
   /** Sent while the circuit was half-open, to find out whether the relay is back. */
   boolean probe;
+  /** When it was last parked, on the worker's clock; null while it is not parked. */
+  java.time.Instant parkedAt;
 
   PendingRequest(ConsumerRecord<byte[], byte[]> record, PartitionLedger ledger, String requestId, byte[] replyKey,
       ReplyRoute route, CompletionRequest request) {

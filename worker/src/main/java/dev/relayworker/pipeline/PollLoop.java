@@ -8,6 +8,7 @@ import dev.relayworker.protocol.Endpoint;
 import dev.relayworker.protocol.ParsedRecord;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
+import dev.relayworker.protocol.RetryCopies;
 import dev.relayworker.relay.RelayApi;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.resilience.RelayRequest;
@@ -82,7 +83,8 @@ final class PollLoop implements Runnable {
     this.ledgers = new Ledgers(settings.offsetMetadataMaxBytes());
     this.delivery = delivery.create(mailbox, ledgers);
     this.requestLog = new RequestLog(metrics, wall);
-    this.outcomes = new Outcomes(replies, router, this.delivery, requestLog);
+    this.outcomes = new Outcomes(replies, new RetryCopies(settings.retryTopic()), router, this.delivery, requestLog,
+        clock);
     this.backPressure = new BackPressure(consumer, settings);
     this.status = new StatusReporter(consumer, ledgers, outcomes::parkedCount, metrics, clock);
     this.handOver = new HandOver(this, consumer, ledgers, this.delivery, backPressure, status, mailbox, settings,
@@ -113,9 +115,12 @@ final class PollLoop implements Runnable {
     consumer.wakeup();
   }
 
-  /** Joins the consumer group; partitions arrive through {@link HandOver} during a later poll. */
+  /**
+   * Joins the consumer group on the request topic and the retry topic (where requests parked too
+   * long were moved); partitions arrive through {@link HandOver} during a later poll.
+   */
   void open() {
-    consumer.subscribe(List.of(settings.requestTopic()), handOver);
+    consumer.subscribe(List.of(settings.requestTopic(), settings.retryTopic()), handOver);
   }
 
   /** One turn: what came back, what may be consumed, what is due to send and commit, then a poll. */
@@ -135,7 +140,9 @@ final class PollLoop implements Runnable {
       handle(event);
     }
     router.takeResolved().forEach(resolved -> delivery.publish(resolved.pending(), resolved.records()));
+    router.takeRouted().forEach(this::sendOrRefuse);
     outcomes.expireParked(clock.instant());
+    outcomes.moveOverdue(settings.parkMax(), wall.instant());
     outcomes.resubmittable(relay).forEach(this::submit);
   }
 
@@ -161,7 +168,7 @@ final class PollLoop implements Runnable {
 
   private void take(ConsumerRecord<byte[], byte[]> record) {
     PartitionLedger ledger = ledgers.get(new TopicPartition(record.topic(), record.partition()));
-    if (ledger == null || !ledger.take(record.offset())) {
+    if (ledger == null || !ledger.take(record.offset(), RequestBytes.held(record))) {
       return; // Revoked during this poll, or answered before a restart: nothing to do.
     }
     requestLog.taken();
@@ -174,8 +181,19 @@ final class PollLoop implements Runnable {
     CompletionRequest request = ((ParsedRecord.Valid) parsed).request();
     PendingRequest pending = new PendingRequest(record, ledger, request.requestId(), request.replyKey(),
         request.route(), request);
-    router.prefetch(pending);
-    submit(pending);
+    // A request moved from the retry topic goes on with the attempts it had made and used.
+    pending.attempts = RetryCopies.attemptsBefore(record);
+    pending.charged = RetryCopies.chargedBefore(record);
+    router.routeBeforeCall(pending).ifPresent(this::sendOrRefuse);
+  }
+
+  /** A request whose reply route is known: to the relay, or answered at once when its reply could not be delivered. */
+  private void sendOrRefuse(ReplyRouter.Routed routed) {
+    if (routed.why() == null) {
+      submit(routed.pending());
+    } else {
+      outcomes.undeliverable(routed.pending(), routed.why());
+    }
   }
 
   private void submit(PendingRequest pending) {

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * with an ERROR line and a count, and its request counts as done: the partition always moves on.
  *
  * <p>A request's records are handed over together, once every one of their topics is known, so
- * that an exactly-once delivery commits its offset with all of them.
+ * that an exactly-once delivery commits its offset with all of them. A request's reply route is
+ * known before its relay call ({@link #routeBeforeCall}), so no call is paid for an answer that could
+ * not reach its requester.
  *
  * <p>Confined to the poll thread; not thread-safe.
  */
@@ -31,6 +33,7 @@ final class ReplyRouter {
   private final Fallbacks fallbacks;
   private final WorkerMetrics metrics;
   private final List<Resolved> awaitingLookup = new ArrayList<>();
+  private final List<PendingRequest> awaitingRoute = new ArrayList<>();
 
   ReplyRouter(ReplyRoutes routes, Fallbacks fallbacks, WorkerMetrics metrics) {
     this.routes = routes;
@@ -38,9 +41,37 @@ final class ReplyRouter {
     this.metrics = metrics;
   }
 
-  /** Starts looking up a requested reply topic while the relay works on the request. */
-  void prefetch(PendingRequest pending) {
-    routes.check(pending.route.topic(), pending.route.partition());
+  /** A request whose reply route is known: writable ({@code why} null) or not, and why. */
+  record Routed(PendingRequest pending, String why) {}
+
+  /**
+   * Whether {@code pending}'s reply can go where it asks, known before anything is paid for it:
+   * empty while its topic is being looked up (it is then kept, and comes back from
+   * {@link #takeRouted} once known); otherwise the answer, with why not when it cannot.
+   */
+  Optional<Routed> routeBeforeCall(PendingRequest pending) {
+    ReplyRoutes.Check check = routes.check(pending.route.topic(), pending.route.partition());
+    if (check instanceof ReplyRoutes.Check.Pending) {
+      awaitingRoute.add(pending);
+      return Optional.empty();
+    }
+    return Optional.of(new Routed(pending, check instanceof ReplyRoutes.Check.Unusable unusable ? unusable.why() : null));
+  }
+
+  /** Requests kept by {@link #routeBeforeCall} whose reply route has become known since the last call. */
+  List<Routed> takeRouted() {
+    if (awaitingRoute.isEmpty()) {
+      return List.of();
+    }
+    List<PendingRequest> waiting = new ArrayList<>(awaitingRoute);
+    awaitingRoute.clear();
+    List<Routed> routed = new ArrayList<>();
+    for (PendingRequest pending : waiting) {
+      if (!pending.ledger.released()) {
+        routeBeforeCall(pending).ifPresent(routed::add);
+      }
+    }
+    return routed;
   }
 
   /**
@@ -116,6 +147,7 @@ final class ReplyRouter {
 
   void forgetReleased() {
     awaitingLookup.removeIf(entry -> entry.pending().ledger.released());
+    awaitingRoute.removeIf(pending -> pending.ledger.released());
   }
 
   private Outgoing replace(Outgoing failed, Problem problem) {
@@ -139,7 +171,11 @@ final class ReplyRouter {
 
   private static String describe(Outgoing record) {
     String what = switch (record.step) {
-      case AS_BUILT -> record.kind == Outgoing.Kind.REPLY ? "reply" : "dead-letter copy";
+      case AS_BUILT -> switch (record.kind) {
+        case REPLY -> "reply";
+        case DEAD_LETTER -> "dead-letter copy";
+        case RETRY -> "retry copy";
+      };
       case ERROR_ON_ROUTE -> "error reply";
       case ERROR_ON_DEFAULT -> "error reply on the default reply topic";
       case DEAD_LETTER_CUT -> "cut dead-letter copy";

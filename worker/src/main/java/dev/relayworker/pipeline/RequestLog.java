@@ -68,6 +68,14 @@ final class RequestLog {
     }
   }
 
+  /** A request parked for {@code parked} was moved to the retry topic. */
+  void moved(PendingRequest pending, Duration parked) {
+    metrics.requestMoved();
+    about(log.atInfo(), pending)
+        .log("request {} parked for {} s, no route of its model taking calls: moved to the retry topic, where it"
+            + " waits without holding its partition", pending.logId, parked.toSeconds());
+  }
+
   void unexpected(PendingRequest pending, Throwable cause) {
     // The class only, no stack trace text: an unexpected exception's message could carry anything.
     about(log.atError(), pending)

@@ -19,7 +19,7 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Makes sure the request, reply and dead-letter topics exist before the worker starts: creates
+ * Makes sure the request, reply, dead-letter and retry topics exist before the worker starts: creates
  * missing ones when {@code topics.create} allows, otherwise refuses to start, naming them.
  * Runs once at start on the calling thread; blocks up to 30 s per broker round trip.
  */
@@ -54,9 +54,16 @@ public final class TopicSetup {
         + TIMEOUT_SECONDS + " s");
   }
 
+  /**
+   * Creates the worker's missing topics, or refuses to start naming them. The retry topic is made
+   * with as many partitions as the request topic has, so the two scale together; the others with
+   * {@code topics.partitions}.
+   */
   public static void ensure(Admin admin, WorkerConfig config) {
-    Set<String> needed = new TreeSet<>(List.of(config.getString(WorkerConfig.REQUEST_TOPIC),
-        config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DLQ_TOPIC)));
+    String requestTopic = config.getString(WorkerConfig.REQUEST_TOPIC);
+    String retryTopic = WorkerSettings.retryTopic(config);
+    Set<String> needed = new TreeSet<>(List.of(requestTopic, config.getString(WorkerConfig.REPLY_TOPIC),
+        config.getString(WorkerConfig.DLQ_TOPIC), retryTopic));
     try {
       needed.removeAll(admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
       if (needed.isEmpty()) {
@@ -67,8 +74,10 @@ public final class TopicSetup {
             + WorkerConfig.TOPICS_CREATE + "=true to let the worker create them");
       }
       short replication = config.getShort(WorkerConfig.TOPICS_REPLICATION_FACTOR);
+      int partitions = config.getInt(WorkerConfig.TOPICS_PARTITIONS);
+      int retryPartitions = needed.contains(requestTopic) ? partitions : partitionsOf(admin, requestTopic);
       List<NewTopic> topics = needed.stream().map(name -> new NewTopic(name,
-          Optional.of(config.getInt(WorkerConfig.TOPICS_PARTITIONS)),
+          Optional.of(name.equals(retryTopic) ? retryPartitions : partitions),
           replication < 0 ? Optional.empty() : Optional.of(replication))).toList();
       admin.createTopics(topics).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       awaitLeaders(admin, needed);
@@ -83,5 +92,11 @@ public final class TopicSetup {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while checking topics", e);
     }
+  }
+
+  private static int partitionsOf(Admin admin, String topic)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    return admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(topic)
+        .partitions().size();
   }
 }

@@ -87,7 +87,8 @@ public final class Worker implements AutoCloseable {
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties);
     Map<String, Object> producerProperties = settings.exactlyOnce()
         ? KafkaClients.transactionalProducer(config, clientId) : KafkaClients.producer(config, clientId);
-    this.producers = new Producers(producerProperties, List.of(settings.replyTopic(), settings.dlqTopic()));
+    this.producers = new Producers(producerProperties, List.of(settings.replyTopic(), settings.dlqTopic(),
+        settings.retryTopic()));
     // The clients' own metrics (fetch lag, request latency, send errors), read from their metric
     // registries on Micrometer's thread: Kafka metrics are thread-safe, the clients are not touched.
     this.consumerMetrics = new KafkaClientMetrics(consumer);
@@ -97,7 +98,7 @@ public final class Worker implements AutoCloseable {
         (int) Math.min(producerConfig.getInt(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
             producerConfig.getLong(ProducerConfig.BUFFER_MEMORY_CONFIG)),
         producerConfig.getString(ProducerConfig.COMPRESSION_TYPE_CONFIG), clock);
-    routes.pin(List.of(settings.replyTopic(), settings.dlqTopic()));
+    routes.pin(List.of(settings.replyTopic(), settings.dlqTopic(), settings.retryTopic()));
     ReplyRecords replies = new ReplyRecords(settings.dlqTopic());
     Fallbacks fallbacks = new Fallbacks(replies, settings.replyTopic(), () -> routes.maxRecordBytes(settings.dlqTopic()));
     ReplyRouter router = new ReplyRouter(routes, fallbacks, metrics);

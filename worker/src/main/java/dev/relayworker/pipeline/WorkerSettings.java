@@ -8,6 +8,8 @@ record WorkerSettings(
     String requestTopic,
     String replyTopic,
     String dlqTopic,
+    String retryTopic,
+    Duration parkMax,
     IntakeLimits intake,
     Duration commitInterval,
     Duration rebalanceDrainTimeout,
@@ -21,14 +23,22 @@ record WorkerSettings(
         config.getString(WorkerConfig.REQUEST_TOPIC),
         config.getString(WorkerConfig.REPLY_TOPIC),
         config.getString(WorkerConfig.DLQ_TOPIC),
-        IntakeLimits.forRelay(relaySlots(config),
-            config.getInt(WorkerConfig.MAX_IN_FLIGHT)),
+        retryTopic(config),
+        Duration.ofMillis(config.getInt(WorkerConfig.REQUEST_PARK_MAX_MS)),
+        IntakeLimits.forRelay(relaySlots(config), config.getInt(WorkerConfig.MAX_IN_FLIGHT),
+            config.getLong(WorkerConfig.MAX_IN_FLIGHT_BYTES)),
         Duration.ofMillis(config.getInt(WorkerConfig.COMMIT_INTERVAL_MS)),
         Duration.ofMillis(config.getInt(WorkerConfig.REBALANCE_DRAIN_TIMEOUT_MS)),
         Duration.ofMillis(config.getInt(WorkerConfig.SHUTDOWN_TIMEOUT_MS)),
         WorkerConfig.EXACTLY_ONCE.equals(config.getString(WorkerConfig.DELIVERY_GUARANTEE)),
         config.getInt(WorkerConfig.OFFSET_METADATA_MAX_BYTES),
         config.getDouble(WorkerConfig.RELAY_LIMIT_SHARE));
+  }
+
+  /** {@code retry.topic}, or the request topic's name with {@code .retry} added when it is empty. */
+  static String retryTopic(WorkerConfig config) {
+    String named = config.getString(WorkerConfig.RETRY_TOPIC);
+    return named.isBlank() ? config.getString(WorkerConfig.REQUEST_TOPIC) + ".retry" : named;
   }
 
   /**

@@ -82,10 +82,26 @@ public final class ProtocolHeaders {
   public static final String DLQ_ORIGINAL_HEADERS = "dlq_original_headers";
   public static final String DLQ_ORIGINAL_TIMESTAMP = "dlq_original_timestamp";
 
+  /**
+   * Retry copy (a request moved to the retry topic after being parked too long): where the
+   * request was first taken from, how often it moved, and the relay calls already made and charged
+   * to its attempt budget. Its {@code deadline_ms} carries its original deadline.
+   */
+  public static final String RETRY_ORIGINAL_TOPIC = "retry_original_topic";
+  public static final String RETRY_ORIGINAL_PARTITION = "retry_original_partition";
+  public static final String RETRY_ORIGINAL_OFFSET = "retry_original_offset";
+  public static final String RETRY_COUNT = "retry_count";
+  public static final String RETRY_ATTEMPTS = "retry_attempts";
+  public static final String RETRY_CHARGED = "retry_charged";
+  /** The headers a retry copy adds, replaced at each move. */
+  public static final Set<String> RETRY = Set.of(RETRY_ORIGINAL_TOPIC, RETRY_ORIGINAL_PARTITION,
+      RETRY_ORIGINAL_OFFSET, RETRY_COUNT, RETRY_ATTEMPTS, RETRY_CHARGED);
+
   /** Every request header the worker reads; each is held to {@code request.max.header.bytes}. */
   public static final Set<String> READ = Set.of(ENDPOINT, DEADLINE_MS, REQUEST_ID, RELAY_GROUP, SPRING_CORRELATION_ID,
       SPRING_REPLY_TOPIC, SPRING_REPLY_PARTITION, SMALLRYE_CORRELATION_ID, SMALLRYE_REPLY_TOPIC,
-      SMALLRYE_REPLY_PARTITION);
+      SMALLRYE_REPLY_PARTITION, RETRY_ORIGINAL_TOPIC, RETRY_ORIGINAL_PARTITION, RETRY_ORIGINAL_OFFSET, RETRY_COUNT,
+      RETRY_ATTEMPTS, RETRY_CHARGED);
 
   /** Correlation headers, echoed byte for byte under the name they came in. */
   public static final Set<String> CORRELATION = Set.of(SPRING_CORRELATION_ID, SMALLRYE_CORRELATION_ID);

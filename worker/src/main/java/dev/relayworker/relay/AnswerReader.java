@@ -21,14 +21,15 @@ final class AnswerReader {
   private static final Pattern REQUEST_ID_SUFFIX = Pattern.compile("\\(request id: ([^()\\s]{1,200})\\)\\s*$");
 
   private final ObjectMapper mapper;
-  private final KeyRedactor redactor;
+  private final RelayKey key;
   private final Clock clock;
   private final long maxBytes;
 
   /** @param maxBytes the most bytes an answer may have, also once decoded ({@link AnswerEncoding}) */
-  AnswerReader(ObjectMapper mapper, KeyRedactor redactor, Clock clock, long maxBytes) {
+  /** @param key the key the answers were asked with: redacted from their texts, told when refused */
+  AnswerReader(ObjectMapper mapper, RelayKey key, Clock clock, long maxBytes) {
     this.mapper = mapper;
-    this.redactor = redactor;
+    this.key = key;
     this.clock = clock;
     this.maxBytes = maxBytes;
   }
@@ -50,6 +51,9 @@ final class AnswerReader {
     String relayRequestId = firstPresent(header, "x-oneapi-request-id", "x-new-api-request-id", "x-request-id");
     if (status >= 200 && status < 300) {
       return readCompletion(body, status, relayRequestId, api);
+    }
+    if (status == 401) {
+      key.refused(); // A rotated key file is read again before the next call.
     }
     RelayError error = readError(body);
     FailureKind kind = FailureClassifier.classifyStatus(status, header.apply("x-should-retry"), error);
@@ -142,12 +146,12 @@ final class AnswerReader {
     try {
       JsonNode error = mapper.readTree(body).path("error");
       if (error.isTextual()) {
-        return new RelayError(redactor.redact(error.asText()), null, null, null);
+        return new RelayError(key.redact(error.asText()), null, null, null);
       }
       if (!error.isObject()) {
         return RelayError.NONE;
       }
-      return new RelayError(redactor.redact(textOrNull(error.get("message"))), textOrNull(error.get("type")),
+      return new RelayError(key.redact(textOrNull(error.get("message"))), textOrNull(error.get("type")),
           textOrNull(error.get("param")), textOrNull(error.get("code")));
     } catch (IOException | RuntimeException e) {
       return RelayError.NONE;

@@ -52,7 +52,6 @@ public final class JdkRelayClient implements RelayClient {
   private final ScheduledThreadPoolExecutor deadlines;
   private final AnswerMemory memory;
   private final AnswerReader reader;
-  private final String authorization;
 
   JdkRelayClient(RelayEndpoint endpoint, ObjectMapper mapper, Clock clock, AnswerMemory memory) {
     this.endpoint = endpoint;
@@ -75,9 +74,7 @@ public final class JdkRelayClient implements RelayClient {
         .followRedirects(HttpClient.Redirect.NEVER)
         .executor(executor)
         .build();
-    String key = endpoint.apiKey().value();
-    this.authorization = "Bearer " + key;
-    this.reader = new AnswerReader(mapper, new KeyRedactor(key), clock, endpoint.maxResponseBytes());
+    this.reader = new AnswerReader(mapper, endpoint.apiKey(), clock, endpoint.maxResponseBytes());
   }
 
   @Override
@@ -87,7 +84,7 @@ public final class JdkRelayClient implements RelayClient {
     try {
       HttpRequest request = HttpRequest.newBuilder(endpoint.uri(api))
           .timeout(timeout)
-          .header("Authorization", authorization)
+          .header("Authorization", endpoint.apiKey().authorization())
           .header("Content-Type", "application/json")
           .header("Accept", "application/json")
           .header("Accept-Encoding", "identity")

@@ -93,8 +93,7 @@ public final class NettyRelayClient implements RelayClient {
     this.endpoint = endpoint;
     this.resolver = resolver;
     this.memory = memory;
-    String key = endpoint.apiKey().value();
-    this.reader = new AnswerReader(mapper, new KeyRedactor(key), clock, endpoint.maxResponseBytes());
+    this.reader = new AnswerReader(mapper, endpoint.apiKey(), clock, endpoint.maxResponseBytes());
     URI target = endpoint.completionsUri();
     for (RelayApi api : RelayApi.values()) {
       paths.put(api, endpoint.uri(api).getRawPath());
@@ -102,7 +101,7 @@ public final class NettyRelayClient implements RelayClient {
     boolean secure = "https".equals(target.getScheme());
     String host = target.getHost();
     int port = target.getPort() != -1 ? target.getPort() : secure ? 443 : 80;
-    this.requestHeaders = requestHeaders(key, target.getPort() == -1 ? host : host + ":" + port);
+    this.requestHeaders = requestHeaders(target.getPort() == -1 ? host : host + ":" + port);
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("relay-io", true),
         NioIoHandler.newFactory());
     SslContext context = secure ? (tls != null ? tls : defaultTls()) : null;
@@ -166,7 +165,8 @@ public final class NettyRelayClient implements RelayClient {
   private FullHttpRequest request(RelayApi api, byte[] body) {
     FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, paths.get(api),
         Unpooled.wrappedBuffer(body));
-    request.headers().set(requestHeaders).setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    request.headers().set(requestHeaders).setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+        .set(HttpHeaderNames.AUTHORIZATION, endpoint.apiKey().authorization());
     return request;
   }
 
@@ -188,10 +188,10 @@ public final class NettyRelayClient implements RelayClient {
     resolver.close();
   }
 
-  private static HttpHeaders requestHeaders(String key, String hostHeader) {
+  /** Every request's headers but the key's, which may change ({@link RelayKey}). */
+  private static HttpHeaders requestHeaders(String hostHeader) {
     HttpHeaders headers = new DefaultHttpHeaders();
     headers.set(HttpHeaderNames.HOST, hostHeader);
-    headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + key);
     headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
     headers.set(HttpHeaderNames.ACCEPT, HttpHeaderValues.APPLICATION_JSON);
     // Answers are read whole and bounded; a compressed one is still decoded (AnswerEncoding) if a relay ignores this.

@@ -16,9 +16,9 @@ import org.apache.kafka.common.config.types.Password;
  * Where and how to reach the relay: base URL, key, transport, HTTP timeouts, connections and the
  * largest answer read. Immutable.
  *
- * <p>The key is kept as a Kafka {@link Password}, whose {@code toString()} is {@code [hidden]},
- * so printing an endpoint, or an exception that holds one, cannot leak it; an endpoint cannot be
- * built with a key that is not a valid header value. Print the base URL with {@link #displayUri()},
+ * <p>The key ({@link RelayKey}) is kept as a Kafka {@link Password}, whose {@code toString()} is
+ * {@code [hidden]}, so printing an endpoint, or an exception that holds one, cannot leak it; an
+ * endpoint cannot be built with a key that is not a valid header value. Print the base URL with {@link #displayUri()},
  * which leaves out any user info.
  *
  * @param proxy the HTTP proxy calls go through ({@code relay.https.proxy} for an https relay,
@@ -27,7 +27,7 @@ import org.apache.kafka.common.config.types.Password;
  */
 public record RelayEndpoint(
     URI baseUri,
-    Password apiKey,
+    RelayKey apiKey,
     RelayTransport transport,
     HttpClient.Version httpVersion,
     Duration connectTimeout,
@@ -43,7 +43,6 @@ public record RelayEndpoint(
     Objects.requireNonNull(transport, "transport");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
-    ConfigValidators.requireHeaderSafe(WorkerConfig.RELAY_API_KEY, apiKey.value());
     if (transport == RelayTransport.NETTY && httpVersion == HttpClient.Version.HTTP_2) {
       throw new ConfigException(WorkerConfig.RELAY_HTTP_VERSION + "=HTTP_2 needs " + WorkerConfig.RELAY_HTTP_CLIENT
           + "=jdk: the netty client speaks HTTP/1.1 only");
@@ -55,7 +54,7 @@ public record RelayEndpoint(
 
   /** An endpoint with the configuration's defaults for everything but the place and the key. */
   public static RelayEndpoint of(String baseUrl, String apiKey) {
-    return new RelayEndpoint(parseBase(baseUrl, "baseUrl"), new Password(apiKey), defaultTransport(),
+    return new RelayEndpoint(parseBase(baseUrl, "baseUrl"), RelayKey.fixed(new Password(apiKey)), defaultTransport(),
         HttpClient.Version.HTTP_1_1, WorkerConfig.defaultMillis(WorkerConfig.RELAY_CONNECT_TIMEOUT_MS),
         WorkerConfig.defaultMillis(WorkerConfig.RELAY_IDLE_TIMEOUT_MS),
         WorkerConfig.<Integer>defaultValue(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
@@ -66,7 +65,7 @@ public record RelayEndpoint(
     URI base = parseBase(config.relayBaseUrl(), config.nameOf(WorkerConfig.RELAY_BASE_URL));
     return new RelayEndpoint(
         base,
-        config.relayApiKey(),
+        key(config),
         RelayTransport.named(config.getString(WorkerConfig.RELAY_HTTP_CLIENT)),
         HttpClient.Version.valueOf(config.getString(WorkerConfig.RELAY_HTTP_VERSION)),
         Duration.ofMillis(config.getInt(WorkerConfig.RELAY_CONNECT_TIMEOUT_MS)),
@@ -95,6 +94,12 @@ public record RelayEndpoint(
   public RelayEndpoint withProxy(RelayProxy through) {
     return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idleTimeout, maxConnections,
         maxResponseBytes, through);
+  }
+
+  /** The route's key: followed in its file when it comes from one, else fixed. */
+  private static RelayKey key(WorkerConfig config) {
+    return config.relayApiKeyFile().map(file -> RelayKey.fromFile(file, config.nameOf(WorkerConfig.RELAY_API_KEY_FILE)))
+        .orElseGet(() -> RelayKey.fixed(config.relayApiKey()));
   }
 
   /**

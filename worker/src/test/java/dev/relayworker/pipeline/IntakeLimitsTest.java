@@ -39,6 +39,6 @@ class IntakeLimitsTest {
   @Test
   void aSmallCapPollsAQuarterOfItselfAndResumesAtLeastAtOne() {
     assertThat(IntakeLimits.forRelay(256, 70).maxPollRecords()).isEqualTo(17);
-    assertThat(IntakeLimits.forRelay(256, 1)).isEqualTo(new IntakeLimits(1, 1, 1));
+    assertThat(IntakeLimits.forRelay(256, 1, 1_000)).isEqualTo(new IntakeLimits(1, 1, 1, 1_000));
   }
 }

@@ -49,8 +49,8 @@ class ParkedRequestsTest {
     Instant deadline = Instant.parse("2026-12-01T00:05:00Z");
     PendingRequest early = Requests.taken(ledger, 0, ROUTE, deadline);
     PendingRequest late = Requests.taken(ledger, 1, ROUTE, deadline.plusSeconds(60));
-    parked.park(early);
-    parked.park(late);
+    parked.park(early, deadline);
+    parked.park(late, deadline);
 
     assertThat(parked.takeExpired(deadline.minusMillis(1))).isEmpty();
     assertThat(parked.takeExpired(deadline)).containsExactly(early);
@@ -64,7 +64,7 @@ class ParkedRequestsTest {
     List<PendingRequest> requests = new java.util.ArrayList<>();
     for (int offset = 0; offset < count; offset++) {
       PendingRequest pending = Requests.taken(ledger, offset, ROUTE);
-      parked.park(pending);
+      parked.park(pending, Instant.EPOCH);
       requests.add(pending);
     }
     return requests;
@@ -94,7 +94,7 @@ class ParkedRequestsTest {
     PendingRequest pending = new PendingRequest(taken.record, ledger, taken.requestId, taken.replyKey, ROUTE,
         new CompletionRequest(request.requestId(), request.replyKey(), request.body(), request.deadline(), ROUTE,
             model, 0, Endpoint.COMPLETIONS, null, 2_000_000));
-    parked.park(pending);
+    parked.park(pending, Instant.EPOCH);
     return pending;
   }
 

@@ -27,7 +27,7 @@ class PartitionLedgerTest {
     OffsetAndMetadata commit = ledger.uncommitted();
 
     assertThat(commit.offset()).isEqualTo(10);
-    assertThat(DoneOffsets.decode(10, commit.metadata())).hasValueSatisfying(done -> assertThat(done).containsExactly(11L, 12L));
+    assertThat(DoneOffsets.decode(10, commit.metadata())).hasValueSatisfying(done -> assertThat(done.toList()).containsExactly(11L, 12L));
     ledger.done(10);
     assertThat(ledger.uncommitted()).isEqualTo(new OffsetAndMetadata(13, ""));
   }
@@ -45,7 +45,7 @@ class PartitionLedgerTest {
 
   @Test
   void afterARestartSkipsWhatWasDoneAndKeepsRecordingIt() {
-    ledger.restore(new OffsetAndMetadata(100, DoneOffsets.encode(100, new java.util.TreeSet<>(java.util.List.of(102L, 103L)))));
+    ledger.restore(new OffsetAndMetadata(100, DoneOffsets.encode(100, OffsetRanges.of(102, 103))));
 
     assertThat(ledger.take(100)).isTrue();
     assertThat(ledger.take(101)).isTrue();
@@ -55,7 +55,7 @@ class PartitionLedgerTest {
 
     assertThat(commit.offset()).isEqualTo(100);
     assertThat(DoneOffsets.decode(100, commit.metadata()))
-        .hasValueSatisfying(done -> assertThat(done).containsExactly(101L, 102L, 103L));
+        .hasValueSatisfying(done -> assertThat(done.toList()).containsExactly(101L, 102L, 103L));
     ledger.done(100);
     // 103 was done before the restart and is not read again yet: the commit steps over it.
     assertThat(ledger.committable()).hasValue(104);
@@ -69,18 +69,66 @@ class PartitionLedgerTest {
   }
 
   @Test
-  void isFullWhenTheDoneRangeNearsWhatTheMetadataHolds() {
-    PartitionLedger small = new PartitionLedger(new TopicPartition("t", 0), 1000);
-    long capacity = DoneOffsets.capacity(1000);
-    small.take(0);
-    for (long offset = 1; offset <= capacity - PartitionLedger.HEADROOM; offset++) {
+  void aMillionAnsweredBehindOneStuckRequestNeitherFillsItNorOutgrowsTheMetadata() {
+    ledger.take(0);
+    for (long offset = 1; offset <= 1_000_000; offset++) {
+      ledger.take(offset, 10);
+      ledger.done(offset);
+    }
+
+    OffsetAndMetadata commit = ledger.uncommitted();
+
+    assertThat(ledger.full()).isFalse();
+    assertThat(commit.offset()).isZero();
+    assertThat(commit.metadata()).hasSizeLessThan(32);
+    assertThat(DoneOffsets.decode(0, commit.metadata())).hasValueSatisfying(done -> assertThat(done.last()).isEqualTo(1_000_000));
+    assertThat(ledger.heldBytes()).isZero();
+    ledger.done(0);
+    assertThat(ledger.committable()).hasValue(1_000_001);
+  }
+
+  @Test
+  void isFullWhenNeitherABitsetNorRunsAreSureToFitTheMetadata() {
+    PartitionLedger small = new PartitionLedger(new TopicPartition("t", 0), 1_000);
+    for (long offset = 0; offset <= 8_000; offset++) {
       small.take(offset);
+    }
+    for (long offset = 1; offset <= 8_000; offset += 2) {
       small.done(offset);
     }
 
     assertThat(small.full()).isTrue();
-    assertThat(small.uncommitted().metadata().length()).isLessThanOrEqualTo(1000);
-    small.done(0);
+    for (long offset = 2; offset <= 8_000; offset += 2) {
+      small.done(offset);
+    }
     assertThat(small.full()).isFalse();
+    assertThat(small.uncommitted().metadata().length()).isLessThanOrEqualTo(1_000);
+  }
+
+  @Test
+  void countsTheRunsRequestsStillPendingCouldAddBeforeTheyAreDone() {
+    PartitionLedger small = new PartitionLedger(new TopicPartition("t", 0), 200);
+    small.take(0);
+    for (long offset = 1; offset <= 3_000; offset++) {
+      small.take(offset);
+      if (offset < 2_000) {
+        small.done(offset);
+      }
+    }
+
+    // One run done, but the thousand pending behind it could each split a run on finishing.
+    assertThat(small.full()).isTrue();
+  }
+
+  @Test
+  void holdsTheBytesOfItsRequestsUntilTheyAreDone() {
+    ledger.take(1, 1_000);
+    ledger.take(2, 500);
+    ledger.holds(1, 300);
+    ledger.holds(99, 7_000);
+
+    assertThat(ledger.heldBytes()).isEqualTo(1_800);
+    ledger.done(1);
+    assertThat(ledger.heldBytes()).isEqualTo(500);
   }
 }

@@ -81,7 +81,7 @@ class TransactionalDeliveryTest {
     OffsetAndMetadata committed = lastCommittedOffset(producer());
     assertThat(committed.offset()).isEqualTo(1);
     assertThat(DoneOffsets.decode(1, committed.metadata()))
-        .hasValueSatisfying(done -> assertThat(done).containsExactly(2L));
+        .hasValueSatisfying(done -> assertThat(done.toList()).containsExactly(2L));
     assertThat(progress.waitingSinceMillis()).isZero();
   }
 

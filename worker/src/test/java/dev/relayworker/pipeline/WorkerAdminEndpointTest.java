@@ -73,7 +73,8 @@ class WorkerAdminEndpointTest {
         assertThat(after.value(Metric.RATE_LIMITER_WAIT.prometheusName() + "_count")).isEqualTo(valid + throttled);
         assertThat(after.value(Metric.TOKENS.prometheusName(), "kind=\"prompt\"")).isPositive();
         assertThat(after.value(Metric.TOKENS.prometheusName(), "kind=\"completion\"")).isPositive();
-        assertThat(after.value(Metric.PARTITIONS_ASSIGNED.prometheusName())).isEqualTo(2);
+        assertThat(after.value(Metric.PARTITIONS_ASSIGNED.prometheusName())).as("2 request and 2 retry partitions")
+        .isEqualTo(4);
         assertThat(after.has(Metric.PARTITIONS_PAUSED.prometheusName())).isTrue();
         assertThat(after.has(Metric.PARKED.prometheusName())).isTrue();
         assertThat(after.has(Metric.RELAY_CALLS_ACTIVE.prometheusName())).isTrue();

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class RelayHabitsTest {
 
-  private final AnswerReader reader = new AnswerReader(new ObjectMapper(), new KeyRedactor("sk-habits"),
+  private final AnswerReader reader = new AnswerReader(new ObjectMapper(), RelayKey.fixed(new org.apache.kafka.common.config.types.Password("sk-habits")),
       Clock.systemUTC(), 4 * 1024 * 1024);
 
   @ParameterizedTest(name = "{0}")
