@@ -2,63 +2,166 @@ package dev.relayworker.batch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.UUID;
 
 /**
- * The output file of a batch, opened for appending. What is already in it is the record of
- * earlier runs: its {@code custom_id}s are {@link #isDone done} and not sent again. A last line
- * cut short by a kill is removed before anything is appended, so every line stays whole JSON.
+ * The output file of a batch, opened for appending and locked while a run writes it. What is
+ * already in it is the record of earlier runs: its {@code custom_id}s (and the numbers of input
+ * lines answered as bad) are {@link #isDone done} and not sent again. A last line cut short by a
+ * kill is removed before anything is appended, so every line stays whole JSON; a damaged line
+ * before it is left where it is, and the lines after it still count.
+ *
+ * <p>The run's identity lives beside it, in {@code OUTPUT.run} ({@link #runId}): a random ID made
+ * when the output file is started, kept by every run that resumes it, so replies are matched to
+ * this output file and no other, whatever its path. A file that is not a batch output (the input
+ * given twice, a file of something else) is refused, never truncated.
  *
  * <p>Each line is written with one call and no buffering in this process, so a killed run loses
  * at most the line being written. Not thread-safe: one thread writes.
  */
 public final class BatchOutput implements AutoCloseable {
 
+  /** Why an output file cannot be written by this run; the message says what to do. */
+  public static final class Refused extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String message) {
+      super(message);
+    }
+  }
+
   private final FileChannel channel;
+  private final FileLock lock;
   private final Set<String> done;
+  private final Set<Integer> badLines;
+  private final String runId;
   private final ObjectMapper json;
 
-  private BatchOutput(FileChannel channel, Set<String> done, ObjectMapper json) {
+  private BatchOutput(FileChannel channel, FileLock lock, Set<String> done, Set<Integer> badLines, String runId,
+      ObjectMapper json) {
     this.channel = channel;
+    this.lock = lock;
     this.done = done;
+    this.badLines = badLines;
+    this.runId = runId;
     this.json = json;
   }
 
-  /** Opens (or creates) {@code file}, reading the custom_ids it already answers. */
+  /**
+   * Opens (or creates) {@code file}, locks it, and reads what it already answers.
+   *
+   * @throws Refused when another run holds it, or it is not a batch output file
+   */
   public static BatchOutput open(Path file, ObjectMapper json) throws IOException {
-    Set<String> done = new HashSet<>();
-    long keep = 0;
-    if (Files.exists(file)) {
-      byte[] content = Files.readAllBytes(file);
-      int start = 0;
-      for (int i = 0; i < content.length; i++) {
-        if (content[i] == '\n') {
-          String customId = customId(json, new String(content, start, i - start, StandardCharsets.UTF_8));
-          if (customId == null) {
-            break; // A damaged line in the middle: keep nothing after it, redo those requests.
-          }
-          done.add(customId);
-          start = i + 1;
-        }
-      }
-      keep = start;
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE);
+    try {
+      FileLock lock = tryLock(channel, file);
+      Set<String> done = new HashSet<>();
+      Set<Integer> badLines = new HashSet<>();
+      long keep = readDone(channel, file, json, done, badLines);
+      channel.truncate(keep);
+      channel.position(keep);
+      return new BatchOutput(channel, lock, done, badLines, runId(file, keep > 0), json);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
     }
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    channel.truncate(keep);
-    channel.position(keep);
-    return new BatchOutput(channel, done, json);
+  }
+
+  private static FileLock tryLock(FileChannel channel, Path file) throws IOException {
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException held) {
+      lock = null;
+    }
+    if (lock == null) {
+      throw new Refused("batch output " + file + " is being written by another batch run; wait for it, or name"
+          + " another output file");
+    }
+    return lock;
+  }
+
+  /**
+   * Reads the custom_ids the file answers; returns how many bytes to keep: all but a last line
+   * cut short.
+   */
+  private static long readDone(FileChannel channel, Path file, ObjectMapper json, Set<String> done,
+      Set<Integer> badLines) throws IOException {
+    ByteBuffer content = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8, channel.size()));
+    while (content.hasRemaining() && channel.read(content, content.position()) > 0) {
+      // Read it all.
+    }
+    byte[] bytes = content.array();
+    int start = 0;
+    int lineNumber = 0;
+    for (int i = 0; i < content.position(); i++) {
+      if (bytes[i] != '\n') {
+        continue;
+      }
+      lineNumber++;
+      JsonNode line = parse(json, new String(bytes, start, i - start, StandardCharsets.UTF_8));
+      if (line != null && line.path("custom_id").isTextual()) {
+        done.add(line.get("custom_id").asText());
+      } else if (line != null && line.path("line").isInt() && line.path("error").isObject()) {
+        badLines.add(line.get("line").asInt());
+      } else if (lineNumber == 1) {
+        throw new Refused("batch output " + file + " is not a batch output file (its first line is not a JSON"
+            + " object with a custom_id); refusing to append to it");
+      }
+      start = i + 1;
+    }
+    return start;
+  }
+
+  private static JsonNode parse(ObjectMapper json, String line) {
+    try {
+      JsonNode node = json.readTree(line);
+      return node != null && node.isObject() ? node : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** The run ID kept beside the output file; a new one for a file started now (or by a version without one). */
+  private static String runId(Path file, boolean started) throws IOException {
+    Path side = file.resolveSibling(file.getFileName() + ".run");
+    if (started && Files.exists(side)) {
+      String kept = Files.readString(side, StandardCharsets.UTF_8).strip();
+      if (kept.matches("[0-9a-f]{32}")) {
+        return kept;
+      }
+    }
+    String fresh = UUID.randomUUID().toString().replace("-", "");
+    Files.writeString(side, fresh + "\n", StandardCharsets.UTF_8);
+    return fresh;
+  }
+
+  /** This output file's run ID: requests of every run writing it carry it, replies are matched by it. */
+  public String runId() {
+    return runId;
   }
 
   public boolean isDone(String customId) {
     return done.contains(customId);
+  }
+
+  /** Whether the bad input line {@code number} (one without a usable custom_id) already has its error line. */
+  public boolean isAnsweredBadLine(int number) {
+    return badLines.contains(number);
   }
 
   /** How many custom_ids the file answers. */
@@ -71,26 +174,35 @@ public final class BatchOutput implements AutoCloseable {
     if (!done.add(customId)) {
       return false;
     }
-    byte[] bytes = (json.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
-    ByteBuffer buffer = ByteBuffer.wrap(bytes);
-    while (buffer.hasRemaining()) {
-      channel.write(buffer);
-    }
+    append(line);
     return true;
   }
 
-  private static String customId(ObjectMapper json, String line) {
-    try {
-      JsonNode node = json.readTree(line);
-      JsonNode id = node == null ? null : node.get("custom_id");
-      return id != null && id.isTextual() ? id.asText() : null;
-    } catch (IOException e) {
-      return null;
+  /**
+   * Appends the error line of bad input line {@code number}, one without a usable custom_id (it
+   * carries {@code "line"} instead), unless it has one already; returns whether it wrote.
+   */
+  public boolean writeBadLine(int number, ObjectNode line) throws IOException {
+    if (!badLines.add(number)) {
+      return false;
+    }
+    append(line.put("line", number));
+    return true;
+  }
+
+  private void append(JsonNode line) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap((json.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
+    while (buffer.hasRemaining()) {
+      channel.write(buffer);
     }
   }
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      lock.release();
+    } finally {
+      channel.close();
+    }
   }
 }

@@ -13,12 +13,9 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -32,13 +29,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * not answer yet as requests through Kafka, and appends an output line for each reply as it
  * arrives (so output order is arrival order, as in OpenAI's own batches).
  *
- * <p>Resuming: request IDs are {@code batch-<hash of the output path>-<custom_id>}, so replies to
- * requests a killed run sent still count if they arrive during the next run, and a request
- * answered twice is written once. Each request carries a {@code deadline_ms} of now plus the
+ * <p>Resuming: request IDs are {@code batch-<run ID of the output file>-<custom_id>}
+ * ({@link BatchOutput#runId}: random, kept beside the output file), so replies to requests a
+ * killed run sent still count if they arrive during the next run, a request answered twice is
+ * written once, and no reply meant for another output file is ever taken. The output file is
+ * locked while a run writes it. Each request carries a {@code deadline_ms} of now plus the
  * completion window, so a long batch is not cut off by the worker's default request.ttl.ms.
  *
- * <p>Failure: a bad input line is reported on the status stream with its number and, when it
- * has a usable custom_id, answered with an error line; the rest carries on. If no reply arrives
+ * <p>Failure: a bad input line is reported on the status stream with its number and answered with
+ * an error line (naming its custom_id when it has a usable one, else its line number); the rest
+ * carries on. If no reply arrives
  * for the idle timeout (no worker running?), the run stops with the batch incomplete and a
  * re-run resumes it. Runs on the calling thread; the Kafka clients add their own.
  */
@@ -104,7 +104,7 @@ public final class BatchRun {
     int count;
     int answered;
     int bad;
-    /** Bad lines without a usable custom_id: reported, but no output line can name them. */
+    /** Bad lines without a usable custom_id: answered by line number, not counted among custom_ids. */
     int unwritable;
   }
 
@@ -112,7 +112,7 @@ public final class BatchRun {
       KafkaConsumer<byte[], byte[]> replies, Progress progress) throws IOException {
     Sent sent = new Sent();
     Map<String, Integer> seen = new HashMap<>();
-    String prefix = requestIdPrefix();
+    String prefix = "batch-" + out.runId() + "-";
     byte[] deadline = Long.toString(clock.millis() + completionWindow.toMillis()).getBytes(StandardCharsets.UTF_8);
     String requestTopic = config.getString(WorkerConfig.REQUEST_TOPIC);
     try (BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
@@ -161,6 +161,7 @@ public final class BatchRun {
         + (bad.customId() == null ? "" : " (custom_id \"" + bad.customId() + "\")"));
     if (bad.customId() == null) {
       sent.unwritable++;
+      out.writeBadLine(bad.number(), lines.fromBadLine(bad));
     } else {
       out.write(bad.customId(), lines.fromBadLine(bad));
     }
@@ -222,14 +223,4 @@ public final class BatchRun {
     }
   }
 
-  /** Ties request IDs to this output file, so two batches with the same custom_ids cannot cross. */
-  private String requestIdPrefix() {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(output.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
-      return "batch-" + HexFormat.of().formatHex(digest, 0, 4) + "-";
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package dev.relayworker.cli;
 
+import dev.relayworker.batch.BatchOutput;
 import dev.relayworker.batch.BatchRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,10 +55,21 @@ final class BatchCommand implements Callable<Integer> {
       System.err.println("relay-worker: batch output must not be the input file");
       return 2;
     }
+    if (idleTimeoutSeconds < 1 || completionWindowHours < 1 || completionWindowHours > 24 * 365) {
+      System.err.println("relay-worker: --idle-timeout-seconds must be at least 1 and --completion-window-hours"
+          + " 1 to 8760");
+      return 2;
+    }
     // A bar redrawn in place only where someone watches; logs and pipes get plain lines.
     boolean terminal = System.console() != null && !"dumb".equals(System.getenv("TERM"));
-    BatchRun.Summary summary = new BatchRun(config.load(), input, output, System.err, terminal,
-        Duration.ofSeconds(idleTimeoutSeconds), Duration.ofHours(completionWindowHours), Clock.systemUTC()).run();
+    BatchRun.Summary summary;
+    try {
+      summary = new BatchRun(config.load(), input, output, System.err, terminal,
+          Duration.ofSeconds(idleTimeoutSeconds), Duration.ofHours(completionWindowHours), Clock.systemUTC()).run();
+    } catch (BatchOutput.Refused refused) {
+      System.err.println("relay-worker: " + refused.getMessage());
+      return 2;
+    }
     System.err.printf("batch: %d lines: %d answered in this run (cost %s USD), %d already in %s, %d bad%s%n",
         summary.lines(), summary.answered(), summary.costUsd().toPlainString(), summary.alreadyDone(), output,
         summary.badLines(),

@@ -31,8 +31,11 @@ final class ParkedRequests {
     return parked.size();
   }
 
+  /** Parks {@code pending}; its time parked counts from the first time, probes sent meanwhile included. */
   void park(PendingRequest pending, Instant now) {
-    pending.parkedAt = now;
+    if (pending.parkedAt == null) {
+      pending.parkedAt = now;
+    }
     parked.add(pending);
   }
 

@@ -33,7 +33,7 @@ final class PendingRequest {
   boolean deadLettered;
   /** Sent while the circuit was half-open, to find out whether the relay is back. */
   boolean probe;
-  /** When it was last parked, on the worker's clock; null while it is not parked. */
+  /** When it was first parked, on the worker's clock; null if it never was. */
   java.time.Instant parkedAt;
 
   PendingRequest(ConsumerRecord<byte[], byte[]> record, PartitionLedger ledger, String requestId, byte[] replyKey,

@@ -91,7 +91,9 @@ class WorkerReplyRoutingTest {
     ConsumerRecord<byte[], byte[]> reply = requestAndAwait(workers, request, workers.replyTopic);
 
     assertThat(header(reply, ProtocolHeaders.ERROR_TYPE)).isEqualTo("invalid_request_error");
-    assertThat(TopicReader.value(reply)).contains(missing);
+    assertThat(TopicReader.value(reply)).contains(missing).contains("not sent to the relay");
+    assertThat(header(reply, ProtocolHeaders.ATTEMPTS)).isEqualTo("0");
+    assertThat(simulator.stats().callsForPrompt("where to")).as("nothing paid for an undeliverable answer").isZero();
   }
 
   private static ConsumerRecord<byte[], byte[]> requestAndAwait(TestWorkers workers,
