@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relayworker.pipeline.TopicSetup;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testkit.Await;
@@ -17,6 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,9 +91,15 @@ class BatchCommandIT {
 
       List<JsonNode> lines = readOutput(output);
       Set<String> customIds = new HashSet<>();
-      lines.forEach(line -> customIds.add(line.get("custom_id").asText()));
-      assertThat(customIds).hasSize(lines.size()).hasSize(LINES - 1).contains("bad-url").doesNotContain("req-7");
-      assertThat(lines).filteredOn(line -> !line.get("custom_id").asText().equals("bad-url")).allSatisfy(line -> {
+      lines.stream().filter(line -> line.get("custom_id").isTextual())
+          .forEach(line -> customIds.add(line.get("custom_id").asText()));
+      assertThat(lines).hasSize(LINES);
+      assertThat(customIds).hasSize(LINES - 1).contains("bad-url").doesNotContain("req-7");
+      JsonNode notJson = lines.stream().filter(line -> line.get("custom_id").isNull()).findFirst().orElseThrow();
+      assertThat(notJson.get("line").asInt()).isEqualTo(NOT_JSON);
+      assertThat(notJson.at("/error/code").asText()).isEqualTo("invalid_batch_line");
+      assertThat(lines).filteredOn(line -> line.get("custom_id").isTextual()
+          && !line.get("custom_id").asText().equals("bad-url")).allSatisfy(line -> {
         assertThat(line.get("id").asText()).startsWith("batch_req_");
         assertThat(line.at("/response/status_code").asInt()).isEqualTo(200);
         assertThat(line.at("/response/body/object").asText())
@@ -104,6 +114,64 @@ class BatchCommandIT {
       assertThat(bad.at("/error/code").asText()).isEqualTo("invalid_batch_line");
       assertThat(bad.at("/error/message").asText()).startsWith("line " + WRONG_URL + ":");
     }
+  }
+
+  @Test
+  void aRunNeverTakesTheAnswersOfAnotherRunsRequests(KafkaBroker.Running broker) throws Exception {
+    try (RelaySimulator simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0)) {
+      Path config = dir.resolve("worker-two-runs.properties");
+      Files.writeString(config, String.join("\n",
+          "kafka.bootstrap.servers=" + broker.bootstrapServers(),
+          "relay.base.url=" + simulator.baseUri(),
+          "relay.api.key=" + SimulatorSettings.DEFAULT_KEY,
+          "request.topic=two-runs.requests", "reply.topic=two-runs.replies", "dlq.topic=two-runs.requests.dlq",
+          "group.id=two-runs-workers", "admin.port=0", ""));
+      // The same custom_ids, prompts that differ in length: an answer shows which input it was for.
+      Path longPrompts = writeLines("long.jsonl", 10, "word ".repeat(60));
+      Path shortPrompts = writeLines("short.jsonl", 10, "hi");
+      Path output = dir.resolve("shared-output.jsonl");
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        Set<String> topics = Set.of("two-runs.requests", "two-runs.replies", "two-runs.requests.dlq",
+            "two-runs.requests.retry");
+        admin.createTopics(topics.stream().map(topic -> new NewTopic(topic, 1, (short) 1)).toList()).all().get();
+        TopicSetup.awaitLeaders(admin, topics);
+      }
+
+      // No worker yet: the first run's requests wait in Kafka and it gives up, its output empty.
+      int first = Launcher.run(dir.resolve("long.out"), Map.of(), 120, "batch", "--config", config.toString(),
+          "--idle-timeout-seconds", "3", longPrompts.toString(), output.toString());
+      Process worker = Launcher.start(dir.resolve("two-runs-worker.out"), Map.of(), "run", "--config",
+          config.toString());
+      try {
+        int second = Launcher.run(dir.resolve("short.out"), Map.of(), 180, "batch", "--config", config.toString(),
+            "--idle-timeout-seconds", "60", shortPrompts.toString(), output.toString());
+        int third = Launcher.run(dir.resolve("again.out"), Map.of(), 120, "batch", "--config", config.toString(),
+            longPrompts.toString(), output.toString());
+
+        assertThat(first).isEqualTo(1);
+        assertThat(second).as(Launcher.read(dir.resolve("short.out"))).isZero();
+        assertThat(third).isEqualTo(2);
+        assertThat(Launcher.read(dir.resolve("again.out"))).contains("started for another input");
+      } finally {
+        worker.destroy();
+      }
+      assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+      List<JsonNode> lines = readOutput(output);
+      assertThat(lines).hasSize(10).allSatisfy(line ->
+          assertThat(line.at("/response/body/usage/prompt_tokens").asLong()).as(line.toString()).isLessThan(5));
+    }
+  }
+
+  private Path writeLines(String name, int count, String prompt) throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      lines.add("{\"custom_id\":\"line-" + i + "\",\"method\":\"POST\",\"url\":\"/v1/completions\","
+          + "\"body\":{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"" + prompt + "\",\"max_tokens\":4}}");
+    }
+    Path file = dir.resolve(name);
+    Files.write(file, lines);
+    return file;
   }
 
   @Test

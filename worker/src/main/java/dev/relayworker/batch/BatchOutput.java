@@ -24,9 +24,11 @@ import java.util.UUID;
  * before it is left where it is, and the lines after it still count.
  *
  * <p>The run's identity lives beside it, in {@code OUTPUT.run} ({@link #runId}): a random ID made
- * when the output file is started, kept by every run that resumes it, so replies are matched to
- * this output file and no other, whatever its path. A file that is not a batch output (the input
- * given twice, a file of something else) is refused, never truncated.
+ * when the output file is started, with the SHA-256 of the input it answers, kept by every run that
+ * resumes it with the same input, so replies are matched to this output file and input and no
+ * other, whatever its path. Resuming a started output with another input is refused, as is a file
+ * that is not a batch output (the input given twice, a file of something else); neither is
+ * truncated.
  *
  * <p>Each line is written with one call and no buffering in this process, so a killed run loses
  * at most the line being written. Not thread-safe: one thread writes.
@@ -59,12 +61,19 @@ public final class BatchOutput implements AutoCloseable {
     this.json = json;
   }
 
+  /** Opens {@code file} for an input whose content is not checked (tests). */
+  static BatchOutput open(Path file, ObjectMapper json) throws IOException {
+    return open(file, json, "");
+  }
+
   /**
    * Opens (or creates) {@code file}, locks it, and reads what it already answers.
    *
-   * @throws Refused when another run holds it, or it is not a batch output file
+   * @param inputDigest the SHA-256 (hex) of the input file this run answers
+   * @throws Refused when another run holds it, it is not a batch output file, or it was started for
+   *     another input
    */
-  public static BatchOutput open(Path file, ObjectMapper json) throws IOException {
+  public static BatchOutput open(Path file, ObjectMapper json, String inputDigest) throws IOException {
     FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE);
     try {
@@ -74,7 +83,7 @@ public final class BatchOutput implements AutoCloseable {
       long keep = readDone(channel, file, json, done, badLines);
       channel.truncate(keep);
       channel.position(keep);
-      return new BatchOutput(channel, lock, done, badLines, runId(file, keep > 0), json);
+      return new BatchOutput(channel, lock, done, badLines, runId(file, keep > 0, inputDigest, json), json);
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
@@ -136,17 +145,27 @@ public final class BatchOutput implements AutoCloseable {
     }
   }
 
-  /** The run ID kept beside the output file; a new one for a file started now (or by a version without one). */
-  private static String runId(Path file, boolean started) throws IOException {
+  /**
+   * The run ID kept beside a started output file for the same input; a new one for a file started
+   * now (or by a version that kept none).
+   */
+  private static String runId(Path file, boolean started, String inputDigest, ObjectMapper json) throws IOException {
     Path side = file.resolveSibling(file.getFileName() + ".run");
     if (started && Files.exists(side)) {
-      String kept = Files.readString(side, StandardCharsets.UTF_8).strip();
-      if (kept.matches("[0-9a-f]{32}")) {
-        return kept;
+      JsonNode kept = parse(json, Files.readString(side, StandardCharsets.UTF_8));
+      String run = kept == null ? "" : kept.path("run").asText("");
+      String input = kept == null ? "" : kept.path("input_sha256").asText("");
+      if (run.matches("[0-9a-f]{32}")) {
+        if (!input.equals(inputDigest)) {
+          throw new Refused("batch output " + file + " was started for another input (its " + side.getFileName()
+              + " names input SHA-256 " + input + "); name another output file, or delete both to start over");
+        }
+        return run;
       }
     }
     String fresh = UUID.randomUUID().toString().replace("-", "");
-    Files.writeString(side, fresh + "\n", StandardCharsets.UTF_8);
+    Files.writeString(side, json.createObjectNode().put("run", fresh).put("input_sha256", inputDigest) + "\n",
+        StandardCharsets.UTF_8);
     return fresh;
   }
 

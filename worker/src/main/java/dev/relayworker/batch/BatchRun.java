@@ -83,7 +83,7 @@ public final class BatchRun {
   public Summary run() throws IOException {
     int total = countLines();
     String replyTopic = config.getString(WorkerConfig.REPLY_TOPIC);
-    try (BatchOutput out = BatchOutput.open(output, json);
+    try (BatchOutput out = BatchOutput.open(output, json, digest(input));
         KafkaConsumer<byte[], byte[]> replies = ReplyReader.openAtEnd(KafkaClients.admin(config), replyTopic, Duration.ofSeconds(60));
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClients.producer(config,
             KafkaClients.newClientId()))) {
@@ -215,6 +215,20 @@ public final class BatchRun {
       status.println("batch: " + failures + " requests could not be put on Kafka; run again to retry them");
     }
     return failures;
+  }
+
+  /** The SHA-256 of {@code file}, hex: what ties an output file to the input it answers. */
+  private static String digest(Path file) throws IOException {
+    try (var in = Files.newInputStream(file)) {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[64 * 1024];
+      for (int read = in.read(buffer); read > 0; read = in.read(buffer)) {
+        sha.update(buffer, 0, read);
+      }
+      return java.util.HexFormat.of().formatHex(sha.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
   }
 
   private int countLines() throws IOException {

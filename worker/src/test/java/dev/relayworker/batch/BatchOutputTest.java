@@ -95,6 +95,23 @@ class BatchOutputTest {
   }
 
   @Test
+  void aStartedOutputIsResumedOnlyWithTheInputItWasStartedFor() throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    String run;
+    try (BatchOutput output = BatchOutput.open(file, json, "aaaa")) {
+      run = output.runId();
+      output.write("a", json.createObjectNode().put("custom_id", "a"));
+    }
+
+    assertThatThrownBy(() -> BatchOutput.open(file, json, "bbbb")).isInstanceOf(BatchOutput.Refused.class)
+        .hasMessageContaining("started for another input");
+    try (BatchOutput output = BatchOutput.open(file, json, "aaaa")) {
+      assertThat(output.runId()).isEqualTo(run);
+    }
+    assertThat(Files.readAllLines(file)).hasSize(1);
+  }
+
+  @Test
   void aBadInputLineIsAnsweredOnceByItsNumber() throws Exception {
     Path file = dir.resolve("out.jsonl");
     try (BatchOutput output = BatchOutput.open(file, json)) {
