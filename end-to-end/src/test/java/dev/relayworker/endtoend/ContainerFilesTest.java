@@ -134,6 +134,26 @@ class ContainerFilesTest {
     assertThat(read("pom.xml")).contains("<classpathPrefix>lib/</classpathPrefix>");
   }
 
+  @Test
+  void theWorkerImageExitsOnOutOfMemoryChecksItsLivenessAndCarriesNoKey() {
+    String worker = dockerfile.substring(dockerfile.indexOf("FROM ${RUNTIME_IMAGE} AS worker"));
+
+    assertThat(worker).contains("\"-XX:+ExitOnOutOfMemoryError\"");
+    Matcher healthcheck = Pattern.compile("(?s)HEALTHCHECK .*?CMD \\[(.*?)]\n").matcher(worker);
+    assertThat(healthcheck.find()).isTrue();
+    assertThat(healthcheck.group(1)).contains("/health/live").contains("${RELAY_WORKER_ADMIN_PORT:-9400}");
+    assertThat(EnvironmentVariables.isSetting("RELAY_WORKER_ADMIN_PORT")).isTrue();
+    assertThat(read("config/worker.properties")).doesNotContainPattern("(?m)^\\s*relay\\.api\\.key\\s*=");
+  }
+
+  @Test
+  void composePublishesOnlyOnTheLoopbackInterface() {
+    List<String> published = new ArrayList<>();
+    compose.at("/services").forEach(service -> service.path("ports").forEach(port -> published.add(port.asText())));
+
+    assertThat(published).isNotEmpty().allMatch(port -> port.startsWith("127.0.0.1:"));
+  }
+
   private List<String> command(String service) {
     List<String> command = new ArrayList<>();
     compose.at("/services/" + service + "/command").forEach(part -> command.add(part.asText()));

@@ -65,7 +65,9 @@ class NettyOutOfStepTest {
       client.close();
 
       assertThat(relay.requests()).isEqualTo(40);
-      assertThat(relay.received().get(39).headers).containsEntry("connection", "close");
+      // The four sent at once went out before the relay was caught; every later one on a connection of its own.
+      assertThat(relay.received()).filteredOn(exchange -> "close".equals(exchange.headers.get("connection")))
+          .hasSizeGreaterThanOrEqualTo(36);
     }
   }
 
@@ -114,7 +116,8 @@ class NettyOutOfStepTest {
       assertThat(repeated.kind()).isEqualTo(FailureKind.TRANSIENT);
       assertThat(repeated.getMessage()).contains("the very answer it had given the previous call");
       assertThat(text(third)).contains("echo:third");
-      assertThat(relay.received().get(relay.requests() - 1).headers).containsEntry("connection", "close");
+      assertThat(relay.received()).filteredOn(exchange -> exchange.prompt().equals("third")).singleElement()
+          .satisfies(exchange -> assertThat(exchange.headers).containsEntry("connection", "close"));
     }
   }
 
