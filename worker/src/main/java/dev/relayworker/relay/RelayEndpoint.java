@@ -1,7 +1,6 @@
 package dev.relayworker.relay;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.relayworker.config.ConfigValidators;
 import dev.relayworker.config.WorkerConfig;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -4,7 +4,6 @@ import static dev.relayworker.testing.TestWorkers.utf8;
 import static dev.relayworker.testkit.TopicReader.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;

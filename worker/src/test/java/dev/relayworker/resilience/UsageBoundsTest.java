@@ -10,7 +10,6 @@ import dev.relayworker.relay.Usage;
 import dev.relayworker.testkit.RawRelay;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
