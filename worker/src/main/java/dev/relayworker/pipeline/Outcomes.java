@@ -5,11 +5,10 @@ import dev.relayworker.protocol.ErrorType;
 import dev.relayworker.protocol.ParsedRecord;
 import dev.relayworker.protocol.ReplyError;
 import dev.relayworker.protocol.ReplyRecords;
+import dev.relayworker.protocol.RetryCopies;
 import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
 import dev.relayworker.resilience.RelayCalls;
-import dev.relayworker.protocol.RecordSize;
-import dev.relayworker.protocol.RetryCopies;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -163,9 +162,14 @@ final class Outcomes {
     }
     long bytes = 0;
     for (Outgoing record : records) {
-      bytes += RecordSize.of(record.record);
+      // Key and value are what an answer holds; the router reckons exact sizes where they matter.
+      bytes += length(record.record.key()) + length(record.record.value());
     }
     pending.ledger.holds(pending.offset(), bytes);
     router.route(pending, records).ifPresent(routed -> delivery.publish(pending, routed));
+  }
+
+  private static long length(byte[] bytes) {
+    return bytes == null ? 0 : bytes.length;
   }
 }

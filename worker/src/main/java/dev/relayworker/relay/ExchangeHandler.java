@@ -34,6 +34,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   /** An exchange whose answer is complete, handed over when the read that brought it ends. */
   private RelayExchange finishing;
   private boolean trailing;
+  /** Closed for bytes nobody asked for; what else was read with them is dropped unread. */
+  private boolean closing;
   /** Digests of the last request and answer this connection carried, to catch an answer repeated. */
   private long lastRequest = -1;
   private long lastAnswer = -1;
@@ -74,8 +76,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       if (current == null) {
-        connections.outOfStep("it sent bytes while no call was waiting for an answer");
-        ctx.close();
+        if (!closing) {
+          closing = true;
+          // A 408 is how some servers (Apache's mod_reqtimeout) say they close an idle connection: not out of step.
+          if (!(message instanceof HttpResponse response && response.status().code() == 408)) {
+            connections.outOfStep("it sent bytes while no call was waiting for an answer");
+          }
+          ctx.close();
+        }
         return;
       }
       if (message instanceof DecoderResultProvider decoded && decoded.decoderResult().isFailure()) {

@@ -95,6 +95,31 @@ class NettyOutOfStepTest {
   }
 
   @Test
+  void aServerClosingAnIdleConnectionWith408IsNotOutOfStep() {
+    try (RawRelay relay = RawRelay.start(exchange -> {
+      exchange.write(RawRelay.ok("cmpl-" + exchange.overall, "echo:" + exchange.prompt()));
+      if (exchange.overall == 0) {
+        RawRelay.pause(100);
+        exchange.write("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 9\r\n\r\nidle, bye");
+        exchange.close();
+      }
+    })) {
+      NettyRelayClient client = (NettyRelayClient) open(relay, 1);
+      client.send(RelayApi.COMPLETIONS, body("first"), CALL).join();
+
+      Await.until("the idle connection to be closed", Duration.ofSeconds(10), () -> client.openConnections() == 0);
+      Completion second = client.send(RelayApi.COMPLETIONS, body("second"), CALL).join();
+      Completion third = client.send(RelayApi.COMPLETIONS, body("third"), CALL).join();
+      client.close();
+
+      assertThat(text(second)).contains("echo:second");
+      assertThat(text(third)).contains("echo:third");
+      assertThat(relay.received()).noneMatch(exchange -> exchange.headers.containsKey("connection"));
+      assertThat(relay.connections()).as("the second connection pooled as usual").isEqualTo(2);
+    }
+  }
+
+  @Test
   void anAnswerRepeatedLateOnABusyConnectionFailsTheCallItReachedInsteadOfAnsweringIt() {
     try (RawRelay relay = RawRelay.start(exchange -> {
       String answer = RawRelay.ok("cmpl-" + exchange.overall, "echo:" + exchange.prompt());
