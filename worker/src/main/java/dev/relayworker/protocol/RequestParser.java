@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
@@ -37,6 +38,7 @@ public final class RequestParser {
   private static final int MAX_GROUP_CHARS = 100;
 
   private final RequestRules rules;
+  private final RequestDeadline deadlines;
   /** Null when no token limit is set: counting costs CPU on the poll thread, so only when it is needed. */
   private final TokenEstimator tokenEstimator;
   // Floats as BigDecimal, so a body re-written to add the default model keeps its numbers exactly.
@@ -46,6 +48,7 @@ public final class RequestParser {
 
   public RequestParser(RequestRules rules) {
     this.rules = rules;
+    this.deadlines = new RequestDeadline(rules.ttl(), rules.maxDeadline());
     this.tokenEstimator = rules.tokensPerMinute() > 0 ? new TokenEstimator() : null;
   }
 
@@ -182,39 +185,21 @@ public final class RequestParser {
     return partition;
   }
 
-  /**
-   * The request's deadline on the worker's clock. Wall-clock arithmetic saturates: a timestamp
-   * later than now (a producer's clock ahead, or a forged one near {@code Long.MAX_VALUE}) counts as
-   * now, and a {@code deadline_ms} of any value is cut to the latest one allowed or, in the past,
-   * to now (expired).
-   */
+  /** The request's deadline on the worker's clock ({@link RequestDeadline}). */
   private Instant deadline(ConsumerRecord<byte[], byte[]> record, Instant wallNow, Instant now) {
-    long wall = wallNow.toEpochMilli();
-    long base = record.timestamp() >= 0 ? Math.min(record.timestamp(), wall) : wall;
-    long maxSpan = rules.maxDeadline().toMillis();
-    long latest = plus(base, maxSpan);
     Header header = record.headers().lastHeader(ProtocolHeaders.DEADLINE_MS);
-    long chosen;
-    if (header == null || header.value() == null) {
-      chosen = Math.min(plus(base, rules.ttl().toMillis()), latest);
-    } else {
+    OptionalLong asked = OptionalLong.empty();
+    if (header != null && header.value() != null) {
       byte[] value = header.value();
       // Text if it reads as text; a binary long (a current epoch starts with zero bytes) otherwise.
       Optional<String> text = utf8(value).filter(RequestParser::printable);
       Optional<Long> millis = text.isPresent() ? text.flatMap(RequestParser::decimal)
           : value.length == Long.BYTES ? Optional.of(ByteBuffer.wrap(value).getLong()) : Optional.empty();
-      long asked = millis.orElseThrow(() -> new Refusal("bad_header", "header "
+      asked = OptionalLong.of(millis.orElseThrow(() -> new Refusal("bad_header", "header "
           + ProtocolHeaders.DEADLINE_MS + " must be epoch milliseconds as decimal text or an 8-byte big-endian long",
-          null));
-      chosen = Math.min(asked, latest);
+          null)));
     }
-    long span = chosen <= wall ? 0 : Math.min(chosen - wall, maxSpan);
-    return now.plusMillis(span);
-  }
-
-  /** {@code millis + span} for a span that is not negative, at most {@code Long.MAX_VALUE}. */
-  private static long plus(long millis, long span) {
-    return millis > Long.MAX_VALUE - span ? Long.MAX_VALUE : millis + span;
+    return deadlines.of(record.timestamp(), asked, wallNow, now);
   }
 
   /**
@@ -287,39 +272,12 @@ public final class RequestParser {
       throw new Refusal("invalid_body", "model is required (no request.default.model is configured)", "model");
     }
     long tokens = tokenEstimator == null ? 0 : checkTokens(fields, model, endpoint);
-    long ceiling = usageCeiling(fields, endpoint, tokens);
+    long ceiling = UsageCeiling.of(fields, endpoint, tokens, rules.inputLimits().usageMaxTokens());
     if (modelField == null) {
       fields.root().put("model", model);
       return new Body(write(fields.root()), model, tokens, endpoint, ceiling);
     }
     return new Body(value, model, tokens, endpoint, ceiling);
-  }
-
-  /**
-   * The most tokens an answer may honestly claim for its prompt, and for its completion: the
-   * configured bound, or twice what the request itself allows when that is more (its choices times
-   * its {@code max_tokens}, its token estimate). Fields are within the cost limits, so the product
-   * fits a long; it saturates all the same.
-   */
-  private long usageCeiling(RelayFields fields, Endpoint endpoint, long tokenEstimate) {
-    long perChoice;
-    long choices = Math.max(1, whole(fields.get("n"), 1));
-    if (endpoint == Endpoint.CHAT_COMPLETIONS) {
-      perChoice = whole(fields.get("max_completion_tokens"), whole(fields.get("max_tokens"), 0));
-    } else {
-      perChoice = whole(fields.get("max_tokens"), 16);
-      choices = Math.max(choices, whole(fields.get("best_of"), 1)) * Math.max(1, promptCount(fields.get("prompt")));
-    }
-    long allowed = Math.max(tokenEstimate, saturatedProduct(choices, perChoice));
-    return Math.max(rules.inputLimits().usageMaxTokens(), allowed > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * allowed);
-  }
-
-  private static long whole(JsonNode field, long absent) {
-    return field != null && field.canConvertToLong() ? Math.max(0, field.longValue()) : absent;
-  }
-
-  private static long saturatedProduct(long a, long b) {
-    return b != 0 && a > Long.MAX_VALUE / b ? Long.MAX_VALUE : a * b;
   }
 
   /** The request's token estimate; refuses one that could never fit the tokens-per-minute limit. */
@@ -431,7 +389,7 @@ public final class RequestParser {
   }
 
   /** One string or one list of token ids is one prompt; an array of strings or of token lists is one each. */
-  private static long promptCount(JsonNode prompt) {
+  static long promptCount(JsonNode prompt) {
     if (!prompt.isArray() || prompt.isEmpty()) {
       return 1;
     }
