@@ -178,11 +178,6 @@ public final class BatchOutput implements AutoCloseable {
     return done.contains(customId);
   }
 
-  /** Whether the bad input line {@code number} (one without a usable custom_id) already has its error line. */
-  public boolean isAnsweredBadLine(int number) {
-    return badLines.contains(number);
-  }
-
   /** How many custom_ids the file answers. */
   public int doneCount() {
     return done.size();

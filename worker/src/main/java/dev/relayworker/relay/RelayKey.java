@@ -105,11 +105,6 @@ public final class RelayKey {
     return now.previous() == null ? redacted : now.previous().redact(redacted);
   }
 
-  /** Whether the key comes from a file that is followed. */
-  public boolean followsFile() {
-    return file != null;
-  }
-
   private synchronized void look() {
     boolean forced = refused;
     refused = false;
