@@ -1,18 +1,28 @@
 package dev.relayworker;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.fields;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.Location;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import dev.relayworker.cli.Main;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +47,7 @@ class ArchitectureTest {
         .layer("batch").definedBy("dev.relayworker.batch..")
         .layer("requester").definedBy("dev.relayworker.requester..")
         .layer("pipeline").definedBy("dev.relayworker.pipeline..")
-        .layer("admin").definedBy("dev.relayworker.admin..")
+        .layer("ops").definedBy("dev.relayworker.ops..")
         .layer("metrics").definedBy("dev.relayworker.metrics..")
         .layer("routing").definedBy("dev.relayworker.routing..")
         .layer("resilience").definedBy("dev.relayworker.resilience..")
@@ -46,20 +56,97 @@ class ArchitectureTest {
         .layer("protocol").definedBy("dev.relayworker.protocol..")
         .layer("config").definedBy("dev.relayworker.config..")
 
+        // Only `run` starts a worker; `send` and `batch` are requesters and need none of it.
         .whereLayer("cli").mayOnlyAccessLayers("batch", "requester", "pipeline", "protocol", "config")
-        .whereLayer("batch").mayOnlyAccessLayers("requester", "pipeline", "protocol", "config")
+        .whereLayer("batch").mayOnlyAccessLayers("requester", "protocol", "relay", "config")
         .whereLayer("requester").mayNotAccessAnyLayer()
-        .whereLayer("pipeline").mayOnlyAccessLayers("admin", "metrics", "routing", "resilience", "cost", "relay",
+        .whereLayer("pipeline").mayOnlyAccessLayers("ops", "metrics", "routing", "resilience", "cost", "relay",
             "protocol", "config")
-        .whereLayer("admin").mayNotAccessAnyLayer()
+        .whereLayer("ops").mayNotAccessAnyLayer()
         .whereLayer("metrics").mayOnlyAccessLayers("resilience", "cost", "relay")
-        .whereLayer("routing").mayOnlyAccessLayers("resilience", "cost", "relay")
+        // Routes are built (from the settings) where they are chosen.
+        .whereLayer("routing").mayOnlyAccessLayers("resilience", "cost", "relay", "config")
         .whereLayer("resilience").mayOnlyAccessLayers("cost", "relay", "config")
         .whereLayer("cost").mayOnlyAccessLayers("relay")
+        .whereLayer("protocol").mayOnlyAccessLayers("cost", "relay", "config")
         .whereLayer("relay").mayOnlyAccessLayers("config")
-        .whereLayer("protocol").mayOnlyAccessLayers("cost", "config")
         .whereLayer("config").mayNotAccessAnyLayer()
         .check(WORKER);
+  }
+
+  /**
+   * The consumer is not thread-safe and the poll thread owns it: only the poll loop and the parts
+   * it calls on its own thread may keep one. Anything else that held it could call it from
+   * another thread (a relay callback, the ops endpoint) and fail with a
+   * {@code ConcurrentModificationException} in production.
+   */
+  @Test
+  void onlyThePollThreadsPartsHoldTheConsumer() {
+    fields().that().haveRawType(assignableTo(Consumer.class))
+        .should().beDeclaredInClassesThat(named(CONSUMER_HOLDERS))
+        .because("the consumer is single-threaded and belongs to the poll thread")
+        .check(WORKER);
+  }
+
+  /**
+   * The worker's producers are made by {@code Worker} and kept by the two deliveries alone: the
+   * exactly-once one (transactions, on the poll thread) and the at-least-once one's publisher (its
+   * own thread). Every record published passes their {@code ReplyRouter} first.
+   */
+  @Test
+  void onlyTheDeliveriesHoldAProducer() {
+    fields().that().haveRawType(assignableTo(Producer.class))
+        .should().beDeclaredInClassesThat(named(PRODUCER_HOLDERS))
+        .because("every published record must pass the reply router and, under exactly-once, a transaction")
+        .check(WORKER);
+  }
+
+  /** The classes allowed to hold the consumer: each runs on the poll thread only. */
+  private static final Set<String> CONSUMER_HOLDERS = Set.of("PollLoop", "HandOver", "BackPressure",
+      "StatusReporter", "LimitShare", "AckedDelivery", "TransactionalDelivery").stream()
+      .map(name -> "dev.relayworker.pipeline." + name).collect(Collectors.toSet());
+
+  private static final Set<String> PRODUCER_HOLDERS = Set.of("TransactionalDelivery", "ReplyPublisher").stream()
+      .map(name -> "dev.relayworker.pipeline." + name).collect(Collectors.toSet());
+
+  private static DescribedPredicate<JavaClass> named(Set<String> names) {
+    return DescribedPredicate.describe("one of " + new TreeSet<>(names), type -> names.contains(type.getName()));
+  }
+
+  /** No package of the worker is part of a cycle of packages. */
+  @Test
+  void noPackagesFormACycle() {
+    slices().matching("dev.relayworker.(*)..").should().beFreeOfCycles().check(WORKER);
+  }
+
+  /**
+   * No two classes use each other (nested classes count as their outer class): each can be read,
+   * and tested, knowing only what it uses. The poll loop and its rebalance listener meet through
+   * {@code InFlightWork}. Two packages are left out, each a single mechanism whose classes know
+   * each other by design: {@code relay} (the connection pool and the exchanges it runs; an endpoint
+   * and the clients it opens) and {@code config} (the settings and their per-route overlay).
+   */
+  @Test
+  void noClassesFormACycleOutsideRelayAndConfig() {
+    slices().assignedFrom(new SliceAssignment() {
+      @Override
+      public SliceIdentifier getIdentifierOf(JavaClass type) {
+        if (type.getPackageName().startsWith("dev.relayworker.relay")
+            || type.getPackageName().startsWith("dev.relayworker.config")) {
+          return SliceIdentifier.ignore();
+        }
+        JavaClass outer = type;
+        while (outer.getEnclosingClass().isPresent()) {
+          outer = outer.getEnclosingClass().get();
+        }
+        return SliceIdentifier.of(outer.getName());
+      }
+
+      @Override
+      public String getDescription() {
+        return "each top-level class with its nested classes";
+      }
+    }).should().beFreeOfCycles().check(WORKER);
   }
 
   @Test
@@ -74,7 +161,7 @@ class ArchitectureTest {
   void resilience4jStaysInsideResilience() {
     noClasses().that().resideOutsideOfPackage("dev.relayworker.resilience..")
         .should().dependOnClassesThat().resideInAPackage("io.github.resilience4j..")
-        .because("the pipeline sees the relay through ResilientRelay, not through Resilience4j's types")
+        .because("the pipeline and the router see the relay through RelayCalls, not through Resilience4j's types")
         .check(WORKER);
   }
 

@@ -3,7 +3,7 @@ package dev.relayworker.batch;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.relayworker.protocol.Endpoint;
+import dev.relayworker.relay.RelayApi;
 
 /**
  * One line of an OpenAI Batch API input file, checked: {@code {"custom_id": "...", "method":
@@ -14,7 +14,7 @@ import dev.relayworker.protocol.Endpoint;
  * @param body the request body, sent to the worker unchanged
  * @param endpoint the endpoint its {@code url} names, sent as the request's {@code endpoint} header
  */
-public record BatchLine(int number, String customId, byte[] body, Endpoint endpoint) {
+public record BatchLine(int number, String customId, byte[] body, RelayApi endpoint) {
 
   /** A line that cannot be sent: its number, its custom_id when it had a usable one, and why. */
   public record Bad(int number, String customId, String problem) {}
@@ -42,7 +42,7 @@ public record BatchLine(int number, String customId, byte[] body, Endpoint endpo
       return bad(number, customId, "method must be \"POST\"");
     }
     String url = node.path("url").asText("");
-    Endpoint endpoint = Endpoint.ofPath(url).filter(named -> url.startsWith("/")).orElse(null);
+    RelayApi endpoint = RelayApi.ofPath(url).filter(named -> url.startsWith("/")).orElse(null);
     if (endpoint == null) {
       return bad(number, customId, "url must be \"/v1/completions\" or \"/v1/chat/completions\", the endpoints"
           + " this worker serves");

@@ -2,8 +2,8 @@ package dev.relayworker.batch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relayworker.config.KafkaClients;
 import dev.relayworker.config.WorkerConfig;
-import dev.relayworker.pipeline.KafkaClients;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.requester.ReplyReader;
 import java.io.BufferedReader;

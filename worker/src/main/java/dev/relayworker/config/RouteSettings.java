@@ -31,6 +31,9 @@ public final class RouteSettings {
   /** Route names: they tag metrics and replies, so they are short. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final String RELAY_PREFIX = "relay.";
+  /** The settings a key may come from, without the {@code relay.} prefix: a route's own are {@code route.NAME.api.key}... */
+  private static final List<String> KEY_SOURCES = List.of(WorkerConfig.RELAY_API_KEY, WorkerConfig.RELAY_API_KEY_FILE,
+      WorkerConfig.RELAY_API_KEY_ENV).stream().map(name -> name.substring(RELAY_PREFIX.length())).toList();
   /** Worker-wide: the share of limits follows the worker's partitions, the same for every route. */
   private static final Set<String> NOT_PER_ROUTE = Set.of(WorkerConfig.RELAY_LIMIT_SHARE,
       WorkerConfig.RELAY_USAGE_MAX_TOKENS);
@@ -111,20 +114,20 @@ public final class RouteSettings {
    * without a key of its own: it would send the top-level key, meant for one relay, to another.
    */
   private static void requireOwnKeyForOwnHost(String route, Map<String, ?> originals) {
-    Object own = originals.get(PREFIX + route + ".base.url");
+    Object own = originals.get(PREFIX + route + "." + WorkerConfig.RELAY_BASE_URL.substring(RELAY_PREFIX.length()));
     if (own == null || String.valueOf(own).isBlank()
         || sameOrigin(String.valueOf(own), String.valueOf(originals.get(WorkerConfig.RELAY_BASE_URL)))
-        || hasKeySource(originals, PREFIX + route + ".") || !hasKeySource(originals, "relay.")) {
+        || hasKeySource(originals, PREFIX + route + ".") || !hasKeySource(originals, RELAY_PREFIX)) {
       return; // Its own host with its own key, or no top-level key that could go astray.
     }
     throw new ConfigException("Route '" + route + "' sends its calls to " + origin(String.valueOf(own)) + ", not to "
-        + WorkerConfig.RELAY_BASE_URL + "'s host, but names no key of its own: set " + PREFIX + route + ".api.key, "
-        + PREFIX + route + ".api.key.file or " + PREFIX + route + ".api.key.env (the top-level key is never sent to"
-        + " another host)");
+        + WorkerConfig.RELAY_BASE_URL + "'s host, but names no key of its own: set " + PREFIX + route + "." + KEY_SOURCES.get(0)
+        + ", " + PREFIX + route + "." + KEY_SOURCES.get(1) + " or " + PREFIX + route + "." + KEY_SOURCES.get(2)
+        + " (the top-level key is never sent to another host)");
   }
 
   private static boolean hasKeySource(Map<String, ?> originals, String scope) {
-    for (String source : List.of("api.key", "api.key.file", "api.key.env")) {
+    for (String source : KEY_SOURCES) {
       Object value = originals.get(scope + source);
       if (value != null && !String.valueOf(value).isBlank()) {
         return true;
@@ -197,8 +200,8 @@ public final class RouteSettings {
         values.put(settingOf(key), value);
       }
     });
-    if (!originals.containsKey(prefix + "api.key") && (originals.containsKey(prefix + "api.key.file")
-        || originals.containsKey(prefix + "api.key.env"))) {
+    if (!originals.containsKey(prefix + KEY_SOURCES.get(0)) && (originals.containsKey(prefix + KEY_SOURCES.get(1))
+        || originals.containsKey(prefix + KEY_SOURCES.get(2)))) {
       // The route names its own key source: the top level's key must not win over it.
       values.remove(WorkerConfig.RELAY_API_KEY);
     }

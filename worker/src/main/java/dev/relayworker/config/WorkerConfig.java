@@ -310,7 +310,7 @@ public final class WorkerConfig extends AbstractConfig {
       .define(PRICE_TABLE_FILE, Type.STRING, "", Importance.MEDIUM,
           "JSON price table (model_ratio and completion_ratio, or USD per million prompt and completion"
               + " tokens, per model; ratio per group). Empty: the table in the jar, a starting point for common"
-              + " models (see the README).")
+              + " models (see docs/economics.md).")
       .define(BUDGET_USD_PER_HOUR, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
           "Spend cap per UTC clock hour in USD; when reached, consumption pauses until the next hour."
               + " 0: no cap.")

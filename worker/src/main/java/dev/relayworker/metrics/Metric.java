@@ -4,7 +4,7 @@ package dev.relayworker.metrics;
  * Every meter the worker registers, named once. Names are Micrometer's dotted form; the
  * Prometheus endpoint shows them with underscores and the usual suffixes ({@code _total} for
  * counters, {@code _seconds} for timers), which is the form {@link #prometheusName()} gives and
- * the README lists. Resilience4j's own meters ({@code resilience4j_circuitbreaker_*},
+ * docs/operating.md lists. Resilience4j's own meters ({@code resilience4j_circuitbreaker_*},
  * {@code resilience4j_retry_*}) come on top, under the
  * names its Micrometer module gives them.
  */
@@ -46,6 +46,9 @@ public enum Metric {
       "What answered calls cost in quota (the relay's unit), by model and group."),
   COST_USD("relay.worker.cost.usd", Kind.COUNTER,
       "What answered calls cost in US dollars, by model and group."),
+  ROUTE_FALLOVERS("relay.worker.route.fallovers", Kind.COUNTER,
+      "Requests a route failed for reasons of its own (key out, circuit open, paused, retries spent, model not"
+          + " served) that went on to the next route, by route (the one left)."),
   USAGE_CORRECTED("relay.worker.usage.corrected", Kind.COUNTER,
       "Answers whose usage could not be believed (a negative count, or more than relay.usage.max.tokens and"
           + " the request allow) and was corrected before pricing and pacing, by route."),

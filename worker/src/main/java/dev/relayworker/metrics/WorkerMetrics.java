@@ -3,6 +3,7 @@ package dev.relayworker.metrics;
 import dev.relayworker.cost.CallCost;
 import dev.relayworker.relay.RelayException;
 import dev.relayworker.relay.Usage;
+import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.RelayCallListener;
 import dev.relayworker.resilience.ResilientRelay;
 import dev.relayworker.resilience.SpendBudget;
@@ -100,7 +101,7 @@ public final class WorkerMetrics {
     relay.bindTo(registry);
   }
 
-  /** A listener that records route {@code route}'s attempts, retries and permit waits here, tagged {@code route}. */
+  /** A listener that records route {@code route}'s attempts, retries, permit waits and fall-overs here, tagged {@code route}. */
   public RelayCallListener relayListener(String route) {
     Tags tags = Tags.of("route", route);
     Map<String, Timer> latencies = new ConcurrentHashMap<>();
@@ -108,6 +109,7 @@ public final class WorkerMetrics {
     Counter retries = counter(Metric.RELAY_RETRIES, tags);
     Counter usageCorrected = counter(Metric.USAGE_CORRECTED, tags);
     Counter throttled = counter(Metric.RELAY_THROTTLED, tags);
+    Counter fallovers = counter(Metric.ROUTE_FALLOVERS, tags);
     Timer permitWait = Timer.builder(Metric.RATE_LIMITER_WAIT.meterName())
         .description(Metric.RATE_LIMITER_WAIT.description())
         .tags(tags)
@@ -138,6 +140,11 @@ public final class WorkerMetrics {
       @Override
       public void permitWaited(Duration wait) {
         permitWait.record(wait);
+      }
+
+      @Override
+      public void movedOn(String nextRoute, CallFailedException failure) {
+        fallovers.increment();
       }
     };
   }

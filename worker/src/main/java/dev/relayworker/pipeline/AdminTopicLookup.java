@@ -21,14 +21,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link ReplyRoutes.Lookup} through the Admin client: {@code describeTopics} for the partition
+ * {@link ReplyTopics.Lookup} through the Admin client: {@code describeTopics} for the partition
  * count (it never creates a topic) and {@code describeConfigs} for {@code max.message.bytes}.
  * A topic the cluster says does not exist, or that we may not describe, is missing; one it did
  * not answer about in time is left out, to be asked again.
  *
  * <p>Threads: called on the route checker's thread; blocks up to {@value #TIMEOUT_SECONDS} s per call.
  */
-final class AdminTopicLookup implements ReplyRoutes.Lookup {
+final class AdminTopicLookup implements ReplyTopics.Lookup {
 
   private static final Logger log = LoggerFactory.getLogger(AdminTopicLookup.class);
   private static final long TIMEOUT_SECONDS = 10;
@@ -42,17 +42,17 @@ final class AdminTopicLookup implements ReplyRoutes.Lookup {
   }
 
   @Override
-  public Map<String, ReplyRoutes.TopicFacts> describe(Collection<String> topics) {
+  public Map<String, ReplyTopics.TopicFacts> describe(Collection<String> topics) {
     Map<String, KafkaFuture<TopicDescription>> descriptions = admin.describeTopics(topics).topicNameValues();
     Map<String, Integer> partitions = new HashMap<>();
-    Map<String, ReplyRoutes.TopicFacts> facts = new HashMap<>();
+    Map<String, ReplyTopics.TopicFacts> facts = new HashMap<>();
     descriptions.forEach((topic, description) -> {
       try {
         partitions.put(topic, description.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).partitions().size());
       } catch (ExecutionException e) {
         String missing = missing(topic, e.getCause());
         if (missing != null) {
-          facts.put(topic, ReplyRoutes.TopicFacts.missing(missing));
+          facts.put(topic, ReplyTopics.TopicFacts.missing(missing));
         }
       } catch (TimeoutException e) {
         // Left out: asked again on the next lookup.
@@ -62,7 +62,7 @@ final class AdminTopicLookup implements ReplyRoutes.Lookup {
     });
     Map<String, Integer> maxBytes = maxMessageBytes(partitions.keySet());
     partitions.forEach((topic, count) -> facts.put(topic,
-        new ReplyRoutes.TopicFacts(count, maxBytes.getOrDefault(topic, KAFKA_DEFAULT_MAX_MESSAGE_BYTES), null)));
+        new ReplyTopics.TopicFacts(count, maxBytes.getOrDefault(topic, KAFKA_DEFAULT_MAX_MESSAGE_BYTES), null)));
     return facts;
   }
 

@@ -2,9 +2,9 @@ package dev.relayworker.pipeline;
 
 import dev.relayworker.protocol.ErrorType;
 import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.ReplyError;
 import dev.relayworker.protocol.ReplyRecords;
-import dev.relayworker.protocol.ReplyRoute;
 import java.util.function.IntSupplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -13,8 +13,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * of the original, so that every request still gets an answer somewhere and its partition moves
  * on. For a reply:
  * <ol>
- *   <li>as built, to its route;
- *   <li>if it was too large: a {@code reply_too_large} error reply on the same route, naming the
+ *   <li>as built, to its reply address;
+ *   <li>if it was too large: a {@code reply_too_large} error reply to the same address, naming the
  *       size and the limit;
  *   <li>an error reply on the default reply topic, partition chosen by the key (unless that is
  *       where the failed record was going), saying why;
@@ -23,7 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *   <li>nothing: the caller logs an ERROR, counts it, and lets the offset move on.
  * </ol>
  * For a dead-letter copy: as built, then cut to fit, then nothing. For a retry copy (a parked
- * request moved): as built, then a {@code relay_error} reply on the request's route saying the
+ * request moved): as built, then a {@code relay_error} reply to the request's reply address saying the
  * request could neither be answered nor moved, then the reply's steps from 3.
  *
  * <p>Pure apart from building records; confined to the poll thread.
@@ -49,7 +49,7 @@ final class Fallbacks {
       PendingRequest pending = failed.pending;
       ReplyError error = new ReplyError(ErrorType.RELAY_ERROR, "no route could take the request for as long as it"
           + " may stay parked, and it could not be moved to the retry topic: " + problem.message(), null, null);
-      return failed.instead(replies.error(pending.requestId, pending.replyKey, pending.route, error, 0,
+      return failed.instead(replies.error(pending.requestId, pending.replyKey, pending.address, error, 0,
           pending.attempts), Outgoing.Kind.REPLY, Outgoing.Step.ERROR_ON_ROUTE, problem);
     }
     if (failed.kind == Outgoing.Kind.DEAD_LETTER) {
@@ -59,7 +59,7 @@ final class Fallbacks {
     boolean elsewhere = !failed.topic().equals(defaultTopic) || failed.record.partition() != null;
     return switch (failed.step) {
       case AS_BUILT -> problem.kind() == Problem.Kind.TOO_LARGE
-          ? errorReply(failed, problem, failed.pending.route, Outgoing.Step.ERROR_ON_ROUTE)
+          ? errorReply(failed, problem, failed.pending.address, Outgoing.Step.ERROR_ON_ROUTE)
           : elsewhere ? errorReply(failed, problem, home(failed), Outgoing.Step.ERROR_ON_DEFAULT)
           : cutDeadLetter(failed, problem);
       case ERROR_ON_ROUTE -> elsewhere ? errorReply(failed, problem, home(failed), Outgoing.Step.ERROR_ON_DEFAULT)
@@ -69,26 +69,26 @@ final class Fallbacks {
     };
   }
 
-  private ReplyRoute home(Outgoing failed) {
-    return ReplyRoute.defaultTopic(defaultTopic, failed.pending.route.correlation());
+  private ReplyAddress home(Outgoing failed) {
+    return ReplyAddress.defaultTopic(defaultTopic, failed.pending.address.correlation());
   }
 
-  private Outgoing errorReply(Outgoing failed, Problem problem, ReplyRoute route, Outgoing.Step step) {
+  private Outgoing errorReply(Outgoing failed, Problem problem, ReplyAddress address, Outgoing.Step step) {
     Problem first = failed.because == null ? problem : failed.because;
     if (first.kind() != Problem.Kind.TOO_LARGE && isErrorReply(failed.record)) {
       // Already an error (a refused record's, say): what went wrong with the request matters more
       // than where its answer could not go, so the same reply goes home unchanged.
       ProducerRecord<byte[], byte[]> same = failed.record;
-      return failed.instead(new ProducerRecord<>(route.topic(), route.partition(), same.key(), same.value(),
+      return failed.instead(new ProducerRecord<>(address.topic(), address.partition(), same.key(), same.value(),
           same.headers()), Outgoing.Kind.REPLY, step, problem);
     }
     ReplyError error = first.kind() == Problem.Kind.TOO_LARGE
         ? new ReplyError(ErrorType.REPLY_TOO_LARGE, "the answer could not be published: " + first.message(), null, null)
-        : ReplyError.invalid("the reply could not be published to topic '" + failed.pending.route.topic() + "'"
-            + (failed.pending.route.partition() == null ? "" : " partition " + failed.pending.route.partition())
+        : ReplyError.invalid("the reply could not be published to topic '" + failed.pending.address.topic() + "'"
+            + (failed.pending.address.partition() == null ? "" : " partition " + failed.pending.address.partition())
             + ": " + first.message(), null);
     PendingRequest pending = failed.pending;
-    ProducerRecord<byte[], byte[]> record = replies.error(pending.requestId, pending.replyKey, route, error, 0,
+    ProducerRecord<byte[], byte[]> record = replies.error(pending.requestId, pending.replyKey, address, error, 0,
         pending.attempts);
     return failed.instead(record, Outgoing.Kind.REPLY, step, problem);
   }

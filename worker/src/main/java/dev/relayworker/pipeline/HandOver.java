@@ -28,7 +28,7 @@ final class HandOver implements ConsumerRebalanceListener {
 
   private static final Logger log = LoggerFactory.getLogger(HandOver.class);
 
-  private final PollLoop loop;
+  private final InFlightWork loop;
   private final Consumer<byte[], byte[]> consumer;
   private final Ledgers ledgers;
   private final Delivery delivery;
@@ -40,7 +40,7 @@ final class HandOver implements ConsumerRebalanceListener {
   private final Clock clock;
 
   /** @param loop drains partitions (handling the mailbox meanwhile) and forgets what they held */
-  HandOver(PollLoop loop, Consumer<byte[], byte[]> consumer, Ledgers ledgers, Delivery delivery,
+  HandOver(InFlightWork loop, Consumer<byte[], byte[]> consumer, Ledgers ledgers, Delivery delivery,
       BackPressure backPressure, StatusReporter status, Mailbox mailbox, WorkerSettings settings, LimitShare share,
       Clock clock) {
     this.loop = loop;

@@ -61,7 +61,7 @@ final class Outcomes {
     requestLog.refused(pending, invalid);
     pending.deadLettered = true;
     answer(pending, List.of(
-        Outgoing.reply(pending, replies.error(invalid.requestId(), invalid.replyKey(), invalid.route(),
+        Outgoing.reply(pending, replies.error(invalid.requestId(), invalid.replyKey(), invalid.address(),
             invalid.error(), 0, 0)),
         Outgoing.deadLetter(pending, replies.deadLetter(pending.record, invalid.dlqReason(),
             invalid.error().message()))));
@@ -72,8 +72,8 @@ final class Outcomes {
    * relay call, with an error the router takes to the default reply topic.
    */
   void undeliverable(PendingRequest pending, String why) {
-    answerWithError(pending, ReplyError.invalid("the reply could not be published to topic '" + pending.route.topic()
-        + "'" + (pending.route.partition() == null ? "" : " partition " + pending.route.partition()) + ": " + why
+    answerWithError(pending, ReplyError.invalid("the reply could not be published to topic '" + pending.address.topic()
+        + "'" + (pending.address.partition() == null ? "" : " partition " + pending.address.partition()) + ": " + why
         + "; the request was not sent to the relay", null), 0, null);
   }
 
@@ -88,7 +88,7 @@ final class Outcomes {
       CompletionRequest request = pending.request;
       requestLog.completed(pending, result.completion(), result.cost(), result.route());
       answer(pending, List.of(Outgoing.reply(pending, replies.ok(request.requestId(), request.replyKey(),
-          request.route(), result.completion().body(), result.completion().httpStatus(), pending.attempts,
+          request.address(), result.completion().body(), result.completion().httpStatus(), pending.attempts,
           result.completion().relayRequestId(), result.cost(), result.route(), result.group()))));
       return;
     }
@@ -150,7 +150,7 @@ final class Outcomes {
 
   private void answerWithError(PendingRequest pending, ReplyError error, int httpStatus, String relayRequestId) {
     requestLog.answered(pending, error);
-    answer(pending, List.of(Outgoing.reply(pending, replies.error(pending.requestId, pending.replyKey, pending.route,
+    answer(pending, List.of(Outgoing.reply(pending, replies.error(pending.requestId, pending.replyKey, pending.address,
         error, httpStatus, pending.attempts, relayRequestId))));
   }
 

@@ -1,7 +1,7 @@
 package dev.relayworker.pipeline;
 
 import dev.relayworker.protocol.CompletionRequest;
-import dev.relayworker.protocol.ReplyRoute;
+import dev.relayworker.protocol.ReplyAddress;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -18,7 +18,7 @@ final class PendingRequest {
   /** Key of every record published for it: the request's key bytes, or the request ID. */
   final byte[] replyKey;
   /** Where its reply goes and the correlation it echoes, for valid and refused records alike. */
-  final ReplyRoute route;
+  final ReplyAddress address;
   /** Null for records that were not valid requests. */
   final CompletionRequest request;
   /** Relay calls made so far, over every submission. */
@@ -37,13 +37,13 @@ final class PendingRequest {
   java.time.Instant parkedAt;
 
   PendingRequest(ConsumerRecord<byte[], byte[]> record, PartitionLedger ledger, String requestId, byte[] replyKey,
-      ReplyRoute route, CompletionRequest request) {
+      ReplyAddress address, CompletionRequest request) {
     this.record = record;
     this.ledger = ledger;
     this.requestId = requestId;
     this.logId = LogText.of(requestId);
     this.replyKey = replyKey;
-    this.route = route;
+    this.address = address;
     this.request = request;
   }
 

@@ -4,12 +4,10 @@ import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.pipeline.Mailbox.Event;
 import dev.relayworker.pipeline.Mailbox.RelayFinished;
 import dev.relayworker.protocol.CompletionRequest;
-import dev.relayworker.protocol.Endpoint;
 import dev.relayworker.protocol.ParsedRecord;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.protocol.RetryCopies;
-import dev.relayworker.relay.RelayApi;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.resilience.RelayRequest;
 import java.time.Clock;
@@ -40,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: {@link #run} on the poll thread; {@link #stop} from any thread. Tests drive the
  * loop a turn at a time with {@link #open} and {@link #turn} on their own thread.
  */
-final class PollLoop implements Runnable {
+final class PollLoop implements Runnable, InFlightWork {
 
   private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
@@ -174,13 +172,13 @@ final class PollLoop implements Runnable {
     requestLog.taken();
     ParsedRecord parsed = parser.parse(record, wall.instant(), clock.instant());
     if (parsed instanceof ParsedRecord.Invalid invalid) {
-      outcomes.refused(new PendingRequest(record, ledger, invalid.requestId(), invalid.replyKey(), invalid.route(),
+      outcomes.refused(new PendingRequest(record, ledger, invalid.requestId(), invalid.replyKey(), invalid.address(),
           null), invalid);
       return;
     }
     CompletionRequest request = ((ParsedRecord.Valid) parsed).request();
     PendingRequest pending = new PendingRequest(record, ledger, request.requestId(), request.replyKey(),
-        request.route(), request);
+        request.address(), request);
     // A request moved from the retry topic goes on with the attempts it had made and used.
     pending.attempts = RetryCopies.attemptsBefore(record);
     pending.charged = RetryCopies.chargedBefore(record);
@@ -198,8 +196,7 @@ final class PollLoop implements Runnable {
 
   private void submit(PendingRequest pending) {
     CompletionRequest request = pending.request;
-    RelayApi api = request.endpoint() == Endpoint.CHAT_COMPLETIONS ? RelayApi.CHAT_COMPLETIONS : RelayApi.COMPLETIONS;
-    relay.complete(new RelayRequest(api, request.body(), request.deadline(), request.model(), request.tokenEstimate(),
+    relay.complete(new RelayRequest(request.endpoint(), request.body(), request.deadline(), request.model(), request.tokenEstimate(),
             request.relayGroup(), false, request.usageCeiling()), pending.charged)
         .whenComplete((result, failure) -> mailbox.post(new RelayFinished(pending, result, failure)));
   }
@@ -225,10 +222,10 @@ final class PollLoop implements Runnable {
     }
   }
 
-  // Called by HandOver, on this thread, inside poll().
+  // InFlightWork: called by HandOver, on this thread, inside poll().
 
-  /** Handles events and commits until every request of {@code partitions} is done or the deadline passes. */
-  void drain(Collection<TopicPartition> partitions, Instant deadline) {
+  @Override
+  public void drain(Collection<TopicPartition> partitions, Instant deadline) {
     while (ledgers.anyInFlight(partitions) && clock.instant().isBefore(deadline)) {
       try {
         Event event = mailbox.take(Math.max(1, Math.min(20, Duration.between(clock.instant(), deadline).toMillis())));
@@ -244,20 +241,20 @@ final class PollLoop implements Runnable {
     }
   }
 
-  /** Forgets what was held for partitions taken away. */
-  void forget(Collection<TopicPartition> partitions) {
+  @Override
+  public void forget(Collection<TopicPartition> partitions) {
     outcomes.forgetReleased();
     router.forgetReleased();
     delivery.forget(partitions);
   }
 
-  /** Whether a graceful stop has begun: no new requests are taken. */
-  boolean stopping() {
+  @Override
+  public boolean stopping() {
     return stopRequested;
   }
 
-  /** Whether the consumer is being closed; its final revocation then has nothing left to drain. */
-  boolean closing() {
+  @Override
+  public boolean closing() {
     return closing;
   }
 }

@@ -20,7 +20,7 @@ record Problem(Kind kind, String message) {
     REFUSED
   }
 
-  static Problem tooLarge(int size, ReplyRoutes.Check.Ok limit, String topic) {
+  static Problem tooLarge(int size, ReplyTopics.Check.Ok limit, String topic) {
     return new Problem(Kind.TOO_LARGE, "the record for topic '" + topic + "' would be " + size + " bytes, over the "
         + limit.maxRecordBytes() + "-byte limit set by " + limit.limitSource());
   }

@@ -9,7 +9,8 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * The only code that touches the producer. Sends run on one {@code reply-publisher} thread:
+ * The at-least-once delivery's producer, and the only code that calls it (the exactly-once
+ * delivery keeps its own, for transactions). Sends run on one {@code reply-publisher} thread:
  * {@code send()} can block (metadata of a reply topic not seen before, a full buffer) and the
  * poll thread must never wait on it.
  *

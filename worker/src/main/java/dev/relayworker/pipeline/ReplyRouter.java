@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one gate every published record passes: its topic and partition are checked against what
- * {@link ReplyRoutes} knows and its size against the topic's limit before it is handed to the
+ * {@link ReplyTopics} knows and its size against the topic's limit before it is handed to the
  * {@link Delivery}, and a record that fails either, or that the delivery reports refused by
  * Kafka, is replaced by its next {@link Fallbacks} step. A record nothing can replace is skipped
  * with an ERROR line and a count, and its request counts as done: the partition always moves on.
@@ -29,14 +29,14 @@ final class ReplyRouter {
   /** A request's records, ready for the delivery. */
   record Resolved(PendingRequest pending, List<Outgoing> records) {}
 
-  private final ReplyRoutes routes;
+  private final ReplyTopics topics;
   private final Fallbacks fallbacks;
   private final WorkerMetrics metrics;
   private final List<Resolved> awaitingLookup = new ArrayList<>();
   private final List<PendingRequest> awaitingRoute = new ArrayList<>();
 
-  ReplyRouter(ReplyRoutes routes, Fallbacks fallbacks, WorkerMetrics metrics) {
-    this.routes = routes;
+  ReplyRouter(ReplyTopics topics, Fallbacks fallbacks, WorkerMetrics metrics) {
+    this.topics = topics;
     this.fallbacks = fallbacks;
     this.metrics = metrics;
   }
@@ -50,12 +50,12 @@ final class ReplyRouter {
    * {@link #takeRouted} once known); otherwise the answer, with why not when it cannot.
    */
   Optional<Routed> routeBeforeCall(PendingRequest pending) {
-    ReplyRoutes.Check check = routes.check(pending.route.topic(), pending.route.partition());
-    if (check instanceof ReplyRoutes.Check.Pending) {
+    ReplyTopics.Check check = topics.check(pending.address.topic(), pending.address.partition());
+    if (check instanceof ReplyTopics.Check.Pending) {
       awaitingRoute.add(pending);
       return Optional.empty();
     }
-    return Optional.of(new Routed(pending, check instanceof ReplyRoutes.Check.Unusable unusable ? unusable.why() : null));
+    return Optional.of(new Routed(pending, check instanceof ReplyTopics.Check.Unusable unusable ? unusable.why() : null));
   }
 
   /** Requests kept by {@link #routeBeforeCall} whose reply route has become known since the last call. */
@@ -81,7 +81,7 @@ final class ReplyRouter {
    */
   Optional<List<Outgoing>> route(PendingRequest pending, List<Outgoing> records) {
     for (Outgoing record : records) {
-      if (routes.check(record.topic(), record.record.partition()) instanceof ReplyRoutes.Check.Pending) {
+      if (topics.check(record.topic(), record.record.partition()) instanceof ReplyTopics.Check.Pending) {
         awaitingLookup.add(new Resolved(pending, records));
         return Optional.empty();
       }
@@ -120,11 +120,11 @@ final class ReplyRouter {
   Outgoing vet(Outgoing record) {
     Outgoing current = record;
     while (current != null) {
-      ReplyRoutes.Check check = routes.check(current.topic(), current.record.partition());
+      ReplyTopics.Check check = topics.check(current.topic(), current.record.partition());
       Problem problem = null;
-      if (check instanceof ReplyRoutes.Check.Unusable unusable) {
+      if (check instanceof ReplyTopics.Check.Unusable unusable) {
         problem = Problem.unroutable(unusable.why());
-      } else if (check instanceof ReplyRoutes.Check.Ok ok) {
+      } else if (check instanceof ReplyTopics.Check.Ok ok) {
         int size = RecordSize.of(current.record);
         if (size > ok.maxRecordBytes()) {
           problem = Problem.tooLarge(size, ok, current.topic());
@@ -140,7 +140,7 @@ final class ReplyRouter {
 
   /** Kafka refused {@code record} and would again: its replacement, checked, or null. */
   Outgoing insteadOf(Outgoing record, Throwable failure) {
-    routes.refresh(record.topic());
+    topics.refresh(record.topic());
     Outgoing next = replace(record, Problem.refused(failure));
     return next == null ? null : vet(next);
   }

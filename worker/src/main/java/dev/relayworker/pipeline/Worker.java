@@ -1,12 +1,18 @@
 package dev.relayworker.pipeline;
 
-import dev.relayworker.admin.AdminServer;
+import dev.relayworker.config.KafkaClients;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.ops.OpsServer;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.protocol.RequestRules;
+import dev.relayworker.resilience.LoggingRelayListener;
 import dev.relayworker.resilience.MonotonicClock;
+import dev.relayworker.resilience.RelayCallListener;
+import dev.relayworker.resilience.ResilientRelay;
+import dev.relayworker.routing.RelayRoutes;
+import dev.relayworker.routing.RouteMonitor;
 import dev.relayworker.routing.RoutedRelay;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -42,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * stopped replying and the process should exit non-zero.
  *
  * <p>Observability: its meters ({@link WorkerMetrics}) and health checks are served by an
- * {@link AdminServer} on {@code admin.port} unless that is -1.
+ * {@link OpsServer} on {@code admin.port} unless that is -1.
  */
 public final class Worker implements AutoCloseable {
 
@@ -56,10 +62,10 @@ public final class Worker implements AutoCloseable {
   private final WorkerMetrics metrics = new WorkerMetrics(registry);
   private final KafkaClientMetrics consumerMetrics;
   private final Producers producers;
-  private final ReplyRoutes routes;
+  private final ReplyTopics topics;
   private final Admin admin;
   private final WorkerHealth health;
-  private AdminServer adminServer;
+  private OpsServer opsServer;
   private volatile Throwable failure;
   private volatile boolean stopping;
 
@@ -72,17 +78,19 @@ public final class Worker implements AutoCloseable {
     Clock clock = MonotonicClock.system();
     this.shutdownTimeout = settings.shutdownTimeout();
     this.admin = admin;
-    this.relay = RelayRoutes.open(config, clock, wall, metrics);
+    this.relay = RelayRoutes.open(config, clock, wall, new MeteredRoutes());
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    Map<String, Object> consumerProperties = KafkaClients.consumer(config, clientId);
+    Map<String, Object> consumerProperties = KafkaClients.consumer(config, clientId, settings.intake().maxPollRecords());
     DeliveryProgress progress = new DeliveryProgress();
     metrics.bindDeliveryWait(progress::waitingSinceMillis, clock::millis);
-    // A loop that has not polled for this long has been dropped from the group by the consumer itself.
-    this.health = new WorkerHealth(new LoopView(), metrics, relay::availability, clock, Duration.ofMillis(Long.parseLong(String.valueOf(
-        consumerProperties.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000)))), progress,
+    // A loop that has not polled for this long has been dropped from the group by the consumer itself
+    // (Kafka's own declaration gives the default when the operator set none).
+    Duration maxPollInterval = Duration.ofMillis(new ConsumerConfig(consumerProperties)
+        .getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
+    this.health = new WorkerHealth(new LoopView(), metrics, relay::availability, clock, maxPollInterval, progress,
         Duration.ofMillis(config.getInt(WorkerConfig.HEALTH_DELIVERY_STALL_MS)));
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties);
     Map<String, Object> producerProperties = settings.exactlyOnce()
@@ -94,14 +102,14 @@ public final class Worker implements AutoCloseable {
     this.consumerMetrics = new KafkaClientMetrics(consumer);
     consumerMetrics.bindTo(registry);
     ProducerConfig producerConfig = new ProducerConfig(producerProperties);
-    this.routes = new ReplyRoutes(new AdminTopicLookup(admin),
+    this.topics = new ReplyTopics(new AdminTopicLookup(admin),
         (int) Math.min(producerConfig.getInt(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
             producerConfig.getLong(ProducerConfig.BUFFER_MEMORY_CONFIG)),
         producerConfig.getString(ProducerConfig.COMPRESSION_TYPE_CONFIG), clock);
-    routes.pin(List.of(settings.replyTopic(), settings.dlqTopic(), settings.retryTopic()));
+    topics.pin(List.of(settings.replyTopic(), settings.dlqTopic(), settings.retryTopic()));
     ReplyRecords replies = new ReplyRecords(settings.dlqTopic());
-    Fallbacks fallbacks = new Fallbacks(replies, settings.replyTopic(), () -> routes.maxRecordBytes(settings.dlqTopic()));
-    ReplyRouter router = new ReplyRouter(routes, fallbacks, metrics);
+    Fallbacks fallbacks = new Fallbacks(replies, settings.replyTopic(), () -> topics.maxRecordBytes(settings.dlqTopic()));
+    ReplyRouter router = new ReplyRouter(topics, fallbacks, metrics);
     PollLoop.DeliveryFactory delivery = settings.exactlyOnce()
         ? (mailbox, ledgers) -> new TransactionalDelivery(producers::create, ledgers, consumer, router,
             settings.commitInterval(), clock, metrics, progress)
@@ -128,7 +136,7 @@ public final class Worker implements AutoCloseable {
     if (port >= 0) {
       String address = config.getString(WorkerConfig.ADMIN_BIND_ADDRESS);
       try {
-        worker.adminServer = AdminServer.start(address, port, worker.registry, worker.health::liveness,
+        worker.opsServer = OpsServer.start(address, port, worker.registry, worker.health::liveness,
             worker.health::readiness);
       } catch (IOException | RuntimeException e) {
         worker.close();
@@ -137,7 +145,7 @@ public final class Worker implements AutoCloseable {
             e instanceof IOException io ? io : new IOException(e.toString(), e));
       }
       log.info("metrics on http://{}:{}/metrics, health on /health/live and /health/ready", address,
-          worker.adminServer.port());
+          worker.opsServer.port());
     }
     log.info("worker started: {} -> {} ({}, relay routes {})", config.getString(WorkerConfig.REQUEST_TOPIC),
         config.getString(WorkerConfig.REPLY_TOPIC), config.getString(WorkerConfig.DELIVERY_GUARANTEE),
@@ -163,9 +171,9 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  /** The admin endpoint's port, or -1 when it is off. */
-  public int adminPort() {
-    return adminServer == null ? -1 : adminServer.port();
+  /** The ops endpoint's port ({@code admin.port}), or -1 when it is off. */
+  public int opsPort() {
+    return opsServer == null ? -1 : opsServer.port();
   }
 
   /** Why the poll loop died, or null if it did not. */
@@ -188,12 +196,12 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     relay.close();
-    routes.close();
+    topics.close();
     admin.close(Duration.ofSeconds(5));
     consumerMetrics.close();
     producers.close();
-    if (adminServer != null) {
-      adminServer.close();
+    if (opsServer != null) {
+      opsServer.close();
     }
     log.info("worker stopped");
   }
@@ -229,6 +237,19 @@ public final class Worker implements AutoCloseable {
         bound.close();
         bound = null;
       }
+    }
+  }
+
+  /** Each route's decisions logged and counted; its gauges bound. */
+  private final class MeteredRoutes implements RouteMonitor {
+    @Override
+    public RelayCallListener listenerFor(String route) {
+      return RelayCallListener.all(new LoggingRelayListener(route), metrics.relayListener(route));
+    }
+
+    @Override
+    public void opened(String route, ResilientRelay relay) {
+      metrics.bind(route, relay);
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.relayworker.pipeline;
 
-import dev.relayworker.admin.HealthReport;
 import dev.relayworker.metrics.LoopStatus;
 import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.ops.HealthReport;
 import dev.relayworker.resilience.Hold;
 import dev.relayworker.resilience.RelayAvailability;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package dev.relayworker.protocol;
 
+import dev.relayworker.relay.RelayApi;
 import java.time.Instant;
 
 /**
@@ -17,12 +18,5 @@ import java.time.Instant;
  * @param usageCeiling the most tokens an answer may claim for its prompt, and for its completion
  *     ({@link InputLimits#usageMaxTokens()}, or more when the request itself allows more)
  */
-public record CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route,
-    String model, long tokenEstimate, Endpoint endpoint, String relayGroup, long usageCeiling) {
-
-  /** A completions request whose model and tokens are not known (tests of other things). */
-  public CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyRoute route) {
-    this(requestId, replyKey, body, deadline, route, null, 0, Endpoint.COMPLETIONS, null,
-        InputLimits.defaults().usageMaxTokens());
-  }
-}
+public record CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyAddress address,
+    String model, long tokenEstimate, RelayApi endpoint, String relayGroup, long usageCeiling) {}

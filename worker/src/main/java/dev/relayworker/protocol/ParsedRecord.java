@@ -14,12 +14,12 @@ public sealed interface ParsedRecord {
   }
 
   /**
-   * Not a valid request. It gets an error reply on {@code route} and a dead-letter copy.
+   * Not a valid request. It gets an error reply on {@code address} and a dead-letter copy.
    *
    * @param dlqReason short machine-readable reason for the dead-letter header
    * @param logMessage what a log line may say about it: the error's message, unless that quotes the
    *     record's own content (a JSON parser's complaint does), which stays in the reply
    */
-  record Invalid(String requestId, byte[] replyKey, ReplyRoute route, ReplyError error, String dlqReason,
+  record Invalid(String requestId, byte[] replyKey, ReplyAddress address, ReplyError error, String dlqReason,
       String logMessage) implements ParsedRecord {}
 }

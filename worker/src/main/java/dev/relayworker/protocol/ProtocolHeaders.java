@@ -15,7 +15,7 @@ public final class ProtocolHeaders {
 
   /**
    * Request: the relay endpoint, {@code /v1/completions} or {@code /v1/chat/completions}
-   * ({@link Endpoint}). Without it, a body with {@code messages} goes to chat completions.
+   * ({@link dev.relayworker.relay.RelayApi}). Without it, a body with {@code messages} goes to chat completions.
    */
   public static final String ENDPOINT = "endpoint";
   /** Request: absolute deadline, epoch milliseconds, as decimal text or an 8-byte big-endian long. */

@@ -90,4 +90,17 @@ final class RelayFields {
     }
     return folded.toString();
   }
+
+  /** One string or one list of token ids is one prompt; an array of strings or of token lists is one each. */
+  static long promptCount(JsonNode prompt) {
+    if (!prompt.isArray() || prompt.isEmpty()) {
+      return 1;
+    }
+    for (JsonNode element : prompt) {
+      if (!element.isIntegralNumber()) {
+        return prompt.size();
+      }
+    }
+    return 1;
+  }
 }

@@ -49,9 +49,9 @@ public final class ReplyRecords {
    * @param relayRequestId the relay's own request ID, or null
    * @param cost what the answer cost by its usage, or null when the relay sent no usage
    */
-  public ProducerRecord<byte[], byte[]> ok(String requestId, byte[] replyKey, ReplyRoute route, byte[] completion,
+  public ProducerRecord<byte[], byte[]> ok(String requestId, byte[] replyKey, ReplyAddress address, byte[] completion,
       int httpStatus, int attempts, String relayRequestId, CallCost cost) {
-    return ok(requestId, replyKey, route, completion, httpStatus, attempts, relayRequestId, cost, null, null);
+    return ok(requestId, replyKey, address, completion, httpStatus, attempts, relayRequestId, cost, null, null);
   }
 
   /**
@@ -63,10 +63,10 @@ public final class ReplyRecords {
    * @param relayRoute the name of the route that answered, or null
    * @param relayGroup the group of the key that answered, or null for the cost's
    */
-  public ProducerRecord<byte[], byte[]> ok(String requestId, byte[] replyKey, ReplyRoute route, byte[] completion,
+  public ProducerRecord<byte[], byte[]> ok(String requestId, byte[] replyKey, ReplyAddress address, byte[] completion,
       int httpStatus, int attempts, String relayRequestId, CallCost cost, String relayRoute, String relayGroup) {
-    ProducerRecord<byte[], byte[]> reply = new ProducerRecord<>(route.topic(), route.partition(), replyKey, completion);
-    Headers headers = common(reply.headers(), requestId, route, ProtocolHeaders.STATUS_OK, attempts);
+    ProducerRecord<byte[], byte[]> reply = new ProducerRecord<>(address.topic(), address.partition(), replyKey, completion);
+    Headers headers = common(reply.headers(), requestId, address, ProtocolHeaders.STATUS_OK, attempts);
     headers.add(ProtocolHeaders.HTTP_STATUS, ascii(Integer.toString(httpStatus)));
     relayRequestId(headers, relayRequestId);
     if (cost != null) {
@@ -98,9 +98,9 @@ public final class ReplyRecords {
    *
    * @param httpStatus the relay's status, or 0 when the relay did not answer
    */
-  public ProducerRecord<byte[], byte[]> error(String requestId, byte[] replyKey, ReplyRoute route, ReplyError error,
+  public ProducerRecord<byte[], byte[]> error(String requestId, byte[] replyKey, ReplyAddress address, ReplyError error,
       int httpStatus, int attempts) {
-    return error(requestId, replyKey, route, error, httpStatus, attempts, null);
+    return error(requestId, replyKey, address, error, httpStatus, attempts, null);
   }
 
   /**
@@ -108,11 +108,11 @@ public final class ReplyRecords {
    *
    * @param relayRequestId the relay's request ID of the last attempt, or null
    */
-  public ProducerRecord<byte[], byte[]> error(String requestId, byte[] replyKey, ReplyRoute route, ReplyError error,
+  public ProducerRecord<byte[], byte[]> error(String requestId, byte[] replyKey, ReplyAddress address, ReplyError error,
       int httpStatus, int attempts, String relayRequestId) {
-    ProducerRecord<byte[], byte[]> reply = new ProducerRecord<>(route.topic(), route.partition(), replyKey,
+    ProducerRecord<byte[], byte[]> reply = new ProducerRecord<>(address.topic(), address.partition(), replyKey,
         errorBody(error));
-    Headers headers = common(reply.headers(), requestId, route, ProtocolHeaders.STATUS_ERROR, attempts);
+    Headers headers = common(reply.headers(), requestId, address, ProtocolHeaders.STATUS_ERROR, attempts);
     headers.add(ProtocolHeaders.ERROR_TYPE, ascii(error.type().wireName()));
     if (httpStatus > 0) {
       headers.add(ProtocolHeaders.HTTP_STATUS, ascii(Integer.toString(httpStatus)));
@@ -229,11 +229,11 @@ public final class ReplyRecords {
     }
   }
 
-  private static Headers common(Headers headers, String requestId, ReplyRoute route, String status, int attempts) {
+  private static Headers common(Headers headers, String requestId, ReplyAddress address, String status, int attempts) {
     headers.add(ProtocolHeaders.REQUEST_ID, requestIdHeader(requestId));
     headers.add(ProtocolHeaders.STATUS, ascii(status));
     headers.add(ProtocolHeaders.ATTEMPTS, ascii(Integer.toString(attempts)));
-    for (Map.Entry<String, byte[]> correlation : route.correlation().entrySet()) {
+    for (Map.Entry<String, byte[]> correlation : address.correlation().entrySet()) {
       headers.add(correlation.getKey(), correlation.getValue());
     }
     return headers;

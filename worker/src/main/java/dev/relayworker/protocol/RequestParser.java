@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.cost.TokenEstimate;
 import dev.relayworker.cost.TokenEstimator;
+import dev.relayworker.relay.RelayApi;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -73,23 +74,23 @@ public final class RequestParser {
       requestId = requestId(record, correlation);
     } catch (Refusal refusal) {
       String fallbackId = record.topic() + "-" + record.partition() + "-" + record.offset();
-      return invalid(record, fallbackId, ReplyRoute.defaultTopic(rules.defaultReplyTopic(), correlation), refusal);
+      return invalid(record, fallbackId, ReplyAddress.defaultTopic(rules.defaultReplyTopic(), correlation), refusal);
     }
-    ReplyRoute route = ReplyRoute.defaultTopic(rules.defaultReplyTopic(), correlation);
+    ReplyAddress address = ReplyAddress.defaultTopic(rules.defaultReplyTopic(), correlation);
     try {
-      route = route(record, correlation);
+      address = address(record, correlation);
       Instant deadline = deadline(record, wallNow, now);
       Body body = body(record.value(), endpointHeader(record));
       return new ParsedRecord.Valid(new CompletionRequest(requestId, replyKey(record, requestId), body.bytes(), deadline,
-          route, body.model(), body.tokenEstimate(), body.endpoint(), relayGroupHeader(record), body.usageCeiling()));
+          address, body.model(), body.tokenEstimate(), body.endpoint(), relayGroupHeader(record), body.usageCeiling()));
     } catch (Refusal refusal) {
-      return invalid(record, requestId, route, refusal);
+      return invalid(record, requestId, address, refusal);
     }
   }
 
-  private ParsedRecord.Invalid invalid(ConsumerRecord<byte[], byte[]> record, String requestId, ReplyRoute route,
+  private ParsedRecord.Invalid invalid(ConsumerRecord<byte[], byte[]> record, String requestId, ReplyAddress address,
       Refusal refusal) {
-    return new ParsedRecord.Invalid(requestId, replyKey(record, requestId), route,
+    return new ParsedRecord.Invalid(requestId, replyKey(record, requestId), address,
         ReplyError.invalid(refusal.getMessage(), refusal.param), refusal.reason,
         refusal.logMessage != null ? refusal.logMessage : refusal.getMessage());
   }
@@ -139,7 +140,7 @@ public final class RequestParser {
     return record.topic() + "-" + record.partition() + "-" + record.offset();
   }
 
-  private ReplyRoute route(ConsumerRecord<byte[], byte[]> record, Map<String, byte[]> correlation) {
+  private ReplyAddress address(ConsumerRecord<byte[], byte[]> record, Map<String, byte[]> correlation) {
     String topicHeader = ProtocolHeaders.SPRING_REPLY_TOPIC;
     String partitionHeader = ProtocolHeaders.SPRING_REPLY_PARTITION;
     Header topic = record.headers().lastHeader(topicHeader);
@@ -149,11 +150,11 @@ public final class RequestParser {
       topic = record.headers().lastHeader(topicHeader);
     }
     if (topic == null || topic.value() == null) {
-      return ReplyRoute.defaultTopic(rules.defaultReplyTopic(), correlation);
+      return ReplyAddress.defaultTopic(rules.defaultReplyTopic(), correlation);
     }
     String name = replyTopic(topicHeader, topic.value());
     Header partition = record.headers().lastHeader(partitionHeader);
-    return new ReplyRoute(name, partition == null ? null : replyPartition(partitionHeader, partition.value()),
+    return new ReplyAddress(name, partition == null ? null : replyPartition(partitionHeader, partition.value()),
         correlation);
   }
 
@@ -206,17 +207,17 @@ public final class RequestParser {
    * What is sent and where, the model it names, under a token limit the tokens it may use, and the
    * most tokens its answer may claim per kind.
    */
-  private record Body(byte[] bytes, String model, long tokenEstimate, Endpoint endpoint, long usageCeiling) {}
+  private record Body(byte[] bytes, String model, long tokenEstimate, RelayApi endpoint, long usageCeiling) {}
 
   /** The endpoint the {@code endpoint} header names, or null when there is none. */
-  private static Endpoint endpointHeader(ConsumerRecord<byte[], byte[]> record) {
+  private static RelayApi endpointHeader(ConsumerRecord<byte[], byte[]> record) {
     Header header = record.headers().lastHeader(ProtocolHeaders.ENDPOINT);
     if (header == null || header.value() == null) {
       return null;
     }
     String path = utf8(header.value()).orElseThrow(() -> new Refusal("bad_header",
         "header " + ProtocolHeaders.ENDPOINT + " is not valid UTF-8", null)).trim();
-    return Endpoint.ofPath(path).orElseThrow(() -> new Refusal("bad_header", "header " + ProtocolHeaders.ENDPOINT
+    return RelayApi.ofPath(path).orElseThrow(() -> new Refusal("bad_header", "header " + ProtocolHeaders.ENDPOINT
         + " must be /v1/completions or /v1/chat/completions, was '"
         + (path.length() > 80 ? path.substring(0, 80) + "..." : path) + "'", null));
   }
@@ -236,7 +237,7 @@ public final class RequestParser {
     return group.isEmpty() ? null : group;
   }
 
-  private Body body(byte[] value, Endpoint named) {
+  private Body body(byte[] value, RelayApi named) {
     if (value == null) {
       throw new Refusal("null_value", "record value is null; expected a JSON completion request", null);
     }
@@ -262,8 +263,8 @@ public final class RequestParser {
     if (fields == null) {
       throw new Refusal("not_object", "record value must be a JSON object, was " + kind, null);
     }
-    Endpoint endpoint = named != null ? named
-        : fields.get("messages") != null ? Endpoint.CHAT_COMPLETIONS : Endpoint.COMPLETIONS;
+    RelayApi endpoint = named != null ? named
+        : fields.get("messages") != null ? RelayApi.CHAT_COMPLETIONS : RelayApi.COMPLETIONS;
     checkFields(fields, endpoint);
     checkCost(fields, rules.costLimits(), endpoint);
     JsonNode modelField = fields.get("model");
@@ -281,8 +282,8 @@ public final class RequestParser {
   }
 
   /** The request's token estimate; refuses one that could never fit the tokens-per-minute limit. */
-  private long checkTokens(RelayFields fields, String model, Endpoint endpoint) {
-    TokenEstimate estimate = endpoint == Endpoint.CHAT_COMPLETIONS
+  private long checkTokens(RelayFields fields, String model, RelayApi endpoint) {
+    TokenEstimate estimate = endpoint == RelayApi.CHAT_COMPLETIONS
         ? tokenEstimator.estimateChat(model, fields.get("messages"), fields.get("n"),
             fields.get("max_completion_tokens") != null ? fields.get("max_completion_tokens") : fields.get("max_tokens"))
         : tokenEstimator.estimate(model, fields.get("prompt"), fields.get("suffix"), fields.get("n"),
@@ -296,7 +297,7 @@ public final class RequestParser {
     return estimate.total();
   }
 
-  private void checkFields(RelayFields fields, Endpoint endpoint) {
+  private void checkFields(RelayFields fields, RelayApi endpoint) {
     JsonNode model = fields.get("model");
     if (model != null && (!model.isTextual() || model.asText().isBlank())) {
       throw new Refusal("invalid_body", "model must be a non-empty string, was " + kind(model), "model");
@@ -307,7 +308,7 @@ public final class RequestParser {
           + maxModel + " (" + WorkerConfig.REQUEST_MAX_MODEL_CHARS + ")", "model");
     }
     String[] integers;
-    if (endpoint == Endpoint.CHAT_COMPLETIONS) {
+    if (endpoint == RelayApi.CHAT_COMPLETIONS) {
       checkMessages(fields.get("messages"));
       integers = new String[] {"max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs"};
     } else {
@@ -360,15 +361,15 @@ public final class RequestParser {
   }
 
   /** Refuses requests that ask for more generation than the operator allows, before anything is paid. */
-  private static void checkCost(RelayFields fields, CostLimits limits, Endpoint endpoint) {
+  private static void checkCost(RelayFields fields, CostLimits limits, RelayApi endpoint) {
     atMost(fields, "n", limits.maxN(), WorkerConfig.REQUEST_MAX_N);
     atMost(fields, "max_tokens", limits.maxTokens(), WorkerConfig.REQUEST_MAX_TOKENS);
-    if (endpoint == Endpoint.CHAT_COMPLETIONS) {
+    if (endpoint == RelayApi.CHAT_COMPLETIONS) {
       atMost(fields, "max_completion_tokens", limits.maxTokens(), WorkerConfig.REQUEST_MAX_TOKENS);
       return;
     }
     atMost(fields, "best_of", limits.maxBestOf(), WorkerConfig.REQUEST_MAX_BEST_OF);
-    long prompts = promptCount(fields.get("prompt"));
+    long prompts = RelayFields.promptCount(fields.get("prompt"));
     if (prompts > limits.maxPrompts()) {
       throw new Refusal("cost_limit", "prompt holds " + prompts + " prompts, over the limit of " + limits.maxPrompts()
           + " (" + WorkerConfig.REQUEST_MAX_PROMPTS + ")", "prompt");
@@ -386,19 +387,6 @@ public final class RequestParser {
       throw new Refusal("cost_limit", name + " is " + (field.canConvertToLong() ? value : "beyond 2^63")
           + ", over the limit of " + limit + " (" + setting + ")", name);
     }
-  }
-
-  /** One string or one list of token ids is one prompt; an array of strings or of token lists is one each. */
-  static long promptCount(JsonNode prompt) {
-    if (!prompt.isArray() || prompt.isEmpty()) {
-      return 1;
-    }
-    for (JsonNode element : prompt) {
-      if (!element.isIntegralNumber()) {
-        return prompt.size();
-      }
-    }
-    return 1;
   }
 
   private byte[] write(JsonNode root) {

@@ -1,6 +1,7 @@
 package dev.relayworker.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.relayworker.relay.RelayApi;
 
 /**
  * The most tokens an answer to a request may honestly claim for its prompt, and for its
@@ -12,15 +13,15 @@ final class UsageCeiling {
 
   private UsageCeiling() {}
 
-  static long of(RelayFields fields, Endpoint endpoint, long tokenEstimate, long bound) {
+  static long of(RelayFields fields, RelayApi endpoint, long tokenEstimate, long bound) {
     long perChoice;
     long choices = Math.max(1, whole(fields.get("n"), 1));
-    if (endpoint == Endpoint.CHAT_COMPLETIONS) {
+    if (endpoint == RelayApi.CHAT_COMPLETIONS) {
       perChoice = whole(fields.get("max_completion_tokens"), whole(fields.get("max_tokens"), 0));
     } else {
       perChoice = whole(fields.get("max_tokens"), 16);
       choices = Math.max(choices, whole(fields.get("best_of"), 1))
-          * Math.max(1, RequestParser.promptCount(fields.get("prompt")));
+          * Math.max(1, RelayFields.promptCount(fields.get("prompt")));
     }
     long allowed = Math.max(tokenEstimate, saturatedProduct(choices, perChoice));
     return Math.max(bound, allowed > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * allowed);

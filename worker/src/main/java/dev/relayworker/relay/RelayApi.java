@@ -1,14 +1,18 @@
 package dev.relayworker.relay;
 
+import java.util.Optional;
+
 /**
- * The relay's endpoints the worker calls, each with the {@code object} type its answers carry.
- * Relative to the relay's base URL.
+ * The relay endpoints the worker calls, the one list of them: each with the path requests and
+ * Batch files name it by and the {@code object} type its answers carry. A request names one with
+ * the {@code endpoint} header; without one, a body with {@code messages} is a chat request and
+ * any other a legacy completion (the parser decides, once).
  */
 public enum RelayApi {
-  /** The legacy completions endpoint: a {@code prompt} in, a {@code text_completion} out. */
-  COMPLETIONS("v1/completions", "text_completion"),
-  /** Chat completions: {@code messages} in, a {@code chat.completion} out. */
-  CHAT_COMPLETIONS("v1/chat/completions", "chat.completion");
+  /** {@code POST /v1/completions}: a {@code prompt} in, a {@code text_completion} out. */
+  COMPLETIONS("/v1/completions", "text_completion"),
+  /** {@code POST /v1/chat/completions}: {@code messages} in, a {@code chat.completion} out. */
+  CHAT_COMPLETIONS("/v1/chat/completions", "chat.completion");
 
   private final String path;
   private final String objectType;
@@ -18,13 +22,29 @@ public enum RelayApi {
     this.objectType = objectType;
   }
 
-  /** The path relative to the base URL, without a leading slash. */
+  /** The path as requests and Batch files name it, such as {@code /v1/chat/completions}. */
   public String path() {
     return path;
+  }
+
+  /** The path relative to the relay's base URL (no leading slash), so a base URL's own path is kept. */
+  public String relativePath() {
+    return path.substring(1);
   }
 
   /** The {@code object} of a successful answer. */
   public String objectType() {
     return objectType;
+  }
+
+  /** The endpoint a path names, with or without its leading slash. */
+  public static Optional<RelayApi> ofPath(String path) {
+    String normalized = path.startsWith("/") ? path : "/" + path;
+    for (RelayApi api : values()) {
+      if (api.path.equals(normalized)) {
+        return Optional.of(api);
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -139,7 +139,7 @@ public record RelayEndpoint(
 
   /** {@code POST} target of {@code api}. */
   public URI uri(RelayApi api) {
-    return baseUri.resolve(api.path());
+    return baseUri.resolve(api.relativePath());
   }
 
   /** The base URL for logs and messages: scheme, host, port and path, never user info or a query. */

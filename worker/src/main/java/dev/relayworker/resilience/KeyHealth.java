@@ -5,8 +5,6 @@ import dev.relayworker.relay.RelayException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Whether the relay accepts the worker's key. A used-up or refused key
@@ -17,12 +15,13 @@ import org.slf4j.LoggerFactory;
  * key's quota, which the relays give only after finding the key) is reported as such: the worker
  * was started with a key the relay does not take.
  *
+ * <p>Outages, probes that failed and the key working again are told to the {@link RelayCallListener}
+ * (under this object's lock: the listener must return quickly).
+ *
  * <p>Thread-safe: while the key works, every method is a volatile read; while it is out, short
  * and synchronized. Called from relay threads and, for {@link #hold}, from the poll and admin threads.
  */
 final class KeyHealth {
-
-  private static final Logger log = LoggerFactory.getLogger(KeyHealth.class);
 
   /** What {@link #admit} lets a call do. */
   enum Admission {
@@ -38,6 +37,7 @@ final class KeyHealth {
   private final KeyFailureMode mode;
   private final Duration probeInterval;
   private final Clock clock;
+  private final RelayCallListener listener;
   // Volatile so that the path of every call (the key works) reads them without taking the lock.
   private volatile boolean worked;
   /** Counts outages: a call sent before the current one began says nothing about the key now. */
@@ -46,12 +46,16 @@ final class KeyHealth {
   private Instant nextProbe;
   private boolean probing;
 
-  /** @param route the route whose key it watches, named in its log lines and hold reasons */
-  KeyHealth(String route, KeyFailureMode mode, Duration probeInterval, Clock clock) {
+  /**
+   * @param route the route whose key it watches, named in its hold reasons
+   * @param listener hears outages, failed probes and the key working again
+   */
+  KeyHealth(String route, KeyFailureMode mode, Duration probeInterval, Clock clock, RelayCallListener listener) {
     this.route = route;
     this.mode = mode;
     this.probeInterval = probeInterval;
     this.clock = clock;
+    this.listener = listener;
   }
 
   /** Whether a call may go now; claims the probe when one is due. */
@@ -91,8 +95,8 @@ final class KeyHealth {
     if (outage == null || sentUnder != outages) {
       return;
     }
-    log.info("route {}: relay key works again: sending the parked requests", route);
     outage = null;
+    listener.keyWorksAgain();
     probing = false;
   }
 
@@ -123,17 +127,10 @@ final class KeyHealth {
       outage = "route " + route + ": " + (worked ? "relay refused the key: " : "relay refused the key at the first call: ")
           + failure.getMessage();
       nextProbe = now.plus(probeInterval);
-      if (worked) {
-        log.warn("{}; holding its calls (other routes of a model take its requests, else they are parked) and"
-            + " probing every {} ms", outage, probeInterval.toMillis());
-      } else {
-        log.error("{}; holding its calls until the key works (check the route's key); probing every {} ms",
-            outage, probeInterval.toMillis());
-      }
+      listener.keyOut(outage, worked, probeInterval);
     } else if (probe) {
       nextProbe = now.plus(probeInterval);
-      log.info("route {}: relay key still refused ({}); next probe in {} ms", route, failure.getMessage(),
-          probeInterval.toMillis());
+      listener.keyStillOut(failure, probeInterval);
     }
     return true;
   }

@@ -4,9 +4,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * What the pipeline needs of the relay: a completion for a request, and whether the relay takes
- * calls now. {@link ResilientRelay} is the worker's; the poll loop's unit tests script their own.
+ * calls now. The worker's is a {@code RoutedRelay} choosing among routes, each a
+ * {@link ResilientRelay}; the poll loop's unit tests script their own.
  *
- * <p>Both methods may be called from any thread and never block.
+ * <p>Every method may be called from any thread and never blocks.
  */
 public interface RelayCalls {
 
@@ -32,13 +33,11 @@ public interface RelayCalls {
   }
 
   /**
-   * Whether a request estimated at {@code tokenEstimate} tokens fits in a minute of the relay's
-   * token budget as this worker applies it now (see {@link #share}). One that does not books more
-   * than a minute of the budget, so it or the calls after it wait that long; a relay of several
-   * routes sends it to one where it fits.
+   * Whether this relay would take a request estimated at {@code tokenEstimate} tokens now: the one
+   * question a router asks of each of its routes before it chooses.
    */
-  default boolean fitsTokenBudget(long tokenEstimate) {
-    return true;
+  default Readiness readiness(long tokenEstimate) {
+    return availability().state() == RelayAvailability.State.UNAVAILABLE ? Readiness.UNAVAILABLE : Readiness.TAKES;
   }
 
   /**
@@ -48,4 +47,27 @@ public interface RelayCalls {
    * @param fraction within (0, 1]
    */
   default void share(double fraction) {}
+
+  /** A relay's answer to {@link #readiness}. */
+  enum Readiness {
+    /** It would send the request now, or after a wait of its own pacing. */
+    TAKES,
+    /**
+     * It takes calls, but its token budget per minute (at this worker's share) is smaller than the
+     * request's estimate: it would book more than a minute of tokens, so it or the calls after it
+     * would wait that long.
+     */
+    OVER_TOKEN_BUDGET,
+    /** It takes no calls now: circuit open, key out, spend cap reached, or paused by a 429. */
+    UNAVAILABLE;
+
+    /** How the logs say it. */
+    public String describe() {
+      return switch (this) {
+        case TAKES -> "takes calls";
+        case OVER_TOKEN_BUDGET -> "the request's token estimate is over its token budget per minute";
+        case UNAVAILABLE -> "takes no calls now";
+      };
+    }
+  }
 }

@@ -65,11 +65,6 @@ public final class RelayPolicy {
     this.circuitHalfOpenCalls = builder.circuitHalfOpenCalls;
   }
 
-  /** Every setting at its default. */
-  public static RelayPolicy ofDefaults() {
-    return custom().build();
-  }
-
   /** A builder starting from the defaults. */
   public static Builder custom() {
     return new Builder();

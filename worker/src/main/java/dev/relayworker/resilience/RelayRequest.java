@@ -43,8 +43,4 @@ public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String m
         : new RelayRequest(api, body, deadline, model, tokenEstimate, group, others, usageCeiling);
   }
 
-  /** A request for the legacy completions endpoint. */
-  public RelayRequest(byte[] body, Instant deadline, String model, long tokenEstimate) {
-    this(RelayApi.COMPLETIONS, body, deadline, model, tokenEstimate);
-  }
 }

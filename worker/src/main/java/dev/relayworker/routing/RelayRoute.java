@@ -1,6 +1,7 @@
 package dev.relayworker.routing;
 
 import dev.relayworker.cost.Pricing;
+import dev.relayworker.resilience.RelayCallListener;
 import dev.relayworker.resilience.RelayCalls;
 import java.util.Objects;
 
@@ -13,14 +14,17 @@ import java.util.Objects;
  * @param group the key's group at the relay
  * @param calls the route's relay path
  * @param pricing its prices, which order routes by cost and price its answers
+ * @param listener hears the router's decisions about the route (skipped, moved on from), as its
+ *     {@code calls} hear theirs
  */
-public record RelayRoute(String name, String group, RelayCalls calls, Pricing pricing) {
+public record RelayRoute(String name, String group, RelayCalls calls, Pricing pricing, RelayCallListener listener) {
 
   public RelayRoute {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(group, "group");
     Objects.requireNonNull(calls, "calls");
     Objects.requireNonNull(pricing, "pricing");
+    Objects.requireNonNull(listener, "listener");
   }
 
   /** Whether a request naming {@code nameOrGroup} asks for this route: by its name, or by its group. */

@@ -3,10 +3,11 @@ package dev.relayworker.routing;
 import dev.relayworker.relay.FailureClassifier;
 import dev.relayworker.relay.FailureSource;
 import dev.relayworker.relay.RelayException;
-import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallFailedException.Reason;
+import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
 import dev.relayworker.resilience.RelayAvailability;
+import dev.relayworker.resilience.RelayCalls.Readiness;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.resilience.RelayRequest;
 import java.time.Clock;
@@ -68,7 +69,7 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
   public CompletableFuture<CallResult> complete(RelayRequest request, int chargedBefore) {
     List<RelayRoute> candidates;
     try {
-      candidates = fitting(candidates(request.model(), request.group()), request.tokenEstimate());
+      candidates = candidates(request.model(), request.group());
     } catch (UnroutableException e) {
       return CompletableFuture.failedFuture(new CallFailedException(Reason.UNROUTABLE, 0, 0, null, e.getMessage()));
     }
@@ -76,25 +77,45 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
       RelayRoute only = candidates.get(0);
       return only.calls().complete(request, chargedBefore).thenApply(result -> result.via(only.name(), only.group(), 0));
     }
-    List<RelayRoute> usable = new ArrayList<>();
-    boolean outage = false;
-    for (RelayRoute route : candidates) {
-      if (!unserved.mayServe(route, request.model())) {
-        continue;
-      }
-      if (takesCalls(route.calls().availability())) {
-        usable.add(route);
-      } else {
-        outage = true;
-      }
-    }
-    if (usable.isEmpty()) {
-      usable.add(candidates.stream().filter(route -> unserved.mayServe(route, request.model())).findFirst()
-          .orElse(candidates.get(0)));
-    }
     CompletableFuture<CallResult> result = new CompletableFuture<>();
-    new Fallback(request, usable, outage, result).tryRoute(0, chargedBefore);
+    choose(request, candidates, result).tryRoute(0, chargedBefore);
     return result;
+  }
+
+  /**
+   * The routes a request goes along, in order: those that take it now; else those whose token
+   * budget is too small for it (better than waiting for a route that is down); else the first
+   * route that may serve its model, which holds it or waits out its pause as a single relay would.
+   * Each route is asked once ({@link RelayCalls#readiness}); a route left out while another goes
+   * is told why.
+   */
+  private Fallback choose(RelayRequest request, List<RelayRoute> candidates, CompletableFuture<CallResult> result) {
+    List<RelayRoute> taking = new ArrayList<>(candidates.size());
+    List<RelayRoute> overBudget = new ArrayList<>(0);
+    List<RelayRoute> unavailable = new ArrayList<>(0);
+    for (RelayRoute route : candidates) {
+      if (unserved.mayServe(route, request.model())) {
+        switch (route.calls().readiness(request.tokenEstimate())) {
+          case TAKES -> taking.add(route);
+          case OVER_TOKEN_BUDGET -> overBudget.add(route);
+          case UNAVAILABLE -> unavailable.add(route);
+        }
+      }
+    }
+    List<RelayRoute> chosen;
+    if (!taking.isEmpty()) {
+      chosen = taking;
+      overBudget.forEach(route -> route.listener().skipped(request.model(), Readiness.OVER_TOKEN_BUDGET));
+    } else if (!overBudget.isEmpty()) {
+      chosen = overBudget;
+    } else {
+      chosen = List.of(!unavailable.isEmpty() ? unavailable.get(0) : candidates.get(0));
+    }
+    if (chosen != unavailable) {
+      unavailable.stream().filter(route -> !chosen.contains(route))
+          .forEach(route -> route.listener().skipped(request.model(), Readiness.UNAVAILABLE));
+    }
+    return new Fallback(request, chosen, !unavailable.isEmpty(), result);
   }
 
   @Override
@@ -133,25 +154,6 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
     }
   }
 
-  /**
-   * The routes whose token budget a request of {@code tokenEstimate} tokens fits in a minute: on
-   * another it would book more than a minute of that route's tokens, so it or the requests after it
-   * would wait minutes while a route with room was free. When it fits none,
-   * all of them, as a single relay would take it (the parser refuses a request over the largest
-   * budget, so this is a request over every route's current share of its key).
-   */
-  private static List<RelayRoute> fitting(List<RelayRoute> routes, long tokenEstimate) {
-    if (routes.size() == 1 || tokenEstimate == 0 || routes.stream().allMatch(route -> fits(route, tokenEstimate))) {
-      return routes; // The common case, on every request: nothing to copy.
-    }
-    List<RelayRoute> fitting = routes.stream().filter(route -> fits(route, tokenEstimate)).toList();
-    return fitting.isEmpty() ? routes : fitting;
-  }
-
-  private static boolean fits(RelayRoute route, long tokenEstimate) {
-    return route.calls().fitsTokenBudget(tokenEstimate);
-  }
-
   /** The routes a request may go to, in order: the one it names first, then its model's others. */
   private List<RelayRoute> candidates(String model, String group) {
     List<RelayRoute> routes = table.routesFor(model);
@@ -182,10 +184,6 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
       }
     }
     return new RelayAvailability(best.state(), best.pausedUntil(), circuits.toString(), best.hold());
-  }
-
-  private static boolean takesCalls(RelayAvailability availability) {
-    return availability.state() != RelayAvailability.State.UNAVAILABLE;
   }
 
   /**
@@ -251,6 +249,7 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
       outage |= failure.reason().parks();
       tried.add(route.name() + ": " + failure.getMessage());
       if (index + 1 < routes.size()) {
+        route.listener().movedOn(routes.get(index + 1).name(), failure);
         tryRoute(index + 1, 0);
       } else if (outage) {
         // A route of this model is down and may come back: wait for it rather than answer. Attempts

@@ -34,7 +34,7 @@ class BatchLineTest {
     assertThat(embeddings.problem()).contains("url must be \"/v1/completions\" or \"/v1/chat/completions\"");
     BatchLine chat = BatchLine.parse(7, "{\"custom_id\":\"c\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
         + "\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}", json).line();
-    assertThat(chat.endpoint()).isEqualTo(dev.relayworker.protocol.Endpoint.CHAT_COMPLETIONS);
+    assertThat(chat.endpoint()).isEqualTo(dev.relayworker.relay.RelayApi.CHAT_COMPLETIONS);
     assertThat(BatchLine.parse(5, "{\"custom_id\":\"g\",\"method\":\"GET\",\"url\":\"/v1/completions\",\"body\":{}}", json)
         .bad().problem()).contains("method must be \"POST\"");
     assertThat(BatchLine.parse(6, "{\"custom_id\":\"b\",\"method\":\"POST\",\"url\":\"/v1/completions\",\"body\":\"x\"}",

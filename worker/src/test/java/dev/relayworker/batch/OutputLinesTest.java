@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relayworker.cost.CallCost;
 import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.ReplyRecords;
-import dev.relayworker.protocol.ReplyRoute;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -22,7 +22,7 @@ class OutputLinesTest {
 
   private final OutputLines lines = new OutputLines(new ObjectMapper());
   private final ReplyRecords replies = new ReplyRecords("dlq");
-  private final ReplyRoute route = ReplyRoute.defaultTopic("replies", Map.of());
+  private final ReplyAddress route = ReplyAddress.defaultTopic("replies", Map.of());
 
   @Test
   void anAnsweredLineCarriesItsUsageAndCost() {

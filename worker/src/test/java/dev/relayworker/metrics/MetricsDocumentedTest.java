@@ -9,11 +9,11 @@ import org.junit.jupiter.api.Test;
 class MetricsDocumentedTest {
 
   @Test
-  void theReadmeListsEveryMetricByItsPrometheusName() throws Exception {
-    String readme = Files.readString(Path.of("README.md"));
+  void theOperatingPageListsEveryMetricByItsPrometheusName() throws Exception {
+    String page = Files.readString(Path.of("docs", "operating.md"));
 
     for (Metric metric : Metric.values()) {
-      assertThat(readme).as(metric.name()).contains("| `" + metric.prometheusName() + "` |");
+      assertThat(page).as(metric.name()).contains("| `" + metric.prometheusName() + "` |");
     }
   }
 }

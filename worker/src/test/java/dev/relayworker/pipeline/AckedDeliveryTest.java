@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ErrorType;
 import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.ReplyRecords;
-import dev.relayworker.protocol.ReplyRoute;
 import dev.relayworker.testkit.Await;
 import dev.relayworker.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class AckedDeliveryTest {
 
   private static final TopicPartition PARTITION = new TopicPartition("requests", 0);
-  private static final ReplyRoute HOME = ReplyRoute.defaultTopic("replies", Map.of());
+  private static final ReplyAddress HOME = ReplyAddress.defaultTopic("replies", Map.of());
 
   private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T00:00:00Z"));
   private final MockProducer<byte[], byte[]> producer =
@@ -42,9 +42,9 @@ class AckedDeliveryTest {
   private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
   private final Mailbox mailbox = new Mailbox(() -> { });
   private final Ledgers ledgers = new Ledgers(4096);
-  private final ReplyRoutes routes = new ReplyRoutes(topics -> Map.of(
-      "replies", new ReplyRoutes.TopicFacts(4, 1_048_588, null),
-      "dlq", new ReplyRoutes.TopicFacts(1, 1_048_588, null)), 1_048_576, "none", clock);
+  private final ReplyTopics routes = new ReplyTopics(topics -> Map.of(
+      "replies", new ReplyTopics.TopicFacts(4, 1_048_588, null),
+      "dlq", new ReplyTopics.TopicFacts(1, 1_048_588, null)), 1_048_576, "none", clock);
   private final ReplyRecords replies = new ReplyRecords("dlq");
   private final ReplyRouter router = new ReplyRouter(routes, new Fallbacks(replies, "replies", () -> 1_048_576),
       new WorkerMetrics(new SimpleMeterRegistry()));

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.protocol.ErrorType;
 import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.ReplyError;
 import dev.relayworker.protocol.ReplyRecords;
-import dev.relayworker.protocol.ReplyRoute;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,8 +28,8 @@ class FallbacksTest {
 
   @Test
   void aReplyTooLargeForItsRouteBecomesAnErrorThereThenAtHomeThenADeadLetterThenNothing() throws Exception {
-    PendingRequest pending = pending(new ReplyRoute("replies.team", 2, CORRELATION));
-    Outgoing reply = Outgoing.reply(pending, replies.ok("r", Requests.bytes("r"), pending.route, new byte[2_000_000], 200, 1, null, null));
+    PendingRequest pending = pending(new ReplyAddress("replies.team", 2, CORRELATION));
+    Outgoing reply = Outgoing.reply(pending, replies.ok("r", Requests.bytes("r"), pending.address, new byte[2_000_000], 200, 1, null, null));
     Problem tooLarge = new Problem(Problem.Kind.TOO_LARGE, "the record would be 2000100 bytes, over 1048576");
 
     Outgoing onRoute = fallbacks.next(reply, tooLarge);
@@ -55,8 +55,8 @@ class FallbacksTest {
 
   @Test
   void aReplyThatCannotGoToItsRouteGoesHomeAsAnErrorSayingWhy() throws Exception {
-    PendingRequest pending = pending(new ReplyRoute("replies", 99, CORRELATION));
-    Outgoing reply = Outgoing.reply(pending, replies.ok("r", Requests.bytes("r"), pending.route, Requests.bytes("{}"), 200, 1, null, null));
+    PendingRequest pending = pending(new ReplyAddress("replies", 99, CORRELATION));
+    Outgoing reply = Outgoing.reply(pending, replies.ok("r", Requests.bytes("r"), pending.address, Requests.bytes("{}"), 200, 1, null, null));
 
     Outgoing home = fallbacks.next(reply, Problem.unroutable("topic 'replies' has 4 partitions; partition 99 does not exist"));
 
@@ -68,9 +68,9 @@ class FallbacksTest {
 
   @Test
   void aRefusedRecordKeepsItsOwnErrorAndEndsWithItsDeadLetterCopy() throws Exception {
-    PendingRequest pending = pending(new ReplyRoute("replies.team", 7, CORRELATION));
+    PendingRequest pending = pending(new ReplyAddress("replies.team", 7, CORRELATION));
     pending.deadLettered = true;
-    Outgoing error = Outgoing.reply(pending, replies.error("r", Requests.bytes("r"), pending.route,
+    Outgoing error = Outgoing.reply(pending, replies.error("r", Requests.bytes("r"), pending.address,
         ReplyError.invalid("record value is not valid JSON", null), 0, 0));
 
     Outgoing home = fallbacks.next(error, Problem.unroutable("partition 7 does not exist"));
@@ -82,7 +82,7 @@ class FallbacksTest {
 
   @Test
   void aDeadLetterCopyIsCutOnceThenGivenUp() {
-    PendingRequest pending = pending(ReplyRoute.defaultTopic("replies", Map.of()));
+    PendingRequest pending = pending(ReplyAddress.defaultTopic("replies", Map.of()));
     Outgoing copy = Outgoing.deadLetter(pending, replies.deadLetter(pending.record, "not_json", "not JSON"));
     Problem tooLarge = new Problem(Problem.Kind.TOO_LARGE, "over the limit");
 
@@ -98,7 +98,7 @@ class FallbacksTest {
     return mapper.readTree(record.value()).path("error").path("message").asText();
   }
 
-  private static PendingRequest pending(ReplyRoute route) {
+  private static PendingRequest pending(ReplyAddress route) {
     ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("requests", 0, 3, 0L, TimestampType.CREATE_TIME, 0, 0,
         Requests.bytes("r"), Requests.bytes("{}"), new RecordHeaders(), Optional.empty());
     return new PendingRequest(record, new PartitionLedger(new TopicPartition("requests", 0), 4096), "r", Requests.bytes("r"),

@@ -3,21 +3,21 @@ package dev.relayworker.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relayworker.protocol.CompletionRequest;
-import dev.relayworker.protocol.Endpoint;
-import dev.relayworker.protocol.ReplyRoute;
-import dev.relayworker.resilience.RelayAvailability;
+import dev.relayworker.protocol.ReplyAddress;
+import dev.relayworker.relay.RelayApi;
 import dev.relayworker.resilience.RelayAvailability.State;
+import dev.relayworker.resilience.RelayAvailability;
 import java.time.Instant;
 import java.util.List;
-import java.util.function.Function;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /** Requests held while the relay is down: none go while it is, one probe at a time while it is tried, all once it is back. */
 class ParkedRequestsTest {
 
-  private static final ReplyRoute ROUTE = ReplyRoute.defaultTopic("replies", Map.of());
+  private static final ReplyAddress ROUTE = ReplyAddress.defaultTopic("replies", Map.of());
 
   private final PartitionLedger ledger = new PartitionLedger(new TopicPartition("requests", 0), 4096);
   private final ParkedRequests parked = new ParkedRequests();
@@ -93,7 +93,7 @@ class ParkedRequestsTest {
     CompletionRequest request = taken.request;
     PendingRequest pending = new PendingRequest(taken.record, ledger, taken.requestId, taken.replyKey, ROUTE,
         new CompletionRequest(request.requestId(), request.replyKey(), request.body(), request.deadline(), ROUTE,
-            model, 0, Endpoint.COMPLETIONS, null, 2_000_000));
+            model, 0, RelayApi.COMPLETIONS, null, 2_000_000));
     parked.park(pending, Instant.EPOCH);
     return pending;
   }

@@ -40,8 +40,8 @@ import org.junit.jupiter.api.Test;
  * The poll thread's decisions, one turn at a time, on Kafka's own mock consumer and producer, a
  * scripted relay and a clock the test moves: back-pressure at the in-flight cap, a partition
  * revoked with requests in flight, a transaction that aborts, and parked requests probing a relay
- * that comes back. (The same paths on a real broker: WorkerFlowTest, WorkerOutageTest,
- * WorkerGroupTest and the crash test.)
+ * that comes back. (The same paths on a real broker: WorkerFlowIT, WorkerOutageIT,
+ * WorkerGroupIT and the crash test.)
  */
 class PollLoopTest {
 
@@ -56,9 +56,9 @@ class PollLoopTest {
       new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
   private final ScriptedRelay relay = new ScriptedRelay();
   private final WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry());
-  private final ReplyRoutes routes = new ReplyRoutes(topics -> Map.of(
-      "replies", new ReplyRoutes.TopicFacts(4, 1_048_588, null),
-      "dlq", new ReplyRoutes.TopicFacts(1, 1_048_588, null)), 1_048_576, "none", clock);
+  private final ReplyTopics routes = new ReplyTopics(topics -> Map.of(
+      "replies", new ReplyTopics.TopicFacts(4, 1_048_588, null),
+      "dlq", new ReplyTopics.TopicFacts(1, 1_048_588, null)), 1_048_576, "none", clock);
   private PollLoop loop;
 
   @AfterEach

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ErrorType;
 import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.ReplyRecords;
-import dev.relayworker.protocol.ReplyRoute;
 import dev.relayworker.testkit.Await;
 import dev.relayworker.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -28,18 +28,18 @@ import org.junit.jupiter.api.Test;
  */
 class ReplyRouterTest {
 
-  private static final ReplyRoute HOME = ReplyRoute.defaultTopic("replies", Map.of());
+  private static final ReplyAddress HOME = ReplyAddress.defaultTopic("replies", Map.of());
 
   private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T00:00:00Z"));
   private final CountDownLatch teamTopicCreated = new CountDownLatch(1);
-  private final ReplyRoutes routes = new ReplyRoutes(topics -> {
+  private final ReplyTopics routes = new ReplyTopics(topics -> {
     if (topics.contains("replies.team")) {
       awaitQuietly(teamTopicCreated);
     }
     return Map.of(
-        "replies", new ReplyRoutes.TopicFacts(4, 10_000, null),
-        "replies.team", new ReplyRoutes.TopicFacts(2, 1_048_588, null),
-        "dlq", new ReplyRoutes.TopicFacts(1, 1_048_588, null));
+        "replies", new ReplyTopics.TopicFacts(4, 10_000, null),
+        "replies.team", new ReplyTopics.TopicFacts(2, 1_048_588, null),
+        "dlq", new ReplyTopics.TopicFacts(1, 1_048_588, null));
   }, 1_048_576, "none", clock);
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final ReplyRecords replies = new ReplyRecords("dlq");
@@ -59,7 +59,7 @@ class ReplyRouterTest {
 
   @Test
   void aRecordForATopicBeingLookedUpWaitsAndIsHandedOverOnceKnown() {
-    PendingRequest pending = Requests.taken(ledger, 0, new ReplyRoute("replies.team", 1, Map.of()));
+    PendingRequest pending = Requests.taken(ledger, 0, new ReplyAddress("replies.team", 1, Map.of()));
     Outgoing reply = reply(pending, 100);
 
     assertThat(router.route(pending, List.of(reply))).isEmpty();
@@ -67,7 +67,7 @@ class ReplyRouterTest {
 
     teamTopicCreated.countDown();
     Await.until("the lookup answered", Duration.ofSeconds(10),
-        () -> routes.check("replies.team", 1) instanceof ReplyRoutes.Check.Ok);
+        () -> routes.check("replies.team", 1) instanceof ReplyTopics.Check.Ok);
     List<ReplyRouter.Resolved> resolved = router.takeResolved();
 
     assertThat(resolved).singleElement().satisfies(entry -> {
@@ -113,7 +113,7 @@ class ReplyRouterTest {
   }
 
   private Outgoing reply(PendingRequest pending, int bytes) {
-    return Outgoing.reply(pending, replies.ok(pending.requestId, pending.replyKey, pending.route, new byte[bytes], 200,
+    return Outgoing.reply(pending, replies.ok(pending.requestId, pending.replyKey, pending.address, new byte[bytes], 200,
         1, null, null));
   }
 

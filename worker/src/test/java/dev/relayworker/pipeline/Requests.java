@@ -1,7 +1,9 @@
 package dev.relayworker.pipeline;
 
 import dev.relayworker.protocol.CompletionRequest;
-import dev.relayworker.protocol.ReplyRoute;
+import dev.relayworker.protocol.InputLimits;
+import dev.relayworker.protocol.ReplyAddress;
+import dev.relayworker.relay.RelayApi;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
@@ -17,19 +19,20 @@ final class Requests {
   private Requests() {}
 
   /** A request keyed {@code id-OFFSET} taken on {@code ledger}'s partition, answered on {@code route}. */
-  static PendingRequest taken(PartitionLedger ledger, long offset, ReplyRoute route) {
+  static PendingRequest taken(PartitionLedger ledger, long offset, ReplyAddress route) {
     return taken(ledger, offset, route, Instant.MAX);
   }
 
   /** The same, with a deadline. */
-  static PendingRequest taken(PartitionLedger ledger, long offset, ReplyRoute route, Instant deadline) {
+  static PendingRequest taken(PartitionLedger ledger, long offset, ReplyAddress route, Instant deadline) {
     ledger.take(offset);
     String id = "id-" + offset;
     ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(ledger.partition().topic(),
         ledger.partition().partition(), offset, 0L, TimestampType.CREATE_TIME, 0, 0, bytes(id), bytes("{}"),
         new RecordHeaders(), Optional.empty());
     return new PendingRequest(record, ledger, id, bytes(id), route,
-        new CompletionRequest(id, bytes(id), bytes("{}"), deadline, route));
+        new CompletionRequest(id, bytes(id), bytes("{}"), deadline, route, null, 0, RelayApi.COMPLETIONS, null,
+            InputLimits.defaults().usageMaxTokens()));
   }
 
   /** The last value of a header as UTF-8, or null. */

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.ReplyRecords;
-import dev.relayworker.protocol.ReplyRoute;
 import dev.relayworker.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -46,9 +46,9 @@ class TransactionalDeliveryTest {
   private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
   private final Ledgers ledgers = new Ledgers(4096);
   private final WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry());
-  private final ReplyRoutes routes = new ReplyRoutes(topics -> Map.of(
-      "replies", new ReplyRoutes.TopicFacts(4, 1_048_588, null),
-      "dlq", new ReplyRoutes.TopicFacts(1, 1_048_588, null)), 1_048_576, "none", clock);
+  private final ReplyTopics routes = new ReplyTopics(topics -> Map.of(
+      "replies", new ReplyTopics.TopicFacts(4, 1_048_588, null),
+      "dlq", new ReplyTopics.TopicFacts(1, 1_048_588, null)), 1_048_576, "none", clock);
   private final ReplyRecords replies = new ReplyRecords("dlq");
   private final ReplyRouter router = new ReplyRouter(routes, new Fallbacks(replies, "replies", () -> 1_048_576), metrics);
   private final DeliveryProgress progress = new DeliveryProgress();
@@ -233,11 +233,11 @@ class TransactionalDeliveryTest {
 
   private void publish(PendingRequest pending) {
     delivery.publish(pending, List.of(Outgoing.reply(pending,
-        replies.ok(pending.requestId, pending.replyKey, pending.route, Requests.bytes("{}"), 200, 1, null, null))));
+        replies.ok(pending.requestId, pending.replyKey, pending.address, Requests.bytes("{}"), 200, 1, null, null))));
   }
 
   private static PendingRequest pending(PartitionLedger ledger, long offset) {
-    return Requests.taken(ledger, offset, ReplyRoute.defaultTopic("replies", Map.of()));
+    return Requests.taken(ledger, offset, ReplyAddress.defaultTopic("replies", Map.of()));
   }
 
   private static OffsetAndMetadata lastCommittedOffset(MockProducer<byte[], byte[]> producer) {

@@ -2,9 +2,9 @@ package dev.relayworker.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relayworker.admin.HealthReport;
 import dev.relayworker.metrics.LoopStatus;
 import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.ops.HealthReport;
 import dev.relayworker.resilience.Hold;
 import dev.relayworker.resilience.RelayAvailability;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

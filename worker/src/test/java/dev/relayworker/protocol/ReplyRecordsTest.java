@@ -21,7 +21,7 @@ class ReplyRecordsTest {
 
   @Test
   void echoesShortRequestIdsAndHashesLongOnes() {
-    ReplyRoute route = ReplyRoute.defaultTopic("replies", Map.of());
+    ReplyAddress route = ReplyAddress.defaultTopic("replies", Map.of());
     String longId = "k".repeat(600_000);
 
     ProducerRecord<byte[], byte[]> shortReply = replies.ok("req-1", bytes("req-1"), route, bytes("{}"), 200, 1, null, null);

@@ -76,8 +76,8 @@ class RequestBoundsTest {
 
     assertThat(refused.error().message()).isEqualTo("header " + header + " is 1025 bytes, over the limit of 1024"
         + " (request.max.header.bytes)");
-    assertThat(refused.route().correlation()).isEmpty();
-    assertThat(refused.route().topic()).isEqualTo("replies");
+    assertThat(refused.address().correlation()).isEmpty();
+    assertThat(refused.address().topic()).isEqualTo("replies");
   }
 
   @Test

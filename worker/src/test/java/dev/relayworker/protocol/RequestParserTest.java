@@ -2,6 +2,7 @@ package dev.relayworker.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relayworker.relay.RelayApi;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,9 +47,9 @@ class RequestParserTest {
     RecordHeaders named = new RecordHeaders();
     named.add(ProtocolHeaders.ENDPOINT, "/v1/chat/completions".getBytes(StandardCharsets.UTF_8));
 
-    assertThat(valid(record("c1", chat, new RecordHeaders())).endpoint()).isEqualTo(Endpoint.CHAT_COMPLETIONS);
-    assertThat(valid(record("c2", chat, named)).endpoint()).isEqualTo(Endpoint.CHAT_COMPLETIONS);
-    assertThat(valid(record("p1", BODY, new RecordHeaders())).endpoint()).isEqualTo(Endpoint.COMPLETIONS);
+    assertThat(valid(record("c1", chat, new RecordHeaders())).endpoint()).isEqualTo(RelayApi.CHAT_COMPLETIONS);
+    assertThat(valid(record("c2", chat, named)).endpoint()).isEqualTo(RelayApi.CHAT_COMPLETIONS);
+    assertThat(valid(record("p1", BODY, new RecordHeaders())).endpoint()).isEqualTo(RelayApi.COMPLETIONS);
     assertThat(refusal(record("c3", "{\"model\":\"m\",\"prompt\":\"p\"}", named)).message())
         .isEqualTo("messages is required for /v1/chat/completions");
   }
@@ -80,7 +81,7 @@ class RequestParserTest {
 
     assertThat(new String(request.body(), StandardCharsets.UTF_8)).isEqualTo(BODY);
     assertThat(request.requestId()).isEqualTo("id-1");
-    assertThat(request.route().topic()).isEqualTo("replies");
+    assertThat(request.address().topic()).isEqualTo("replies");
   }
 
   @Test
@@ -108,7 +109,7 @@ class RequestParserTest {
     headers.add(ProtocolHeaders.SMALLRYE_REPLY_TOPIC, "replies.mine".getBytes(StandardCharsets.UTF_8));
     headers.add(ProtocolHeaders.SMALLRYE_REPLY_PARTITION, ByteBuffer.allocate(4).putInt(7).array());
 
-    ReplyRoute route = valid(record("id", BODY, headers)).route();
+    ReplyAddress route = valid(record("id", BODY, headers)).address();
 
     assertThat(route.topic()).isEqualTo("replies.mine");
     assertThat(route.partition()).isEqualTo(7);
@@ -122,8 +123,8 @@ class RequestParserTest {
 
     ParsedRecord.Invalid invalid = (ParsedRecord.Invalid) parser.parse(record("id", BODY, headers), NOW);
 
-    assertThat(invalid.route().topic()).isEqualTo("replies");
-    assertThat(invalid.route().correlation()).containsKey(ProtocolHeaders.SPRING_CORRELATION_ID);
+    assertThat(invalid.address().topic()).isEqualTo("replies");
+    assertThat(invalid.address().correlation()).containsKey(ProtocolHeaders.SPRING_CORRELATION_ID);
     assertThat(invalid.dlqReason()).isEqualTo("reply_topic_not_allowed");
   }
 

@@ -46,7 +46,7 @@ class MonotonicClockTest {
 
   @Test
   void aKeyProbeIsDueAfterItsIntervalWhateverTheWallClockDoes() {
-    KeyHealth key = new KeyHealth("default", KeyFailureMode.PAUSE, Duration.ofSeconds(30), clock);
+    KeyHealth key = new KeyHealth("default", KeyFailureMode.PAUSE, Duration.ofSeconds(30), clock, RelayCallListener.NONE);
     key.succeeded(key.epoch());
     key.failed(new RelayException(FailureKind.FINAL, 401, RelayError.NONE, null, "relay answered 401"), false);
 

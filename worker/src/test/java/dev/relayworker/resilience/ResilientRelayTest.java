@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.cost.Pricing;
+import dev.relayworker.relay.RelayApi;
 import dev.relayworker.relay.RelayClient;
 import dev.relayworker.relay.RelayEndpoint;
 import dev.relayworker.relay.RelayException;
@@ -48,7 +49,7 @@ class ResilientRelayTest {
   void answersOnTheFirstAttempt() {
     start(SimulatorSettings.defaults(), fastRetries(), Clock.systemUTC());
 
-    CallResult result = relay.complete(body("hello"), Instant.now().plus(GENEROUS)).join();
+    CallResult result = complete(body("hello"), Instant.now().plus(GENEROUS)).join();
 
     assertThat(result.attempts()).isEqualTo(1);
     assertThat(result.completion().usage()).isPresent();
@@ -60,7 +61,7 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults().withRetryAfter(Duration.ofMillis(300)), fastRetries(), Clock.systemUTC());
     simulator.scriptNext(Fault.RATE_LIMITED);
 
-    CallResult result = relay.complete(body("limited"), Instant.now().plus(GENEROUS)).join();
+    CallResult result = complete(body("limited"), Instant.now().plus(GENEROUS)).join();
 
     assertThat(result.attempts()).isEqualTo(2);
     assertThat(listener.retryWaits).containsExactly(Duration.ofMillis(300));
@@ -74,7 +75,7 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults(), fastRetries(), Clock.systemUTC());
     simulator.scriptNext(Fault.SERVER_ERROR, Fault.BAD_GATEWAY);
 
-    CallResult result = relay.complete(body("flaky"), Instant.now().plus(GENEROUS)).join();
+    CallResult result = complete(body("flaky"), Instant.now().plus(GENEROUS)).join();
 
     assertThat(result.attempts()).isEqualTo(3);
     assertThat(simulator.stats().callsForPrompt("flaky")).isEqualTo(3);
@@ -85,7 +86,7 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults(), fastRetries(), Clock.systemUTC());
     simulator.scriptNext(Fault.MALFORMED);
 
-    assertThat(relay.complete(body("garbled"), Instant.now().plus(GENEROUS)).join().attempts()).isEqualTo(2);
+    assertThat(complete(body("garbled"), Instant.now().plus(GENEROUS)).join().attempts()).isEqualTo(2);
   }
 
   @Test
@@ -94,8 +95,8 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults().withApiKey("sk-the-right-one"),
         fastRetries().keyProbeInterval(Duration.ofMinutes(1)), time);
 
-    CallFailedException first = failure(relay.complete(body("denied"), time.instant().plus(Duration.ofHours(1))));
-    CallFailedException held = failure(relay.complete(body("held"), time.instant().plus(Duration.ofHours(1))));
+    CallFailedException first = failure(complete(body("denied"), time.instant().plus(Duration.ofHours(1))));
+    CallFailedException held = failure(complete(body("held"), time.instant().plus(Duration.ofHours(1))));
 
     assertThat(first.reason()).isEqualTo(Reason.HELD);
     assertThat(first.attempts()).isEqualTo(1);
@@ -113,7 +114,7 @@ class ResilientRelayTest {
     time.advance(Duration.ofMinutes(1));
     assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.KEY_PROBE);
     simulator.reconfigure(simulator.settings().withApiKey(KEY));
-    CallResult probe = relay.complete(body("probe"), time.instant().plus(Duration.ofHours(1))).join();
+    CallResult probe = complete(body("probe"), time.instant().plus(Duration.ofHours(1))).join();
 
     assertThat(probe.attempts()).isEqualTo(1);
     assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.AVAILABLE);
@@ -126,11 +127,11 @@ class ResilientRelayTest {
     MutableClock time = new MutableClock(Instant.parse("2026-12-02T02:00:00Z"));
     start(SimulatorSettings.defaults().withApiKey("sk-the-right-one"),
         fastRetries().keyProbeInterval(Duration.ofSeconds(30)), time);
-    failure(relay.complete(body("denied"), time.instant().plus(Duration.ofHours(1))));
+    failure(complete(body("denied"), time.instant().plus(Duration.ofHours(1))));
 
     time.advance(Duration.ofSeconds(30));
-    CallFailedException probe = failure(relay.complete(body("probe"), time.instant().plus(Duration.ofHours(1))));
-    CallFailedException after = failure(relay.complete(body("after"), time.instant().plus(Duration.ofHours(1))));
+    CallFailedException probe = failure(complete(body("probe"), time.instant().plus(Duration.ofHours(1))));
+    CallFailedException after = failure(complete(body("after"), time.instant().plus(Duration.ofHours(1))));
 
     assertThat(probe.reason()).isEqualTo(Reason.HELD);
     assertThat(probe.attempts()).isEqualTo(1);
@@ -142,10 +143,10 @@ class ResilientRelayTest {
   @Test
   void underTheFailModeAKeyThatWorkedIsAnsweredAsRejected() {
     start(SimulatorSettings.defaults(), fastRetries().keyFailureMode(KeyFailureMode.FAIL), Clock.systemUTC());
-    relay.complete(body("works"), Instant.now().plus(GENEROUS)).join();
+    complete(body("works"), Instant.now().plus(GENEROUS)).join();
     simulator.reconfigure(simulator.settings().withApiKey("sk-revoked-meanwhile"));
 
-    CallFailedException failure = failure(relay.complete(body("denied"), Instant.now().plus(GENEROUS)));
+    CallFailedException failure = failure(complete(body("denied"), Instant.now().plus(GENEROUS)));
 
     assertThat(failure.reason()).isEqualTo(Reason.REJECTED);
     assertThat(failure.attempts()).isEqualTo(1);
@@ -160,7 +161,7 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults(), policy, Clock.systemUTC());
     simulator.scriptNext(Fault.HANG, Fault.HANG, Fault.HANG);
 
-    CallFailedException failure = failure(relay.complete(body("slow"), Instant.now().plus(GENEROUS)));
+    CallFailedException failure = failure(complete(body("slow"), Instant.now().plus(GENEROUS)));
 
     assertThat(failure.reason()).isEqualTo(Reason.RETRIES_EXHAUSTED);
     assertThat(failure.attempts()).isEqualTo(3);
@@ -174,7 +175,7 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults(), policy, Clock.systemUTC());
     simulator.scriptNext(Fault.SERVER_ERROR, Fault.SERVER_ERROR);
 
-    CallFailedException failure = failure(relay.complete(body("late"), Instant.now().plusMillis(800)));
+    CallFailedException failure = failure(complete(body("late"), Instant.now().plusMillis(800)));
 
     assertThat(failure.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
     assertThat(failure.attempts()).isEqualTo(1);
@@ -186,7 +187,7 @@ class ResilientRelayTest {
   void aRequestAlreadyPastItsDeadlineIsNotSent() {
     start(SimulatorSettings.defaults(), fastRetries(), Clock.systemUTC());
 
-    CallFailedException failure = failure(relay.complete(body("expired"), Instant.now().minusSeconds(1)));
+    CallFailedException failure = failure(complete(body("expired"), Instant.now().minusSeconds(1)));
 
     assertThat(failure.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
     assertThat(failure.attempts()).isZero();
@@ -200,7 +201,7 @@ class ResilientRelayTest {
     start(limited, immediateRetries(1).requestsPerMinute(1200), Clock.systemUTC());
 
     List<CompletableFuture<CallResult>> calls = IntStream.range(0, 20)
-        .mapToObj(i -> relay.complete(body("paced " + i), Instant.now().plus(GENEROUS))).toList();
+        .mapToObj(i -> complete(body("paced " + i), Instant.now().plus(GENEROUS))).toList();
     CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
 
     assertThat(simulator.stats().outcome("429")).isZero();
@@ -212,7 +213,7 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults().withRateLimit(1200, 5), immediateRetries(1), Clock.systemUTC());
 
     List<CompletableFuture<CallResult>> calls = IntStream.range(0, 20)
-        .mapToObj(i -> relay.complete(body("unpaced " + i), Instant.now().plus(GENEROUS))).toList();
+        .mapToObj(i -> complete(body("unpaced " + i), Instant.now().plus(GENEROUS))).toList();
     calls.forEach(call -> call.handle((result, failure) -> null).join());
 
     assertThat(simulator.stats().outcome("429")).isPositive();
@@ -223,9 +224,9 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults().withRetryAfter(Duration.ofSeconds(20)), fastRetries(), Clock.systemUTC());
     simulator.scriptNext(Fault.RATE_LIMITED);
 
-    CompletableFuture<CallResult> first = relay.complete(body("first"), Instant.now().plus(Duration.ofSeconds(60)));
+    CompletableFuture<CallResult> first = complete(body("first"), Instant.now().plus(Duration.ofSeconds(60)));
     awaitPause();
-    CallFailedException second = failure(relay.complete(body("second"), Instant.now().plusSeconds(5)));
+    CallFailedException second = failure(complete(body("second"), Instant.now().plusSeconds(5)));
 
     assertThat(relay.availability().pausedUntil()).isAfter(Instant.now().plusSeconds(10));
     assertThat(second.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
@@ -243,16 +244,16 @@ class ResilientRelayTest {
     simulator.scriptNext(Fault.SERVER_ERROR, Fault.BAD_GATEWAY, Fault.UNAVAILABLE, Fault.GATEWAY_TIMEOUT);
 
     for (int i = 0; i < 3; i++) {
-      assertThat(failure(relay.complete(body("down " + i), time.instant().plus(GENEROUS))).reason())
+      assertThat(failure(complete(body("down " + i), time.instant().plus(GENEROUS))).reason())
           .isEqualTo(Reason.RETRIES_EXHAUSTED);
     }
     // The failure that opens the circuit is the relay's, not the request's: not charged, so the
     // request ends refused by the open circuit (to be parked) instead of out of attempts.
-    CallFailedException tripped = failure(relay.complete(body("down 3"), time.instant().plus(GENEROUS)));
+    CallFailedException tripped = failure(complete(body("down 3"), time.instant().plus(GENEROUS)));
     assertThat(tripped.reason()).isEqualTo(Reason.CIRCUIT_OPEN);
     assertThat(tripped.attempts()).isEqualTo(1);
     assertThat(tripped.charged()).isZero();
-    CallFailedException rejected = failure(relay.complete(body("while open"), time.instant().plus(GENEROUS)));
+    CallFailedException rejected = failure(complete(body("while open"), time.instant().plus(GENEROUS)));
 
     assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.UNAVAILABLE);
     assertThat(relay.availability().circuit()).isEqualTo("OPEN");
@@ -261,7 +262,7 @@ class ResilientRelayTest {
     assertThat(simulator.stats().calls()).isEqualTo(4);
 
     time.advance(Duration.ofSeconds(31));
-    CallResult trial = relay.complete(body("after"), time.instant().plus(GENEROUS)).join();
+    CallResult trial = complete(body("after"), time.instant().plus(GENEROUS)).join();
 
     assertThat(trial.attempts()).isEqualTo(1);
     assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.AVAILABLE);
@@ -272,8 +273,8 @@ class ResilientRelayTest {
     start(SimulatorSettings.defaults(), immediateRetries(3), Clock.systemUTC());
     simulator.scriptNext(Fault.SERVER_ERROR, Fault.SERVER_ERROR);
 
-    CallFailedException failed = failure(relay.complete(new RelayRequest(body("parked twice"), Instant.now().plus(GENEROUS), null, 0), 1));
-    CallFailedException spent = failure(relay.complete(new RelayRequest(body("spent"), Instant.now().plus(GENEROUS), null, 0), 3));
+    CallFailedException failed = failure(relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("parked twice"), Instant.now().plus(GENEROUS), null, 0), 1));
+    CallFailedException spent = failure(relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("spent"), Instant.now().plus(GENEROUS), null, 0), 3));
 
     assertThat(failed.reason()).isEqualTo(Reason.RETRIES_EXHAUSTED);
     assertThat(failed.attempts()).isEqualTo(2);
@@ -291,7 +292,7 @@ class ResilientRelayTest {
 
     for (int i = 0; i < 5; i++) {
       byte[] unserved = ("{\"model\":\"no-such-model\",\"prompt\":\"" + i + "\"}").getBytes(StandardCharsets.UTF_8);
-      assertThat(failure(relay.complete(unserved, Instant.now().plus(GENEROUS))).reason()).isEqualTo(Reason.REJECTED);
+      assertThat(failure(complete(unserved, Instant.now().plus(GENEROUS))).reason()).isEqualTo(Reason.REJECTED);
     }
 
     assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.AVAILABLE);
@@ -303,9 +304,9 @@ class ResilientRelayTest {
     SpendBudget budget = new SpendBudget(0, 1, 500_000, time);
     start(SimulatorSettings.defaults(), fastRetries(), time, budget);
 
-    CallResult first = relay.complete(new RelayRequest(body("first"), time.instant().plus(Duration.ofHours(2)),
+    CallResult first = relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("first"), time.instant().plus(Duration.ofHours(2)),
         "davinci-002", 0), 0).join();
-    CallFailedException held = failure(relay.complete(body("held"), time.instant().plus(Duration.ofHours(2))));
+    CallFailedException held = failure(complete(body("held"), time.instant().plus(Duration.ofHours(2))));
 
     long tokens = first.completion().usage().orElseThrow().totalTokens();
     assertThat(first.cost().quota()).isEqualTo(tokens); // davinci-002: model and completion ratio 1
@@ -321,7 +322,7 @@ class ResilientRelayTest {
     time.advance(Duration.ofMinutes(30));
 
     assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.AVAILABLE);
-    assertThat(relay.complete(body("next day"), time.instant().plus(Duration.ofHours(2))).join().attempts())
+    assertThat(complete(body("next day"), time.instant().plus(Duration.ofHours(2))).join().attempts())
         .isEqualTo(1);
   }
 
@@ -330,9 +331,9 @@ class ResilientRelayTest {
     // 6,000 tokens a minute: an estimate of 3,000 books 30 s, the ~20 tokens really used 0.2 s.
     start(SimulatorSettings.defaults(), fastRetries().tokensPerMinute(6_000), Clock.systemUTC());
 
-    relay.complete(new RelayRequest(body("large estimate"), Instant.now().plus(GENEROUS), "davinci-002", 3_000), 0)
+    relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("large estimate"), Instant.now().plus(GENEROUS), "davinci-002", 3_000), 0)
         .join();
-    CallResult next = relay.complete(new RelayRequest(body("next"), Instant.now().plusSeconds(5), "davinci-002", 10),
+    CallResult next = relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("next"), Instant.now().plusSeconds(5), "davinci-002", 10),
         0).join();
 
     // Unsettled, the second call would have had to wait 30 s and so missed its 5 s deadline.
@@ -342,9 +343,9 @@ class ResilientRelayTest {
   @Test
   void aTokenBudgetRefusesToStartWhatCannotBeginBeforeTheDeadline() {
     start(SimulatorSettings.defaults(), fastRetries().tokensPerMinute(600), Clock.systemUTC());
-    relay.complete(new RelayRequest(body("books a minute"), Instant.now().plus(GENEROUS), "davinci-002", 600), 0);
+    relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("books a minute"), Instant.now().plus(GENEROUS), "davinci-002", 600), 0);
 
-    CallFailedException late = failure(relay.complete(new RelayRequest(body("late"), Instant.now().plusSeconds(2),
+    CallFailedException late = failure(relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("late"), Instant.now().plusSeconds(2),
         "davinci-002", 10), 0));
 
     assertThat(late.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
@@ -357,7 +358,7 @@ class ResilientRelayTest {
         Clock.systemUTC());
     simulator.scriptNext(Fault.RATE_LIMITED, Fault.RATE_LIMITED);
 
-    CallResult result = relay.complete(body("throttled"), Instant.now().plus(GENEROUS)).join();
+    CallResult result = complete(body("throttled"), Instant.now().plus(GENEROUS)).join();
 
     // One attempt allowed, yet two 429s and an answer: a throttle is the relay's, not the request's.
     assertThat(result.attempts()).isEqualTo(3);
@@ -395,6 +396,11 @@ class ResilientRelayTest {
       Thread.onSpinWait();
     }
     assertThat(listener.pauses).hasSize(1);
+  }
+
+  /** A completions request of no named model, submitted for the first time. */
+  private CompletableFuture<CallResult> complete(byte[] body, Instant deadline) {
+    return relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body, deadline, null, 0), 0);
   }
 
   private static byte[] body(String prompt) {

@@ -7,12 +7,13 @@ import dev.relayworker.cost.PriceTable;
 import dev.relayworker.cost.Pricing;
 import dev.relayworker.relay.RelayApi;
 import dev.relayworker.relay.RelayEndpoint;
-import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallFailedException.Reason;
+import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
 import dev.relayworker.resilience.KeyFailureMode;
 import dev.relayworker.resilience.RelayAvailability;
 import dev.relayworker.resilience.RelayCallListener;
+import dev.relayworker.resilience.RelayCalls.Readiness;
 import dev.relayworker.resilience.RelayPolicy;
 import dev.relayworker.resilience.RelayRequest;
 import dev.relayworker.resilience.ResilientRelay;
@@ -27,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,6 +51,8 @@ class RoutedRelayTest {
 
   private final List<RelaySimulator> simulators = new ArrayList<>();
   private final List<ResilientRelay> relays = new ArrayList<>();
+  /** What the routes' listeners heard of the router's decisions, in order. */
+  private final List<String> decisions = Collections.synchronizedList(new ArrayList<>());
 
   @AfterEach
   void close() {
@@ -133,6 +137,8 @@ class RoutedRelayTest {
     assertThat(result.attempts()).as("the failed attempts on cheap count too").isGreaterThan(1);
     assertThat(premium.stats().calls()).isEqualTo(1);
     assertThat(cheap.stats().calls()).isPositive();
+    assertThat(decisions).as("the fall-over is told to the route's listener").containsExactly(
+        "cheap moved on to premium");
   }
 
   @Test
@@ -157,6 +163,8 @@ class RoutedRelayTest {
     assertThat(throttlingCalls).as("one 429, then no wait for it").isEqualTo(1);
     assertThat(broken.stats().calls()).isEqualTo(brokenCalls);
     assertThat(throttling.stats().calls()).isEqualTo(throttlingCalls);
+    assertThat(decisions).as("each skip is told to the skipped route's listener").contains(
+        "broken skipped: UNAVAILABLE", "throttling skipped: UNAVAILABLE");
     assertThat(relay.availability().state()).as("one route takes calls").isEqualTo(RelayAvailability.State.AVAILABLE);
   }
 
@@ -289,11 +297,22 @@ class RoutedRelayTest {
   private RelayRoute route(String name, String group, RelaySimulator simulator, RelayPolicy policy, double groupRatio) {
     PriceTable table = PriceTable.defaults().withGroupRatio(group, groupRatio < 0 ? 1 : groupRatio);
     Pricing pricing = new Pricing(table, group);
+    RelayCallListener listener = new RelayCallListener() {
+      @Override
+      public void skipped(String model, Readiness why) {
+        decisions.add(name + " skipped: " + why);
+      }
+
+      @Override
+      public void movedOn(String nextRoute, CallFailedException failure) {
+        decisions.add(name + " moved on to " + nextRoute);
+      }
+    };
     ResilientRelay relay = new ResilientRelay(name, RelayEndpoint.of(simulator.baseUri().toString(),
         SimulatorSettings.DEFAULT_KEY).open(new ObjectMapper(), CLOCK), policy, pricing, SpendBudget.none(CLOCK), CLOCK,
-        RelayCallListener.NONE);
+        listener);
     relays.add(relay);
-    return new RelayRoute(name, group, relay, pricing);
+    return new RelayRoute(name, group, relay, pricing, listener);
   }
 
   private static RoutedRelay relay(Map<String, List<String>> models, RouteTable.Strategy strategy,

@@ -1,0 +1,53 @@
+package dev.relayworker.resilience;
+
+import dev.relayworker.cost.CallCost;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One request's way through the {@link ResilientRelay}'s layers: what to send, by when, and the
+ * attempt accounting. A request gets {@link RelayPolicy#maxAttempts()} charged attempts over its
+ * whole life, counted across submissions ({@link #chargedBefore}); an attempt is charged only when
+ * the relay failed it while healthy, and a 429 never is. However throttled, a request stops after
+ * twice its attempt budget of answers other than 429.
+ *
+ * <p>Thread-safe: its counters are touched from relay and timer threads, one attempt at a time.
+ */
+final class Call {
+
+  final RelayRequest request;
+  final Instant deadline;
+  /** Attempts charged to the request by earlier submissions (it was parked or moved before). */
+  final int chargedBefore;
+  /** HTTP attempts sent in this submission. */
+  final AtomicInteger attempts = new AtomicInteger();
+  /** Of those, the ones charged to the request. */
+  final AtomicInteger charged = new AtomicInteger();
+  /** Of those, the ones the relay answered with a 429. */
+  final AtomicInteger throttled = new AtomicInteger();
+  /** Sent while the key is out, to learn whether it works again; its retries pass the hold too. */
+  volatile boolean keyProbe;
+  /** What the answer cost; set when one came. */
+  volatile CallCost cost;
+
+  Call(RelayRequest request, int chargedBefore) {
+    this.request = request;
+    this.deadline = request.deadline();
+    this.chargedBefore = chargedBefore;
+  }
+
+  /** Whether the request has no attempt left to try. */
+  boolean exhausted(int maxAttempts) {
+    return totalCharged() >= maxAttempts || unthrottled() >= 2 * maxAttempts;
+  }
+
+  /** Attempts charged over the request's life, this submission included. */
+  int totalCharged() {
+    return chargedBefore + charged.get();
+  }
+
+  /** Attempts the relay did not answer with a 429. */
+  private int unthrottled() {
+    return attempts.get() - throttled.get();
+  }
+}

@@ -1,0 +1,89 @@
+package dev.relayworker.resilience;
+
+import dev.relayworker.resilience.CallFailedException.Reason;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The last waits before the wire, once a call holds a slot: the relay's pause after a 429
+ * ({@link ThrottleGate}), then the pacers for requests and tokens per minute ({@link KeyLimits}),
+ * so the spacing they make is the spacing the relay sees. Each call books one request and its
+ * token estimate; a wait is a continuation scheduled on the {@code relay-timer} thread, never a
+ * blocked thread. A call that could not start before its deadline fails with
+ * {@link Reason#DEADLINE_EXCEEDED}; one another route may take does not wait out a pause
+ * ({@link Reason#PAUSED}).
+ *
+ * <p>Thread-safe; {@link #await} is called from relay and timer threads.
+ */
+final class Pacing implements AutoCloseable {
+
+  private final ThrottleGate gate;
+  private final KeyLimits limits;
+  private final Clock clock;
+  private final RelayCallListener listener;
+  private final ScheduledExecutorService timer;
+
+  Pacing(ThrottleGate gate, KeyLimits limits, Clock clock, RelayCallListener listener) {
+    this.gate = gate;
+    this.limits = limits;
+    this.clock = clock;
+    this.listener = listener;
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
+      Thread thread = new Thread(task, "relay-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    scheduler.setRemoveOnCancelPolicy(true);
+    this.timer = scheduler;
+  }
+
+  /** The timer retries wait on too. */
+  ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  /** Completes when {@code call} may be sent; fails with an {@link AttemptFailure} when it may not. */
+  CompletableFuture<Void> await(Call call) {
+    Instant now = clock.instant();
+    Duration paused = gate.remaining(now);
+    if (!paused.isZero() && call.request.otherRoutes()) {
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.PAUSED, call));
+    }
+    if (!paused.isZero()) {
+      return fitsBefore(now, paused, call.deadline)
+          ? delay(paused).thenCompose(waited -> await(call))
+          : CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
+    }
+    if (!limits.limited()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    // Look before booking: time booked and then not used is time lost to everyone.
+    long estimate = call.request.tokenEstimate();
+    if (!fitsBefore(now, Duration.ofNanos(limits.expectedWaitNanos(estimate)), call.deadline)) {
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
+    }
+    long waitNanos = limits.book(estimate);
+    listener.permitWaited(Duration.ofNanos(Math.max(0, waitNanos)));
+    return waitNanos <= 0 ? CompletableFuture.completedFuture(null) : delay(Duration.ofNanos(waitNanos));
+  }
+
+  private CompletableFuture<Void> delay(Duration wait) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    timer.schedule(() -> done.complete(null), wait.toNanos(), TimeUnit.NANOSECONDS);
+    return done;
+  }
+
+  private static boolean fitsBefore(Instant now, Duration wait, Instant deadline) {
+    return now.plus(wait).isBefore(deadline);
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
