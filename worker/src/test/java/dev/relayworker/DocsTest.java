@@ -2,6 +2,7 @@ package dev.relayworker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relayworker.config.ConfigLoader;
 import dev.relayworker.config.WorkerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,11 +11,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README and the docs/ pages as a reader follows them: every relative link leads to a file
@@ -59,6 +62,20 @@ class DocsTest {
     }
   }
 
+  /** The routes example is a configuration the worker takes as the README says: two routes, premium's group vip. */
+  @Test
+  void theReadmesRoutesExampleIsAConfigurationTheWorkerTakes(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("worker.properties");
+    Files.writeString(file, fencedBlock(Path.of("README.md"), "```properties"));
+
+    WorkerConfig config = ConfigLoader.load(file, Map.of("KAFKA_BOOTSTRAP_SERVERS", "broker:9092",
+        "RELAY_BASE_URL", "https://relay.example.com", "BULK_KEY", "sk-bulk"));
+
+    assertThat(config.routeNames()).containsExactly("bulk", "premium");
+    assertThat(config.forRoute("premium").getString(WorkerConfig.RELAY_GROUP)).isEqualTo("vip");
+    assertThat(config.forRoute("bulk").getString(WorkerConfig.RELAY_BASE_URL)).isEqualTo("https://relay.example.com");
+  }
+
   @Test
   void theReadmeStaysAFrontDoor() throws IOException {
     long lines = Files.readAllLines(Path.of("README.md")).size();
@@ -72,6 +89,22 @@ class DocsTest {
       docs.filter(path -> path.toString().endsWith(".md")).sorted().forEach(pages::add);
     }
     return pages;
+  }
+
+  /** The first fenced block of {@code page} opened by {@code fence}. */
+  private static String fencedBlock(Path page, String fence) throws IOException {
+    StringBuilder block = new StringBuilder();
+    boolean in = false;
+    for (String line : Files.readAllLines(page)) {
+      if (!in && line.equals(fence)) {
+        in = true;
+      } else if (in && line.startsWith("```")) {
+        return block.toString();
+      } else if (in) {
+        block.append(line).append('\n');
+      }
+    }
+    throw new AssertionError("no " + fence + " block in " + page);
   }
 
   /** The page without its fenced code blocks, where a bracket is code, not a link. */
