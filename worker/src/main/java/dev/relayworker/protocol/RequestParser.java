@@ -265,8 +265,8 @@ public final class RequestParser {
     }
     RelayApi endpoint = named != null ? named
         : fields.get("messages") != null ? RelayApi.CHAT_COMPLETIONS : RelayApi.COMPLETIONS;
-    checkFields(fields, endpoint);
-    checkCost(fields, rules.costLimits(), endpoint);
+    BodyChecks.fields(fields, endpoint, rules.inputLimits());
+    BodyChecks.cost(fields, rules.costLimits(), endpoint);
     JsonNode modelField = fields.get("model");
     String model = modelField != null ? modelField.asText() : rules.defaultModel();
     if (model == null) {
@@ -297,108 +297,12 @@ public final class RequestParser {
     return estimate.total();
   }
 
-  private void checkFields(RelayFields fields, RelayApi endpoint) {
-    JsonNode model = fields.get("model");
-    if (model != null && (!model.isTextual() || model.asText().isBlank())) {
-      throw new Refusal("invalid_body", "model must be a non-empty string, was " + kind(model), "model");
-    }
-    int maxModel = rules.inputLimits().maxModelChars();
-    if (model != null && model.asText().length() > maxModel) {
-      throw new Refusal("invalid_body", "model is " + model.asText().length() + " characters, over the limit of "
-          + maxModel + " (" + WorkerConfig.REQUEST_MAX_MODEL_CHARS + ")", "model");
-    }
-    String[] integers;
-    if (endpoint == RelayApi.CHAT_COMPLETIONS) {
-      checkMessages(fields.get("messages"));
-      integers = new String[] {"max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs"};
-    } else {
-      checkPrompt(fields.get("prompt"));
-      integers = new String[] {"max_tokens", "n", "best_of", "logprobs", "seed"};
-    }
-    for (String integer : integers) {
-      JsonNode field = fields.get(integer);
-      if (field != null && !field.isIntegralNumber()) {
-        throw new Refusal("invalid_body", integer + " must be an integer, was " + kind(field), integer);
-      }
-    }
-    JsonNode stream = fields.get("stream");
-    if (stream != null && !(stream.isBoolean() && !stream.asBoolean())) {
-      // Anything but false: the relay would stream (true) or refuse the body (other types).
-      throw new Refusal("invalid_body", "stream must be false: replies carry whole completions", "stream");
-    }
-  }
-
-  private static void checkPrompt(JsonNode prompt) {
-    if (prompt == null) {
-      throw new Refusal("invalid_body", "prompt is required", "prompt");
-    }
-    if (!prompt.isTextual() && !prompt.isArray()) {
-      throw new Refusal("invalid_body", "prompt must be a string, an array of strings, or token ids, was "
-          + kind(prompt), "prompt");
-    }
-  }
-
-  /** {@code messages}: a non-empty array of objects, each with a non-empty string {@code role}. */
-  private static void checkMessages(JsonNode messages) {
-    if (messages == null) {
-      throw new Refusal("invalid_body", "messages is required for /v1/chat/completions", "messages");
-    }
-    if (!messages.isArray() || messages.isEmpty()) {
-      throw new Refusal("invalid_body", "messages must be a non-empty array of messages, was "
-          + (messages.isArray() ? "an empty array" : kind(messages)), "messages");
-    }
-    for (int i = 0; i < messages.size(); i++) {
-      JsonNode message = messages.get(i);
-      if (!message.isObject()) {
-        throw new Refusal("invalid_body", "messages[" + i + "] must be an object, was " + kind(message), "messages");
-      }
-      JsonNode role = message.get("role");
-      if (role == null || !role.isTextual() || role.asText().isBlank()) {
-        throw new Refusal("invalid_body", "messages[" + i + "] needs a role (system, user, assistant, tool, ...)",
-            "messages");
-      }
-    }
-  }
-
-  /** Refuses requests that ask for more generation than the operator allows, before anything is paid. */
-  private static void checkCost(RelayFields fields, CostLimits limits, RelayApi endpoint) {
-    atMost(fields, "n", limits.maxN(), WorkerConfig.REQUEST_MAX_N);
-    atMost(fields, "max_tokens", limits.maxTokens(), WorkerConfig.REQUEST_MAX_TOKENS);
-    if (endpoint == RelayApi.CHAT_COMPLETIONS) {
-      atMost(fields, "max_completion_tokens", limits.maxTokens(), WorkerConfig.REQUEST_MAX_TOKENS);
-      return;
-    }
-    atMost(fields, "best_of", limits.maxBestOf(), WorkerConfig.REQUEST_MAX_BEST_OF);
-    long prompts = RelayFields.promptCount(fields.get("prompt"));
-    if (prompts > limits.maxPrompts()) {
-      throw new Refusal("cost_limit", "prompt holds " + prompts + " prompts, over the limit of " + limits.maxPrompts()
-          + " (" + WorkerConfig.REQUEST_MAX_PROMPTS + ")", "prompt");
-    }
-  }
-
-  private static void atMost(RelayFields fields, String name, long limit, String setting) {
-    JsonNode field = fields.get(name);
-    if (field == null) {
-      return;
-    }
-    // Integers too big for a long are over any limit; printing them in full is the requester's own text.
-    long value = field.canConvertToLong() ? field.longValue() : Long.MAX_VALUE;
-    if (value > limit) {
-      throw new Refusal("cost_limit", name + " is " + (field.canConvertToLong() ? value : "beyond 2^63")
-          + ", over the limit of " + limit + " (" + setting + ")", name);
-    }
-  }
-
   private byte[] write(JsonNode root) {
     try {
       return mapper.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {
       throw new Refusal("invalid_body", "request could not be re-encoded: " + e.getOriginalMessage(), null);
     }
-  }
-
-  private static String kind(JsonNode node) {
-    return node == null ? "nothing" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
   }
 
   private static Optional<Long> decimal(String text) {
@@ -422,25 +326,5 @@ public final class RequestParser {
 
   private static boolean printable(String text) {
     return text.chars().noneMatch(Character::isISOControl);
-  }
-
-  /** A refusal on the way through; becomes {@link ParsedRecord.Invalid}. */
-  private static final class Refusal extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final String reason;
-    final String param;
-    /** What a log line may say instead of the message, when the message quotes the record; else null. */
-    final String logMessage;
-
-    Refusal(String reason, String message, String param) {
-      this(reason, message, param, null);
-    }
-
-    Refusal(String reason, String message, String param, String logMessage) {
-      super(message, null, false, false);
-      this.reason = reason;
-      this.param = param;
-      this.logMessage = logMessage;
-    }
   }
 }

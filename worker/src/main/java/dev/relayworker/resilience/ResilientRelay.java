@@ -1,5 +1,6 @@
 package dev.relayworker.resilience;
 
+import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.cost.Pricing;
 import dev.relayworker.relay.Completion;
 import dev.relayworker.relay.RelayClient;
@@ -96,6 +97,17 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     this.pacing = new Pacing(gate, limits, clock, listener);
     this.settlement = new AnswerSettlement(key, gate, pricing, budget, limits, listener);
     this.quotaPerUsd = pricing.table().quotaPerUsd();
+  }
+
+  /**
+   * One route's relay with the policy its settings describe ({@link RelayPolicy#from}): the
+   * limits, retries, breaker and key settings are read here, where they are used.
+   *
+   * @param settings the route's settings (the top level with the route's own over them)
+   */
+  public static ResilientRelay forRoute(String name, WorkerConfig settings, RelayClient client, Pricing pricing,
+      SpendBudget budget, Clock clock, RelayCallListener listener) {
+    return new ResilientRelay(name, client, RelayPolicy.from(settings), pricing, budget, clock, listener);
   }
 
   /**

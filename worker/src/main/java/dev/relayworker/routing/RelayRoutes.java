@@ -6,7 +6,6 @@ import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.cost.Pricing;
 import dev.relayworker.relay.RelayEndpoint;
 import dev.relayworker.resilience.RelayCallListener;
-import dev.relayworker.resilience.RelayPolicy;
 import dev.relayworker.resilience.ResilientRelay;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,9 +52,8 @@ public final class RelayRoutes {
     Pricing pricing = Economics.pricing(settings);
     RelayEndpoint endpoint = RelayEndpoint.from(settings);
     log.info("relay route {}: group {}, {}", name, pricing.group(), endpoint.displayUri());
-    RelayPolicy policy = RelayPolicy.from(settings);
     RelayCallListener listener = monitor.listenerFor(name);
-    ResilientRelay relay = new ResilientRelay(name, endpoint.open(new ObjectMapper(), wall), policy, pricing,
+    ResilientRelay relay = ResilientRelay.forRoute(name, settings, endpoint.open(new ObjectMapper(), wall), pricing,
         Economics.budget(settings, pricing, wall), clock, listener);
     monitor.opened(name, relay);
     return new RelayRoute(name, pricing.group(), relay, pricing, listener);

@@ -102,6 +102,10 @@ class WorkerRoutesIT {
     assertThat(metrics.value(Metric.COST_USD.prometheusName(), "route=\"cheap\"", "group=\"cheap\"")).isPositive();
     assertThat(metrics.value(Metric.COST_USD.prometheusName(), "route=\"premium\"", "group=\"vip\"")).isPositive();
     assertThat(metrics.value(Metric.RELAY_THROTTLED.prometheusName(), "route=\"premium\"")).isZero();
+    assertThat(metrics.value(Metric.ROUTE_FALLOVERS.prometheusName(), "route=\"cheap\""))
+        .as("every request cheap refused went on to premium, and was counted on the route it left")
+        .isGreaterThanOrEqualTo(cheap.stats().outcome("403"));
+    assertThat(metrics.value(Metric.ROUTE_FALLOVERS.prometheusName(), "route=\"premium\"")).isZero();
   }
 
   @Test
