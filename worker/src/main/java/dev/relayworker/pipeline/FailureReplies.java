@@ -2,7 +2,7 @@ package dev.relayworker.pipeline;
 
 import dev.relayworker.protocol.ErrorType;
 import dev.relayworker.protocol.ReplyError;
-import dev.relayworker.relay.FailureSource;
+import dev.relayworker.relay.FailureClassifier;
 import dev.relayworker.relay.RelayError;
 import dev.relayworker.relay.RelayException;
 import dev.relayworker.resilience.CallFailedException;
@@ -18,7 +18,7 @@ final class FailureReplies {
       case DEADLINE_EXCEEDED -> ErrorType.DEADLINE_EXCEEDED;
       case RETRIES_EXHAUSTED -> ErrorType.RETRIES_EXHAUSTED;
       case UNROUTABLE -> ErrorType.INVALID_REQUEST;
-      case REJECTED, CIRCUIT_OPEN, HELD, PAUSED -> failure.lastFailure().map(last -> bySource(last.source()))
+      case REJECTED, CIRCUIT_OPEN, HELD, PAUSED -> failure.lastFailure().map(FailureReplies::byMeaning)
           .orElse(ErrorType.RELAY_ERROR);
     };
     return new ReplyError(type, failure.getMessage(), relay.param(), relay.code());
@@ -34,8 +34,11 @@ final class FailureReplies {
     return failure.lastFailure().map(RelayException::relayRequestId).orElse(null);
   }
 
-  private static ErrorType bySource(FailureSource source) {
-    return switch (source) {
+  private static ErrorType byMeaning(RelayException last) {
+    if (FailureClassifier.isOverBalance(last.httpStatus(), last.error())) {
+      return ErrorType.INSUFFICIENT_QUOTA;
+    }
+    return switch (last.source()) {
       case REQUEST -> ErrorType.INVALID_REQUEST;
       case KEY -> ErrorType.AUTHENTICATION;
       case RELAY -> ErrorType.RELAY_ERROR;

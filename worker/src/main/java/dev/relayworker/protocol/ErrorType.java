@@ -6,6 +6,12 @@ public enum ErrorType {
   INVALID_REQUEST("invalid_request_error"),
   /** The relay refused the key (401, 403; also a used-up quota on these relays). */
   AUTHENTICATION("authentication_error"),
+  /**
+   * The relay refused this request as larger than what is left of the key's balance (new-api's
+   * pre-charge: "need quota" over "user quota"), on every route that could take it; smaller
+   * requests still pass. The message is the relay's, naming both.
+   */
+  INSUFFICIENT_QUOTA("insufficient_quota"),
   /** The request's deadline passed before an answer came. */
   DEADLINE_EXCEEDED("deadline_exceeded"),
   /** Every allowed attempt failed transiently. */

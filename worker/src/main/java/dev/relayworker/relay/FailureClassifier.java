@@ -12,10 +12,15 @@ import java.util.Locale;
  * errors; {@code x-should-retry} overrides the status) with the one-api / new-api family's
  * habits on top:
  * <ul>
- *   <li>a used-up or refused key (401, 402, and 403 {@code insufficient_user_quota} or
- *       {@code pre_consume_token_quota_failed}) is final for the request but an outage of the key
- *       ({@link #isKeyOutage}), which the worker waits out instead of answering;
- *   <li>any other 403 (model not allowed for the key's group, group disabled) is final;
+ *   <li>a used-up or refused key (401, 402, 403 {@code insufficient_user_quota} with no request's
+ *       need in it, and OpenAI's 429 {@code insufficient_quota}) is final for the request but an
+ *       outage of the key ({@link #isKeyOutage}), which the worker waits out instead of answering;
+ *   <li>new-api's pre-charge refusal ("pre-consume quota failed, user quota: X, need quota: Y", or
+ *       {@code pre_consume_token_quota_failed}) is about one request too large for the balance, not
+ *       the key ({@link #isOverBalance}): final for that request, while smaller ones still pass;
+ *   <li>a 403 whose body says the model is not allowed for the key's group, or the group is
+ *       disabled, is the group's ({@link #isModelNotServed}); any other 403 (a firewall in front
+ *       of the relay refusing a prompt) is final for the request alone;
  *   <li>a 503 that says no channel serves the model (new-api's code {@code model_not_found}, or
  *       one-api's bare message {@code 当前分组 X 下对于模型 Y 无可用渠道}) is a configuration problem:
  *       final;
@@ -51,17 +56,27 @@ public final class FailureClassifier {
     if (upstreamClientError(error)) {
       return FailureKind.FINAL;
     }
+    if (status == 429 && accountQuotaUsedUp(error)) {
+      return FailureKind.FINAL;
+    }
     return switch (status) {
       case 408, 409, 429 -> FailureKind.TRANSIENT;
       default -> status >= 500 ? FailureKind.TRANSIENT : FailureKind.FINAL;
     };
   }
 
-  /** Whose fault an answer with {@code status} is; 0 (no answer) is the relay's. */
-  public static FailureSource sourceOf(int status) {
+  /**
+   * Whose fault an answer is, by its status and what its body says; 0 (no answer) is the
+   * relay's. A 403 is the key's (or its group's) only when it says so: quota used up, model not
+   * allowed, group disabled; one refusing a request too large for the balance, or saying nothing
+   * the worker knows (a firewall's page), is the request's.
+   */
+  public static FailureSource sourceOf(int status, RelayError error) {
     return switch (status) {
       case 400, 404, 422 -> FailureSource.REQUEST;
-      case 401, 402, 403 -> FailureSource.KEY;
+      case 401, 402 -> FailureSource.KEY;
+      case 403 -> isKeyOutage(status, error) || groupRefusesModel(error) ? FailureSource.KEY : FailureSource.REQUEST;
+      case 429 -> accountQuotaUsedUp(error) ? FailureSource.KEY : FailureSource.RELAY;
       default -> FailureSource.RELAY;
     };
   }
@@ -75,18 +90,59 @@ public final class FailureClassifier {
   public static boolean isKeyOutage(int status, RelayError error) {
     return switch (status) {
       case 401, 402 -> true;
-      case 403 -> quotaUsedUp(error);
+      case 403 -> quotaUsedUp(error) && !overBalance(error);
+      case 429 -> accountQuotaUsedUp(error);
       default -> false;
     };
   }
 
   /**
+   * Whether an answer refuses one request as too large for what is left of the balance: new-api
+   * pre-charges a request's worst case (its prompt and {@code max_tokens}) and refuses it with
+   * "pre-consume quota failed, user quota: X, need quota: Y" (or {@code
+   * pre_consume_token_quota_failed} for the key's own quota). A smaller request may still pass: the
+   * key is not out.
+   */
+  public static boolean isOverBalance(int status, RelayError error) {
+    return status == 403 && overBalance(error);
+  }
+
+  /**
    * Whether an answer says the key's group does not serve the model, though another group may: a
-   * 503 no-channel answer, or a 403 that is no key outage (model not allowed for the group, group
-   * disabled). Final for this key, and no fault of the request.
+   * 503 no-channel answer, or a 403 saying the model is not allowed for the key or its group, or
+   * the group is disabled. Final for this key, and no fault of the request.
    */
   public static boolean isModelNotServed(int status, RelayError error) {
-    return (status == 503 && noChannelForModel(error)) || (status == 403 && !quotaUsedUp(error));
+    return (status == 503 && noChannelForModel(error)) || (status == 403 && groupRefusesModel(error));
+  }
+
+  private static boolean overBalance(RelayError error) {
+    if ("pre_consume_token_quota_failed".equals(error.code())) {
+      return true;
+    }
+    String message = lower(error.message());
+    return message.contains("pre-consume") || message.contains("need quota") || message.contains("预扣");
+  }
+
+  /** OpenAI's (and Azure's) used-up account: a 429 whose type or code is {@code insufficient_quota}. */
+  private static boolean accountQuotaUsedUp(RelayError error) {
+    return "insufficient_quota".equals(error.code()) || "insufficient_quota".equals(error.type());
+  }
+
+  /** A 403 body saying the key or its group may not use the model, or the group is disabled. */
+  private static boolean groupRefusesModel(RelayError error) {
+    if ("model_not_allowed".equals(error.code())) {
+      return true;
+    }
+    String message = lower(error.message());
+    // one-api / new-api: "该令牌无权使用模型：M", "该令牌无权访问模型 M", "分组 G 已被禁用"; OpenAI-style English.
+    return message.contains("无权使用模型") || message.contains("无权访问") || message.contains("已被禁用")
+        || message.contains("may not use model") || message.contains("not allowed to use")
+        || message.contains("does not have access to model") || message.contains("group is disabled");
+  }
+
+  private static String lower(String text) {
+    return text == null ? "" : text.toLowerCase(Locale.ROOT);
   }
 
   private static boolean quotaUsedUp(RelayError error) {

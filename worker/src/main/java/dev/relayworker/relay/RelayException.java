@@ -49,9 +49,9 @@ public final class RelayException extends RuntimeException {
     return kind == FailureKind.TRANSIENT;
   }
 
-  /** Whose fault it is, by the status ({@link FailureClassifier#sourceOf}). */
+  /** Whose fault it is, by its status and body ({@link FailureClassifier#sourceOf}). */
   public FailureSource source() {
-    return FailureClassifier.sourceOf(httpStatus);
+    return FailureClassifier.sourceOf(httpStatus, error);
   }
 
   /** The HTTP status the relay answered, or 0 when no answer arrived. */

@@ -1,5 +1,6 @@
 package dev.relayworker.resilience;
 
+import dev.relayworker.relay.FailureClassifier;
 import dev.relayworker.relay.RelayException;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A relay-wide "come back later". When one call gets a 429, every call to that relay waits, not
+ * A relay-wide "come back later". When one call gets a 429 (other than a used-up account's), every
+ * call to that relay waits, not
  * just the one that was told: the others would only collect 429s of their own. The pause lasts
  * as long as the 429's retry-after asks (cut to {@code relay.retry.after.max.ms}) or, when it says
  * nothing (one-api's global limiter sends a bare 429), a {@link Backoff} that grows with each 429
@@ -35,8 +37,8 @@ final class ThrottleGate {
    * @return when the gate opens again, or null when the failure was no 429
    */
   Instant failed(RelayException failure) {
-    if (failure.httpStatus() != 429) {
-      return null;
+    if (failure.httpStatus() != 429 || FailureClassifier.isKeyOutage(429, failure.error())) {
+      return null; // OpenAI's used-up account is a 429 too: the key is out, nobody is throttled.
     }
     int inARow = throttledInARow.incrementAndGet();
     Duration wait = failure.retryAfter().map(backoff::retryAfter)

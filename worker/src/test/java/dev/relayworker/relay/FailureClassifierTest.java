@@ -47,10 +47,16 @@ class FailureClassifierTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"400, REQUEST", "404, REQUEST", "422, REQUEST", "401, KEY", "403, KEY", "402, KEY", "429, RELAY",
-      "500, RELAY", "503, RELAY", "0, RELAY"})
-  void saysWhoseFaultAnAnswerIs(int status, FailureSource expected) {
-    assertThat(FailureClassifier.sourceOf(status)).isEqualTo(expected);
+  @CsvSource(nullValues = "-", value = {"400, -, -, REQUEST", "404, -, -, REQUEST", "422, -, -, REQUEST",
+      "401, -, -, KEY", "402, -, -, KEY",
+      "403, insufficient_user_quota, user quota is not enough, KEY",
+      "403, -, 该令牌无权使用模型：gpt-4, KEY",
+      "403, insufficient_user_quota, 'pre-consume quota failed, user quota: 5, need quota: 9', REQUEST",
+      "403, -, -, REQUEST",
+      "429, insufficient_quota, You exceeded your current quota, KEY", "429, -, -, RELAY",
+      "500, -, -, RELAY", "503, -, -, RELAY", "0, -, -, RELAY"})
+  void saysWhoseFaultAnAnswerIsByItsStatusAndBody(int status, String code, String message, FailureSource expected) {
+    assertThat(FailureClassifier.sourceOf(status, new RelayError(message, null, null, code))).isEqualTo(expected);
   }
 
   @ParameterizedTest
