@@ -1,5 +1,6 @@
 package dev.relayworker.cost;
 
+import dev.relayworker.relay.Usage;
 import java.math.BigDecimal;
 
 /**
@@ -7,18 +8,37 @@ import java.math.BigDecimal;
  *
  * @param model the model it was priced as
  * @param group the key's group (分组), whose ratio multiplies every price
- * @param quota the price in quota units, {@code ceil((prompt + completion × completion_ratio) ×
- *     model_ratio × group_ratio)}; -1 when the price table knows neither the model nor a {@code *}
+ * @param usage the counts it was priced by, as the worker believes them (cached tokens within the
+ *     prompt, reasoning tokens within the completion)
+ * @param quota the price in quota units ({@link PriceTable}'s formula); -1 when the price table
+ *     knows neither the model nor a {@code *}
  * @param usd {@code quota} in US dollars, exactly; null when unpriced
  */
-public record CallCost(String model, String group, long promptTokens, long completionTokens, long quota,
-    BigDecimal usd) {
+public record CallCost(String model, String group, Usage usage, long quota, BigDecimal usd) {
 
   public boolean priced() {
     return quota >= 0;
   }
 
+  public long promptTokens() {
+    return usage.promptTokens();
+  }
+
+  public long completionTokens() {
+    return usage.completionTokens();
+  }
+
+  /** Prompt tokens read from the provider's cache, part of {@link #promptTokens}. */
+  public long cachedTokens() {
+    return usage.cachedTokens();
+  }
+
+  /** Completion tokens spent reasoning, part of {@link #completionTokens}. */
+  public long reasoningTokens() {
+    return usage.reasoningTokens();
+  }
+
   public long totalTokens() {
-    return promptTokens + completionTokens;
+    return promptTokens() + completionTokens();
   }
 }

@@ -17,9 +17,10 @@ import java.util.Optional;
 
 /**
  * Prices of models and groups in the relay's own unit, quota, as the one-api / new-api relays
- * charge them: a call costs {@code ceil((prompt_tokens + completion_tokens × completion_ratio) ×
- * model_ratio × group_ratio)} quota, and {@value #DEFAULT_QUOTA_PER_USD} quota are one US
- * dollar (model ratio 1 is 0.002 USD per 1K tokens).
+ * charge them: a call costs {@code ceil((prompt_tokens − cached_tokens + cached_tokens ×
+ * cache_ratio + completion_tokens × completion_ratio) × model_ratio × group_ratio)} quota (new-api's
+ * formula; one-api has no cache ratio, which is a cache ratio of 1), and
+ * {@value #DEFAULT_QUOTA_PER_USD} quota are one US dollar (model ratio 1 is 0.002 USD per 1K tokens).
  *
  * <p>Read from a JSON file ({@code price.table.file}) or, by default, from the table shipped in the
  * jar ({@value #DEFAULT_RESOURCE}), a starting point to copy and correct: relays change prices
@@ -30,7 +31,9 @@ import java.util.Optional;
  *   "groups": {"default": 1, "vip": 1, "cheap": 0.5},
  *   "models": {
  *     "gpt-3.5-turbo-instruct": {"model_ratio": 0.75, "completion_ratio": 1.3333},
- *     "gpt-4o": {"usd_per_million_prompt": 2.5, "usd_per_million_completion": 10},
+ *     "gpt-4o": {"model_ratio": 1.25, "completion_ratio": 4, "cache_ratio": 0.5},
+ *     "gpt-4.1": {"usd_per_million_prompt": 2, "usd_per_million_completion": 8,
+ *                 "usd_per_million_cached_prompt": 0.5},
  *     "*": {"model_ratio": 1, "completion_ratio": 1}
  *   }
  * }
@@ -132,14 +135,16 @@ public final class PriceTable {
   private static ModelPrice price(JsonNode entry) {
     if (entry.has("usd_per_million_prompt") || entry.has("usd_per_million_completion")) {
       return ModelPrice.ofUsdPerMillion(number(entry, "usd_per_million_prompt"),
-          number(entry, "usd_per_million_completion"));
+          number(entry, "usd_per_million_completion"),
+          entry.has("usd_per_million_cached_prompt") ? number(entry, "usd_per_million_cached_prompt") : -1);
     }
     if (!entry.has("model_ratio")) {
       throw new IllegalArgumentException("give model_ratio (and completion_ratio), or usd_per_million_prompt and"
           + " usd_per_million_completion");
     }
     return new ModelPrice(number(entry, "model_ratio"),
-        entry.has("completion_ratio") ? number(entry, "completion_ratio") : 1.0);
+        entry.has("completion_ratio") ? number(entry, "completion_ratio") : 1.0,
+        entry.has("cache_ratio") ? number(entry, "cache_ratio") : ModelPrice.NO_CACHE_DISCOUNT);
   }
 
   private static double number(JsonNode entry, String field) {
@@ -202,10 +207,10 @@ public final class PriceTable {
     double groupRatio = groups.getOrDefault(group, 1.0);
     Optional<ModelPrice> price = price(model);
     if (price.isEmpty()) {
-      return new CallCost(model, group, usage.promptTokens(), usage.completionTokens(), -1, null);
+      return new CallCost(model, group, usage, -1, null);
     }
-    long quota = quota(price.get(), groupRatio, usage.promptTokens(), usage.completionTokens());
-    return new CallCost(model, group, usage.promptTokens(), usage.completionTokens(), quota, usd(quota));
+    long quota = quota(price.get(), groupRatio, usage);
+    return new CallCost(model, group, usage, quota, usd(quota));
   }
 
   /** {@code quota} in US dollars, exactly (500,000 quota per USD gives at most six decimals). */
@@ -217,9 +222,14 @@ public final class PriceTable {
     return usd.signum() == 0 ? BigDecimal.ZERO : usd.stripTrailingZeros();
   }
 
-  /** The relays' formula; the small epsilon keeps 0.75 × 4 from rounding up to 4 through a float error. */
-  static long quota(ModelPrice price, double groupRatio, long promptTokens, long completionTokens) {
-    double exact = (promptTokens + completionTokens * price.completionRatio()) * price.modelRatio() * groupRatio;
+  /**
+   * The relays' formula, on usage the worker believes ({@link Usage#within}: no more cached tokens
+   * than prompt tokens); the small epsilon keeps 0.75 × 4 from rounding up to 4 through a float
+   * error.
+   */
+  static long quota(ModelPrice price, double groupRatio, Usage usage) {
+    double prompt = usage.promptTokens() - usage.cachedTokens() + usage.cachedTokens() * price.cacheRatio();
+    double exact = (prompt + usage.completionTokens() * price.completionRatio()) * price.modelRatio() * groupRatio;
     return (long) Math.ceil(exact - 1e-9);
   }
 }

@@ -41,7 +41,8 @@ public enum Metric {
   CONSUMER_LAG("relay.worker.consumer.lag", Kind.GAUGE,
       "Records behind the end of each owned partition (read_committed), by topic and partition."),
   TOKENS("relay.worker.tokens", Kind.COUNTER,
-      "Tokens the relay reported in usage (as corrected), by model and kind (prompt, completion)."),
+      "Tokens the relay reported in usage (as corrected), by model and kind (prompt, completion; cached and"
+          + " reasoning, which are part of those, counted again)."),
   COST_QUOTA("relay.worker.cost.quota", Kind.COUNTER,
       "What answered calls cost in quota (the relay's unit), by model and group."),
   COST_USD("relay.worker.cost.usd", Kind.COUNTER,

@@ -199,11 +199,21 @@ public final class WorkerMetrics {
     }
   }
 
-  /** Usage of one completion, as the worker believes it; {@code model} as the relay named it, or null. */
-  public void tokens(String model, long promptTokens, long completionTokens) {
+  /**
+   * Usage of one completion, as the worker believes it; {@code model} as the relay named it, or
+   * null. Cached and reasoning tokens are counted again under their own kinds (they are part of the
+   * prompt's and the completion's), when there are any.
+   */
+  public void tokens(String model, Usage usage) {
     String name = model == null || model.isBlank() ? "unknown" : models.of(model);
-    tokenCounter(name, "prompt").increment(promptTokens);
-    tokenCounter(name, "completion").increment(completionTokens);
+    tokenCounter(name, "prompt").increment(usage.promptTokens());
+    tokenCounter(name, "completion").increment(usage.completionTokens());
+    if (usage.cachedTokens() > 0) {
+      tokenCounter(name, "cached").increment(usage.cachedTokens());
+    }
+    if (usage.reasoningTokens() > 0) {
+      tokenCounter(name, "reasoning").increment(usage.reasoningTokens());
+    }
   }
 
   /**

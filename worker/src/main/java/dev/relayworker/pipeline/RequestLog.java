@@ -51,7 +51,7 @@ final class RequestLog {
   void completed(PendingRequest pending, Completion completion, CallCost cost, String route) {
     if (cost != null) {
       // The cost's counts: the answer's usage as far as it could be believed.
-      metrics.tokens(completion.model(), cost.promptTokens(), cost.completionTokens());
+      metrics.tokens(completion.model(), cost.usage());
       metrics.cost(cost, route);
     }
     answered(pending, null);

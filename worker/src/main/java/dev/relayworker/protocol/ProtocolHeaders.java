@@ -51,6 +51,10 @@ public final class ProtocolHeaders {
   public static final String USAGE_PROMPT_TOKENS = "usage_prompt_tokens";
   /** Ok reply: completion tokens the relay counted ({@code usage.completion_tokens}), decimal. */
   public static final String USAGE_COMPLETION_TOKENS = "usage_completion_tokens";
+  /** Ok reply, when the relay reported any: prompt tokens read from its cache ({@code prompt_tokens_details.cached_tokens}), part of the prompt's. */
+  public static final String USAGE_CACHED_TOKENS = "usage_cached_tokens";
+  /** Ok reply, when the relay reported any: completion tokens spent reasoning ({@code completion_tokens_details.reasoning_tokens}), part of the completion's. */
+  public static final String USAGE_REASONING_TOKENS = "usage_reasoning_tokens";
   /** Ok reply: the call's price in quota, the relay's unit, decimal; absent when the model is unpriced. */
   public static final String COST_QUOTA = "cost_quota";
   /** Ok reply: the call's price in US dollars, a plain decimal such as {@code 0.000123}; absent when unpriced. */

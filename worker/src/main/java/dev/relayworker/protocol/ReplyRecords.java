@@ -21,7 +21,8 @@ import org.apache.kafka.common.header.Headers;
  * Replies carry {@code request_id} (hashed past {@value ProtocolHeaders#REQUEST_ID_MAX_BYTES}
  * bytes), {@code status}, {@code attempts}, {@code http_status} and {@code relay_request_id} when
  * the relay answered, usage and cost on ok replies ({@code usage_prompt_tokens},
- * {@code usage_completion_tokens}, {@code cost_quota}, {@code cost_usd}, {@code relay_group}), and each
+ * {@code usage_completion_tokens}, {@code usage_cached_tokens} and {@code usage_reasoning_tokens}
+ * when reported, {@code cost_quota}, {@code cost_usd}, {@code relay_group}), and each
  * correlation header echoed byte for byte; never a reply-routing header. Texts that come from
  * elsewhere (error messages) are cut to {@value #MAX_TEXT_CHARS} characters. Thread-safe.
  */
@@ -72,6 +73,13 @@ public final class ReplyRecords {
     if (cost != null) {
       headers.add(ProtocolHeaders.USAGE_PROMPT_TOKENS, ascii(Long.toString(cost.promptTokens())));
       headers.add(ProtocolHeaders.USAGE_COMPLETION_TOKENS, ascii(Long.toString(cost.completionTokens())));
+      // Present only when the relay reported them: absent means not reported, not zero.
+      if (cost.cachedTokens() > 0) {
+        headers.add(ProtocolHeaders.USAGE_CACHED_TOKENS, ascii(Long.toString(cost.cachedTokens())));
+      }
+      if (cost.reasoningTokens() > 0) {
+        headers.add(ProtocolHeaders.USAGE_REASONING_TOKENS, ascii(Long.toString(cost.reasoningTokens())));
+      }
       if (cost.priced()) {
         headers.add(ProtocolHeaders.COST_QUOTA, ascii(Long.toString(cost.quota())));
         headers.add(ProtocolHeaders.COST_USD, ascii(cost.usd().toPlainString()));

@@ -164,7 +164,9 @@ final class AnswerReader {
     }
     long prompt = usage.path("prompt_tokens").asLong();
     long completion = usage.path("completion_tokens").asLong();
-    return new Usage(prompt, completion, usage.path("total_tokens").asLong(prompt + completion));
+    return new Usage(prompt, completion, usage.path("total_tokens").asLong(prompt + completion),
+        usage.path("prompt_tokens_details").path("cached_tokens").asLong(),
+        usage.path("completion_tokens_details").path("reasoning_tokens").asLong());
   }
 
   private static String textOrNull(JsonNode node) {

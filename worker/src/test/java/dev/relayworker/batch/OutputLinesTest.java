@@ -8,6 +8,7 @@ import dev.relayworker.cost.CallCost;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.ReplyRecords;
+import dev.relayworker.relay.Usage;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -28,7 +29,7 @@ class OutputLinesTest {
   void anAnsweredLineCarriesItsUsageAndCost() {
     ObjectNode line = lines.fromReply("line-1", consumed(replies.ok("r1", bytes("r1"), route,
         bytes("{\"object\":\"text_completion\",\"choices\":[]}"), 200, 1, "X1",
-        new CallCost("davinci-002", "vip", 12, 30, 63, new BigDecimal("0.000126")), "premium", "vip")));
+        new CallCost("davinci-002", "vip", new Usage(12, 30, 42), 63, new BigDecimal("0.000126")), "premium", "vip")));
 
     assertThat(line.at("/response/status_code").asInt()).isEqualTo(200);
     assertThat(line.at("/response/request_id").asText()).isEqualTo("X1");
@@ -44,7 +45,7 @@ class OutputLinesTest {
   @Test
   void anUnpricedModelHasTokensButNoPriceAndAnErrorHasNoCost() {
     ObjectNode unpriced = lines.fromReply("line-2", consumed(replies.ok("r2", bytes("r2"), route, bytes("{}"), 200, 1,
-        null, new CallCost("claude-x", "default", 5, 6, -1, null))));
+        null, new CallCost("claude-x", "default", new Usage(5, 6, 11), -1, null))));
     ObjectNode failed = lines.fromReply("line-3", consumed(replies.error("r3", bytes("r3"), route,
         dev.relayworker.protocol.ReplyError.invalid("bad", null), 400, 1)));
 

@@ -48,6 +48,38 @@ class PriceTableTest {
     assertThat(cost.group()).isEqualTo(group);
   }
 
+  @ParameterizedTest(name = "{0}: {1} prompt ({2} cached) + {3} completion = {4} quota")
+  @CsvSource({
+      // new-api: ceil((prompt − cached + cached × cache_ratio + completion × completion_ratio) × model × group)
+      "gpt-4o, 1000, 800, 200, 1750",        // (200 + 800 × 0.5 + 200 × 4) × 1.25 = 1750
+      "gpt-4o, 1000, 0, 200, 2250",          // no cache: (1000 + 800) × 1.25
+      "gpt-4.1, 10000, 8000, 0, 4000",       // (2000 + 8000 × 0.25) × 1 = 4000
+      "gpt-3.5-turbo-instruct, 1200, 1000, 300, 1200",  // no cache ratio known: cached tokens at full price
+  })
+  void pricesCachedPromptTokensAtTheModelsCacheRatio(String model, long prompt, long cached, long completion,
+      long quota) {
+    // Reasoning tokens are part of the completion and priced with it: they change nothing here.
+    CallCost cost = PriceTable.defaults().cost(model, "default", new Usage(prompt, completion, prompt + completion,
+        cached, completion / 2));
+
+    assertThat(cost.quota()).isEqualTo(quota);
+    assertThat(cost.cachedTokens()).isEqualTo(cached);
+    assertThat(cost.reasoningTokens()).isEqualTo(completion / 2);
+  }
+
+  @Test
+  void aCachePriceMayBeGivenAsARatioOrInUsdPerMillion() throws IOException {
+    PriceTable table = PriceTable.parse(new ObjectMapper().readTree("{\"groups\":{\"default\":1},\"models\":{"
+        + "\"by-ratio\":{\"model_ratio\":1,\"completion_ratio\":2,\"cache_ratio\":0.1},"
+        + "\"by-usd\":{\"usd_per_million_prompt\":2,\"usd_per_million_completion\":4,"
+        + "\"usd_per_million_cached_prompt\":0.2}}}"), "test");
+    Usage usage = new Usage(1_000, 100, 1_100, 900, 0);
+
+    // (100 + 900 × 0.1 + 100 × 2) × 1 = 390, both ways of writing the same price.
+    assertThat(table.cost("by-ratio", "default", usage).quota()).isEqualTo(390);
+    assertThat(table.cost("by-usd", "default", usage).quota()).isEqualTo(390);
+  }
+
   @Test
   void theReadmesWorkedExample() {
     // gpt-3.5-turbo-instruct in the default table, group vip at 1 in it: 1,200 prompt and 300 completion tokens.

@@ -2,6 +2,7 @@ package dev.relayworker.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relayworker.relay.Usage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -28,7 +29,7 @@ class TagValuesTest {
     var listener = metrics.relayListener("default");
 
     for (int i = 0; i < 1_000; i++) {
-      metrics.tokens("model-" + i + "-" + "x".repeat(900), 1, 1);
+      metrics.tokens("model-" + i + "-" + "x".repeat(900), new Usage(1, 1, 2));
       listener.attemptFinished(Duration.ofMillis(1), i);
     }
     listener.attemptFinished(Duration.ofMillis(1), Integer.MAX_VALUE);

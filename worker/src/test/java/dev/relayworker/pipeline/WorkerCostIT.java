@@ -12,6 +12,7 @@ import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testing.TestWorkers;
 import dev.relayworker.testkit.KafkaBroker;
+import dev.relayworker.testkit.RawRelay;
 import dev.relayworker.testkit.Scrape;
 import dev.relayworker.testkit.TopicReader;
 import java.io.IOException;
@@ -115,5 +116,45 @@ class WorkerCostIT {
     assertThat(scrape.value(Metric.COST_USD.prometheusName(), "group=\"" + group + "\"", "route=\"default\""))
         .isCloseTo(totalUsd.doubleValue(), org.assertj.core.data.Offset.offset(1e-9));
     assertThat(scrape.value(Metric.UNPRICED.prometheusName())).isEqualTo(5);
+  }
+
+  /**
+   * An answer reporting cached and reasoning tokens in OpenAI's fields (a raw-socket relay) is
+   * priced at the model's cache ratio, its reply carries both counts, and the token counter counts
+   * them under their own kinds.
+   */
+  @org.junit.jupiter.api.Test
+  void cachedAndReasoningTokensArePricedAsTheRelaysPriceThemAndReported(KafkaBroker.Running broker) {
+    String usage = "{\"prompt_tokens\":1000,\"completion_tokens\":200,\"total_tokens\":1200,"
+        + "\"prompt_tokens_details\":{\"cached_tokens\":800},\"completion_tokens_details\":{\"reasoning_tokens\":150}}";
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+    try (RawRelay relay = RawRelay.start(exchange -> exchange.write(RawRelay.response(200, "OK",
+        "{\"id\":\"cmpl-" + exchange.overall + "\",\"object\":\"text_completion\",\"model\":\"gpt-4o\","
+            + "\"choices\":[{\"text\":\"ok\",\"index\":0,\"finish_reason\":\"stop\"}],\"usage\":" + usage + "}")))) {
+      TestWorkers workers = new TestWorkers(broker, simulator, "cost-cached").with(WorkerConfig.RELAY_BASE_URL,
+          relay.baseUri());
+      List<ConsumerRecord<byte[], byte[]>> replies;
+      Scrape scrape;
+      try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer();
+          TopicReader reader = workers.replies()) {
+        for (int i = 0; i < 3; i++) {
+          producer.send(new ProducerRecord<>(workers.requestTopic, TestWorkers.utf8("c-" + i),
+              TestWorkers.utf8("{\"model\":\"gpt-4o\",\"prompt\":\"cached " + i + "\",\"max_tokens\":300}")));
+        }
+        producer.flush();
+        replies = reader.awaitDistinctKeys(3, WAIT);
+        scrape = Scrape.fetch(worker.opsPort());
+      }
+
+      // gpt-4o in the default table: (1000 − 800 + 800 × 0.5 + 200 × 4) × 1.25 = 1750 quota, 0.0035 USD.
+      assertThat(replies).hasSize(3).allSatisfy(reply -> {
+        assertThat(header(reply, ProtocolHeaders.USAGE_CACHED_TOKENS)).isEqualTo("800");
+        assertThat(header(reply, ProtocolHeaders.USAGE_REASONING_TOKENS)).isEqualTo("150");
+        assertThat(header(reply, ProtocolHeaders.COST_QUOTA)).isEqualTo("1750");
+        assertThat(header(reply, ProtocolHeaders.COST_USD)).isEqualTo("0.0035");
+      });
+      assertThat(scrape.value(Metric.TOKENS.prometheusName(), "kind=\"cached\"")).isEqualTo(2_400);
+      assertThat(scrape.value(Metric.TOKENS.prometheusName(), "kind=\"reasoning\"")).isEqualTo(450);
+    }
   }
 }

@@ -2,6 +2,9 @@ package dev.relayworker.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relayworker.cost.CallCost;
+import dev.relayworker.cost.PriceTable;
+import dev.relayworker.relay.Usage;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -32,6 +35,25 @@ class ReplyRecordsTest {
     assertThat(longReply.key()).hasSize(600_000);
     assertThat(header(replies.ok("x".repeat(255), bytes("k"), route, bytes("{}"), 200, 1, null, null),
         ProtocolHeaders.REQUEST_ID)).hasSize(255);
+  }
+
+  @Test
+  void anOkReplyCarriesCachedAndReasoningTokensOnlyWhenTheRelayReportedThem() {
+    ReplyAddress address = ReplyAddress.defaultTopic("replies", Map.of());
+    CallCost detailed = PriceTable.defaults().cost("gpt-4o", "default", new Usage(1000, 200, 1200, 800, 150));
+    CallCost plain = PriceTable.defaults().cost("gpt-4o", "default", new Usage(1000, 200, 1200));
+
+    ProducerRecord<byte[], byte[]> withDetails = replies.ok("r", bytes("r"), address, bytes("{}"), 200, 1, null,
+        detailed);
+    ProducerRecord<byte[], byte[]> without = replies.ok("r", bytes("r"), address, bytes("{}"), 200, 1, null, plain);
+
+    assertThat(header(withDetails, ProtocolHeaders.USAGE_PROMPT_TOKENS)).isEqualTo("1000");
+    assertThat(header(withDetails, ProtocolHeaders.USAGE_CACHED_TOKENS)).isEqualTo("800");
+    assertThat(header(withDetails, ProtocolHeaders.USAGE_REASONING_TOKENS)).isEqualTo("150");
+    assertThat(header(withDetails, ProtocolHeaders.COST_QUOTA)).isEqualTo("1750");
+    assertThat(without.headers().lastHeader(ProtocolHeaders.USAGE_CACHED_TOKENS)).isNull();
+    assertThat(without.headers().lastHeader(ProtocolHeaders.USAGE_REASONING_TOKENS)).isNull();
+    assertThat(header(without, ProtocolHeaders.COST_QUOTA)).isEqualTo("2250");
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -60,6 +61,19 @@ class RelayHabitsTest {
     assertThat(meaning(failure)).as(habit).isEqualTo(meaning);
     assertThat(failure.relayRequestId()).as(habit).isEqualTo(relayRequestId);
     assertThat(failure.retryAfter()).as(habit).isEmpty();
+  }
+
+  @Test
+  void anAnswersCachedAndReasoningTokensAreReadWithItsUsage() throws Exception {
+    byte[] body = ("{\"id\":\"chatcmpl-1\",\"object\":\"text_completion\",\"model\":\"o4-mini\",\"choices\":[],"
+        + "\"usage\":{\"prompt_tokens\":2006,\"completion_tokens\":300,\"total_tokens\":2306,"
+        + "\"prompt_tokens_details\":{\"cached_tokens\":1920,\"audio_tokens\":0},"
+        + "\"completion_tokens_details\":{\"reasoning_tokens\":192,\"audio_tokens\":0}}}")
+        .getBytes(StandardCharsets.UTF_8);
+
+    Completion completion = reader.read(200, name -> null, body);
+
+    assertThat(completion.usage()).contains(new Usage(2006, 300, 2306, 1920, 192));
   }
 
   /**

@@ -73,6 +73,19 @@ class UsageBoundsTest {
     assertThat(new Usage(3, 11, 14).outside(10)).isTrue();
   }
 
+  @Test
+  void cachedAndReasoningTokensStayWithinThePromptAndTheCompletionTheyArePartOf() {
+    assertThat(new Usage(100, 50, 150, 80, 30).within(1_000)).isEqualTo(new Usage(100, 50, 150, 80, 30));
+    assertThat(new Usage(100, 50, 150, 80, 30).outside(1_000)).isFalse();
+    // More cached tokens than the prompt had (new-api #5003's mix of conventions), negative reasoning.
+    assertThat(new Usage(100, 50, 150, 250, -4).within(1_000)).isEqualTo(new Usage(100, 50, 150, 100, 0));
+    assertThat(new Usage(100, 50, 150, 250, 0).outside(1_000)).isTrue();
+    assertThat(new Usage(100, 50, 150, 0, -4).outside(1_000)).isTrue();
+    assertThat(new Usage(100, 50, 150, 0, 51).outside(1_000)).isTrue();
+    // A prompt cut to the ceiling takes its cached tokens down with it.
+    assertThat(new Usage(5_000, 0, 5_000, 4_000, 0).within(1_000)).isEqualTo(new Usage(1_000, 0, 1_000, 1_000, 0));
+  }
+
   /**
    * A relay whose first answer claims the usage {@code first} names (prompt and completion tokens),
    * and whose later ones claim {@code later}.
