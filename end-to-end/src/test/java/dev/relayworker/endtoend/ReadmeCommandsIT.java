@@ -5,17 +5,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
+import dev.relayworker.testkit.Await;
 import dev.relayworker.testkit.KafkaBroker;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,24 +111,36 @@ class ReadmeCommandsIT {
   /** A command of a block, and the output lines the README shows under it. */
   private record Command(String line, List<String> expected) {}
 
-  private void runUntilItPrintsWhatTheReadmeSays(Command command) throws Exception {
-    Instant giveUp = Instant.now().plus(PATIENCE);
-    while (true) {
+  private void runUntilItPrintsWhatTheReadmeSays(Command command) {
+    AtomicReference<String> printed = new AtomicReference<>("");
+    try {
+      // Each look is a whole run of the command, as a user would look again.
+      Await.until("`" + command.line() + "` printing what the README says", PATIENCE, () -> {
+        printed.set(run(command.line()));
+        return command.expected().stream().allMatch(line -> printedLine(printed.get(), line));
+      });
+    } catch (AssertionError e) {
+      List<String> missing = command.expected().stream().filter(line -> !printedLine(printed.get(), line)).toList();
+      throw new AssertionError(e.getMessage() + "; missing:\n" + String.join("\n", missing) + "\nit printed:\n"
+          + printed.get(), e);
+    }
+  }
+
+  /** Runs {@code line} in bash to its end (bounded) and returns what it printed; it must exit 0. */
+  private String run(String line) {
+    try {
       Path output = dir.resolve("command.out");
-      Process process = new ProcessBuilder("bash", "-c", command.line()).redirectErrorStream(true)
+      Process process = new ProcessBuilder("bash", "-c", line).redirectErrorStream(true)
           .redirectOutput(output.toFile()).start();
-      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(command.line()).isTrue();
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(line).isTrue();
       String printed = Files.readString(output, StandardCharsets.UTF_8);
-      assertThat(process.exitValue()).as(command.line() + "\n" + printed).isZero();
-      List<String> missing = command.expected().stream().filter(line -> !printedLine(printed, line)).toList();
-      if (missing.isEmpty()) {
-        return;
-      }
-      if (Instant.now().isAfter(giveUp)) {
-        throw new AssertionError("`" + command.line() + "` did not print, within " + PATIENCE.toSeconds()
-            + " s, what the README says:\n" + String.join("\n", missing) + "\nit printed:\n" + printed);
-      }
-      Thread.sleep(1_000); // A user looking again: what the README shows takes the worker a moment.
+      assertThat(process.exitValue()).as(line + "\n" + printed).isZero();
+      return printed;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 
@@ -206,13 +220,15 @@ class ReadmeCommandsIT {
     return builder.start();
   }
 
-  private static void awaitInLog(Path log, String text) throws Exception {
-    Instant giveUp = Instant.now().plus(Duration.ofMinutes(3));
-    while (!Files.readString(log, StandardCharsets.UTF_8).contains(text)) {
-      if (Instant.now().isAfter(giveUp)) {
-        throw new AssertionError("no '" + text + "' in the log:\n" + Files.readString(log, StandardCharsets.UTF_8));
-      }
-      Thread.sleep(200);
+  private static void awaitInLog(Path log, String text) {
+    Await.until("'" + text + "' in " + log, Duration.ofMinutes(3), () -> read(log).contains(text));
+  }
+
+  private static String read(Path log) {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

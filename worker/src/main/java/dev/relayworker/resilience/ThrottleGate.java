@@ -5,6 +5,7 @@ import dev.relayworker.relay.RelayException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -42,7 +43,7 @@ final class ThrottleGate {
     }
     int inARow = throttledInARow.incrementAndGet();
     Duration wait = failure.retryAfter().map(backoff::retryAfter)
-        .orElseGet(() -> backoff.delay(inARow, java.util.Optional.empty(), ThreadLocalRandom.current().nextDouble()));
+        .orElseGet(() -> backoff.delay(inARow, Optional.empty(), ThreadLocalRandom.current().nextDouble()));
     Instant until = clock.instant().plus(wait);
     closeUntil(until);
     return until;
