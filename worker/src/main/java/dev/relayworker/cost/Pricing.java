@@ -29,6 +29,25 @@ public record Pricing(PriceTable table, String group) {
     return table.cost(model, group, usage);
   }
 
+  /** Whether the table prices {@code model}, by its name or a {@code *} entry. */
+  public boolean prices(String model) {
+    return model != null && table.price(model).isPresent();
+  }
+
+  /**
+   * The most a call of {@code model} that uses at most {@code tokens} tokens can cost: every token
+   * at the dearer of the prompt and completion prices, so whatever the split, the call costs no
+   * more. -1 when the model is not priced.
+   */
+  public long worstCase(String model, long tokens) {
+    if (!prices(model)) {
+      return -1;
+    }
+    long asPrompt = cost(model, new Usage(tokens, 0, tokens)).quota();
+    long asCompletion = cost(model, new Usage(0, tokens, tokens)).quota();
+    return Math.max(asPrompt, asCompletion);
+  }
+
   public long quota(double usd) {
     return (long) Math.ceil(usd * table.quotaPerUsd());
   }

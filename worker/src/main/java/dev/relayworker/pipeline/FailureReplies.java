@@ -17,7 +17,7 @@ final class FailureReplies {
     ErrorType type = switch (failure.reason()) {
       case DEADLINE_EXCEEDED -> ErrorType.DEADLINE_EXCEEDED;
       case RETRIES_EXHAUSTED -> ErrorType.RETRIES_EXHAUSTED;
-      case UNROUTABLE -> ErrorType.INVALID_REQUEST;
+      case UNROUTABLE, UNPRICED -> ErrorType.INVALID_REQUEST;
       case REJECTED, CIRCUIT_OPEN, HELD, PAUSED -> failure.lastFailure().map(FailureReplies::byMeaning)
           .orElse(ErrorType.RELAY_ERROR);
     };

@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
  * @param defaultModel put into bodies without {@code model}; null refuses them
  * @param tokensPerMinute the largest token limit of a route: requests are counted
  *     ({@link dev.relayworker.cost.TokenEstimator}) and one whose estimate alone is over it is refused;
- *     {@link Long#MAX_VALUE} when some routes have a limit and some none (counted, never refused); 0
- *     when no route has one: nothing is counted
+ *     {@link Long#MAX_VALUE} when some routes have a limit and some none, or none has a limit but
+ *     some route has a spend cap (counted, for the worst case a capped call reserves; never
+ *     refused); 0 when no route has either: nothing is counted
  * @param inputLimits how large names, headers and claimed usage may be
  */
 public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
@@ -54,6 +55,12 @@ public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics,
         .map(route -> config.forRoute(route).getInt(WorkerConfig.RELAY_RATE_LIMIT_TPM)).toList();
     boolean someUnlimited = limits.contains(0);
     int largest = limits.stream().mapToInt(Integer::intValue).max().orElse(0);
-    return largest > 0 && someUnlimited ? Long.MAX_VALUE : largest;
+    boolean someCapped = config.routeNames().stream().anyMatch(route -> spendCapped(config.forRoute(route)));
+    return largest > 0 && someUnlimited || largest == 0 && someCapped ? Long.MAX_VALUE : largest;
+  }
+
+  private static boolean spendCapped(WorkerConfig route) {
+    return route.getDouble(WorkerConfig.BUDGET_USD_PER_HOUR) > 0 || route.getDouble(WorkerConfig.BUDGET_USD_PER_DAY) > 0
+        || route.getLong(WorkerConfig.BUDGET_QUOTA_PER_HOUR) > 0 || route.getLong(WorkerConfig.BUDGET_QUOTA_PER_DAY) > 0;
   }
 }

@@ -6,8 +6,10 @@ import dev.relayworker.relay.Usage;
 
 /**
  * What an answer settles: the key works, the 429 backoff starts afresh, and the answer is priced
- * ({@link Pricing}) and counted against the spend caps by its usage as far as it can be believed
- * ({@link Usage#within} the request's ceiling), its tokens settled against the estimate booked. A
+ * ({@link Pricing}) by its usage as far as it can be believed ({@link Usage#within} the request's
+ * ceiling), its spend-cap reservation settled to that cost (to the reservation itself when the
+ * answer has no usage: what it cost is unknown, so the worst case counts), its tokens settled
+ * against the estimate booked. A
  * usage that had to be corrected settles no tokens: the estimate booked for the call stands, so an
  * absurd claim neither stalls the token budget nor hands tokens back.
  *
@@ -37,6 +39,12 @@ final class AnswerSettlement {
     key.succeeded(keyEpoch);
     call.keyProbe = false;
     gate.answered();
+    if (completion.usage().isEmpty()) {
+      // Nothing says what the call cost, so it is counted as the most it could have.
+      call.spentQuota = call.reservation;
+      budget.settle(call.reservation, call.reservation);
+      return;
+    }
     completion.usage().ifPresent(reported -> {
       long ceiling = call.request.usageCeiling();
       Usage usage = reported.within(ceiling);
@@ -46,9 +54,8 @@ final class AnswerSettlement {
       }
       String model = call.request.model() != null ? call.request.model() : completion.model();
       call.cost = pricing.cost(model, usage);
-      if (call.cost.priced()) {
-        budget.spent(call.cost.quota());
-      }
+      call.spentQuota = call.cost.priced() ? call.cost.quota() : call.reservation;
+      budget.settle(call.reservation, call.spentQuota);
       if (!corrected) {
         limits.settle(call.request.tokenEstimate(), usage.totalTokens());
       }

@@ -29,9 +29,16 @@ final class Call {
   volatile boolean keyProbe;
   /** What the answer cost; set when one came. */
   volatile CallCost cost;
+  /** The most an attempt may cost (its token estimate at the dearer rate); 0 when not known. */
+  final long worstCase;
+  /** Quota the attempt on its way reserved under the spend caps ({@link SpendBudget#reserve}). */
+  volatile long reservation;
+  /** Quota the answer counted against the spend caps: its cost, or its reservation when it had no usage. */
+  volatile long spentQuota;
 
-  Call(RelayRequest request, int chargedBefore) {
+  Call(RelayRequest request, int chargedBefore, long worstCase) {
     this.request = request;
+    this.worstCase = worstCase;
     this.deadline = request.deadline();
     this.chargedBefore = chargedBefore;
   }

@@ -38,7 +38,12 @@ public final class CallFailedException extends RuntimeException {
      * The request names a route or group ({@code relay_group}) that does not serve its model: no
      * call was sent. The request is wrong, not the relay.
      */
-    UNROUTABLE;
+    UNROUTABLE,
+    /**
+     * A spend cap is set on the route and its price table cannot price the request's model: what
+     * the call would spend could not be counted, so no call was sent. Another route may take it.
+     */
+    UNPRICED;
 
     /** Whether the request should wait for the relay rather than be answered. */
     public boolean parks() {

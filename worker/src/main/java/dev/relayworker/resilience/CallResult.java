@@ -8,13 +8,21 @@ import dev.relayworker.relay.Completion;
  * cost by its {@code usage}, and the route and group that answered it.
  *
  * @param cost null when the relay sent no usage
+ * @param spentQuota what the answer counted against its route's spend caps (and the spend ledger
+ *     records): its cost, or the worst case reserved for it when its cost is unknown; 0 when
+ *     neither is known
  * @param route the name of the route that answered, or null when the relay has no routes
  * @param group the group (分组) of that route's key, or null when the relay has no routes
  */
-public record CallResult(Completion completion, int attempts, CallCost cost, String route, String group) {
+public record CallResult(Completion completion, int attempts, CallCost cost, long spentQuota, String route,
+    String group) {
+
+  public CallResult(Completion completion, int attempts, CallCost cost, long spentQuota) {
+    this(completion, attempts, cost, spentQuota, null, null);
+  }
 
   public CallResult(Completion completion, int attempts, CallCost cost) {
-    this(completion, attempts, cost, null, null);
+    this(completion, attempts, cost, cost != null && cost.priced() ? cost.quota() : 0);
   }
 
   public CallResult(Completion completion, int attempts) {
@@ -23,6 +31,6 @@ public record CallResult(Completion completion, int attempts, CallCost cost, Str
 
   /** This result as answered through {@code route} of {@code group}, after {@code earlier} attempts on other routes. */
   public CallResult via(String route, String group, int earlier) {
-    return new CallResult(completion, attempts + earlier, cost, route, group);
+    return new CallResult(completion, attempts + earlier, cost, spentQuota, route, group);
   }
 }

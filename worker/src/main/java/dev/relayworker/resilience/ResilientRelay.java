@@ -63,6 +63,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
   private final KeyHealth key;
   private final SpendBudget budget;
   private final AnswerSettlement settlement;
+  private final Pricing pricing;
   private final double quotaPerUsd;
   private volatile double share = 1.0;
 
@@ -96,6 +97,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     this.limits = new KeyLimits(policy, clock);
     this.pacing = new Pacing(gate, limits, clock, listener);
     this.settlement = new AnswerSettlement(key, gate, pricing, budget, limits, listener);
+    this.pricing = pricing;
     this.quotaPerUsd = pricing.table().quotaPerUsd();
   }
 
@@ -117,18 +119,25 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
    * the relay is down are the relay's, not the request's, so an outage never uses up a request's
    * attempts, while a request that fails on a healthy relay ends as {@link Reason#RETRIES_EXHAUSTED}
    * however often it was parked. A 429 is never charged; only the deadline ends a request the relay
-   * keeps throttling.
+   * keeps throttling. Under a spend cap, a model the price table cannot price fails at once with
+   * {@link Reason#UNPRICED}: what it spends could not be counted.
    *
    * @param chargedBefore attempts already charged to this request by earlier submissions
    * @return the completion, attempt count and cost, or a failure with a {@link CallFailedException}
    */
   @Override
   public CompletableFuture<CallResult> complete(RelayRequest request, int chargedBefore) {
-    Call call = new Call(request, chargedBefore);
     if (chargedBefore >= policy.maxAttempts()) {
       return CompletableFuture.failedFuture(new CallFailedException(Reason.RETRIES_EXHAUSTED, 0, 0, null,
           "gave up: all " + chargedBefore + " attempts were already used"));
     }
+    long worstCase = budget.capped() ? pricing.worstCase(request.model(), request.tokenEstimate()) : 0;
+    if (worstCase < 0) {
+      return CompletableFuture.failedFuture(new CallFailedException(Reason.UNPRICED, 0, 0, null, "model '"
+          + request.model() + "' has no price in the price table, and a spend cap is set on route " + budget.scope()
+          + ": what it would spend could not be counted; price it (or add a \"*\" entry) in price.table.file"));
+    }
+    Call call = new Call(request, chargedBefore, worstCase);
     CompletableFuture<CallResult> result = new CompletableFuture<>();
     Retry.decorateCompletionStage(retry, pacing.timer(), () -> attempt(call))
         .get()
@@ -137,7 +146,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
             key.probeInconclusive();
           }
           if (failure == null) {
-            result.complete(new CallResult(completion, call.attempts.get(), call.cost));
+            result.complete(new CallResult(completion, call.attempts.get(), call.cost, call.spentQuota));
           } else {
             result.completeExceptionally(CallFailures.of(CallFailures.unwrap(failure), call, policy.maxAttempts(),
                 holds::reason));
@@ -173,6 +182,10 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     if (holds.heldSince(call)) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.HELD, call));
     }
+    call.reservation = budget.reserve(call.worstCase);
+    if (call.reservation == SpendBudget.REFUSED) {
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.HELD, call));
+    }
     call.attempts.incrementAndGet();
     int keyEpoch = key.epoch();
     Duration timeout = left.compareTo(policy.requestTimeout()) < 0 ? left : policy.requestTimeout();
@@ -184,6 +197,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
         settlement.answered(call, completion, keyEpoch);
         return completion;
       }
+      budget.release(call.reservation);
       RelayException relayFailure = CallFailures.asRelayException(CallFailures.unwrap(failure));
       listener.attemptFinished(elapsed, relayFailure.httpStatus());
       Instant pausedUntil = gate.failed(relayFailure);

@@ -7,22 +7,31 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
- * Spend caps per hour and per day, in quota (the relay's unit): once the spend of the current
- * window reaches its cap, calls are held ({@link Hold.Cause#BUDGET}) until the window ends, and the
- * worker resumes by itself in the next one. Windows are UTC clock hours and days of the wall clock,
- * and only move forward: a clock set back stays in the window already counted (its spend kept)
- * until the wall clock passes that window's end.
+ * Spend caps per hour and per day, in quota (the relay's unit), for one scope (a route): once what
+ * is spent and reserved in the current window reaches this worker's allowance, calls are held
+ * ({@link Hold.Cause#BUDGET}) until the window ends, and the worker resumes by itself in the next
+ * one. Windows are UTC clock hours and days of the wall clock, and only move forward: a clock set
+ * back stays in the window already counted (its spend kept) until the wall clock passes that
+ * window's end.
  *
- * <p>What is counted is what answered calls cost (their {@code usage}, priced): calls already on
- * their way when a cap is reached still finish, so a cap can be overshot by what those cost. A
- * restarted worker starts the window at zero. With a {@link #share} below 1 (several workers on
- * one key) each worker holds at its part of the caps.
+ * <p><b>Reserve, then settle.</b> A call reserves its worst case ({@link #reserve}) just before it
+ * is sent, and is refused while spent and reserved together have reached the allowance; its
+ * answer settles the reservation to what the usage cost ({@link #settle}), a failure releases it
+ * ({@link #release}). Calls in flight are counted before they are answered, so this worker
+ * overshoots its allowance by at most one call's worst case.
+ *
+ * <p><b>Allowance.</b> Alone, the allowance is the cap. Several workers on one key each hold at
+ * their {@link #share} of it; with a spend ledger, {@link #rebase} (after every rebalance and at
+ * start) starts the window from what every worker recorded, and the allowance becomes this
+ * worker's share of what is left: {@code share × (cap − recorded)}. The shares of a group sum to
+ * 1, so the workers together stay within the cap, each overshooting by at most one call's worst
+ * case.
  *
  * <p>Thread-safe; methods are short and synchronized, and without caps take no lock at all.
  */
 public final class SpendBudget {
 
-  /** A cap, its window and what was spent in the current one. */
+  /** A cap's window. */
   public enum Window {
     HOUR(ChronoUnit.HOURS),
     DAY(ChronoUnit.DAYS);
@@ -33,11 +42,11 @@ public final class SpendBudget {
       this.unit = unit;
     }
 
-    Instant start(Instant now) {
+    public Instant start(Instant now) {
       return now.truncatedTo(unit);
     }
 
-    Instant end(Instant start) {
+    public Instant end(Instant start) {
       return start.plus(1, unit);
     }
 
@@ -46,22 +55,35 @@ public final class SpendBudget {
     }
   }
 
-  private final long[] caps = new long[Window.values().length];
-  private final long[] spent = new long[Window.values().length];
-  private final Instant[] started = new Instant[Window.values().length];
+  /** What {@link #reserve} answers when a cap is reached: nothing was reserved. */
+  public static final long REFUSED = -1;
+
+  private static final int WINDOWS = Window.values().length;
+
+  private final String scope;
+  private final long[] caps = new long[WINDOWS];
+  /** Spent by every worker before the last rebase, as the ledger recorded it. */
+  private final long[] recorded = new long[WINDOWS];
+  /** Settled by this worker since the window began or the last rebase. */
+  private final long[] spent = new long[WINDOWS];
+  private final Instant[] started = new Instant[WINDOWS];
   private final double quotaPerUsd;
   private final Clock clock;
   /** Without caps nothing is counted: the path of every answer then takes no lock. */
   private final boolean capped;
+  /** Worst cases of calls on their way, counted in every window. */
+  private long reserved;
   private double share = 1.0;
 
   /**
+   * @param scope what the caps are for (the route's name), as the spend ledger records it
    * @param hourCap quota per clock hour; 0 for none
    * @param dayCap quota per UTC day; 0 for none
    * @param quotaPerUsd for reasons and metrics in dollars
    * @param clock the wall clock the windows follow
    */
-  public SpendBudget(long hourCap, long dayCap, double quotaPerUsd, Clock clock) {
+  public SpendBudget(String scope, long hourCap, long dayCap, double quotaPerUsd, Clock clock) {
+    this.scope = scope;
     caps[Window.HOUR.ordinal()] = hourCap;
     caps[Window.DAY.ordinal()] = dayCap;
     this.capped = hourCap > 0 || dayCap > 0;
@@ -71,25 +93,61 @@ public final class SpendBudget {
 
   /** No caps. */
   public static SpendBudget none(Clock clock) {
-    return new SpendBudget(0, 0, PriceTable.DEFAULT_QUOTA_PER_USD, clock);
+    return new SpendBudget("relay", 0, 0, PriceTable.DEFAULT_QUOTA_PER_USD, clock);
   }
 
   public boolean capped() {
     return capped;
   }
 
-  /** An answered call cost {@code quota}. */
-  public void spent(long quota) {
-    if (capped) {
-      count(quota);
+  public String scope() {
+    return scope;
+  }
+
+  /**
+   * Reserves {@code worstCase} quota for a call about to be sent.
+   *
+   * @return the quota reserved (0 without caps), to be settled or released; {@link #REFUSED} when
+   *     a cap is reached, and then nothing is reserved
+   */
+  public long reserve(long worstCase) {
+    if (!capped) {
+      return 0;
+    }
+    synchronized (this) {
+      if (capReached() != null) {
+        return REFUSED;
+      }
+      reserved += Math.max(0, worstCase);
+      return Math.max(0, worstCase);
     }
   }
 
-  private synchronized void count(long quota) {
+  /** The call that reserved {@code reservation} was answered, and cost {@code quota}. */
+  public void settle(long reservation, long quota) {
+    if (capped) {
+      count(reservation, quota);
+    }
+  }
+
+  /** The call that reserved {@code reservation} failed: it cost nothing. */
+  public void release(long reservation) {
+    if (capped && reservation > 0) {
+      count(reservation, 0);
+    }
+  }
+
+  /** An answered call cost {@code quota}, with nothing reserved for it. */
+  public void spent(long quota) {
+    settle(0, quota);
+  }
+
+  private synchronized void count(long reservation, long quota) {
+    reserved = Math.max(0, reserved - Math.max(0, reservation));
     Instant now = clock.instant();
     for (Window window : Window.values()) {
       roll(window, now);
-      spent[window.ordinal()] += quota;
+      spent[window.ordinal()] += Math.max(0, quota);
     }
   }
 
@@ -98,51 +156,79 @@ public final class SpendBudget {
     share = fraction;
   }
 
-  /** The hold while a cap is reached, naming the window and when it reopens; null while there is room. */
-  public Hold hold() {
-    return capped ? capReached() : null;
+  /**
+   * Starts the current windows again from what {@code record} says every worker spent in them,
+   * and holds at {@code fraction} of what is left of each cap. What this worker settled before is
+   * in the record (or lost with a transaction that did not commit); its calls on their way stay
+   * reserved.
+   */
+  public synchronized void rebase(double fraction, SpendRecord record) {
+    share = fraction;
+    Instant now = clock.instant();
+    for (Window window : Window.values()) {
+      roll(window, now);
+      Instant start = started[window.ordinal()];
+      recorded[window.ordinal()] = Math.max(0, record.spent(scope, start, window.end(start)));
+      spent[window.ordinal()] = 0;
+    }
   }
 
-  private synchronized Hold capReached() {
+  /** The hold while a cap is reached, naming the window and when it reopens; null while there is room. */
+  public Hold hold() {
+    if (!capped) {
+      return null;
+    }
+    synchronized (this) {
+      return capReached();
+    }
+  }
+
+  private Hold capReached() {
     Instant now = clock.instant();
     Hold longest = null;
     for (Window window : Window.values()) {
       roll(window, now);
-      long cap = cap(window);
-      if (cap > 0 && spent[window.ordinal()] >= cap) {
-        Instant reopens = window.end(started[window.ordinal()]);
+      long allowance = allowance(window);
+      int at = window.ordinal();
+      if (allowance >= 0 && spent[at] + reserved >= allowance) {
+        Instant reopens = window.end(started[at]);
         if (longest == null || reopens.isAfter(longest.until())) {
+          long total = recorded[at] + spent[at];
           longest = new Hold(Hold.Cause.BUDGET, String.format(Locale.ROOT,
-              "spend cap per %s reached: %.4f USD (%d quota) of %.4f USD; consumption resumes at %s", window.label(),
-              spent[window.ordinal()] / quotaPerUsd, spent[window.ordinal()], cap / quotaPerUsd, reopens), reopens);
+              "spend cap per %s reached: %.4f USD (%d quota) spent of %.4f USD, %d quota on calls in flight;"
+                  + " consumption resumes at %s", window.label(), total / quotaPerUsd, total, caps[at] / quotaPerUsd,
+              reserved, reopens), reopens);
         }
       }
     }
     return longest;
   }
 
-  /** Quota left in the current {@code window} at this worker's share; -1 when it has no cap. */
+  /** Quota left in the current {@code window} for this worker; -1 when it has no cap. */
   public synchronized long remaining(Window window) {
-    long cap = cap(window);
+    roll(window, clock.instant());
+    long allowance = allowance(window);
+    return allowance < 0 ? -1 : Math.max(0, allowance - spent[window.ordinal()] - reserved);
+  }
+
+  /** This worker's part of what the record left of the cap; -1 when the window has no cap. */
+  private long allowance(Window window) {
+    long cap = caps[window.ordinal()];
     if (cap == 0) {
       return -1;
     }
-    roll(window, clock.instant());
-    return Math.max(0, cap - spent[window.ordinal()]);
-  }
-
-  private long cap(Window window) {
-    long cap = caps[window.ordinal()];
-    return cap == 0 ? 0 : Math.max(1, (long) Math.floor(cap * share));
+    long left = Math.max(0, cap - recorded[window.ordinal()]);
+    return left == 0 ? 0 : Math.max(1, (long) Math.floor(left * share));
   }
 
   /** Moves to the window {@code now} is in, if it is a later one; never back. */
   private void roll(Window window, Instant now) {
+    int at = window.ordinal();
     Instant start = window.start(now);
-    Instant counting = started[window.ordinal()];
-    if (counting == null || start.isAfter(counting)) {
-      started[window.ordinal()] = start;
-      spent[window.ordinal()] = 0;
+    if (started[at] == null || start.isAfter(started[at])) {
+      started[at] = start;
+      spent[at] = 0;
+      recorded[at] = 0;
     }
   }
 }

@@ -31,12 +31,12 @@ final class Economics {
   }
 
   /** The caps in quota; where a window has both a USD and a quota cap, the smaller holds. */
-  static SpendBudget budget(WorkerConfig config, Pricing pricing, Clock clock) {
+  static SpendBudget budget(String route, WorkerConfig config, Pricing pricing, Clock clock) {
     long hour = smaller(pricing.quota(config.getDouble(WorkerConfig.BUDGET_USD_PER_HOUR)),
         config.getLong(WorkerConfig.BUDGET_QUOTA_PER_HOUR));
     long day = smaller(pricing.quota(config.getDouble(WorkerConfig.BUDGET_USD_PER_DAY)),
         config.getLong(WorkerConfig.BUDGET_QUOTA_PER_DAY));
-    return new SpendBudget(hour, day, pricing.table().quotaPerUsd(), clock);
+    return new SpendBudget(route, hour, day, pricing.table().quotaPerUsd(), clock);
   }
 
   /** The smaller of two caps, 0 meaning none. */

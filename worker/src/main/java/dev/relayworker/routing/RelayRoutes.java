@@ -54,7 +54,7 @@ public final class RelayRoutes {
     log.info("relay route {}: group {}, {}", name, pricing.group(), endpoint.displayUri());
     RelayCallListener listener = monitor.listenerFor(name);
     ResilientRelay relay = ResilientRelay.forRoute(name, settings, endpoint.open(new ObjectMapper(), wall), pricing,
-        Economics.budget(settings, pricing, wall), clock, listener);
+        Economics.budget(name, settings, pricing, wall), clock, listener);
     monitor.opened(name, relay);
     return new RelayRoute(name, pricing.group(), relay, pricing, listener);
   }

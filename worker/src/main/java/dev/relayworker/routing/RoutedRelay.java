@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * for the model or model not allowed for the group (remembered), a key out or refused, an open
  * circuit, a 429 asking for a pause (a route with another after it does not wait it out),
  * retries spent on transient failures, a refusal of this request as over the key's balance
- * (another key may hold enough; the route stays open). A request-level failure (400, 404, 422, a
+ * (another key may hold enough; the route stays open), a model the route cannot price under its
+ * spend cap. A request-level failure (400, 404, 422, a
  * 403 that says nothing of the key or group: another
  * group will not fix the request) and a passed deadline are answered at once. When the last route
  * fails, the request is parked if some route of its model was down (it may come back) and
@@ -194,7 +195,8 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
    */
   static boolean isRouteLevel(CallFailedException failure) {
     return switch (failure.reason()) {
-      case CIRCUIT_OPEN, HELD, PAUSED, RETRIES_EXHAUSTED -> true;
+      // UNPRICED: a route without a cap, or with the model priced, may take it.
+      case CIRCUIT_OPEN, HELD, PAUSED, RETRIES_EXHAUSTED, UNPRICED -> true;
       case DEADLINE_EXCEEDED, UNROUTABLE -> false;
       // Too large for this key's balance: another key may hold enough; the route stays open.
       case REJECTED -> failure.lastFailure().filter(last -> last.source() == FailureSource.KEY

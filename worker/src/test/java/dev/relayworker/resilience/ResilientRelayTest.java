@@ -301,12 +301,13 @@ class ResilientRelayTest {
   @Test
   void aDailySpendCapHoldsCallsUntilTheNextDayAndPricesEachAnswer() {
     MutableClock time = new MutableClock(Instant.parse("2026-12-02T23:30:00Z"));
-    SpendBudget budget = new SpendBudget(0, 1, 500_000, time);
+    SpendBudget budget = new SpendBudget("relay", 0, 1, 500_000, time);
     start(SimulatorSettings.defaults(), fastRetries(), time, budget);
 
     CallResult first = relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("first"), time.instant().plus(Duration.ofHours(2)),
         "davinci-002", 0), 0).join();
-    CallFailedException held = failure(complete(body("held"), time.instant().plus(Duration.ofHours(2))));
+    CallFailedException held = failure(relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("held"),
+        time.instant().plus(Duration.ofHours(2)), "davinci-002", 0), 0));
 
     long tokens = first.completion().usage().orElseThrow().totalTokens();
     assertThat(first.cost().quota()).isEqualTo(tokens); // davinci-002: model and completion ratio 1
@@ -322,8 +323,8 @@ class ResilientRelayTest {
     time.advance(Duration.ofMinutes(30));
 
     assertThat(relay.availability().state()).isEqualTo(RelayAvailability.State.AVAILABLE);
-    assertThat(complete(body("next day"), time.instant().plus(Duration.ofHours(2))).join().attempts())
-        .isEqualTo(1);
+    assertThat(relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("next day"),
+        time.instant().plus(Duration.ofHours(2)), "davinci-002", 0), 0).join().attempts()).isEqualTo(1);
   }
 
   @Test
