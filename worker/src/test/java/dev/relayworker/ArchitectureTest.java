@@ -50,6 +50,7 @@ class ArchitectureTest {
         .layer("ops").definedBy("dev.relayworker.ops..")
         .layer("metrics").definedBy("dev.relayworker.metrics..")
         .layer("routing").definedBy("dev.relayworker.routing..")
+        .layer("spend").definedBy("dev.relayworker.spend..")
         .layer("resilience").definedBy("dev.relayworker.resilience..")
         .layer("cost").definedBy("dev.relayworker.cost..")
         .layer("relay").definedBy("dev.relayworker.relay..")
@@ -60,12 +61,14 @@ class ArchitectureTest {
         .whereLayer("cli").mayOnlyAccessLayers("batch", "requester", "pipeline", "protocol", "config")
         .whereLayer("batch").mayOnlyAccessLayers("requester", "protocol", "relay", "config")
         .whereLayer("requester").mayNotAccessAnyLayer()
-        .whereLayer("pipeline").mayOnlyAccessLayers("ops", "metrics", "routing", "resilience", "cost", "relay",
-            "protocol", "config")
+        .whereLayer("pipeline").mayOnlyAccessLayers("ops", "metrics", "routing", "spend", "resilience", "cost",
+            "relay", "protocol", "config")
         .whereLayer("ops").mayNotAccessAnyLayer()
         .whereLayer("metrics").mayOnlyAccessLayers("resilience", "cost", "relay")
         // Routes are built (from the settings) where they are chosen.
         .whereLayer("routing").mayOnlyAccessLayers("resilience", "cost", "relay", "config")
+        // The spend ledger is read and written on the poll thread, for the budgets of the relay path.
+        .whereLayer("spend").mayOnlyAccessLayers("resilience")
         .whereLayer("resilience").mayOnlyAccessLayers("cost", "relay", "config")
         .whereLayer("cost").mayOnlyAccessLayers("relay")
         .whereLayer("protocol").mayOnlyAccessLayers("cost", "relay", "config")
@@ -102,9 +105,11 @@ class ArchitectureTest {
   }
 
   /** The classes allowed to hold the consumer: each runs on the poll thread only. */
-  private static final Set<String> CONSUMER_HOLDERS = Set.of("PollLoop", "HandOver", "BackPressure",
-      "StatusReporter", "LimitShare", "AckedDelivery", "TransactionalDelivery").stream()
-      .map(name -> "dev.relayworker.pipeline." + name).collect(Collectors.toSet());
+  private static final Set<String> CONSUMER_HOLDERS = java.util.stream.Stream.concat(Set.of("PollLoop", "HandOver",
+      "BackPressure", "StatusReporter", "LimitShare", "AckedDelivery", "TransactionalDelivery").stream()
+      .map(name -> "dev.relayworker.pipeline." + name),
+      // Its own reader of the ledger topic, read in rebalance callbacks on the poll thread.
+      java.util.stream.Stream.of("dev.relayworker.spend.SpendLedger")).collect(Collectors.toSet());
 
   private static final Set<String> PRODUCER_HOLDERS = Set.of("TransactionalDelivery", "ReplyPublisher").stream()
       .map(name -> "dev.relayworker.pipeline." + name).collect(Collectors.toSet());

@@ -12,6 +12,9 @@ import java.util.List;
 /** One Prometheus text-format scrape, read just enough for tests: sums of samples by name and labels. */
 public final class Scrape {
 
+  /** One client for every scrape: a client per scrape would leave its idle connection open each time. */
+  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
   private final List<String> samples;
 
   private Scrape(List<String> samples) {
@@ -22,7 +25,7 @@ public final class Scrape {
   public static Scrape fetch(int port) {
     URI uri = URI.create("http://127.0.0.1:" + port + "/metrics");
     try {
-      return of(HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(),
+      return of(CLIENT.send(HttpRequest.newBuilder(uri).build(),
           HttpResponse.BodyHandlers.ofString()).body());
     } catch (IOException e) {
       throw new UncheckedIOException("GET " + uri + " failed", e);

@@ -53,6 +53,25 @@ public final class KafkaClients {
     return props;
   }
 
+  /**
+   * A reader of the worker's own topics outside the group (the spend ledger): committed records
+   * only, no group, no commits; it keeps its position itself.
+   */
+  public static Map<String, Object> reader(WorkerConfig config, String clientId) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    props.putAll(known(config.kafkaClientProperties(), ConsumerConfig.configNames()));
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    props.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+    props.remove(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return props;
+  }
+
   /** An idempotent producer of byte arrays, as the worker, {@code send} and {@code batch} use. */
   public static Map<String, Object> producer(WorkerConfig config, String clientId) {
     Map<String, Object> props = new HashMap<>();

@@ -56,6 +56,7 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String BUDGET_USD_PER_DAY = "budget.usd.per.day";
   public static final String BUDGET_QUOTA_PER_HOUR = "budget.quota.per.hour";
   public static final String BUDGET_QUOTA_PER_DAY = "budget.quota.per.day";
+  public static final String BUDGET_LEDGER_TOPIC = "budget.ledger.topic";
   public static final String RELAY_MAX_CONCURRENT_CALLS = "relay.max.concurrent.calls";
   public static final String RELAY_RETRY_MAX_ATTEMPTS = "relay.retry.max.attempts";
   public static final String RELAY_RETRY_INITIAL_BACKOFF_MS = "relay.retry.initial.backoff.ms";
@@ -320,6 +321,12 @@ public final class WorkerConfig extends AbstractConfig {
           "Spend cap per UTC clock hour in quota; where a USD cap is set too, the smaller one holds. 0: no cap.")
       .define(BUDGET_QUOTA_PER_DAY, Type.LONG, 0L, Range.atLeast(0L), Importance.LOW,
           "Spend cap per UTC day in quota; where a USD cap is set too, the smaller one holds. 0: no cap.")
+      .define(BUDGET_LEDGER_TOPIC, Type.STRING, "", Importance.LOW,
+          "Compacted topic of the worker's own where, while any spend cap is set, the spend of every answer"
+              + " is recorded (running totals per route, UTC hour and request partition, in the replies'"
+              + " transaction under exactly-once) and read back at start and after every rebalance, so that"
+              + " the caps hold for all the workers of the group together and across restarts. Empty (the"
+              + " default): the request topic's name with '.spend' added.")
       .define(RELAY_MAX_CONCURRENT_CALLS, Type.INT, 256, Range.between(1, 100_000), Importance.MEDIUM,
           "Most relay calls open at once; further calls wait for a free slot without holding a thread.")
       .define(RELAY_RETRY_MAX_ATTEMPTS, Type.INT, 3, Range.between(1, 100), Importance.MEDIUM,
@@ -378,6 +385,13 @@ public final class WorkerConfig extends AbstractConfig {
   }
 
   /** The relay routes' names in the order of {@link #ROUTES}; {@code default} alone when it is empty. */
+  /** Whether any route has a spend cap: then answers reserve their worst case and the spend ledger is kept. */
+  public boolean spendCapped() {
+    return routeNames().stream().map(this::forRoute).anyMatch(route ->
+        route.getDouble(BUDGET_USD_PER_HOUR) > 0 || route.getDouble(BUDGET_USD_PER_DAY) > 0
+            || route.getLong(BUDGET_QUOTA_PER_HOUR) > 0 || route.getLong(BUDGET_QUOTA_PER_DAY) > 0);
+  }
+
   public List<String> routeNames() {
     return RouteSettings.names(this);
   }

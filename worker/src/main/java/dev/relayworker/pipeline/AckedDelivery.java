@@ -1,5 +1,6 @@
 package dev.relayworker.pipeline;
 
+import dev.relayworker.spend.SpendTally;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,6 +11,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
@@ -41,12 +43,13 @@ final class AckedDelivery implements Delivery {
   private final Duration commitInterval;
   private final Clock clock;
   private final DeliveryProgress progress;
+  private final SpendTally spend;
   private final ArrayDeque<FailedSend> failedSends = new ArrayDeque<>();
   private Instant lastCommit = Instant.EPOCH;
   private int unacknowledged;
 
   AckedDelivery(ReplyPublisher publisher, Mailbox mailbox, Ledgers ledgers, Consumer<byte[], byte[]> consumer,
-      ReplyRouter router, Duration commitInterval, Clock clock, DeliveryProgress progress) {
+      ReplyRouter router, Duration commitInterval, Clock clock, DeliveryProgress progress, SpendTally spend) {
     this.publisher = publisher;
     this.mailbox = mailbox;
     this.ledgers = ledgers;
@@ -55,10 +58,12 @@ final class AckedDelivery implements Delivery {
     this.commitInterval = commitInterval;
     this.clock = clock;
     this.progress = progress;
+    this.spend = spend;
   }
 
   @Override
   public void publish(PendingRequest pending, List<Outgoing> records) {
+    spend.spent(pending.spentScope, pending.ledger.partition(), pending.spentQuota);
     if (records.isEmpty()) {
       pending.ledger.done(pending.offset());
       return;
@@ -137,6 +142,7 @@ final class AckedDelivery implements Delivery {
       return;
     }
     lastCommit = now;
+    writeSpend();
     Map<TopicPartition, OffsetAndMetadata> offsets = ledgers.uncommitted(partitions, Map.of());
     if (offsets.isEmpty()) {
       return;
@@ -152,6 +158,25 @@ final class AckedDelivery implements Delivery {
         }
       });
     }
+  }
+
+  /**
+   * Sends the spend ledger's new running totals before the offsets they follow are committed. A
+   * total that fails is superseded by the slot's next one; until then the ledger is short by it.
+   */
+  private void writeSpend() {
+    if (!spend.hasUnwritten()) {
+      return;
+    }
+    for (ProducerRecord<byte[], byte[]> record : spend.records()) {
+      publisher.publish(record, (metadata, failure) -> {
+        if (failure != null) {
+          log.warn("a spend ledger record could not be written; the ledger is short until its slot's next total: {}",
+              failure.toString());
+        }
+      });
+    }
+    spend.written();
   }
 
   private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
@@ -175,6 +200,7 @@ final class AckedDelivery implements Delivery {
   @Override
   public void forget(Collection<TopicPartition> partitions) {
     failedSends.removeIf(retry -> retry.record().pending.ledger.released());
+    spend.forget(partitions);
   }
 
   @Override

@@ -9,6 +9,7 @@ import dev.relayworker.protocol.RetryCopies;
 import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
 import dev.relayworker.resilience.RelayCalls;
+import dev.relayworker.resilience.SpendBudget;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,6 +86,10 @@ final class Outcomes {
     }
     if (failure == null) {
       pending.attempts += result.attempts();
+      if (result.route() != null) {
+        pending.spentScope = SpendBudget.routeScope(result.route());
+        pending.spentQuota = result.spentQuota();
+      }
       CompletionRequest request = pending.request;
       requestLog.completed(pending, result.completion(), result.cost(), result.route());
       answer(pending, List.of(Outgoing.reply(pending, replies.ok(request.requestId(), request.replyKey(),

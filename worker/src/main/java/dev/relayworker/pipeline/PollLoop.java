@@ -10,6 +10,7 @@ import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.protocol.RetryCopies;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.resilience.RelayRequest;
+import dev.relayworker.spend.SpendLedger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,6 +59,7 @@ final class PollLoop implements Runnable, InFlightWork {
   private final RequestLog requestLog;
   private final StatusReporter status;
   private final HandOver handOver;
+  private final SpendLedger spendLedger;
   private volatile boolean stopRequested;
   private boolean closing;
 
@@ -66,10 +68,11 @@ final class PollLoop implements Runnable, InFlightWork {
    * @param clock the worker's steady clock: deadlines, intervals and timeouts
    * @param wall the wall clock: record timestamps and {@code deadline_ms} are read on it
    * @param delivery builds the delivery for this loop's consumer, mailbox and ledgers
+   * @param spendLedger read after every rebalance, closed with the loop; null when no spend cap is set
    */
   PollLoop(Consumer<byte[], byte[]> consumer, RelayCalls relay, RequestParser parser, ReplyRecords replies,
       ReplyRouter router, WorkerSettings settings, Clock clock, Clock wall, DeliveryFactory delivery,
-      WorkerMetrics metrics) {
+      WorkerMetrics metrics, SpendLedger spendLedger) {
     this.consumer = consumer;
     this.wall = wall;
     this.relay = relay;
@@ -86,7 +89,8 @@ final class PollLoop implements Runnable, InFlightWork {
     this.backPressure = new BackPressure(consumer, settings);
     this.status = new StatusReporter(consumer, ledgers, outcomes::parkedCount, metrics, clock);
     this.handOver = new HandOver(this, consumer, ledgers, this.delivery, backPressure, status, mailbox, settings,
-        new LimitShare(consumer, settings.requestTopic(), relay, settings.limitShare()), clock);
+        new LimitShare(consumer, settings.requestTopic(), relay, settings.limitShare(), spendLedger), clock);
+    this.spendLedger = spendLedger;
   }
 
   /** Builds the {@link Delivery} once the loop's parts exist. */
@@ -218,7 +222,13 @@ final class PollLoop implements Runnable, InFlightWork {
     try {
       consumer.close();
     } finally {
-      delivery.close();
+      try {
+        delivery.close();
+      } finally {
+        if (spendLedger != null) {
+          spendLedger.close();
+        }
+      }
     }
   }
 

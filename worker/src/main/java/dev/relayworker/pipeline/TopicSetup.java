@@ -1,6 +1,7 @@
 package dev.relayworker.pipeline;
 
 import dev.relayworker.config.WorkerConfig;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,10 +17,12 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Makes sure the request, reply, dead-letter and retry topics exist before the worker starts: creates
+ * Makes sure the request, reply, dead-letter and retry topics (and, under a spend cap, the spend
+ * ledger) exist before the worker starts: creates
  * missing ones when {@code topics.create} allows, otherwise refuses to start, naming them.
  * Runs once at start on the calling thread; blocks up to 30 s per broker round trip.
  */
@@ -62,8 +65,12 @@ public final class TopicSetup {
   public static void ensure(Admin admin, WorkerConfig config) {
     String requestTopic = config.getString(WorkerConfig.REQUEST_TOPIC);
     String retryTopic = WorkerSettings.retryTopic(config);
+    String spendTopic = WorkerSettings.spendLedgerTopic(config);
     Set<String> needed = new TreeSet<>(List.of(requestTopic, config.getString(WorkerConfig.REPLY_TOPIC),
         config.getString(WorkerConfig.DLQ_TOPIC), retryTopic));
+    if (spendTopic != null) {
+      needed.add(spendTopic);
+    }
     try {
       needed.removeAll(admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
       if (needed.isEmpty()) {
@@ -76,9 +83,10 @@ public final class TopicSetup {
       short replication = config.getShort(WorkerConfig.TOPICS_REPLICATION_FACTOR);
       int partitions = config.getInt(WorkerConfig.TOPICS_PARTITIONS);
       int retryPartitions = needed.contains(requestTopic) ? partitions : partitionsOf(admin, requestTopic);
-      List<NewTopic> topics = needed.stream().map(name -> new NewTopic(name,
-          Optional.of(name.equals(retryTopic) ? retryPartitions : partitions),
-          replication < 0 ? Optional.empty() : Optional.of(replication))).toList();
+      List<NewTopic> topics = needed.stream().map(name -> name.equals(spendTopic)
+          ? spendLedger(name, replication)
+          : new NewTopic(name, Optional.of(name.equals(retryTopic) ? retryPartitions : partitions),
+              replication < 0 ? Optional.empty() : Optional.of(replication))).toList();
       admin.createTopics(topics).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       awaitLeaders(admin, needed);
     } catch (ExecutionException e) {
@@ -92,6 +100,18 @@ public final class TopicSetup {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while checking topics", e);
     }
+  }
+
+  /**
+   * The spend ledger: one partition (a few small records per commit), compacted to one running
+   * total per slot, and slots older than three days deleted (a day's cap reads back two days at
+   * most).
+   */
+  private static NewTopic spendLedger(String name, short replication) {
+    return new NewTopic(name, Optional.of(1), replication < 0 ? Optional.empty() : Optional.of(replication))
+        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + ","
+            + TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.RETENTION_MS_CONFIG,
+            String.valueOf(Duration.ofDays(3).toMillis())));
   }
 
   private static int partitionsOf(Admin admin, String topic)

@@ -1,6 +1,7 @@
 package dev.relayworker.pipeline;
 
 import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.spend.SpendTally;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Exactly-once delivery: finished replies wait in an outbox; every {@code commit.interval.ms} one
  * short transaction sends them and commits the consumed offsets (with the done-set metadata)
- * through {@code sendOffsetsToTransaction} with the consumer's current group metadata. A
+ * through {@code sendOffsetsToTransaction} with the consumer's current group metadata, and the
+ * spend ledger's records for those replies' spend ({@link SpendTally}). A
  * {@code read_committed} reader sees each reply once: either the reply and its offset are both
  * committed, or neither is. No transaction is ever open across a poll or a relay call.
  *
@@ -62,6 +64,7 @@ final class TransactionalDelivery implements Delivery {
   private final Clock clock;
   private final WorkerMetrics metrics;
   private final DeliveryProgress progress;
+  private final SpendTally spend;
   private final LinkedHashMap<PendingRequest, List<Outgoing>> outbox = new LinkedHashMap<>();
   private Producer<byte[], byte[]> producer;
   private boolean initialized;
@@ -78,7 +81,7 @@ final class TransactionalDelivery implements Delivery {
    */
   TransactionalDelivery(Supplier<Producer<byte[], byte[]>> producers, Ledgers ledgers,
       Consumer<byte[], byte[]> consumer, ReplyRouter router, Duration interval, Clock clock, WorkerMetrics metrics,
-      DeliveryProgress progress) {
+      DeliveryProgress progress, SpendTally spend) {
     this.producers = producers;
     this.ledgers = ledgers;
     this.consumer = consumer;
@@ -87,6 +90,7 @@ final class TransactionalDelivery implements Delivery {
     this.clock = clock;
     this.metrics = metrics;
     this.progress = progress;
+    this.spend = spend;
     this.producer = producers.get();
     initialize();
   }
@@ -94,6 +98,7 @@ final class TransactionalDelivery implements Delivery {
   @Override
   public void publish(PendingRequest pending, List<Outgoing> records) {
     outbox.put(pending, new ArrayList<>(records));
+    spend.spent(pending.spentScope, pending.ledger.partition(), pending.spentQuota);
     progress.waiting(clock.millis());
   }
 
@@ -148,6 +153,8 @@ final class TransactionalDelivery implements Delivery {
       if (!attempt.sendAll(producer)) {
         return failed(attempt, new KafkaException("a record was refused as it was sent"));
       }
+      // The spend of these replies, committed with them or not at all.
+      spend.records().forEach(producer::send);
       if (!attempt.offsets.isEmpty()) {
         producer.sendOffsetsToTransaction(attempt.offsets, consumer.groupMetadata());
       }
@@ -178,6 +185,7 @@ final class TransactionalDelivery implements Delivery {
       pending.ledger.done(pending.offset());
     }
     ledgers.markCommitted(attempt.offsets);
+    spend.written();
     failures = 0;
     retryAt = Instant.EPOCH;
     progress.progressed(clock.millis(), !outbox.isEmpty());
@@ -310,6 +318,7 @@ final class TransactionalDelivery implements Delivery {
   @Override
   public void forget(Collection<TopicPartition> partitions) {
     outbox.keySet().removeIf(pending -> pending.ledger.released());
+    spend.forget(partitions);
   }
 
   @Override

@@ -14,6 +14,8 @@ import dev.relayworker.resilience.ResilientRelay;
 import dev.relayworker.routing.RelayRoutes;
 import dev.relayworker.routing.RouteMonitor;
 import dev.relayworker.routing.RoutedRelay;
+import dev.relayworker.spend.SpendLedger;
+import dev.relayworker.spend.SpendTally;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -25,6 +27,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -95,8 +98,17 @@ public final class Worker implements AutoCloseable {
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties);
     Map<String, Object> producerProperties = settings.exactlyOnce()
         ? KafkaClients.transactionalProducer(config, clientId) : KafkaClients.producer(config, clientId);
-    this.producers = new Producers(producerProperties, List.of(settings.replyTopic(), settings.dlqTopic(),
-        settings.retryTopic()));
+    String spendTopic = WorkerSettings.spendLedgerTopic(config);
+    List<String> ownTopics = new ArrayList<>(List.of(settings.replyTopic(), settings.dlqTopic(), settings.retryTopic()));
+    SpendLedger spendLedger = null;
+    SpendTally spend = SpendTally.none();
+    if (spendTopic != null) {
+      ownTopics.add(spendTopic);
+      spendLedger = new SpendLedger(new KafkaConsumer<>(KafkaClients.reader(config, clientId + "-spend-ledger")),
+          spendTopic, wall);
+      spend = new SpendTally(spendTopic, spendLedger::recorded, wall);
+    }
+    this.producers = new Producers(producerProperties, ownTopics);
     // The clients' own metrics (fetch lag, request latency, send errors), read from their metric
     // registries on Micrometer's thread: Kafka metrics are thread-safe, the clients are not touched.
     this.consumerMetrics = new KafkaClientMetrics(consumer);
@@ -110,13 +122,14 @@ public final class Worker implements AutoCloseable {
     ReplyRecords replies = new ReplyRecords(settings.dlqTopic());
     Fallbacks fallbacks = new Fallbacks(replies, settings.replyTopic(), () -> topics.maxRecordBytes(settings.dlqTopic()));
     ReplyRouter router = new ReplyRouter(topics, fallbacks, metrics);
+    SpendTally spendTally = spend;
     PollLoop.DeliveryFactory delivery = settings.exactlyOnce()
         ? (mailbox, ledgers) -> new TransactionalDelivery(producers::create, ledgers, consumer, router,
-            settings.commitInterval(), clock, metrics, progress)
+            settings.commitInterval(), clock, metrics, progress, spendTally)
         : (mailbox, ledgers) -> new AckedDelivery(new ReplyPublisher(producers.create()), mailbox, ledgers, consumer,
-            router, settings.commitInterval(), clock, progress);
+            router, settings.commitInterval(), clock, progress, spendTally);
     this.loop = new PollLoop(consumer, relay, new RequestParser(RequestRules.from(config)), replies, router, settings,
-        clock, wall, delivery, metrics);
+        clock, wall, delivery, metrics, spendLedger);
     this.thread = new Thread(this::runLoop, "poll-loop");
   }
 

@@ -42,6 +42,18 @@ record WorkerSettings(
   }
 
   /**
+   * {@code budget.ledger.topic}, or the request topic's name with {@code .spend} added when it is
+   * empty; null when no route has a spend cap, and then there is no ledger.
+   */
+  static String spendLedgerTopic(WorkerConfig config) {
+    if (!config.spendCapped()) {
+      return null;
+    }
+    String named = config.getString(WorkerConfig.BUDGET_LEDGER_TOPIC);
+    return named.isBlank() ? config.getString(WorkerConfig.REQUEST_TOPIC) + ".spend" : named;
+  }
+
+  /**
    * The relay slots intake keeps busy: the most of any one route, since a request goes to one route
    * at a time and requests of a model go to its first route while it works.
    */

@@ -55,12 +55,6 @@ public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics,
         .map(route -> config.forRoute(route).getInt(WorkerConfig.RELAY_RATE_LIMIT_TPM)).toList();
     boolean someUnlimited = limits.contains(0);
     int largest = limits.stream().mapToInt(Integer::intValue).max().orElse(0);
-    boolean someCapped = config.routeNames().stream().anyMatch(route -> spendCapped(config.forRoute(route)));
-    return largest > 0 && someUnlimited || largest == 0 && someCapped ? Long.MAX_VALUE : largest;
-  }
-
-  private static boolean spendCapped(WorkerConfig route) {
-    return route.getDouble(WorkerConfig.BUDGET_USD_PER_HOUR) > 0 || route.getDouble(WorkerConfig.BUDGET_USD_PER_DAY) > 0
-        || route.getLong(WorkerConfig.BUDGET_QUOTA_PER_HOUR) > 0 || route.getLong(WorkerConfig.BUDGET_QUOTA_PER_DAY) > 0;
+    return largest > 0 && someUnlimited || largest == 0 && config.spendCapped() ? Long.MAX_VALUE : largest;
   }
 }

@@ -48,6 +48,15 @@ public interface RelayCalls {
    */
   default void share(double fraction) {}
 
+  /**
+   * Applies {@code fraction} of the key's limits, and starts the spend caps' current windows from
+   * what {@code record} says every worker spent, holding at {@code fraction} of what is left (see
+   * {@link SpendBudget#rebase}); scripted relays may ignore it.
+   */
+  default void rebase(double fraction, SpendRecord record) {
+    share(fraction);
+  }
+
   /** A relay's answer to {@link #readiness}. */
   enum Readiness {
     /** It would send the request now, or after a wait of its own pacing. */

@@ -134,8 +134,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     long worstCase = budget.capped() ? pricing.worstCase(request.model(), request.tokenEstimate()) : 0;
     if (worstCase < 0) {
       return CompletableFuture.failedFuture(new CallFailedException(Reason.UNPRICED, 0, 0, null, "model '"
-          + request.model() + "' has no price in the price table, and a spend cap is set on route " + budget.scope()
-          + ": what it would spend could not be counted; price it (or add a \"*\" entry) in price.table.file"));
+          + request.model() + "' has no price in the price table, and a spend cap is set (" + budget.scope()
+          + "): what it would spend could not be counted; price it (or add a \"*\" entry) in price.table.file"));
     }
     Call call = new Call(request, chargedBefore, worstCase);
     CompletableFuture<CallResult> result = new CompletableFuture<>();
@@ -277,6 +277,12 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     limits.share(fraction);
     budget.share(fraction);
     share = fraction;
+  }
+
+  @Override
+  public void rebase(double fraction, SpendRecord record) {
+    share(fraction);
+    budget.rebase(fraction, record);
   }
 
   /** The part of the key's limits this worker applies now (the limit-share gauge reads it). */

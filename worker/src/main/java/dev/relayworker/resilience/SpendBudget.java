@@ -76,7 +76,7 @@ public final class SpendBudget {
   private double share = 1.0;
 
   /**
-   * @param scope what the caps are for (the route's name), as the spend ledger records it
+   * @param scope what the caps are for ({@link #routeScope}), as the spend ledger records it
    * @param hourCap quota per clock hour; 0 for none
    * @param dayCap quota per UTC day; 0 for none
    * @param quotaPerUsd for reasons and metrics in dollars
@@ -93,7 +93,12 @@ public final class SpendBudget {
 
   /** No caps. */
   public static SpendBudget none(Clock clock) {
-    return new SpendBudget("relay", 0, 0, PriceTable.DEFAULT_QUOTA_PER_USD, clock);
+    return new SpendBudget(routeScope("relay"), 0, 0, PriceTable.DEFAULT_QUOTA_PER_USD, clock);
+  }
+
+  /** The scope of a route's caps, as budgets and the spend ledger name it: {@code route:<name>}. */
+  public static String routeScope(String route) {
+    return "route:" + route;
   }
 
   public boolean capped() {

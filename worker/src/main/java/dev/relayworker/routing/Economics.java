@@ -36,7 +36,7 @@ final class Economics {
         config.getLong(WorkerConfig.BUDGET_QUOTA_PER_HOUR));
     long day = smaller(pricing.quota(config.getDouble(WorkerConfig.BUDGET_USD_PER_DAY)),
         config.getLong(WorkerConfig.BUDGET_QUOTA_PER_DAY));
-    return new SpendBudget(route, hour, day, pricing.table().quotaPerUsd(), clock);
+    return new SpendBudget(SpendBudget.routeScope(route), hour, day, pricing.table().quotaPerUsd(), clock);
   }
 
   /** The smaller of two caps, 0 meaning none. */

@@ -10,6 +10,7 @@ import dev.relayworker.resilience.RelayAvailability;
 import dev.relayworker.resilience.RelayCalls.Readiness;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.resilience.RelayRequest;
+import dev.relayworker.resilience.SpendRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -141,6 +142,11 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
   @Override
   public void share(double fraction) {
     table.all().forEach(route -> route.calls().share(fraction));
+  }
+
+  @Override
+  public void rebase(double fraction, SpendRecord record) {
+    table.all().forEach(route -> route.calls().rebase(fraction, record));
   }
 
   @Override

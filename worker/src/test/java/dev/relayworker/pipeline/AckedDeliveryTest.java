@@ -7,6 +7,7 @@ import dev.relayworker.protocol.ErrorType;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.ReplyRecords;
+import dev.relayworker.spend.SpendTally;
 import dev.relayworker.testkit.Await;
 import dev.relayworker.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -49,7 +50,7 @@ class AckedDeliveryTest {
   private final ReplyRouter router = new ReplyRouter(routes, new Fallbacks(replies, "replies", () -> 1_048_576),
       new WorkerMetrics(new SimpleMeterRegistry()));
   private final AckedDelivery delivery = new AckedDelivery(new ReplyPublisher(producer), mailbox, ledgers, consumer,
-      router, Duration.ofMillis(100), clock, new DeliveryProgress());
+      router, Duration.ofMillis(100), clock, new DeliveryProgress(), SpendTally.none());
   private final PartitionLedger ledger;
 
   AckedDeliveryTest() {

@@ -14,6 +14,7 @@ import dev.relayworker.resilience.CallResult;
 import dev.relayworker.resilience.RelayAvailability;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.resilience.RelayRequest;
+import dev.relayworker.spend.SpendTally;
 import dev.relayworker.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -202,7 +203,7 @@ class PollLoopTest {
         WorkerConfig.REPLY_TOPIC, "replies"))));
     loop = new PollLoop(consumer, relay, parser, replies, router, settings, clock, clock,
         (mailbox, ledgers) -> new TransactionalDelivery(() -> producer, ledgers, consumer, router, COMMIT_INTERVAL,
-            clock, metrics, new DeliveryProgress()), metrics);
+            clock, metrics, new DeliveryProgress(), SpendTally.none()), metrics, null);
     loop.open();
     Map<TopicPartition, Long> beginnings = new java.util.HashMap<>();
     for (TopicPartition partition : partitions) {

@@ -7,6 +7,8 @@ import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.ReplyRecords;
+import dev.relayworker.spend.SpendEntry;
+import dev.relayworker.spend.SpendTally;
 import dev.relayworker.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -57,7 +59,7 @@ class TransactionalDeliveryTest {
   TransactionalDeliveryTest() {
     routes.pin(List.of("replies", "dlq"));
     delivery = new TransactionalDelivery(this::newProducer, ledgers, consumer, router, Duration.ofMillis(100), clock,
-        metrics, progress);
+        metrics, progress, new SpendTally("requests.spend", slot -> slot.partition() == 0 ? 1_000 : 0, clock));
   }
 
   @AfterEach
@@ -83,6 +85,43 @@ class TransactionalDeliveryTest {
     assertThat(DoneOffsets.decode(1, committed.metadata()))
         .hasValueSatisfying(done -> assertThat(done.toList()).containsExactly(2L));
     assertThat(progress.waitingSinceMillis()).isZero();
+  }
+
+  @Test
+  void theSpendOfTheRepliesIsRecordedInTheirTransactionAsRunningTotalsOnceEvenAfterAnAbort() {
+    PartitionLedger ledger = ledgers.open(PARTITION, null);
+    PendingRequest first = pending(ledger, 0);
+    PendingRequest second = pending(ledger, 1);
+    first.spentScope = "route:premium";
+    first.spentQuota = 30;
+    second.spentScope = "route:premium";
+    second.spentQuota = 12;
+    publish(first);
+    publish(second);
+    producer().commitTransactionException = new KafkaException("broker went away");
+    delivery.flush(true, ledgers.partitions());
+    producer().commitTransactionException = null;
+    clock.advance(Duration.ofSeconds(1));
+
+    delivery.flush(true, ledgers.partitions());
+    List<SpendEntry> firstCommit = spendRecords(producer());
+    PendingRequest third = pending(ledger, 2);
+    third.spentScope = "route:premium";
+    third.spentQuota = 8;
+    publish(third);
+    delivery.flush(true, ledgers.partitions());
+
+    // The ledger held 1,000 for the slot; the aborted transaction's records count for nothing.
+    assertThat(firstCommit).extracting(SpendEntry::quota).containsExactly(1_042L);
+    assertThat(firstCommit.get(0).scope()).isEqualTo("route:premium");
+    assertThat(firstCommit.get(0).hour()).isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
+    assertThat(firstCommit.get(0).topic()).isEqualTo("requests");
+    assertThat(spendRecords(producer())).extracting(SpendEntry::quota).containsExactly(1_042L, 1_050L);
+  }
+
+  private static List<SpendEntry> spendRecords(ScriptedProducer producer) {
+    return producer.history().stream().filter(record -> record.topic().equals("requests.spend"))
+        .map(record -> SpendEntry.parse(record.value()).orElseThrow()).toList();
   }
 
   @Test
