@@ -97,6 +97,26 @@ public final class FailureClassifier {
   }
 
   /**
+   * Whether a 429 throttles the whole key rather than the one model it was for: a bare 429 with
+   * no error (one-api's global limiter, per client) or new-api's per-user request limiter
+   * (您已达到请求数限制). Other 429s are per model: OpenAI's limits are per model, and the relays'
+   * "upstream saturated" (当前分组上游负载已饱和) is about the channels of one model in one group.
+   */
+  public static boolean isKeyWideThrottle(int status, RelayError error) {
+    if (status != 429) {
+      return false;
+    }
+    if (error == null || (blank(error.message()) && blank(error.code()) && blank(error.type()))) {
+      return true;
+    }
+    return error.message() != null && error.message().contains("请求数限制");
+  }
+
+  private static boolean blank(String text) {
+    return text == null || text.isBlank();
+  }
+
+  /**
    * Whether an answer refuses one request as too large for what is left of the balance: new-api
    * pre-charges a request's worst case (its prompt and {@code max_tokens}) and refuses it with
    * "pre-consume quota failed, user quota: X, need quota: Y" (or {@code

@@ -46,8 +46,13 @@ public final class LoggingRelayListener implements RelayCallListener {
   }
 
   @Override
-  public void relayPaused(Instant until) {
-    log.info("route {}: relay asked for a pause; holding every call of the route until {}", route, until);
+  public void relayPaused(String model, Instant until) {
+    if (model == null) {
+      log.info("route {}: relay asked for a pause of the key; holding every call of the route until {}", route, until);
+    } else {
+      log.info("route {}: relay asked for a pause for model {}; holding its calls on the route until {}", route,
+          model, until);
+    }
   }
 
   @Override

@@ -10,8 +10,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The last waits before the wire, once a call holds a slot: the relay's pause after a 429
- * ({@link ThrottleGate}), then the pacers for requests and tokens per minute ({@link KeyLimits}),
+ * The waits before the wire: the relay's pause after a 429 for the call's model or the key
+ * ({@link ThrottleGate}), before the call takes a slot and again once it has one, then the pacers
+ * for requests and tokens per minute ({@link KeyLimits}),
  * so the spacing they make is the spacing the relay sees. Each call books one request and its
  * token estimate; a wait is a continuation scheduled on the {@code relay-timer} thread, never a
  * blocked thread. A call that could not start before its deadline fails with
@@ -47,17 +48,34 @@ final class Pacing implements AutoCloseable {
     return timer;
   }
 
-  /** Completes when {@code call} may be sent; fails with an {@link AttemptFailure} when it may not. */
-  CompletableFuture<Void> await(Call call) {
+  /**
+   * Completes when no pause of the relay's holds {@code call} (its model's or the key's): waited
+   * before the call takes a slot, so calls of a paused model do not keep slots from the others.
+   * Fails with an {@link AttemptFailure} when it may not wait.
+   */
+  CompletableFuture<Void> awaitPause(Call call) {
     Instant now = clock.instant();
-    Duration paused = gate.remaining(now);
-    if (!paused.isZero() && call.request.otherRoutes()) {
+    Duration paused = gate.remaining(now, call.request.model());
+    if (paused.isZero()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (call.request.otherRoutes()) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.PAUSED, call));
     }
-    if (!paused.isZero()) {
-      return fitsBefore(now, paused, call.deadline)
-          ? delay(paused).thenCompose(waited -> await(call))
-          : CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
+    return fitsBefore(now, paused, call.deadline)
+        ? delay(paused).thenCompose(waited -> awaitPause(call))
+        : CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
+  }
+
+  /**
+   * Completes when {@code call}, holding a slot, may be sent: a pause begun while it waited for
+   * the slot, then its request and token permits. Fails with an {@link AttemptFailure} when it may
+   * not.
+   */
+  CompletableFuture<Void> await(Call call) {
+    Instant now = clock.instant();
+    if (!gate.remaining(now, call.request.model()).isZero()) {
+      return awaitPause(call).thenCompose(open -> await(call));
     }
     if (!limits.limited()) {
       return CompletableFuture.completedFuture(null);

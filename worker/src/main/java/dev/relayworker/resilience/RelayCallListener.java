@@ -22,8 +22,11 @@ public interface RelayCallListener {
   /** A failed attempt will be tried again after {@code wait}. */
   default void retryScheduled(int failedAttempt, Duration wait, RelayException cause) {}
 
-  /** The relay asked for a pause (a 429); every call of the route waits until {@code until}. */
-  default void relayPaused(Instant until) {}
+  /**
+   * The relay asked for a pause (a 429): every call of {@code model} on the route waits until
+   * {@code until}; every call of the route when {@code model} is null (the 429 throttles the key).
+   */
+  default void relayPaused(String model, Instant until) {}
 
   /** One HTTP attempt ended after {@code elapsed}; {@code httpStatus} is 0 when no answer came. */
   default void attemptFinished(Duration elapsed, int httpStatus) {}
@@ -73,8 +76,8 @@ public interface RelayCallListener {
     }
 
     @Override
-    public void relayPaused(Instant until) {
-      each.forEach(listener -> listener.relayPaused(until));
+    public void relayPaused(String model, Instant until) {
+      each.forEach(listener -> listener.relayPaused(model, until));
     }
 
     @Override

@@ -23,21 +23,30 @@ public interface RelayCalls {
   RelayAvailability availability();
 
   /**
+   * Whether this relay takes calls of {@code model} now: as {@link #availability()}, and paused
+   * while a 429 paused that model.
+   */
+  default RelayAvailability availability(String model) {
+    return availability();
+  }
+
+  /**
    * Whether the relay takes calls for {@code model} now: through routes that serve it, when the
    * relay has several (see {@code RoutedRelay}).
    *
    * @param group the route or group a request names first, or null
    */
   default RelayAvailability availabilityFor(String model, String group) {
-    return availability();
+    return availability(model);
   }
 
   /**
-   * Whether this relay would take a request estimated at {@code tokenEstimate} tokens now: the one
-   * question a router asks of each of its routes before it chooses.
+   * Whether this relay would take a request of {@code model} estimated at {@code tokenEstimate}
+   * tokens now: the one question a router asks of each of its routes before it chooses.
    */
-  default Readiness readiness(long tokenEstimate) {
-    return availability().state() == RelayAvailability.State.UNAVAILABLE ? Readiness.UNAVAILABLE : Readiness.TAKES;
+  default Readiness readiness(String model, long tokenEstimate) {
+    return availability(model).state() == RelayAvailability.State.UNAVAILABLE ? Readiness.UNAVAILABLE
+        : Readiness.TAKES;
   }
 
   /**
@@ -67,7 +76,7 @@ public interface RelayCalls {
      * would wait that long.
      */
     OVER_TOKEN_BUDGET,
-    /** It takes no calls now: circuit open, key out, spend cap reached, or paused by a 429. */
+    /** It takes no calls now: circuit open, key out, spend cap reached, or paused by a 429 (for the model or the key). */
     UNAVAILABLE;
 
     /** How the logs say it. */

@@ -167,10 +167,11 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.CIRCUIT_OPEN, call));
     }
     long start = breaker.getCurrentTimestamp();
-    return concurrency.acquire()
-        .thenCompose(slot -> pacing.await(call)
-            .thenCompose(permitted -> send(call))
-            .whenComplete((completion, failure) -> concurrency.release()))
+    return pacing.awaitPause(call)
+        .thenCompose(open -> concurrency.acquire()
+            .thenCompose(slot -> pacing.await(call)
+                .thenCompose(permitted -> send(call))
+                .whenComplete((completion, failure) -> concurrency.release())))
         .whenComplete((completion, failure) -> recordOutcome(call, start, failure));
   }
 
@@ -200,9 +201,9 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       budget.release(call.reservation);
       RelayException relayFailure = CallFailures.asRelayException(CallFailures.unwrap(failure));
       listener.attemptFinished(elapsed, relayFailure.httpStatus());
-      Instant pausedUntil = gate.failed(relayFailure);
+      Instant pausedUntil = gate.failed(relayFailure, call.request.model());
       if (pausedUntil != null) {
-        listener.relayPaused(pausedUntil);
+        listener.relayPaused(gate.pausedUntil() != null ? null : call.request.model(), pausedUntil);
       }
       boolean keyOut = key.failed(relayFailure, call.keyProbe);
       call.keyProbe = false;
@@ -236,8 +237,17 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
    */
   @Override
   public RelayAvailability availability() {
+    return availability(gate.pausedUntil());
+  }
+
+  /** Whether calls of {@code model} go now: as {@link #availability()}, and paused while its model is. */
+  @Override
+  public RelayAvailability availability(String model) {
+    return availability(gate.pausedUntil(model));
+  }
+
+  private RelayAvailability availability(Instant pausedUntil) {
     CircuitBreaker.State circuit = breaker.getState();
-    Instant pausedUntil = gate.pausedUntil();
     RelayAvailability.State state = switch (circuit) {
       case OPEN, FORCED_OPEN -> RelayAvailability.State.UNAVAILABLE;
       case HALF_OPEN -> RelayAvailability.State.PROBING;
@@ -256,8 +266,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
   }
 
   @Override
-  public Readiness readiness(long tokenEstimate) {
-    if (availability().state() == RelayAvailability.State.UNAVAILABLE) {
+  public Readiness readiness(String model, long tokenEstimate) {
+    if (availability(model).state() == RelayAvailability.State.UNAVAILABLE) {
       return Readiness.UNAVAILABLE;
     }
     return limits.fitsAMinute(tokenEstimate) ? Readiness.TAKES : Readiness.OVER_TOKEN_BUDGET;

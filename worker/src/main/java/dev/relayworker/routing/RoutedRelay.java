@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Choosing: a route the request names by route or group name ({@link RelayRequest#group()})
  * comes first, then the model's others in order. A route is skipped while it cannot take calls
- * (circuit open, key out of quota or refused, spend cap reached, paused by a 429) or after it
+ * (circuit open, key out of quota or refused, spend cap reached, paused by a 429 for the model
+ * or the key) or after it
  * said it does not serve the model ({@link UnservedModels}); a route whose token budget per minute
  * is smaller than the request's token estimate is left out while another has room for it. When every route is skipped, the
  * first is asked anyway, as a single relay would be: it holds the request (parked) or waits out
@@ -99,7 +100,7 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
     List<RelayRoute> unavailable = new ArrayList<>(0);
     for (RelayRoute route : candidates) {
       if (unserved.mayServe(route, request.model())) {
-        switch (route.calls().readiness(request.tokenEstimate())) {
+        switch (route.calls().readiness(request.model(), request.tokenEstimate())) {
           case TAKES -> taking.add(route);
           case OVER_TOKEN_BUDGET -> overBudget.add(route);
           case UNAVAILABLE -> unavailable.add(route);
@@ -124,7 +125,7 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
 
   @Override
   public RelayAvailability availability() {
-    return best(table.all());
+    return best(table.all(), null);
   }
 
   @Override
@@ -136,7 +137,7 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
       candidates = table.routesFor(model);
     }
     List<RelayRoute> serving = candidates.stream().filter(route -> unserved.mayServe(route, model)).toList();
-    return best(serving.isEmpty() ? candidates : serving);
+    return best(serving.isEmpty() ? candidates : serving, model);
   }
 
   @Override
@@ -179,20 +180,25 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
   }
 
   /** The most willing of {@code routes}: their best state, and the hold and pause of the first route in it. */
-  private static RelayAvailability best(List<RelayRoute> routes) {
+  private static RelayAvailability best(List<RelayRoute> routes, String model) {
     if (routes.size() == 1) {
-      return routes.get(0).calls().availability();
+      return availability(routes.get(0), model);
     }
     RelayAvailability best = null;
     StringBuilder circuits = new StringBuilder();
     for (RelayRoute route : routes) {
-      RelayAvailability availability = route.calls().availability();
+      RelayAvailability availability = availability(route, model);
       circuits.append(circuits.length() == 0 ? "" : " ").append(route.name()).append(':').append(availability.circuit());
       if (best == null || availability.state().ordinal() < best.state().ordinal()) {
         best = availability;
       }
     }
     return new RelayAvailability(best.state(), best.pausedUntil(), circuits.toString(), best.hold());
+  }
+
+  /** The route's availability for {@code model}, or for any call when {@code model} is null. */
+  private static RelayAvailability availability(RelayRoute route, String model) {
+    return model == null ? route.calls().availability() : route.calls().availability(model);
   }
 
   /**

@@ -132,6 +132,46 @@ class WorkerRefusalsIT {
     }
   }
 
+  /**
+   * OpenAI's rate limits are per model: a 429 for gpt-4o that asks for ten minutes pauses gpt-4o
+   * on the route, and the other model's requests are answered meanwhile (a pause of the route
+   * would have left them no time before their deadlines either).
+   */
+  @Test
+  void aTooManyRequestsForOneModelLeavesTheOtherModelsFlowing(KafkaBroker.Running broker) {
+    String perModel = "{\"error\":{\"message\":\"Rate limit reached for gpt-4o in organization org-x on requests per"
+        + " min (RPM): Limit 3, Used 3, Requested 1.\",\"type\":\"requests\",\"param\":null,"
+        + "\"code\":\"rate_limit_exceeded\"}}";
+    try (RawRelay relay = RawRelay.start(exchange -> exchange.write(
+        new String(exchange.body, java.nio.charset.StandardCharsets.UTF_8).contains("\"gpt-4o\"")
+            ? "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 600\r\n"
+                + "Content-Length: " + perModel.length() + "\r\n\r\n" + perModel
+            : RawRelay.ok("cmpl-" + exchange.overall, "fine")))) {
+      TestWorkers workers = workers(broker, relay, "model-paused").with(WorkerConfig.RELAY_RETRY_AFTER_MAX_MS, 600_000);
+      try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer();
+          TopicReader replies = workers.replies()) {
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(workers.requestTopic,
+            TestWorkers.utf8("paused"), TestWorkers.utf8("{\"model\":\"gpt-4o\",\"prompt\":\"wait\"}")));
+        producer.flush();
+        Await.until("gpt-4o throttled", WAIT, () -> relay.requests() == 1);
+        for (int i = 0; i < 20; i++) {
+          producer.send(workers.request("r-" + i, "other model " + i));
+        }
+        producer.flush();
+
+        Map<String, ConsumerRecord<byte[], byte[]>> answered = replies.awaitDistinctKeys(21, WAIT).stream()
+            .collect(Collectors.toMap(TopicReader::key, Function.identity(), (first, second) -> first));
+
+        // Ten minutes do not fit its deadline: it is told so at once, without a second call.
+        assertThat(header(answered.get("paused"), ProtocolHeaders.ERROR_TYPE)).isEqualTo("deadline_exceeded");
+        assertThat(answered.values().stream().filter(reply -> !TopicReader.key(reply).equals("paused"))).hasSize(20)
+            .allSatisfy(reply -> assertThat(header(reply, ProtocolHeaders.STATUS)).isEqualTo(ProtocolHeaders.STATUS_OK));
+        assertThat(relay.received().stream().filter(exchange -> new String(exchange.body,
+            java.nio.charset.StandardCharsets.UTF_8).contains("\"gpt-4o\""))).as("gpt-4o waits its pause").hasSize(1);
+      }
+    }
+  }
+
   /** Sends {@code count} requests, the one numbered by {@code special} with that prompt, and reads every reply. */
   private Map<String, ConsumerRecord<byte[], byte[]>> answer(TestWorkers workers, RawRelay relay, int count,
       String special) {

@@ -429,7 +429,7 @@ class ResilientRelayTest {
     }
 
     @Override
-    public void relayPaused(Instant until) {
+    public void relayPaused(String model, Instant until) {
       pauses.add(until);
     }
   }
