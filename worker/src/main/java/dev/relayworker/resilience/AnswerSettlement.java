@@ -39,10 +39,13 @@ final class AnswerSettlement {
     key.succeeded(keyEpoch);
     call.keyProbe = false;
     gate.answered();
+    long tokensHeld = call.tokensHeld;
+    call.tokensHeld = 0;
     if (completion.usage().isEmpty()) {
-      // Nothing says what the call cost, so it is counted as the most it could have.
+      // Nothing says what the call cost or used, so it is counted as the most it could have.
       call.spentQuota = call.reservation;
       budget.settle(call.reservation, call.reservation);
+      limits.settle(tokensHeld, tokensHeld);
       return;
     }
     completion.usage().ifPresent(reported -> {
@@ -56,9 +59,7 @@ final class AnswerSettlement {
       call.cost = pricing.cost(model, usage);
       call.spentQuota = call.cost.priced() ? call.cost.quota() : call.reservation;
       budget.settle(call.reservation, call.spentQuota);
-      if (!corrected) {
-        limits.settle(call.request.tokenEstimate(), usage.totalTokens());
-      }
+      limits.settle(tokensHeld, corrected ? tokensHeld : usage.totalTokens());
     });
   }
 }

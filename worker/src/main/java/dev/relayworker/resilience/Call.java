@@ -31,6 +31,8 @@ final class Call {
   volatile CallCost cost;
   /** The most an attempt may cost (its token estimate at the dearer rate); 0 when not known. */
   final long worstCase;
+  /** Tokens the attempt on its way was admitted with ({@link TokenAdmission}); 0 once settled or released. */
+  volatile long tokensHeld;
   /** Quota the attempt on its way reserved under the spend caps ({@link SpendBudget#reserve}). */
   volatile long reservation;
   /** Quota the answer counted against the spend caps: its cost, or its reservation when it had no usage. */

@@ -6,13 +6,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The waits before the wire: the relay's pause after a 429 for the call's model or the key
- * ({@link ThrottleGate}), before the call takes a slot and again once it has one, then the pacers
- * for requests and tokens per minute ({@link KeyLimits}),
+ * ({@link ThrottleGate}), before the call takes a slot and again once it has one, then the
+ * admission of its tokens and the pacing of requests per minute ({@link KeyLimits}),
  * so the spacing they make is the spacing the relay sees. Each call books one request and its
  * token estimate; a wait is a continuation scheduled on the {@code relay-timer} thread, never a
  * blocked thread. A call that could not start before its deadline fails with
@@ -29,18 +30,23 @@ final class Pacing implements AutoCloseable {
   private final RelayCallListener listener;
   private final ScheduledExecutorService timer;
 
-  Pacing(ThrottleGate gate, KeyLimits limits, Clock clock, RelayCallListener listener) {
+  Pacing(ThrottleGate gate, KeyLimits limits, Clock clock, RelayCallListener listener, ScheduledExecutorService timer) {
     this.gate = gate;
     this.limits = limits;
     this.clock = clock;
     this.listener = listener;
+    this.timer = timer;
+  }
+
+  /** The one {@code relay-timer} daemon thread a route's waits are scheduled on. */
+  static ScheduledExecutorService newTimer() {
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
       Thread thread = new Thread(task, "relay-timer");
       thread.setDaemon(true);
       return thread;
     });
     scheduler.setRemoveOnCancelPolicy(true);
-    this.timer = scheduler;
+    return scheduler;
   }
 
   /** The timer retries wait on too. */
@@ -80,14 +86,41 @@ final class Pacing implements AutoCloseable {
     if (!limits.limited()) {
       return CompletableFuture.completedFuture(null);
     }
-    // Look before booking: time booked and then not used is time lost to everyone.
+    long start = Ticks.nanos(clock);
+    return admitTokens(call).thenCompose(admitted -> {
+      // Requests are booked exactly (nothing is handed back), so a wait past the deadline is known now.
+      Instant at = clock.instant();
+      if (!fitsBefore(at, Duration.ofNanos(limits.expectedRequestWaitNanos()), call.deadline)) {
+        return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
+      }
+      long waitNanos = limits.bookRequest();
+      listener.permitWaited(Duration.ofNanos(Ticks.nanos(clock) - start + Math.max(0, waitNanos)));
+      return waitNanos <= 0 ? CompletableFuture.completedFuture(null) : delay(Duration.ofNanos(waitNanos));
+    });
+  }
+
+  /**
+   * Completes when the call's token estimate is admitted ({@link TokenAdmission}), its tokens then
+   * held by the call until its answer settles them or its end releases them ({@link Call#tokensHeld});
+   * fails with {@link Reason#DEADLINE_EXCEEDED} when its deadline comes first.
+   */
+  private CompletableFuture<Void> admitTokens(Call call) {
     long estimate = call.request.tokenEstimate();
-    if (!fitsBefore(now, Duration.ofNanos(limits.expectedWaitNanos(estimate)), call.deadline)) {
-      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
+    if (!limits.countsTokens() || estimate <= 0) {
+      return CompletableFuture.completedFuture(null);
     }
-    long waitNanos = limits.book(estimate);
-    listener.permitWaited(Duration.ofNanos(Math.max(0, waitNanos)));
-    return waitNanos <= 0 ? CompletableFuture.completedFuture(null) : delay(Duration.ofNanos(waitNanos));
+    TokenAdmission.Waiter waiter = limits.admitTokens(estimate);
+    CompletableFuture<Void> admitted = waiter.admitted.thenRun(() -> call.tokensHeld = waiter.held);
+    if (waiter.admitted.isDone()) {
+      return admitted;
+    }
+    long untilDeadline = Duration.between(clock.instant(), call.deadline).toNanos();
+    ScheduledFuture<?> expiry = timer.schedule(() -> {
+      if (limits.withdraw(waiter)) {
+        waiter.admitted.completeExceptionally(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
+      }
+    }, Math.max(0, untilDeadline), TimeUnit.NANOSECONDS);
+    return admitted.whenComplete((done, failure) -> expiry.cancel(false));
   }
 
   private CompletableFuture<Void> delay(Duration wait) {

@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * One route's relay as the worker should see it: retried, held, circuit-broken, capped and paced.
@@ -94,8 +95,9 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     this.breaker = CircuitBreaker.of(name, CircuitBreakers.config(policy, clock));
     this.concurrency = new ConcurrencyLimit(policy.maxConcurrentCalls());
     this.gate = new ThrottleGate(backoff, clock);
-    this.limits = new KeyLimits(policy, clock);
-    this.pacing = new Pacing(gate, limits, clock, listener);
+    ScheduledExecutorService timer = Pacing.newTimer();
+    this.limits = new KeyLimits(policy, clock, timer);
+    this.pacing = new Pacing(gate, limits, clock, listener, timer);
     this.settlement = new AnswerSettlement(key, gate, pricing, budget, limits, listener);
     this.pricing = pricing;
     this.quotaPerUsd = pricing.table().quotaPerUsd();
@@ -171,7 +173,10 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
         .thenCompose(open -> concurrency.acquire()
             .thenCompose(slot -> pacing.await(call)
                 .thenCompose(permitted -> send(call))
-                .whenComplete((completion, failure) -> concurrency.release())))
+                .whenComplete((completion, failure) -> {
+                  releaseTokens(call);
+                  concurrency.release();
+                })))
         .whenComplete((completion, failure) -> recordOutcome(call, start, failure));
   }
 
@@ -210,6 +215,13 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       boolean moveOn = pausedUntil != null && call.request.otherRoutes();
       throw new AttemptFailure(relayFailure, keyOut ? Reason.HELD : moveOn ? Reason.PAUSED : null, call);
     });
+  }
+
+  /** Hands back the tokens an attempt was admitted with and that no answer settled. */
+  private void releaseTokens(Call call) {
+    long held = call.tokensHeld;
+    call.tokensHeld = 0;
+    limits.release(held);
   }
 
   /** Tells the breaker how the attempt went, and charges the request a failure that was its own. */

@@ -34,14 +34,14 @@ class MonotonicClockTest {
 
   @Test
   void pacingKeepsItsRateWhenTheWallClockIsSetBack() {
-    KeyLimits limits = new KeyLimits(RelayPolicy.custom().requestsPerMinute(60).build(), clock);
-    limits.book(0);
+    KeyLimits limits = new KeyLimits(RelayPolicy.custom().requestsPerMinute(60).build(), clock, null);
+    limits.bookRequest();
 
     wall.advance(Duration.ofHours(-1));
     advance(Duration.ofSeconds(1));
 
-    assertThat(limits.book(0)).isZero();
-    assertThat(Duration.ofNanos(limits.book(0))).isEqualTo(Duration.ofSeconds(1));
+    assertThat(limits.bookRequest()).isZero();
+    assertThat(Duration.ofNanos(limits.bookRequest())).isEqualTo(Duration.ofSeconds(1));
   }
 
   @Test

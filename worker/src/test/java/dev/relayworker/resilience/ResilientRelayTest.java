@@ -342,15 +342,32 @@ class ResilientRelayTest {
   }
 
   @Test
-  void aTokenBudgetRefusesToStartWhatCannotBeginBeforeTheDeadline() {
+  void aCallWaitsForTokensOnlyUntilTheAnswersBeforeItSayWhatTheyUsed() {
     start(SimulatorSettings.defaults(), fastRetries().tokensPerMinute(600), Clock.systemUTC());
-    relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("books a minute"), Instant.now().plus(GENEROUS), "davinci-002", 600), 0);
+    CompletableFuture<CallResult> wholeMinute = relay.complete(new RelayRequest(RelayApi.COMPLETIONS,
+        body("estimated at a minute"), Instant.now().plus(GENEROUS), "davinci-002", 600), 0);
 
-    CallFailedException late = failure(relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("late"), Instant.now().plusSeconds(2),
-        "davinci-002", 10), 0));
+    // Booked in advance, this call would have waited the whole minute and missed its deadline.
+    CallResult next = relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("next"), Instant.now().plusSeconds(20),
+        "davinci-002", 10), 0).join();
+
+    assertThat(wholeMinute.join().completion().usage().orElseThrow().totalTokens()).isLessThan(590);
+    assertThat(next.attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void aCallWhoseDeadlineComesWhileItWaitsForTokensEndsWithoutBeingSent() {
+    start(SimulatorSettings.defaults().withLatency(Duration.ofSeconds(5), Duration.ZERO),
+        fastRetries().tokensPerMinute(600), Clock.systemUTC());
+    relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("holds the minute"), Instant.now().plus(GENEROUS),
+        "davinci-002", 600), 0);
+
+    CallFailedException late = failure(relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body("late"),
+        Instant.now().plusMillis(500), "davinci-002", 10), 0));
 
     assertThat(late.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
     assertThat(late.attempts()).isZero();
+    assertThat(simulator.stats().callsForPrompt("late")).isZero();
   }
 
   @Test

@@ -74,7 +74,7 @@ public final class BenchRunner {
           }
         }
         awaitTopic(prefix + ".replies");
-        try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies")) {
+        try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies", scenario.maxTokens())) {
           out.printf("  %s: warming up with %,d requests...%n", scenario.name(), scenario.warmUpRequests());
           driver.run("w", scenario.warmUpRequests(), scenario.offeredRate(), PHASE_TIMEOUT);
           long cpuBefore = worker.cpuNanos();
@@ -105,7 +105,7 @@ public final class BenchRunner {
     try (RelaySimulator simulator = RelaySimulator.start(SimulatorSettings.defaults()
         .withLatency(scenario.relayLatency(), Duration.ZERO), 0)) {
       createTopics(prefix, scenario.partitions());
-      try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies")) {
+      try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies", scenario.maxTokens())) {
         // More than the loop gets through in the time: 500 calls take it 250 s at 500 ms each; at
         // 0 ms it is bound by its own produce and commit round trips.
         int backlog = scenario.relayLatency().isZero() ? scenario.requests() : 500;

@@ -28,9 +28,12 @@ final class RequestDriver implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String requestTopic;
+  private final int maxTokens;
 
-  RequestDriver(String bootstrap, String requestTopic, String replyTopic) {
+  /** @param maxTokens each request's {@code max_tokens} */
+  RequestDriver(String bootstrap, String requestTopic, String replyTopic, int maxTokens) {
     this.requestTopic = requestTopic;
+    this.maxTokens = maxTokens;
     Map<String, Object> producerProps = new HashMap<>();
     producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -131,7 +134,7 @@ final class RequestDriver implements AutoCloseable {
         }
       }
       byte[] body = ("{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"" + name + " " + i
-          + "\",\"max_tokens\":16}").getBytes(StandardCharsets.UTF_8);
+          + "\",\"max_tokens\":" + maxTokens + "}").getBytes(StandardCharsets.UTF_8);
       sent[i] = System.nanoTime();
       producer.send(new ProducerRecord<>(requestTopic, (name + "-" + i).getBytes(StandardCharsets.UTF_8), body),
           (metadata, failure) -> {

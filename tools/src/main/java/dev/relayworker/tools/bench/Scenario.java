@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param relayRpm the simulator's own limit and the worker's configured pace; 0 for none
  * @param relayTpm the simulator's tokens-per-minute limit and the worker's token budget; 0 for none
  * @param workers worker processes sharing the key (and its limits) in one group
+ * @param maxTokens each request's {@code max_tokens}; the simulator writes 4 to 63 tokens, cut there
  */
 public record Scenario(
     String name,
@@ -25,7 +26,16 @@ public record Scenario(
     String deliveryGuarantee,
     String workerHeap,
     int relayTpm,
-    int workers) {
+    int workers,
+    int maxTokens) {
+
+  /** Requests asking for at most 16 tokens, about what they use. */
+  public Scenario(String name, int partitions, int requests, int warmUpRequests, double offeredRate,
+      Duration relayLatency, int relaySlots, int relayRpm, String deliveryGuarantee, String workerHeap, int relayTpm,
+      int workers) {
+    this(name, partitions, requests, warmUpRequests, offeredRate, relayLatency, relaySlots, relayRpm,
+        deliveryGuarantee, workerHeap, relayTpm, workers, 16);
+  }
 
   /** One worker, no token limit. */
   public Scenario(String name, int partitions, int requests, int warmUpRequests, double offeredRate,
@@ -49,6 +59,6 @@ public record Scenario(
 
   public Scenario withDelivery(String guarantee) {
     return new Scenario(name + "/" + guarantee, partitions, requests, warmUpRequests, offeredRate, relayLatency,
-        relaySlots, relayRpm, guarantee, workerHeap, relayTpm, workers);
+        relaySlots, relayRpm, guarantee, workerHeap, relayTpm, workers, maxTokens);
   }
 }

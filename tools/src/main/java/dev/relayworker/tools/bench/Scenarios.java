@@ -43,6 +43,10 @@ public final class Scenarios {
     // request (a few of prompt, up to 16 of completion), so some 100 requests a second for 70 s.
     scenarios.put("token-limited", List.of(
         new Scenario("token-limited", 4, 7_000, 500, 0, Duration.ofMillis(100), 200, 0, EOS, null, 120_000, 1)));
+    // The same limit with max_tokens far above use (2,000 asked, some 40 used, prompt included): a
+    // worker that books every estimate for a minute's share of the limit would use 2% of it.
+    scenarios.put("token-headroom", List.of(
+        new Scenario("token-headroom", 4, 6_000, 500, 0, Duration.ofMillis(100), 200, 0, EOS, null, 120_000, 1, 2_000)));
     // Three workers in one group on one key whose relay enforces its request limit.
     scenarios.put("shared-limit", List.of(
         new Scenario("shared-limit", 6, 6_000, 1_000, 0, Duration.ofMillis(100), 200, 6_000, EOS, null, 0, 3)));
@@ -55,6 +59,7 @@ public final class Scenarios {
         : scenario.relayLatency();
     return new Scenario(scenario.name(), scenario.partitions(), 300, 100,
         scenario.offeredRate() > 0 ? 500 : 0, latency, scenario.relaySlots(), scenario.relayRpm(),
-        scenario.deliveryGuarantee(), scenario.workerHeap(), scenario.relayTpm(), scenario.workers());
+        scenario.deliveryGuarantee(), scenario.workerHeap(), scenario.relayTpm(), scenario.workers(),
+        scenario.maxTokens());
   }
 }
