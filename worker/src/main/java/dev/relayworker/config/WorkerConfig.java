@@ -57,6 +57,13 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String BUDGET_QUOTA_PER_HOUR = "budget.quota.per.hour";
   public static final String BUDGET_QUOTA_PER_DAY = "budget.quota.per.day";
   public static final String BUDGET_LEDGER_TOPIC = "budget.ledger.topic";
+  public static final String BUDGET_CALLER_USD_PER_HOUR = "budget.caller.usd.per.hour";
+  public static final String BUDGET_CALLER_USD_PER_DAY = "budget.caller.usd.per.day";
+  public static final String BUDGET_MODEL_USD_PER_HOUR = "budget.model.usd.per.hour";
+  public static final String BUDGET_MODEL_USD_PER_DAY = "budget.model.usd.per.day";
+  public static final String REQUEST_CALLER_HEADER = "request.caller.header";
+  public static final String ROUTING_ALLOWED_GROUPS = "routing.allowed.groups";
+  public static final String ROUTING_GROUP_HEADER_ENABLED = "routing.group.header.enabled";
   public static final String RELAY_MAX_CONCURRENT_CALLS = "relay.max.concurrent.calls";
   public static final String RELAY_RETRY_MAX_ATTEMPTS = "relay.retry.max.attempts";
   public static final String RELAY_RETRY_INITIAL_BACKOFF_MS = "relay.retry.initial.backoff.ms";
@@ -123,6 +130,18 @@ public final class WorkerConfig extends AbstractConfig {
       .define(DLQ_TOPIC, Type.STRING, "completions.requests.dlq", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
           "Dead-letter topic: records that are not valid requests are copied here unchanged, with headers"
               + " naming the reason and where they came from.")
+      .define(REQUEST_CALLER_HEADER, Type.STRING, "relay_caller", Importance.MEDIUM,
+          "Request header naming the caller (the service that sent it), for its spend caps"
+              + " (budget.caller.*) and the routes it may use (routing.allowed.groups). Trusted as sent: restrict"
+              + " who may write the request topic with Kafka ACLs. Empty: callers are not named.")
+      .define(ROUTING_ALLOWED_GROUPS, Type.STRING, "", Importance.MEDIUM,
+          "The routes (by route or group name) each caller may use: 'svc-a=bulk; svc-b=bulk,premium; *=bulk',"
+              + " where '*' is every caller not named (and requests naming none). A request is sent only along"
+              + " its caller's routes, relay_group may name only one of them, and a refusal lists only them."
+              + " Empty (the default): every caller may use every route.")
+      .define(ROUTING_GROUP_HEADER_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+          "Whether a request may name its first route or group in the relay_group header. false: the header"
+              + " is ignored and requests follow routing.models alone.")
       .define(RETRY_TOPIC, Type.STRING, "", Importance.MEDIUM,
           "Topic of the worker's own where a request parked longer than " + "request.park.max.ms" + " is moved"
               + " (its record copied with its deadline and attempts, in the same transaction as its offset), so"
@@ -321,6 +340,19 @@ public final class WorkerConfig extends AbstractConfig {
           "Spend cap per UTC clock hour in quota; where a USD cap is set too, the smaller one holds. 0: no cap.")
       .define(BUDGET_QUOTA_PER_DAY, Type.LONG, 0L, Range.atLeast(0L), Importance.LOW,
           "Spend cap per UTC day in quota; where a USD cap is set too, the smaller one holds. 0: no cap.")
+      .define(BUDGET_CALLER_USD_PER_HOUR, Type.STRING, "", Importance.MEDIUM,
+          "Spend caps per caller (named by " + "request.caller.header" + ") per UTC clock hour, in USD, over every"
+              + " route: 'svc-a=2; svc-b=10; *=1', where '*' is one cap shared by every caller not named (and"
+              + " requests naming none). A caller over its cap is answered budget_exceeded at once; others flow."
+              + " Empty (the default): none.")
+      .define(BUDGET_CALLER_USD_PER_DAY, Type.STRING, "", Importance.MEDIUM,
+          "Spend caps per caller per UTC day, in USD, written as " + "budget.caller.usd.per.hour" + " is.")
+      .define(BUDGET_MODEL_USD_PER_HOUR, Type.STRING, "", Importance.MEDIUM,
+          "Spend caps per model per UTC clock hour, in USD, over every route and caller: 'gpt-4o=5; o3=20'"
+              + " ('*': one cap shared by every model not named). A request of a model over its cap is answered"
+              + " budget_exceeded at once. Empty (the default): none.")
+      .define(BUDGET_MODEL_USD_PER_DAY, Type.STRING, "", Importance.MEDIUM,
+          "Spend caps per model per UTC day, in USD, written as " + "budget.model.usd.per.hour" + " is.")
       .define(BUDGET_LEDGER_TOPIC, Type.STRING, "", Importance.LOW,
           "Compacted topic of the worker's own where, while any spend cap is set, the spend of every answer"
               + " is recorded (running totals per route, UTC hour and request partition, in the replies'"
@@ -385,9 +417,14 @@ public final class WorkerConfig extends AbstractConfig {
   }
 
   /** The relay routes' names in the order of {@link #ROUTES}; {@code default} alone when it is empty. */
-  /** Whether any route has a spend cap: then answers reserve their worst case and the spend ledger is kept. */
+  /**
+   * Whether any spend cap is set (a route's, a caller's or a model's): then answers reserve their
+   * worst case and the spend ledger is kept.
+   */
   public boolean spendCapped() {
-    return routeNames().stream().map(this::forRoute).anyMatch(route ->
+    boolean scoped = List.of(BUDGET_CALLER_USD_PER_HOUR, BUDGET_CALLER_USD_PER_DAY, BUDGET_MODEL_USD_PER_HOUR,
+        BUDGET_MODEL_USD_PER_DAY).stream().anyMatch(name -> !getString(name).isBlank());
+    return scoped || routeNames().stream().map(this::forRoute).anyMatch(route ->
         route.getDouble(BUDGET_USD_PER_HOUR) > 0 || route.getDouble(BUDGET_USD_PER_DAY) > 0
             || route.getLong(BUDGET_QUOTA_PER_HOUR) > 0 || route.getLong(BUDGET_QUOTA_PER_DAY) > 0);
   }

@@ -13,8 +13,20 @@ import java.math.BigDecimal;
  * @param quota the price in quota units ({@link PriceTable}'s formula); -1 when the price table
  *     knows neither the model nor a {@code *}
  * @param usd {@code quota} in US dollars, exactly; null when unpriced
+ * @param byKind how the price splits by kind of token, in USD before the relays' rounding up:
+ *     uncached prompt, cached prompt, completion; {@link Kinds#NONE} when unpriced
  */
-public record CallCost(String model, String group, Usage usage, long quota, BigDecimal usd) {
+public record CallCost(String model, String group, Usage usage, long quota, BigDecimal usd, Kinds byKind) {
+
+  /** An unsplit cost (tests, and costs built without a price). */
+  public CallCost(String model, String group, Usage usage, long quota, BigDecimal usd) {
+    this(model, group, usage, quota, usd, Kinds.NONE);
+  }
+
+  /** The parts of a price by kind of token, in USD. */
+  public record Kinds(double prompt, double cached, double completion) {
+    public static final Kinds NONE = new Kinds(0, 0, 0);
+  }
 
   public boolean priced() {
     return quota >= 0;

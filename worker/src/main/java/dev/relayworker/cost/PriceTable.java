@@ -210,7 +210,7 @@ public final class PriceTable {
       return new CallCost(model, group, usage, -1, null);
     }
     long quota = quota(price.get(), groupRatio, usage);
-    return new CallCost(model, group, usage, quota, usd(quota));
+    return new CallCost(model, group, usage, quota, usd(quota), kinds(price.get(), groupRatio, usage));
   }
 
   /** {@code quota} in US dollars, exactly (500,000 quota per USD gives at most six decimals). */
@@ -220,6 +220,13 @@ public final class PriceTable {
         ? BigDecimal.valueOf(quota * usdUnitsPerQuota, usdScale)
         : BigDecimal.valueOf(quota).divide(BigDecimal.valueOf(quotaPerUsd), MathContext.DECIMAL64);
     return usd.signum() == 0 ? BigDecimal.ZERO : usd.stripTrailingZeros();
+  }
+
+  /** The formula's three terms, each in USD. */
+  private CallCost.Kinds kinds(ModelPrice price, double groupRatio, Usage usage) {
+    double perToken = price.modelRatio() * groupRatio / quotaPerUsd;
+    return new CallCost.Kinds((usage.promptTokens() - usage.cachedTokens()) * perToken,
+        usage.cachedTokens() * price.cacheRatio() * perToken, usage.completionTokens() * price.completionRatio() * perToken);
   }
 
   /**

@@ -47,6 +47,10 @@ public enum Metric {
       "What answered calls cost in quota (the relay's unit), by model and group."),
   COST_USD("relay.worker.cost.usd", Kind.COUNTER,
       "What answered calls cost in US dollars, by model and group."),
+  COST_USD_BY_KIND("relay.worker.cost.kind.usd", Kind.COUNTER,
+      "What answered calls cost in US dollars split by kind of token (prompt: uncached prompt tokens; cached:"
+          + " prompt tokens read from the cache, at the cache ratio; completion: reasoning included), by route;"
+          + " before the relays' rounding up, so the kinds sum to a little under the cost."),
   ROUTE_FALLOVERS("relay.worker.route.fallovers", Kind.COUNTER,
       "Requests a route failed for reasons of its own (key out, circuit open, paused, retries spent, model not"
           + " served) that went on to the next route, by route (the one left)."),

@@ -47,6 +47,8 @@ public final class WorkerMetrics {
   private final Map<String, Counter> replies = new ConcurrentHashMap<>();
   private final Map<String, Counter> tokens = new ConcurrentHashMap<>();
   private final Map<ModelRoute, CostCounters> costCounters = new ConcurrentHashMap<>();
+  /** Cost split by kind of token, per route. */
+  private final Map<String, CostKinds> costKinds = new ConcurrentHashMap<>();
   private final Map<String, Counter> unpriced = new ConcurrentHashMap<>();
   private final MultiGauge lag;
   private final TagValues models = new TagValues(MODEL_TAGS);
@@ -234,7 +236,16 @@ public final class WorkerMetrics {
         counter(Metric.COST_USD, Tags.of("model", model, "group", group, "route", via))));
     counters.quota().increment(cost.quota());
     counters.usd().increment(cost.usd().doubleValue());
+    CostKinds kinds = costKinds.computeIfAbsent(via, name -> new CostKinds(
+        counter(Metric.COST_USD_BY_KIND, Tags.of("kind", "prompt", "route", name)),
+        counter(Metric.COST_USD_BY_KIND, Tags.of("kind", "cached", "route", name)),
+        counter(Metric.COST_USD_BY_KIND, Tags.of("kind", "completion", "route", name))));
+    kinds.prompt().increment(cost.byKind().prompt());
+    kinds.cached().increment(cost.byKind().cached());
+    kinds.completion().increment(cost.byKind().completion());
   }
+
+  private record CostKinds(Counter prompt, Counter cached, Counter completion) {}
 
   private record ModelRoute(String model, String group, String route) {}
 

@@ -63,7 +63,7 @@ final class AckedDelivery implements Delivery {
 
   @Override
   public void publish(PendingRequest pending, List<Outgoing> records) {
-    spend.spent(pending.spentScope, pending.ledger.partition(), pending.spentQuota);
+    pending.spent.forEach((scope, quota) -> spend.spent(scope, pending.ledger.partition(), quota));
     if (records.isEmpty()) {
       pending.ledger.done(pending.offset());
       return;

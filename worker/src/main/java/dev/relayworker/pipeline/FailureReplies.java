@@ -18,6 +18,7 @@ final class FailureReplies {
       case DEADLINE_EXCEEDED -> ErrorType.DEADLINE_EXCEEDED;
       case RETRIES_EXHAUSTED -> ErrorType.RETRIES_EXHAUSTED;
       case UNROUTABLE, UNPRICED -> ErrorType.INVALID_REQUEST;
+      case OVER_BUDGET -> ErrorType.BUDGET_EXCEEDED;
       case REJECTED, CIRCUIT_OPEN, HELD, PAUSED -> failure.lastFailure().map(FailureReplies::byMeaning)
           .orElse(ErrorType.RELAY_ERROR);
     };

@@ -13,7 +13,9 @@ import dev.relayworker.resilience.SpendBudget;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -87,8 +89,9 @@ final class Outcomes {
     if (failure == null) {
       pending.attempts += result.attempts();
       if (result.route() != null) {
-        pending.spentScope = SpendBudget.routeScope(result.route());
-        pending.spentQuota = result.spentQuota();
+        Map<String, Long> spent = new LinkedHashMap<>(result.scopedSpend());
+        spent.put(SpendBudget.routeScope(result.route()), result.spentQuota());
+        pending.spent = spent;
       }
       CompletionRequest request = pending.request;
       requestLog.completed(pending, result.completion(), result.cost(), result.route());

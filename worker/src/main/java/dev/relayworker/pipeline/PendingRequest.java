@@ -33,10 +33,11 @@ final class PendingRequest {
   boolean deadLettered;
   /** Sent while the circuit was half-open, to find out whether the relay is back. */
   boolean probe;
-  /** What its answer spent ({@code route:<name>}), for the spend ledger; null when nothing was. */
-  String spentScope;
-  /** The quota its answer counted against that scope's spend caps. */
-  long spentQuota;
+  /**
+   * What its answer counted against spend caps, by scope ({@code route:<name>}, {@code caller:<name>},
+   * {@code model:<name>}), for the spend ledger; empty when nothing was.
+   */
+  java.util.Map<String, Long> spent = java.util.Map.of();
   /** When it was first parked, on the worker's clock; null if it never was. */
   java.time.Instant parkedAt;
 

@@ -201,7 +201,7 @@ final class PollLoop implements Runnable, InFlightWork {
   private void submit(PendingRequest pending) {
     CompletionRequest request = pending.request;
     relay.complete(new RelayRequest(request.endpoint(), request.body(), request.deadline(), request.model(), request.tokenEstimate(),
-            request.relayGroup(), false, request.usageCeiling()), pending.charged)
+            request.relayGroup(), false, request.usageCeiling(), request.caller()), pending.charged)
         .whenComplete((result, failure) -> mailbox.post(new RelayFinished(pending, result, failure)));
   }
 

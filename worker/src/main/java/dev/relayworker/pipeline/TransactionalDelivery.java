@@ -98,7 +98,7 @@ final class TransactionalDelivery implements Delivery {
   @Override
   public void publish(PendingRequest pending, List<Outgoing> records) {
     outbox.put(pending, new ArrayList<>(records));
-    spend.spent(pending.spentScope, pending.ledger.partition(), pending.spentQuota);
+    pending.spent.forEach((scope, quota) -> spend.spent(scope, pending.ledger.partition(), quota));
     progress.waiting(clock.millis());
   }
 

@@ -17,6 +17,14 @@ import java.time.Instant;
  * @param relayGroup the route or group its {@code relay_group} header asks for first, or null
  * @param usageCeiling the most tokens an answer may claim for its prompt, and for its completion
  *     ({@link InputLimits#usageMaxTokens()}, or more when the request itself allows more)
+ * @param caller who sent it, by its caller header ({@link ProtocolHeaders#RELAY_CALLER}), or null
  */
 public record CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyAddress address,
-    String model, long tokenEstimate, RelayApi endpoint, String relayGroup, long usageCeiling) {}
+    String model, long tokenEstimate, RelayApi endpoint, String relayGroup, long usageCeiling, String caller) {
+
+  /** A request that names no caller. */
+  public CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyAddress address,
+      String model, long tokenEstimate, RelayApi endpoint, String relayGroup, long usageCeiling) {
+    this(requestId, replyKey, body, deadline, address, model, tokenEstimate, endpoint, relayGroup, usageCeiling, null);
+  }
+}

@@ -12,6 +12,12 @@ public enum ErrorType {
    * requests still pass. The message is the relay's, naming both.
    */
   INSUFFICIENT_QUOTA("insufficient_quota"),
+  /**
+   * A spend cap of the request's caller or model is reached for the current window
+   * ({@code budget.caller.usd.per.day}, ...); the message names the cap and when the window
+   * reopens. Other callers' and models' requests are unaffected. No call was sent.
+   */
+  BUDGET_EXCEEDED("budget_exceeded"),
   /** The request's deadline passed before an answer came. */
   DEADLINE_EXCEEDED("deadline_exceeded"),
   /** Every allowed attempt failed transiently. */

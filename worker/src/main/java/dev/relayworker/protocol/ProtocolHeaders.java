@@ -66,6 +66,12 @@ public final class ProtocolHeaders {
    * Ok reply: the group (分组) of the key that answered, whose ratio priced it.
    */
   public static final String RELAY_GROUP = "relay_group";
+  /**
+   * Request header naming the caller (the service that sent the request) for its spend caps and
+   * the routes it may use; {@code request.caller.header} may name another header. Trusted as sent:
+   * restrict who may write the request topic with Kafka ACLs.
+   */
+  public static final String RELAY_CALLER = "relay_caller";
   /** Ok reply: the name of the route that answered. */
   public static final String RELAY_ROUTE = "relay_route";
 
@@ -102,7 +108,7 @@ public final class ProtocolHeaders {
       RETRY_ORIGINAL_OFFSET, RETRY_COUNT, RETRY_ATTEMPTS, RETRY_CHARGED);
 
   /** Every request header the worker reads; each is held to {@code request.max.header.bytes}. */
-  public static final Set<String> READ = Set.of(ENDPOINT, DEADLINE_MS, REQUEST_ID, RELAY_GROUP, SPRING_CORRELATION_ID,
+  public static final Set<String> READ = Set.of(ENDPOINT, DEADLINE_MS, REQUEST_ID, RELAY_GROUP, RELAY_CALLER, SPRING_CORRELATION_ID,
       SPRING_REPLY_TOPIC, SPRING_REPLY_PARTITION, SMALLRYE_CORRELATION_ID, SMALLRYE_REPLY_TOPIC,
       SMALLRYE_REPLY_PARTITION, RETRY_ORIGINAL_TOPIC, RETRY_ORIGINAL_PARTITION, RETRY_ORIGINAL_OFFSET, RETRY_COUNT,
       RETRY_ATTEMPTS, RETRY_CHARGED);

@@ -82,7 +82,9 @@ public final class RequestParser {
       Instant deadline = deadline(record, wallNow, now);
       Body body = body(record.value(), endpointHeader(record));
       return new ParsedRecord.Valid(new CompletionRequest(requestId, replyKey(record, requestId), body.bytes(), deadline,
-          address, body.model(), body.tokenEstimate(), body.endpoint(), relayGroupHeader(record), body.usageCeiling()));
+          address, body.model(), body.tokenEstimate(), body.endpoint(),
+          rules.groupHeader() ? shortHeader(record, ProtocolHeaders.RELAY_GROUP) : null, body.usageCeiling(),
+          rules.callerHeader() == null ? null : shortHeader(record, rules.callerHeader())));
     } catch (Refusal refusal) {
       return invalid(record, requestId, address, refusal);
     }
@@ -223,18 +225,21 @@ public final class RequestParser {
   }
 
   /** The route or group the {@code relay_group} header asks for, or null when there is none or it is blank. */
-  private static String relayGroupHeader(ConsumerRecord<byte[], byte[]> record) {
-    Header header = record.headers().lastHeader(ProtocolHeaders.RELAY_GROUP);
+  /** A short name a header gives (a route, a group, a caller): trimmed UTF-8, empty as absent. */
+  private static String shortHeader(ConsumerRecord<byte[], byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
     if (header == null || header.value() == null) {
       return null;
     }
-    String group = utf8(header.value()).orElseThrow(() -> new Refusal("bad_header",
-        "header " + ProtocolHeaders.RELAY_GROUP + " is not valid UTF-8", null)).trim();
-    if (group.length() > MAX_GROUP_CHARS) {
-      throw new Refusal("bad_header", "header " + ProtocolHeaders.RELAY_GROUP + " is longer than " + MAX_GROUP_CHARS
-          + " characters", null);
+    String value = utf8(header.value()).orElseThrow(() -> new Refusal("bad_header",
+        "header " + name + " is not valid UTF-8", null)).trim();
+    if (value.length() > MAX_GROUP_CHARS) {
+      throw new Refusal("bad_header", "header " + name + " is longer than " + MAX_GROUP_CHARS + " characters", null);
     }
-    return group.isEmpty() ? null : group;
+    if (!printable(value)) {
+      throw new Refusal("bad_header", "header " + name + " holds a control character", null);
+    }
+    return value.isEmpty() ? null : value;
   }
 
   private Body body(byte[] value, RelayApi named) {

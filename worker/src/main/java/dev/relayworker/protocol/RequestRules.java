@@ -18,9 +18,20 @@ import java.util.regex.Pattern;
  *     some route has a spend cap (counted, for the worst case a capped call reserves; never
  *     refused); 0 when no route has either: nothing is counted
  * @param inputLimits how large names, headers and claimed usage may be
+ * @param callerHeader the header naming a request's caller, or null when callers are not named
+ * @param groupHeader whether a request may name its route or group ({@code relay_group}); when not,
+ *     the header is ignored
  */
 public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
-    int maxBytes, String defaultModel, CostLimits costLimits, long tokensPerMinute, InputLimits inputLimits) {
+    int maxBytes, String defaultModel, CostLimits costLimits, long tokensPerMinute, InputLimits inputLimits,
+    String callerHeader, boolean groupHeader) {
+
+  /** Rules reading the caller from {@link ProtocolHeaders#RELAY_CALLER} and honouring {@code relay_group}. */
+  public RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
+      int maxBytes, String defaultModel, CostLimits costLimits, long tokensPerMinute, InputLimits inputLimits) {
+    this(defaultReplyTopic, allowedReplyTopics, ttl, maxDeadline, maxBytes, defaultModel, costLimits, tokensPerMinute,
+        inputLimits, ProtocolHeaders.RELAY_CALLER, true);
+  }
 
   /** Rules with the default input limits. */
   public RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics, Duration ttl, Duration maxDeadline,
@@ -47,7 +58,10 @@ public record RequestRules(String defaultReplyTopic, Pattern allowedReplyTopics,
         model.isEmpty() ? null : model,
         CostLimits.from(config),
         tokensPerMinute(config),
-        InputLimits.from(config));
+        InputLimits.from(config),
+        config.getString(WorkerConfig.REQUEST_CALLER_HEADER).isBlank() ? null
+            : config.getString(WorkerConfig.REQUEST_CALLER_HEADER),
+        config.getBoolean(WorkerConfig.ROUTING_GROUP_HEADER_ENABLED));
   }
 
   private static long tokensPerMinute(WorkerConfig config) {

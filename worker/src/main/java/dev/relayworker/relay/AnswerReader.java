@@ -162,11 +162,37 @@ final class AnswerReader {
     if (usage == null || !usage.isObject()) {
       return null;
     }
+    if (!usage.has("prompt_tokens") && usage.has("input_tokens")) {
+      return anthropicUsage(usage);
+    }
     long prompt = usage.path("prompt_tokens").asLong();
     long completion = usage.path("completion_tokens").asLong();
     return new Usage(prompt, completion, usage.path("total_tokens").asLong(prompt + completion),
         usage.path("prompt_tokens_details").path("cached_tokens").asLong(),
         usage.path("completion_tokens_details").path("reasoning_tokens").asLong());
+  }
+
+  /**
+   * Anthropic's convention: {@code input_tokens} counts the prompt tokens neither read from nor
+   * written to the cache, {@code cache_read_input_tokens} and {@code cache_creation_input_tokens}
+   * the others (new-api #5003 took input_tokens for the whole prompt and the reads out of it, and
+   * got negative counts). The prompt is their sum; the reads are its cached tokens; cache writes
+   * are priced as prompt tokens.
+   */
+  private static Usage anthropicUsage(JsonNode usage) {
+    long prompt = sum(usage.path("input_tokens").asLong(), usage.path("cache_read_input_tokens").asLong(),
+        usage.path("cache_creation_input_tokens").asLong());
+    long completion = usage.path("output_tokens").asLong();
+    return new Usage(prompt, completion, sum(prompt, completion, 0), usage.path("cache_read_input_tokens").asLong(), 0);
+  }
+
+  /** The sum of counts, each negative one taken as 0 (a relay's refund is not a count), saturated. */
+  private static long sum(long a, long b, long c) {
+    long total = 0;
+    for (long count : new long[] {a, b, c}) {
+      total = count <= 0 ? total : (total > Long.MAX_VALUE - count ? Long.MAX_VALUE : total + count);
+    }
+    return total;
   }
 
   private static String textOrNull(JsonNode node) {

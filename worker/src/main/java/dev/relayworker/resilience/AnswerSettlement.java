@@ -20,16 +20,16 @@ final class AnswerSettlement {
   private final KeyHealth key;
   private final ThrottleGate gate;
   private final Pricing pricing;
-  private final SpendBudget budget;
+  private final SpendReservations reservations;
   private final KeyLimits limits;
   private final RelayCallListener listener;
 
-  AnswerSettlement(KeyHealth key, ThrottleGate gate, Pricing pricing, SpendBudget budget, KeyLimits limits,
-      RelayCallListener listener) {
+  AnswerSettlement(KeyHealth key, ThrottleGate gate, Pricing pricing, SpendReservations reservations,
+      KeyLimits limits, RelayCallListener listener) {
     this.key = key;
     this.gate = gate;
     this.pricing = pricing;
-    this.budget = budget;
+    this.reservations = reservations;
     this.limits = limits;
     this.listener = listener;
   }
@@ -44,7 +44,7 @@ final class AnswerSettlement {
     if (completion.usage().isEmpty()) {
       // Nothing says what the call cost or used, so it is counted as the most it could have.
       call.spentQuota = call.reservation;
-      budget.settle(call.reservation, call.reservation);
+      reservations.settle(call, call.reservation);
       limits.settle(tokensHeld, tokensHeld);
       return;
     }
@@ -58,7 +58,7 @@ final class AnswerSettlement {
       String model = call.request.model() != null ? call.request.model() : completion.model();
       call.cost = pricing.cost(model, usage);
       call.spentQuota = call.cost.priced() ? call.cost.quota() : call.reservation;
-      budget.settle(call.reservation, call.spentQuota);
+      reservations.settle(call, call.spentQuota);
       limits.settle(tokensHeld, corrected ? tokensHeld : usage.totalTokens());
     });
   }

@@ -2,6 +2,8 @@ package dev.relayworker.resilience;
 
 import dev.relayworker.cost.CallCost;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -37,6 +39,14 @@ final class Call {
   volatile long reservation;
   /** Quota the answer counted against the spend caps: its cost, or its reservation when it had no usage. */
   volatile long spentQuota;
+  /** The caller and model caps the attempt on its way reserved under ({@link SpendReservations}). */
+  volatile List<SpendBudget> scopedReservations = List.of();
+  /** What it reserved under each of them, in scoped quota. */
+  volatile long scopedReservation;
+  /** What the answer charged each caller or model scope, by scope name; empty when none. */
+  volatile Map<String, Long> scopedSpend = Map.of();
+  /** Why a caller's or model's cap refused the call, when one did. */
+  volatile String overBudget;
 
   Call(RelayRequest request, int chargedBefore, long worstCase) {
     this.request = request;

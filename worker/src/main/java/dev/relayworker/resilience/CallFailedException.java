@@ -43,7 +43,12 @@ public final class CallFailedException extends RuntimeException {
      * A spend cap is set on the route and its price table cannot price the request's model: what
      * the call would spend could not be counted, so no call was sent. Another route may take it.
      */
-    UNPRICED;
+    UNPRICED,
+    /**
+     * A spend cap of the request's caller or model is reached ({@link ScopedBudgets}): no call was
+     * sent, and another route would count against the same cap. Answered at once.
+     */
+    OVER_BUDGET;
 
     /** Whether the request should wait for the relay rather than be answered. */
     public boolean parks() {

@@ -36,6 +36,7 @@ final class CallFailures {
       case CIRCUIT_OPEN -> "relay circuit is open; call not sent";
       case PAUSED -> "relay asked for a pause" + (last == null ? "; call not sent" : ": " + last.getMessage());
       case HELD -> "held: " + (last != null ? last.getMessage() : holdReason.get());
+      case OVER_BUDGET -> call.overBudget;
       case UNROUTABLE, UNPRICED -> throw new IllegalStateException(reason + " is decided before any attempt");
     };
     return new CallFailedException(reason, attempts, charged, last, message);

@@ -20,9 +20,16 @@ import java.time.Instant;
  *     of waiting it out
  * @param usageCeiling the most tokens its answer may claim for the prompt, and for the completion
  *     ({@link Usage#within})
+ * @param caller who sent it (its caller header), for the caller's caps and routes; null when unnamed
  */
 public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate,
-    String group, boolean otherRoutes, long usageCeiling) {
+    String group, boolean otherRoutes, long usageCeiling, String caller) {
+
+  /** A request of no named caller. */
+  public RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate, String group,
+      boolean otherRoutes, long usageCeiling) {
+    this(api, body, deadline, model, tokenEstimate, group, otherRoutes, usageCeiling, null);
+  }
 
   /** What a request is believed to use at most when nothing else is said: {@code relay.usage.max.tokens}'s default. */
   public static final long DEFAULT_USAGE_CEILING = WorkerConfig.<Long>defaultValue(WorkerConfig.RELAY_USAGE_MAX_TOKENS);
@@ -40,7 +47,7 @@ public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String m
   /** This request, sent where another route may take it if this one cannot ({@code others}) or where none may. */
   public RelayRequest withOtherRoutes(boolean others) {
     return others == otherRoutes ? this
-        : new RelayRequest(api, body, deadline, model, tokenEstimate, group, others, usageCeiling);
+        : new RelayRequest(api, body, deadline, model, tokenEstimate, group, others, usageCeiling, caller);
   }
 
 }

@@ -63,6 +63,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
   private final KeyLimits limits;
   private final KeyHealth key;
   private final SpendBudget budget;
+  private final ScopedBudgets scoped;
+  private final SpendReservations reservations;
   private final AnswerSettlement settlement;
   private final Pricing pricing;
   private final double quotaPerUsd;
@@ -77,6 +79,14 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
    */
   public ResilientRelay(String name, RelayClient client, RelayPolicy policy, Pricing pricing, SpendBudget budget,
       Clock clock, RelayCallListener listener) {
+    this(name, client, policy, pricing, budget, ScopedBudgets.none(), clock, listener);
+  }
+
+  /**
+   * @param scoped the caller and model caps, shared by every route, that calls count against too
+   */
+  public ResilientRelay(String name, RelayClient client, RelayPolicy policy, Pricing pricing, SpendBudget budget,
+      ScopedBudgets scoped, Clock clock, RelayCallListener listener) {
     this.client = client;
     this.policy = policy;
     this.clock = clock;
@@ -91,6 +101,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
         .build());
     this.key = new KeyHealth(name, policy.keyFailureMode(), policy.keyProbeInterval(), clock, listener);
     this.budget = budget;
+    this.scoped = scoped;
+    this.reservations = new SpendReservations(budget, scoped, pricing.table().quotaPerUsd());
     this.holds = new CallHolds(budget, key);
     this.breaker = CircuitBreaker.of(name, CircuitBreakers.config(policy, clock));
     this.concurrency = new ConcurrencyLimit(policy.maxConcurrentCalls());
@@ -98,7 +110,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     ScheduledExecutorService timer = Pacing.newTimer();
     this.limits = new KeyLimits(policy, clock, timer);
     this.pacing = new Pacing(gate, limits, clock, listener, timer);
-    this.settlement = new AnswerSettlement(key, gate, pricing, budget, limits, listener);
+    this.settlement = new AnswerSettlement(key, gate, pricing, reservations, limits, listener);
     this.pricing = pricing;
     this.quotaPerUsd = pricing.table().quotaPerUsd();
   }
@@ -110,8 +122,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
    * @param settings the route's settings (the top level with the route's own over them)
    */
   public static ResilientRelay forRoute(String name, WorkerConfig settings, RelayClient client, Pricing pricing,
-      SpendBudget budget, Clock clock, RelayCallListener listener) {
-    return new ResilientRelay(name, client, RelayPolicy.from(settings), pricing, budget, clock, listener);
+      SpendBudget budget, ScopedBudgets scoped, Clock clock, RelayCallListener listener) {
+    return new ResilientRelay(name, client, RelayPolicy.from(settings), pricing, budget, scoped, clock, listener);
   }
 
   /**
@@ -122,7 +134,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
    * attempts, while a request that fails on a healthy relay ends as {@link Reason#RETRIES_EXHAUSTED}
    * however often it was parked. A 429 is never charged; only the deadline ends a request the relay
    * keeps throttling. Under a spend cap, a model the price table cannot price fails at once with
-   * {@link Reason#UNPRICED}: what it spends could not be counted.
+   * {@link Reason#UNPRICED}: what it spends could not be counted. A request whose caller's or
+   * model's cap is reached fails at once with {@link Reason#OVER_BUDGET}.
    *
    * @param chargedBefore attempts already charged to this request by earlier submissions
    * @return the completion, attempt count and cost, or a failure with a {@link CallFailedException}
@@ -133,7 +146,12 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       return CompletableFuture.failedFuture(new CallFailedException(Reason.RETRIES_EXHAUSTED, 0, 0, null,
           "gave up: all " + chargedBefore + " attempts were already used"));
     }
-    long worstCase = budget.capped() ? pricing.worstCase(request.model(), request.tokenEstimate()) : 0;
+    Hold overBudget = reservations.scopedHold(request);
+    if (overBudget != null) {
+      return CompletableFuture.failedFuture(new CallFailedException(Reason.OVER_BUDGET, 0, 0, null,
+          overBudget.reason()));
+    }
+    long worstCase = reservations.capped() ? pricing.worstCase(request.model(), request.tokenEstimate()) : 0;
     if (worstCase < 0) {
       return CompletableFuture.failedFuture(new CallFailedException(Reason.UNPRICED, 0, 0, null, "model '"
           + request.model() + "' has no price in the price table, and a spend cap is set (" + budget.scope()
@@ -148,7 +166,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
             key.probeInconclusive();
           }
           if (failure == null) {
-            result.complete(new CallResult(completion, call.attempts.get(), call.cost, call.spentQuota));
+            result.complete(new CallResult(completion, call.attempts.get(), call.cost, call.spentQuota,
+                call.scopedSpend));
           } else {
             result.completeExceptionally(CallFailures.of(CallFailures.unwrap(failure), call, policy.maxAttempts(),
                 holds::reason));
@@ -188,8 +207,12 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     if (holds.heldSince(call)) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.HELD, call));
     }
-    call.reservation = budget.reserve(call.worstCase);
-    if (call.reservation == SpendBudget.REFUSED) {
+    SpendReservations.Refused refused = reservations.take(call);
+    if (refused != null && refused.scoped()) {
+      call.overBudget = refused.hold().reason();
+      return CompletableFuture.failedFuture(AttemptFailure.of(Reason.OVER_BUDGET, call));
+    }
+    if (refused != null) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.HELD, call));
     }
     call.attempts.incrementAndGet();
@@ -203,7 +226,7 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
         settlement.answered(call, completion, keyEpoch);
         return completion;
       }
-      budget.release(call.reservation);
+      reservations.release(call);
       RelayException relayFailure = CallFailures.asRelayException(CallFailures.unwrap(failure));
       listener.attemptFinished(elapsed, relayFailure.httpStatus());
       Instant pausedUntil = gate.failed(relayFailure, call.request.model());
@@ -305,6 +328,11 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
   public void rebase(double fraction, SpendRecord record) {
     share(fraction);
     budget.rebase(fraction, record);
+  }
+
+  /** The caller and model caps this route's calls count against (shared by every route). */
+  public ScopedBudgets scoped() {
+    return scoped;
   }
 
   /** The part of the key's limits this worker applies now (the limit-share gauge reads it). */

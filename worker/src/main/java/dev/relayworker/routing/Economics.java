@@ -1,15 +1,18 @@
 package dev.relayworker.routing;
 
+import dev.relayworker.config.NamedAmounts;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.cost.PriceTable;
 import dev.relayworker.cost.Pricing;
+import dev.relayworker.resilience.ScopedBudgets;
 import dev.relayworker.resilience.SpendBudget;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Reads the price table, the key's group and the spend caps from the settings. Fails at start-up,
+ * Reads the price table, the key's group and the spend caps (a route's; callers' and models')
+ * from the settings. Fails at start-up,
  * naming the setting, when the table cannot be read or does not know the group. Stateless.
  */
 final class Economics {
@@ -37,6 +40,14 @@ final class Economics {
     long day = smaller(pricing.quota(config.getDouble(WorkerConfig.BUDGET_USD_PER_DAY)),
         config.getLong(WorkerConfig.BUDGET_QUOTA_PER_DAY));
     return new SpendBudget(SpendBudget.routeScope(route), hour, day, pricing.table().quotaPerUsd(), clock);
+  }
+
+  /** The caller and model caps, shared by every route. */
+  static ScopedBudgets scoped(WorkerConfig config, Clock clock) {
+    return ScopedBudgets.of(NamedAmounts.read(config, WorkerConfig.BUDGET_CALLER_USD_PER_HOUR),
+        NamedAmounts.read(config, WorkerConfig.BUDGET_CALLER_USD_PER_DAY),
+        NamedAmounts.read(config, WorkerConfig.BUDGET_MODEL_USD_PER_HOUR),
+        NamedAmounts.read(config, WorkerConfig.BUDGET_MODEL_USD_PER_DAY), clock);
   }
 
   /** The smaller of two caps, 0 meaning none. */

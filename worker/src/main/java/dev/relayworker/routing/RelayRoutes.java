@@ -7,6 +7,7 @@ import dev.relayworker.cost.Pricing;
 import dev.relayworker.relay.RelayEndpoint;
 import dev.relayworker.resilience.RelayCallListener;
 import dev.relayworker.resilience.ResilientRelay;
+import dev.relayworker.resilience.ScopedBudgets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,26 +36,29 @@ public final class RelayRoutes {
    */
   public static RoutedRelay open(WorkerConfig config, Clock clock, Clock wall, RouteMonitor monitor) {
     List<RelayRoute> routes = new ArrayList<>();
+    ScopedBudgets scoped = Economics.scoped(config, wall);
     try {
       for (String name : config.routeNames()) {
-        routes.add(route(config.forRoute(name), name, clock, wall, monitor));
+        routes.add(route(config.forRoute(name), name, scoped, clock, wall, monitor));
       }
       RouteTable table = new RouteTable(routes, RouteSettings.modelRoutes(config.getString(WorkerConfig.ROUTING_MODELS)),
           RouteTable.Strategy.valueOf(config.getString(WorkerConfig.ROUTING_STRATEGY).toUpperCase(Locale.ROOT)));
-      return new RoutedRelay(table, Duration.ofMillis(config.getInt(WorkerConfig.ROUTING_UNSERVED_RECHECK_MS)), clock);
+      return new RoutedRelay(table, CallerRoutes.from(config, table),
+          Duration.ofMillis(config.getInt(WorkerConfig.ROUTING_UNSERVED_RECHECK_MS)), scoped, clock);
     } catch (RuntimeException e) {
       routes.forEach(route -> ((ResilientRelay) route.calls()).close());
       throw e;
     }
   }
 
-  private static RelayRoute route(WorkerConfig settings, String name, Clock clock, Clock wall, RouteMonitor monitor) {
+  private static RelayRoute route(WorkerConfig settings, String name, ScopedBudgets scoped, Clock clock, Clock wall,
+      RouteMonitor monitor) {
     Pricing pricing = Economics.pricing(settings);
     RelayEndpoint endpoint = RelayEndpoint.from(settings);
     log.info("relay route {}: group {}, {}", name, pricing.group(), endpoint.displayUri());
     RelayCallListener listener = monitor.listenerFor(name);
     ResilientRelay relay = ResilientRelay.forRoute(name, settings, endpoint.open(new ObjectMapper(), wall), pricing,
-        Economics.budget(name, settings, pricing, wall), clock, listener);
+        Economics.budget(name, settings, pricing, wall), scoped, clock, listener);
     monitor.opened(name, relay);
     return new RelayRoute(name, pricing.group(), relay, pricing, listener);
   }

@@ -10,6 +10,7 @@ import dev.relayworker.resilience.RelayAvailability;
 import dev.relayworker.resilience.RelayCalls.Readiness;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.resilience.RelayRequest;
+import dev.relayworker.resilience.ScopedBudgets;
 import dev.relayworker.resilience.SpendRecord;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,15 +55,29 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RoutedRelay.class);
 
   private final RouteTable table;
+  private final CallerRoutes callers;
   private final UnservedModels unserved;
+  private final ScopedBudgets scoped;
 
   /**
+   * Every caller may use every route; no caller or model caps.
+   *
    * @param unservedRecheck how long a route that does not serve a model is skipped for it
    * @param clock the time that memory is kept on
    */
   public RoutedRelay(RouteTable table, Duration unservedRecheck, Clock clock) {
+    this(table, CallerRoutes.all(), unservedRecheck, ScopedBudgets.none(), clock);
+  }
+
+  /**
+   * @param callers which routes each caller may use
+   * @param scoped the caller and model caps the routes count against, shared and rebased here once
+   */
+  RoutedRelay(RouteTable table, CallerRoutes callers, Duration unservedRecheck, ScopedBudgets scoped, Clock clock) {
     this.table = table;
+    this.callers = callers;
     this.unserved = new UnservedModels(unservedRecheck, clock);
+    this.scoped = scoped;
   }
 
   /** The routes, in the order of {@code routes}. */
@@ -74,7 +89,7 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
   public CompletableFuture<CallResult> complete(RelayRequest request, int chargedBefore) {
     List<RelayRoute> candidates;
     try {
-      candidates = candidates(request.model(), request.group());
+      candidates = candidates(request.model(), request.group(), request.caller());
     } catch (UnroutableException e) {
       return CompletableFuture.failedFuture(new CallFailedException(Reason.UNROUTABLE, 0, 0, null, e.getMessage()));
     }
@@ -132,7 +147,7 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
   public RelayAvailability availabilityFor(String model, String group) {
     List<RelayRoute> candidates;
     try {
-      candidates = candidates(model, group);
+      candidates = candidates(model, group, null);
     } catch (UnroutableException e) {
       candidates = table.routesFor(model);
     }
@@ -143,11 +158,13 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
   @Override
   public void share(double fraction) {
     table.all().forEach(route -> route.calls().share(fraction));
+    scoped.share(fraction);
   }
 
   @Override
   public void rebase(double fraction, SpendRecord record) {
     table.all().forEach(route -> route.calls().rebase(fraction, record));
+    scoped.rebase(fraction, record);
   }
 
   @Override
@@ -164,15 +181,21 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
     }
   }
 
-  /** The routes a request may go to, in order: the one it names first, then its model's others. */
-  private List<RelayRoute> candidates(String model, String group) {
-    List<RelayRoute> routes = table.routesFor(model);
+  /**
+   * The routes a request may go to, in order: the one it names first, then its model's others;
+   * only those its caller may use (null: every route, as for a parked request's availability).
+   */
+  private List<RelayRoute> candidates(String model, String group, String caller) {
+    List<RelayRoute> routes = table.routesFor(model).stream().filter(route -> callers.allows(caller, route)).toList();
+    if (routes.isEmpty()) {
+      throw new UnroutableException("no route this request's caller may use serves model '" + model + "'");
+    }
     if (group == null) {
       return routes;
     }
-    RelayRoute named = table.named(group, model).orElseThrow(() -> new UnroutableException("relay group '" + group
-        + "' names no route that serves model '" + model + "'; its routes: "
-        + String.join(", ", routes.stream().map(RelayRoute::name).toList())));
+    RelayRoute named = table.named(group, model).filter(routes::contains).orElseThrow(() -> new UnroutableException(
+        "relay group '" + group + "' names no route that serves model '" + model + "' and this request may use;"
+            + " its routes: " + String.join(", ", routes.stream().map(RelayRoute::name).toList())));
     List<RelayRoute> ordered = new ArrayList<>(routes.size());
     ordered.add(named);
     routes.stream().filter(route -> route != named).forEach(ordered::add);
@@ -209,7 +232,8 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
     return switch (failure.reason()) {
       // UNPRICED: a route without a cap, or with the model priced, may take it.
       case CIRCUIT_OPEN, HELD, PAUSED, RETRIES_EXHAUSTED, UNPRICED -> true;
-      case DEADLINE_EXCEEDED, UNROUTABLE -> false;
+      // OVER_BUDGET: the caller's or model's cap counts on every route alike.
+      case DEADLINE_EXCEEDED, UNROUTABLE, OVER_BUDGET -> false;
       // Too large for this key's balance: another key may hold enough; the route stays open.
       case REJECTED -> failure.lastFailure().filter(last -> last.source() == FailureSource.KEY
           || isModelNotServed(last) || FailureClassifier.isOverBalance(last.httpStatus(), last.error())).isPresent();

@@ -92,10 +92,8 @@ class TransactionalDeliveryTest {
     PartitionLedger ledger = ledgers.open(PARTITION, null);
     PendingRequest first = pending(ledger, 0);
     PendingRequest second = pending(ledger, 1);
-    first.spentScope = "route:premium";
-    first.spentQuota = 30;
-    second.spentScope = "route:premium";
-    second.spentQuota = 12;
+    first.spent = Map.of("route:premium", 30L);
+    second.spent = Map.of("route:premium", 12L);
     publish(first);
     publish(second);
     producer().commitTransactionException = new KafkaException("broker went away");
@@ -106,8 +104,7 @@ class TransactionalDeliveryTest {
     delivery.flush(true, ledgers.partitions());
     List<SpendEntry> firstCommit = spendRecords(producer());
     PendingRequest third = pending(ledger, 2);
-    third.spentScope = "route:premium";
-    third.spentQuota = 8;
+    third.spent = Map.of("route:premium", 8L);
     publish(third);
     delivery.flush(true, ledgers.partitions());
 

@@ -155,6 +155,12 @@ class WorkerCostIT {
       });
       assertThat(scrape.value(Metric.TOKENS.prometheusName(), "kind=\"cached\"")).isEqualTo(2_400);
       assertThat(scrape.value(Metric.TOKENS.prometheusName(), "kind=\"reasoning\"")).isEqualTo(450);
+      // Split by kind, three answers: 200 uncached × 1.25, 800 cached × 0.5 × 1.25, 200 × 4 × 1.25, per 500,000.
+      org.assertj.core.data.Offset<Double> exact = org.assertj.core.data.Offset.offset(1e-12);
+      assertThat(scrape.value(Metric.COST_USD_BY_KIND.prometheusName(), "kind=\"prompt\"")).isCloseTo(0.0015, exact);
+      assertThat(scrape.value(Metric.COST_USD_BY_KIND.prometheusName(), "kind=\"cached\"")).isCloseTo(0.003, exact);
+      assertThat(scrape.value(Metric.COST_USD_BY_KIND.prometheusName(), "kind=\"completion\"")).isCloseTo(0.006,
+          exact);
     }
   }
 }

@@ -76,6 +76,24 @@ class RelayHabitsTest {
     assertThat(completion.usage()).contains(new Usage(2006, 300, 2306, 1920, 192));
   }
 
+  @Test
+  void anAnthropicStyleUsageCountsTheCacheReadsAndWritesIntoThePrompt() throws Exception {
+    byte[] body = ("{\"id\":\"chatcmpl-2\",\"object\":\"text_completion\",\"model\":\"claude-sonnet-4\","
+        + "\"choices\":[],\"usage\":{\"input_tokens\":50,\"cache_read_input_tokens\":1800,"
+        + "\"cache_creation_input_tokens\":200,\"output_tokens\":120}}").getBytes(StandardCharsets.UTF_8);
+    byte[] absurd = ("{\"id\":\"chatcmpl-3\",\"object\":\"text_completion\",\"model\":\"claude-sonnet-4\","
+        + "\"choices\":[],\"usage\":{\"input_tokens\":-50,\"cache_read_input_tokens\":9223372036854775807,"
+        + "\"cache_creation_input_tokens\":5,\"output_tokens\":1}}").getBytes(StandardCharsets.UTF_8);
+
+    Usage usage = reader.read(200, name -> null, body).usage().orElseThrow();
+    Usage saturated = reader.read(200, name -> null, absurd).usage().orElseThrow();
+
+    // 50 uncached + 1,800 read + 200 written: 2,050 prompt tokens, of which 1,800 cached; never negative.
+    assertThat(usage).isEqualTo(new Usage(2_050, 120, 2_170, 1_800, 0));
+    assertThat(saturated.promptTokens()).isEqualTo(Long.MAX_VALUE);
+    assertThat(saturated.within(1_000)).isEqualTo(new Usage(1_000, 1, 1_001, 1_000, 0));
+  }
+
   /**
    * What the worker makes of a failure: the key is out (hold the route), the request is over the
    * balance (answer it, or try another key), the group does not serve the model (skip the route for

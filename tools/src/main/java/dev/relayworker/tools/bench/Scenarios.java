@@ -40,13 +40,18 @@ public final class Scenarios {
     // The same four runs as delivery-modes, done by the peer (Confluent's Parallel Consumer).
     scenarios.put(PARALLEL_CONSUMER, scenarios.get(DELIVERY_MODES));
     // A relay that limits tokens per minute, the worker given the same budget: about 20 tokens a
-    // request (a few of prompt, up to 16 of completion), so some 100 requests a second for 70 s.
+    // request (a few of prompt, up to 16 of completion), so some 100 requests a second for 70 s. The
+    // warm-up (about 140,000 tokens) empties the relay's bucket of a minute's tokens, which a worker
+    // admitting as the relay does may spend at once: the measured phase sees the refill rate.
     scenarios.put("token-limited", List.of(
-        new Scenario("token-limited", 4, 7_000, 500, 0, Duration.ofMillis(100), 200, 0, EOS, null, 120_000, 1)));
+        new Scenario("token-limited", 4, 7_000, 7_000, 0, Duration.ofMillis(100), 200, 0, EOS, null, 120_000, 1)));
     // The same limit with max_tokens far above use (2,000 asked, some 40 used, prompt included): a
-    // worker that books every estimate for a minute's share of the limit would use 2% of it.
+    // worker that books every estimate for a minute's share of the limit would use 2% of it. The
+    // warm-up (about 160,000 tokens) empties the relay's bucket, so the measured phase sees the
+    // refill rate, not the minute's tokens a full bucket starts with.
     scenarios.put("token-headroom", List.of(
-        new Scenario("token-headroom", 4, 6_000, 500, 0, Duration.ofMillis(100), 200, 0, EOS, null, 120_000, 1, 2_000)));
+        new Scenario("token-headroom", 4, 6_000, 4_000, 0, Duration.ofMillis(100), 200, 0, EOS, null, 120_000, 1,
+            2_000)));
     // Three workers in one group on one key whose relay enforces its request limit.
     scenarios.put("shared-limit", List.of(
         new Scenario("shared-limit", 6, 6_000, 1_000, 0, Duration.ofMillis(100), 200, 6_000, EOS, null, 0, 3)));
