@@ -1,6 +1,8 @@
 package dev.relayworker.resilience;
 
 import dev.relayworker.cost.PriceTable;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -199,14 +201,19 @@ public final class SpendBudget {
         Instant reopens = window.end(started[at]);
         if (longest == null || reopens.isAfter(longest.until())) {
           long total = recorded[at] + spent[at];
-          longest = new Hold(Hold.Cause.BUDGET, String.format(Locale.ROOT,
-              "spend cap per %s reached: %.4f USD (%d quota) spent of %.4f USD, %d quota on calls in flight;"
-                  + " consumption resumes at %s", window.label(), total / quotaPerUsd, total, caps[at] / quotaPerUsd,
-              reserved, reopens), reopens);
+          longest = new Hold(Hold.Cause.BUDGET, "spend cap per " + window.label() + " reached (" + scope + "): "
+              + usd(total) + " USD (" + total + " quota) spent of " + usd(caps[at]) + " USD, " + reserved
+              + " quota on calls in flight; consumption resumes at " + reopens, reopens);
         }
       }
     }
     return longest;
+  }
+
+  /** {@code quota} in USD as a plain decimal, exact to the table's unit: 5 quota is 0.00001 USD, not 0.0000. */
+  private String usd(long quota) {
+    return BigDecimal.valueOf(quota).divide(BigDecimal.valueOf(quotaPerUsd), MathContext.DECIMAL64)
+        .stripTrailingZeros().toPlainString();
   }
 
   /** Quota left in the current {@code window} for this worker; -1 when it has no cap. */

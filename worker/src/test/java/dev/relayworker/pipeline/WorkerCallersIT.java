@@ -112,6 +112,7 @@ class WorkerCallersIT {
   private TestWorkers twoRoutes(TestWorkers workers) {
     return workers.with(WorkerConfig.ROUTES, "cheap,premium")
         .with("route.cheap.base.url", cheap.baseUri())
+        .with("route.cheap.group.ratio", 1)
         .with("route.premium.base.url", premium.baseUri())
         .with("route.premium.api.key", SimulatorSettings.DEFAULT_KEY)
         .with("route.premium.group", "vip");

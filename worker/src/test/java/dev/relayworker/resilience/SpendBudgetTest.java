@@ -24,7 +24,7 @@ class SpendBudgetTest {
     Hold hold = budget.hold();
     assertThat(hold.cause()).isEqualTo(Hold.Cause.BUDGET);
     assertThat(hold.until()).isEqualTo(Instant.parse("2026-12-03T00:00:00Z"));
-    assertThat(hold.reason()).contains("per day").contains("2.0000 USD (1000000 quota) spent of 2.0000 USD");
+    assertThat(hold.reason()).contains("per day").contains("(route): 2 USD (1000000 quota) spent of 2 USD");
     assertThat(budget.remaining(SpendBudget.Window.DAY)).isZero();
 
     time.advance(Duration.ofMinutes(104)); // 23:59
