@@ -61,6 +61,11 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String BUDGET_CALLER_USD_PER_DAY = "budget.caller.usd.per.day";
   public static final String BUDGET_MODEL_USD_PER_HOUR = "budget.model.usd.per.hour";
   public static final String BUDGET_MODEL_USD_PER_DAY = "budget.model.usd.per.day";
+  public static final String BUDGET_EXCEEDED_ACTION = "budget.exceeded.action";
+  /** {@link #BUDGET_EXCEEDED_ACTION}: answer {@code budget_exceeded} at once. */
+  public static final String REPLY = "reply";
+  /** {@link #BUDGET_EXCEEDED_ACTION}: park until the window reopens. */
+  public static final String PARK = "park";
   public static final String REQUEST_CALLER_HEADER = "request.caller.header";
   public static final String ROUTING_ALLOWED_GROUPS = "routing.allowed.groups";
   public static final String ROUTING_GROUP_HEADER_ENABLED = "routing.group.header.enabled";
@@ -353,6 +358,11 @@ public final class WorkerConfig extends AbstractConfig {
               + " budget_exceeded at once. Empty (the default): none.")
       .define(BUDGET_MODEL_USD_PER_DAY, Type.STRING, "", Importance.MEDIUM,
           "Spend caps per model per UTC day, in USD, written as " + "budget.model.usd.per.hour" + " is.")
+      .define(BUDGET_EXCEEDED_ACTION, Type.STRING, REPLY, ValidString.in(REPLY, PARK), Importance.MEDIUM,
+          "What becomes of a request whose caller's or model's spend cap is reached. reply: answered"
+              + " budget_exceeded at once, naming the cap and when its window reopens. park: held until the window"
+              + " reopens (its deadline still ends it; past request.park.max.ms it moves to the retry topic), while"
+              + " other callers' and models' requests flow.")
       .define(BUDGET_LEDGER_TOPIC, Type.STRING, "", Importance.LOW,
           "Compacted topic of the worker's own where, while any spend cap is set, the spend of every answer"
               + " is recorded (running totals per route, UTC hour and request partition, in the replies'"

@@ -26,7 +26,9 @@ import java.util.concurrent.CompletionException;
  *   <li>a completion: the ok reply;
  *   <li>a call the open circuit refused ({@link CallFailedException.Reason#CIRCUIT_OPEN}) or held
  *       back (key out, spend cap reached: {@link CallFailedException.Reason#HELD}): parked, not
- *       answered; an outage is not the request's fault;
+ *       answered; an outage is not the request's fault; so is a request over its caller's or
+ *       model's cap ({@link CallFailedException.Reason#OVER_BUDGET}) with
+ *       {@code budget.exceeded.action=park};
  *   <li>any other failure: the error reply it calls for ({@link FailureReplies});
  *   <li>a parked request whose deadline passed: {@code deadline_exceeded};
  *   <li>a request parked longer than {@code request.park.max.ms}, or on a partition whose commit
@@ -47,16 +49,22 @@ final class Outcomes {
   private final RetryCopies retries;
   private final Clock clock;
   private final ParkedRequests parked = new ParkedRequests();
+  private final boolean parkOverBudget;
 
-  /** @param clock the worker's steady clock, which parking is timed on */
+  /**
+   * @param clock the worker's steady clock, which parking is timed on
+   * @param parkOverBudget whether a request over its caller's or model's cap is parked until the
+   *     window reopens ({@code budget.exceeded.action=park}) rather than answered
+   */
   Outcomes(ReplyRecords replies, RetryCopies retries, ReplyRouter router, Delivery delivery, RequestLog requestLog,
-      Clock clock) {
+      Clock clock, boolean parkOverBudget) {
     this.replies = replies;
     this.retries = retries;
     this.router = router;
     this.delivery = delivery;
     this.requestLog = requestLog;
     this.clock = clock;
+    this.parkOverBudget = parkOverBudget;
   }
 
   /** The record is not a valid request: it is answered with an error and copied to the dead-letter topic. */
@@ -110,7 +118,7 @@ final class Outcomes {
     }
     pending.attempts += callFailed.attempts();
     pending.charged += callFailed.charged();
-    if (callFailed.reason().parks()) {
+    if (callFailed.reason().parks() || parkOverBudget && callFailed.reason() == CallFailedException.Reason.OVER_BUDGET) {
       parked.park(pending, clock.instant());
     } else {
       answerWithError(pending, FailureReplies.toReplyError(callFailed), FailureReplies.httpStatus(callFailed),
@@ -144,7 +152,8 @@ final class Outcomes {
 
   /** Parked requests that may go to the relay again now (see {@link ParkedRequests#takeSendable}). */
   List<PendingRequest> resubmittable(RelayCalls relay) {
-    return parked.takeSendable(pending -> relay.availabilityFor(pending.request.model(), pending.request.relayGroup()));
+    return parked.takeSendable(pending -> relay.availabilityFor(pending.request.model(), pending.request.relayGroup(),
+        pending.request.caller()));
   }
 
   int parkedCount() {

@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -90,12 +90,13 @@ final class ParkedRequests {
       return List.of();
     }
     List<PendingRequest> sendable = new ArrayList<>();
-    // Parked requests are mostly of a few models: ask about each model once.
+    // Parked requests are mostly of a few models and callers: ask about each once.
     Map<ModelGroup, RelayAvailability> known = new HashMap<>();
     for (Iterator<PendingRequest> it = parked.iterator(); it.hasNext(); ) {
       PendingRequest pending = it.next();
       RelayAvailability relay = known.computeIfAbsent(
-          new ModelGroup(pending.request.model(), pending.request.relayGroup()), key -> availability.apply(pending));
+          new ModelGroup(pending.request.model(), pending.request.relayGroup(), pending.request.caller()),
+          key -> availability.apply(pending));
       if (relay.takesAllParked()) {
         it.remove();
         sendable.add(pending);
@@ -109,7 +110,7 @@ final class ParkedRequests {
     return sendable;
   }
 
-  private record ModelGroup(String model, String group) {}
+  private record ModelGroup(String model, String group, String caller) {}
 
   void forgetReleased() {
     parked.removeIf(pending -> pending.ledger.released());

@@ -85,7 +85,7 @@ final class PollLoop implements Runnable, InFlightWork {
     this.delivery = delivery.create(mailbox, ledgers);
     this.requestLog = new RequestLog(metrics, wall);
     this.outcomes = new Outcomes(replies, new RetryCopies(settings.retryTopic()), router, this.delivery, requestLog,
-        clock);
+        clock, settings.parkOverBudget());
     this.backPressure = new BackPressure(consumer, settings);
     this.status = new StatusReporter(consumer, ledgers, outcomes::parkedCount, metrics, clock);
     this.handOver = new HandOver(this, consumer, ledgers, this.delivery, backPressure, status, mailbox, settings,

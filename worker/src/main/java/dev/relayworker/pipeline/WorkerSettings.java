@@ -16,7 +16,8 @@ record WorkerSettings(
     Duration shutdownTimeout,
     boolean exactlyOnce,
     int offsetMetadataMaxBytes,
-    double limitShare) {
+    double limitShare,
+    boolean parkOverBudget) {
 
   static WorkerSettings from(WorkerConfig config) {
     return new WorkerSettings(
@@ -32,7 +33,8 @@ record WorkerSettings(
         Duration.ofMillis(config.getInt(WorkerConfig.SHUTDOWN_TIMEOUT_MS)),
         WorkerConfig.EXACTLY_ONCE.equals(config.getString(WorkerConfig.DELIVERY_GUARANTEE)),
         config.getInt(WorkerConfig.OFFSET_METADATA_MAX_BYTES),
-        config.getDouble(WorkerConfig.RELAY_LIMIT_SHARE));
+        config.getDouble(WorkerConfig.RELAY_LIMIT_SHARE),
+        WorkerConfig.PARK.equals(config.getString(WorkerConfig.BUDGET_EXCEEDED_ACTION)));
   }
 
   /** {@code retry.topic}, or the request topic's name with {@code .retry} added when it is empty. */

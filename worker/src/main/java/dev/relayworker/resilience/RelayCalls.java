@@ -41,6 +41,15 @@ public interface RelayCalls {
   }
 
   /**
+   * As {@link #availabilityFor(String, String)}, for a request of {@code caller} (null: none
+   * named): through the routes the caller may use, and unavailable while its caller's or model's
+   * cap is reached.
+   */
+  default RelayAvailability availabilityFor(String model, String group, String caller) {
+    return availabilityFor(model, group);
+  }
+
+  /**
    * Whether this relay would take a request of {@code model} estimated at {@code tokenEstimate}
    * tokens now: the one question a router asks of each of its routes before it chooses.
    */

@@ -84,6 +84,17 @@ public final class ScopedBudgets {
     return found;
   }
 
+  /** The hold of the first of {@code caller}'s and {@code model}'s caps that is reached now; null when none. */
+  public Hold hold(String caller, String model) {
+    for (SpendBudget budget : of(caller, model)) {
+      Hold hold = budget.hold();
+      if (hold != null) {
+        return hold;
+      }
+    }
+    return null;
+  }
+
   /** Every caller and model budget. */
   public Collection<SpendBudget> all() {
     List<SpendBudget> all = new ArrayList<>(callers.values());

@@ -34,13 +34,7 @@ final class SpendReservations {
 
   /** The hold of the first of {@code request}'s caller and model caps that is reached now; null when none. */
   Hold scopedHold(RelayRequest request) {
-    for (SpendBudget budget : scoped.of(request.caller(), request.model())) {
-      Hold hold = budget.hold();
-      if (hold != null) {
-        return hold;
-      }
-    }
-    return null;
+    return scoped.hold(request.caller(), request.model());
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.relayworker.relay.RelayException;
 import dev.relayworker.resilience.CallFailedException.Reason;
 import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
+import dev.relayworker.resilience.Hold;
 import dev.relayworker.resilience.RelayAvailability;
 import dev.relayworker.resilience.RelayCalls.Readiness;
 import dev.relayworker.resilience.RelayCalls;
@@ -145,9 +146,18 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
 
   @Override
   public RelayAvailability availabilityFor(String model, String group) {
+    return availabilityFor(model, group, null);
+  }
+
+  @Override
+  public RelayAvailability availabilityFor(String model, String group, String caller) {
+    Hold overBudget = scoped.hold(caller, model);
+    if (overBudget != null) {
+      return new RelayAvailability(RelayAvailability.State.UNAVAILABLE, null, "", overBudget);
+    }
     List<RelayRoute> candidates;
     try {
-      candidates = candidates(model, group, null);
+      candidates = candidates(model, group, caller);
     } catch (UnroutableException e) {
       candidates = table.routesFor(model);
     }

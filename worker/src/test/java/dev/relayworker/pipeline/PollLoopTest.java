@@ -193,7 +193,7 @@ class PollLoopTest {
     routes.pin(List.of("replies", "dlq"));
     WorkerSettings settings = new WorkerSettings(REQUESTS, "replies", "dlq", REQUESTS + ".retry", Duration.ofMinutes(5),
         IntakeLimits.forRelay(256, maxInFlight), COMMIT_INTERVAL,
-        drainTimeout, Duration.ofSeconds(10), true, 4096, 1.0);
+        drainTimeout, Duration.ofSeconds(10), true, 4096, 1.0, false);
     ReplyRecords replies = new ReplyRecords("dlq");
     ReplyRouter router = new ReplyRouter(routes, new Fallbacks(replies, "replies", () -> 1_048_576), metrics);
     RequestParser parser = new RequestParser(RequestRules.from(new WorkerConfig(Map.of(

@@ -4,11 +4,14 @@ import static dev.relayworker.testkit.TopicReader.header;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relayworker.config.WorkerConfig;
+import dev.relayworker.metrics.Metric;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testing.TestWorkers;
+import dev.relayworker.testkit.Await;
 import dev.relayworker.testkit.KafkaBroker;
+import dev.relayworker.testkit.Scrape;
 import dev.relayworker.testkit.TopicReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -65,6 +68,30 @@ class WorkerCallersIT {
     });
     assertThat(of(replies, "b-")).hasSize(10).allSatisfy(reply -> assertThat(ok(reply)).isTrue());
     assertThat(cheap.stats().calls()).isEqualTo(11);
+  }
+
+  @Test
+  void withParkingACallerOverItsCapWaitsForItsWindowWhileAnotherCallersRequestsFlow(KafkaBroker.Running broker) {
+    TestWorkers workers = new TestWorkers(broker, cheap, "caller-park")
+        .with(WorkerConfig.BUDGET_CALLER_USD_PER_DAY, "svc-a=0.00001; *=1000")
+        .with(WorkerConfig.BUDGET_EXCEEDED_ACTION, WorkerConfig.PARK)
+        // Parked requests wait for the window, not for a stop: do not wait the default 30 s for them.
+        .with(WorkerConfig.SHUTDOWN_TIMEOUT_MS, 1_000);
+    try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer();
+        TopicReader reader = workers.replies()) {
+      for (int i = 0; i < 10; i++) {
+        producer.send(request(workers, "a-" + i, "svc-a", null));
+        producer.send(request(workers, "b-" + i, "svc-b", null));
+      }
+      producer.flush();
+      Map<String, ConsumerRecord<byte[], byte[]>> replies = byKey(reader.awaitDistinctKeys(11, WAIT));
+      Await.until("svc-a's other nine parked", WAIT,
+          () -> Scrape.fetch(worker.opsPort()).value(Metric.PARKED.prometheusName()) == 9);
+
+      assertThat(of(replies, "a-")).hasSize(1).allSatisfy(reply -> assertThat(ok(reply)).isTrue());
+      assertThat(of(replies, "b-")).hasSize(10).allSatisfy(reply -> assertThat(ok(reply)).isTrue());
+      assertThat(cheap.stats().calls()).isEqualTo(11);
+    }
   }
 
   @Test

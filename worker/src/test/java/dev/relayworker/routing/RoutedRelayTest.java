@@ -17,6 +17,7 @@ import dev.relayworker.resilience.RelayCalls.Readiness;
 import dev.relayworker.resilience.RelayPolicy;
 import dev.relayworker.resilience.RelayRequest;
 import dev.relayworker.resilience.ResilientRelay;
+import dev.relayworker.resilience.ScopedBudgets;
 import dev.relayworker.resilience.SpendBudget;
 import dev.relayworker.simulator.Fault;
 import dev.relayworker.simulator.Flavor;
@@ -287,6 +288,25 @@ class RoutedRelayTest {
 
   private RelayRoute route(String name, RelaySimulator simulator, RelayPolicy policy) {
     return route(name, name, simulator, policy, -1);
+  }
+
+  @Test
+  void aParkedRequestOfACallerOverItsCapIsNotSentAgainWhileAnotherCallersIs() {
+    RelaySimulator only = simulator(SimulatorSettings.defaults());
+    RelayRoute route = route("default", only);
+    ScopedBudgets scoped = ScopedBudgets.of(Map.of("svc-a", 0.001), Map.of(), Map.of(), Map.of(), CLOCK);
+    scoped.all().stream().filter(budget -> budget.scope().equals("caller:svc-a")).findFirst().orElseThrow()
+        .spent(500);
+    RoutedRelay relay = new RoutedRelay(new RouteTable(List.of(route), Map.of(), RouteTable.Strategy.ORDERED),
+        CallerRoutes.all(), Duration.ofMinutes(10), scoped, CLOCK);
+
+    RelayAvailability svcA = relay.availabilityFor(MODEL, null, "svc-a");
+    RelayAvailability svcB = relay.availabilityFor(MODEL, null, "svc-b");
+
+    assertThat(svcA.state()).isEqualTo(RelayAvailability.State.UNAVAILABLE);
+    assertThat(svcA.hold().reason()).contains("caller:svc-a").contains("per hour");
+    assertThat(svcB.state()).isEqualTo(RelayAvailability.State.AVAILABLE);
+    assertThat(relay.availability().state()).as("the worker keeps consuming").isEqualTo(RelayAvailability.State.AVAILABLE);
   }
 
   private RelayRoute route(String name, String group, RelaySimulator simulator, double groupRatio) {
