@@ -111,6 +111,8 @@ class SpendCapCrashIT {
         "admin.port=0",
         "budget.quota.per.day=" + CAP,
         "relay.max.concurrent.calls=4",
+        // Held requests wait for the next day, not for a stop: SIGTERM need not wait 30 s for them.
+        "shutdown.timeout.ms=1000",
         // A killed member's partitions move after the session timeout; the broker's minimum keeps it short.
         "kafka.session.timeout.ms=6000",
         "kafka.heartbeat.interval.ms=1500",

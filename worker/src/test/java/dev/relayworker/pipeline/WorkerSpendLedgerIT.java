@@ -101,7 +101,9 @@ class WorkerSpendLedgerIT {
   private TestWorkers capped(KafkaBroker.Running broker, String name) {
     return new TestWorkers(broker, simulator, name)
         .with(WorkerConfig.BUDGET_QUOTA_PER_DAY, CAP)
-        .with(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS, 8);
+        .with(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS, 8)
+        // Held requests wait for the next day, not for a stop: do not wait the default 30 s for them.
+        .with(WorkerConfig.SHUTDOWN_TIMEOUT_MS, 1_000);
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, TestWorkers workers, int from, int count) {
