@@ -1,5 +1,8 @@
 package dev.relayworker.endtoend;
 
+import dev.relayworker.simulator.RelaySimulator;
+import dev.relayworker.simulator.SimulatorSettings;
+import dev.relayworker.testing.TestWorkers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,6 +39,26 @@ final class Launcher {
           + timeoutSeconds + " s; output:\n" + read(output));
     }
     return process.exitValue();
+  }
+
+  /** {@code bin/relay-worker run --config config} on a small heap, as the crash tests start workers. */
+  static Process startWorker(Path output, Path config) throws IOException {
+    return start(output, Map.of("JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1"), "run", "--config", config.toString());
+  }
+
+  /**
+   * The settings lines that point a launched worker at {@code workers}' broker, topics and group
+   * and at {@code simulator} with its default key.
+   */
+  static List<String> settingsFor(TestWorkers workers, RelaySimulator simulator) {
+    return List.of(
+        "kafka.bootstrap.servers=" + workers.bootstrapServers,
+        "relay.base.url=" + simulator.baseUri(),
+        "relay.api.key=" + SimulatorSettings.DEFAULT_KEY,
+        "request.topic=" + workers.requestTopic,
+        "reply.topic=" + workers.replyTopic,
+        "dlq.topic=" + workers.dlqTopic,
+        "group.id=" + workers.groupId);
   }
 
   static String read(Path output) throws IOException {

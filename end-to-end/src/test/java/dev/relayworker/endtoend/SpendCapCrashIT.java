@@ -17,7 +17,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -87,8 +88,7 @@ class SpendCapCrashIT {
   }
 
   private Process start(Path config, String name) throws IOException {
-    return Launcher.start(dir.resolve(name + ".log"), Map.of("JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1"), "run",
-        "--config", config.toString());
+    return Launcher.startWorker(dir.resolve(name + ".log"), config);
   }
 
   private static String read(Path log) {
@@ -100,14 +100,8 @@ class SpendCapCrashIT {
   }
 
   private Path writeConfig(TestWorkers workers, RelaySimulator simulator) throws IOException {
-    return Files.writeString(dir.resolve("worker.properties"), String.join("\n",
-        "kafka.bootstrap.servers=" + workers.bootstrapServers,
-        "relay.base.url=" + simulator.baseUri(),
-        "relay.api.key=" + SimulatorSettings.DEFAULT_KEY,
-        "request.topic=" + workers.requestTopic,
-        "reply.topic=" + workers.replyTopic,
-        "dlq.topic=" + workers.dlqTopic,
-        "group.id=" + workers.groupId,
+    List<String> settings = new ArrayList<>(Launcher.settingsFor(workers, simulator));
+    settings.addAll(List.of(
         "admin.port=0",
         "budget.quota.per.day=" + CAP,
         "relay.max.concurrent.calls=4",
@@ -117,5 +111,6 @@ class SpendCapCrashIT {
         "kafka.session.timeout.ms=6000",
         "kafka.heartbeat.interval.ms=1500",
         ""));
+    return Files.writeString(dir.resolve("worker.properties"), String.join("\n", settings));
   }
 }

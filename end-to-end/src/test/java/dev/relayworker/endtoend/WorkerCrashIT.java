@@ -152,20 +152,13 @@ class WorkerCrashIT {
   private Process startWorker(Path config, int id) throws Exception {
     Path output = dir.resolve("worker-" + id + ".log");
     log.info("starting worker {}", id);
-    return Launcher.start(output, Map.of("JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1"), "run", "--config",
-        config.toString());
+    return Launcher.startWorker(output, config);
   }
 
   private Path writeConfig(TestWorkers workers, RelaySimulator simulator, String guarantee) throws Exception {
     Path config = dir.resolve("worker.properties");
-    Files.writeString(config, String.join("\n",
-        "kafka.bootstrap.servers=" + workers.bootstrapServers,
-        "relay.base.url=" + simulator.baseUri(),
-        "relay.api.key=" + SimulatorSettings.DEFAULT_KEY,
-        "request.topic=" + workers.requestTopic,
-        "reply.topic=" + workers.replyTopic,
-        "dlq.topic=" + workers.dlqTopic,
-        "group.id=" + workers.groupId,
+    List<String> settings = new ArrayList<>(Launcher.settingsFor(workers, simulator));
+    settings.addAll(List.of(
         "delivery.guarantee=" + guarantee,
         "worker.max.in.flight=60",
         "admin.port=0",
@@ -176,6 +169,7 @@ class WorkerCrashIT {
         "kafka.session.timeout.ms=6000",
         "kafka.heartbeat.interval.ms=1500",
         ""));
+    Files.writeString(config, String.join("\n", settings));
     return config;
   }
 }

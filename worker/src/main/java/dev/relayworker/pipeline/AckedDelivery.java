@@ -63,7 +63,7 @@ final class AckedDelivery implements Delivery {
 
   @Override
   public void publish(PendingRequest pending, List<Outgoing> records) {
-    pending.spent.forEach((scope, quota) -> spend.spent(scope, pending.ledger.partition(), quota));
+    spend.answered(pending.answer, pending.ledger.partition());
     if (records.isEmpty()) {
       pending.ledger.done(pending.offset());
       return;

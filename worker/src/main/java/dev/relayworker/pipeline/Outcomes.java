@@ -9,13 +9,10 @@ import dev.relayworker.protocol.RetryCopies;
 import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
 import dev.relayworker.resilience.RelayCalls;
-import dev.relayworker.resilience.SpendBudget;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -96,11 +93,7 @@ final class Outcomes {
     }
     if (failure == null) {
       pending.attempts += result.attempts();
-      if (result.route() != null) {
-        Map<String, Long> spent = new LinkedHashMap<>(result.scopedSpend());
-        spent.put(SpendBudget.routeScope(result.route()), result.spentQuota());
-        pending.spent = spent;
-      }
+      pending.answer = result;
       CompletionRequest request = pending.request;
       requestLog.completed(pending, result.completion(), result.cost(), result.route());
       answer(pending, List.of(Outgoing.reply(pending, replies.ok(request.requestId(), request.replyKey(),

@@ -2,6 +2,7 @@ package dev.relayworker.pipeline;
 
 import dev.relayworker.protocol.CompletionRequest;
 import dev.relayworker.protocol.ReplyAddress;
+import dev.relayworker.resilience.CallResult;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -33,11 +34,8 @@ final class PendingRequest {
   boolean deadLettered;
   /** Sent while the circuit was half-open, to find out whether the relay is back. */
   boolean probe;
-  /**
-   * What its answer counted against spend caps, by scope ({@code route:<name>}, {@code caller:<name>},
-   * {@code model:<name>}), for the spend ledger; empty when nothing was.
-   */
-  java.util.Map<String, Long> spent = java.util.Map.of();
+  /** The relay's answer, for the spend ledger (what it counted against which caps); null until one came. */
+  CallResult answer;
   /** When it was first parked, on the worker's clock; null if it never was. */
   java.time.Instant parkedAt;
 

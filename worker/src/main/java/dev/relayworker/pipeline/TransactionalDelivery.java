@@ -98,7 +98,7 @@ final class TransactionalDelivery implements Delivery {
   @Override
   public void publish(PendingRequest pending, List<Outgoing> records) {
     outbox.put(pending, new ArrayList<>(records));
-    pending.spent.forEach((scope, quota) -> spend.spent(scope, pending.ledger.partition(), quota));
+    spend.answered(pending.answer, pending.ledger.partition());
     progress.waiting(clock.millis());
   }
 

@@ -63,7 +63,6 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
   private final KeyLimits limits;
   private final KeyHealth key;
   private final SpendBudget budget;
-  private final ScopedBudgets scoped;
   private final SpendReservations reservations;
   private final AnswerSettlement settlement;
   private final Pricing pricing;
@@ -101,7 +100,6 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
         .build());
     this.key = new KeyHealth(name, policy.keyFailureMode(), policy.keyProbeInterval(), clock, listener);
     this.budget = budget;
-    this.scoped = scoped;
     this.reservations = new SpendReservations(budget, scoped, pricing.table().quotaPerUsd());
     this.holds = new CallHolds(budget, key);
     this.breaker = CircuitBreaker.of(name, CircuitBreakers.config(policy, clock));
@@ -328,11 +326,6 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
   public void rebase(double fraction, SpendRecord record) {
     share(fraction);
     budget.rebase(fraction, record);
-  }
-
-  /** The caller and model caps this route's calls count against (shared by every route). */
-  public ScopedBudgets scoped() {
-    return scoped;
   }
 
   /** The part of the key's limits this worker applies now (the limit-share gauge reads it). */

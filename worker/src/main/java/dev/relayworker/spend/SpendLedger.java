@@ -133,11 +133,6 @@ public final class SpendLedger implements SpendRecord, AutoCloseable {
     return totals.getOrDefault(slot, 0L);
   }
 
-  /** Records read that were not ledger entries. */
-  public long skipped() {
-    return skipped;
-  }
-
   @Override
   public void close() {
     consumer.close(Duration.ofSeconds(5));

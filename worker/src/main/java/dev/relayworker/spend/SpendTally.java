@@ -1,5 +1,7 @@
 package dev.relayworker.spend;
 
+import dev.relayworker.resilience.CallResult;
+import dev.relayworker.resilience.SpendBudget;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,6 +51,18 @@ public final class SpendTally {
     return new SpendTally(null, slot -> 0, Clock.systemUTC());
   }
 
+  /**
+   * A request of {@code source} was answered with {@code answer} (null: no relay answer): what it
+   * counted against its route's caps and its caller's and model's. Nothing when there is no ledger.
+   */
+  public void answered(CallResult answer, TopicPartition source) {
+    if (topic == null || answer == null || answer.route() == null) {
+      return;
+    }
+    spent(SpendBudget.routeScope(answer.route()), source, answer.spentQuota());
+    answer.scopedSpend().forEach((scope, quota) -> spent(scope, source, quota));
+  }
+
   /** A request of {@code source} was answered, spending {@code quota} on {@code scope}. */
   public void spent(String scope, TopicPartition source, long quota) {
     if (topic != null && scope != null && quota > 0) {
@@ -64,6 +78,10 @@ public final class SpendTally {
 
   /** One record per slot with spend not yet written: its new running total. */
   public List<ProducerRecord<byte[], byte[]>> records() {
+    if (unwritten.isEmpty()) {
+      inRecords = Map.of();
+      return List.of();
+    }
     inRecords = new LinkedHashMap<>(unwritten);
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(inRecords.size());
     inRecords.forEach((slot, added) -> {

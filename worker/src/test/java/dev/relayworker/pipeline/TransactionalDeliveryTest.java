@@ -7,6 +7,7 @@ import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.ReplyRecords;
+import dev.relayworker.resilience.CallResult;
 import dev.relayworker.spend.SpendEntry;
 import dev.relayworker.spend.SpendTally;
 import dev.relayworker.testkit.MutableClock;
@@ -92,8 +93,8 @@ class TransactionalDeliveryTest {
     PartitionLedger ledger = ledgers.open(PARTITION, null);
     PendingRequest first = pending(ledger, 0);
     PendingRequest second = pending(ledger, 1);
-    first.spent = Map.of("route:premium", 30L);
-    second.spent = Map.of("route:premium", 12L);
+    first.answer = answerOnPremium(30);
+    second.answer = answerOnPremium(12);
     publish(first);
     publish(second);
     producer().commitTransactionException = new KafkaException("broker went away");
@@ -104,7 +105,7 @@ class TransactionalDeliveryTest {
     delivery.flush(true, ledgers.partitions());
     List<SpendEntry> firstCommit = spendRecords(producer());
     PendingRequest third = pending(ledger, 2);
-    third.spent = Map.of("route:premium", 8L);
+    third.answer = answerOnPremium(8);
     publish(third);
     delivery.flush(true, ledgers.partitions());
 
@@ -114,6 +115,11 @@ class TransactionalDeliveryTest {
     assertThat(firstCommit.get(0).hour()).isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
     assertThat(firstCommit.get(0).topic()).isEqualTo("requests");
     assertThat(spendRecords(producer())).extracting(SpendEntry::quota).containsExactly(1_042L, 1_050L);
+  }
+
+  /** An answer through route premium that counted {@code quota} against its caps. */
+  private static CallResult answerOnPremium(long quota) {
+    return new CallResult(null, 1, null, quota, Map.of(), "premium", "vip");
   }
 
   private static List<SpendEntry> spendRecords(ScriptedProducer producer) {

@@ -52,11 +52,7 @@ class WorkerCallersIT {
     Map<String, ConsumerRecord<byte[], byte[]>> replies;
     try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer();
         TopicReader reader = workers.replies()) {
-      for (int i = 0; i < 10; i++) {
-        producer.send(request(workers, "a-" + i, "svc-a", null));
-        producer.send(request(workers, "b-" + i, "svc-b", null));
-      }
-      producer.flush();
+      sendTenEach(producer, workers);
       replies = byKey(reader.awaitDistinctKeys(20, WAIT));
     }
 
@@ -79,11 +75,7 @@ class WorkerCallersIT {
         .with(WorkerConfig.SHUTDOWN_TIMEOUT_MS, 1_000);
     try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer();
         TopicReader reader = workers.replies()) {
-      for (int i = 0; i < 10; i++) {
-        producer.send(request(workers, "a-" + i, "svc-a", null));
-        producer.send(request(workers, "b-" + i, "svc-b", null));
-      }
-      producer.flush();
+      sendTenEach(producer, workers);
       Map<String, ConsumerRecord<byte[], byte[]>> replies = byKey(reader.awaitDistinctKeys(11, WAIT));
       Await.until("svc-a's other nine parked", WAIT,
           () -> Scrape.fetch(worker.opsPort()).value(Metric.PARKED.prometheusName()) == 9);
@@ -143,6 +135,15 @@ class WorkerCallersIT {
         .with("route.premium.base.url", premium.baseUri())
         .with("route.premium.api.key", SimulatorSettings.DEFAULT_KEY)
         .with("route.premium.group", "vip");
+  }
+
+  /** Ten requests of svc-a (keys a-0 to a-9) and ten of svc-b, interleaved. */
+  private static void sendTenEach(KafkaProducer<byte[], byte[]> producer, TestWorkers workers) {
+    for (int i = 0; i < 10; i++) {
+      producer.send(request(workers, "a-" + i, "svc-a", null));
+      producer.send(request(workers, "b-" + i, "svc-b", null));
+    }
+    producer.flush();
   }
 
   private static ProducerRecord<byte[], byte[]> request(TestWorkers workers, String id, String caller, String group) {
