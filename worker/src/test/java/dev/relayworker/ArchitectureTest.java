@@ -51,6 +51,7 @@ class ArchitectureTest {
         .layer("metrics").definedBy("dev.relayworker.metrics..")
         .layer("routing").definedBy("dev.relayworker.routing..")
         .layer("spend").definedBy("dev.relayworker.spend..")
+        .layer("embeddings").definedBy("dev.relayworker.embeddings..")
         .layer("resilience").definedBy("dev.relayworker.resilience..")
         .layer("cost").definedBy("dev.relayworker.cost..")
         .layer("relay").definedBy("dev.relayworker.relay..")
@@ -61,14 +62,16 @@ class ArchitectureTest {
         .whereLayer("cli").mayOnlyAccessLayers("batch", "requester", "pipeline", "protocol", "config")
         .whereLayer("batch").mayOnlyAccessLayers("requester", "protocol", "relay", "config")
         .whereLayer("requester").mayNotAccessAnyLayer()
-        .whereLayer("pipeline").mayOnlyAccessLayers("ops", "metrics", "routing", "spend", "resilience", "cost",
-            "relay", "protocol", "config")
+        .whereLayer("pipeline").mayOnlyAccessLayers("ops", "metrics", "routing", "spend", "embeddings", "resilience",
+            "cost", "relay", "protocol", "config")
         .whereLayer("ops").mayNotAccessAnyLayer()
-        .whereLayer("metrics").mayOnlyAccessLayers("resilience", "cost", "relay")
+        .whereLayer("metrics").mayOnlyAccessLayers("embeddings", "resilience", "cost", "relay")
         // Routes are built (from the settings) where they are chosen.
         .whereLayer("routing").mayOnlyAccessLayers("resilience", "cost", "relay", "config")
         // The spend ledger is read and written on the poll thread, for the budgets of the relay path.
         .whereLayer("spend").mayOnlyAccessLayers("resilience")
+        // Embeddings batches are made in front of the relay path, from parsed request bodies.
+        .whereLayer("embeddings").mayOnlyAccessLayers("resilience", "cost", "relay", "protocol", "config")
         .whereLayer("resilience").mayOnlyAccessLayers("cost", "relay", "config")
         .whereLayer("cost").mayOnlyAccessLayers("relay")
         .whereLayer("protocol").mayOnlyAccessLayers("cost", "relay", "config")

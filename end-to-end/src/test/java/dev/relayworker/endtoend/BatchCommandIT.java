@@ -72,7 +72,8 @@ class BatchCommandIT {
         String printed = Launcher.read(second);
         assertThat(exit).as(printed).isEqualTo(1); // Bad lines make the exit non-zero.
         assertThat(printed).contains("batch: line " + NOT_JSON + ": not valid JSON")
-            .contains("batch: line " + WRONG_URL + ": url must be \"/v1/completions\" or \"/v1/chat/completions\"")
+            .contains("batch: line " + WRONG_URL + ": url must be \"/v1/completions\", \"/v1/chat/completions\" or"
+                + " \"/v1/embeddings\"")
             .contains("batch: " + LINES + "/" + LINES + " (100%)")
             .containsPattern("already in \\S+output.jsonl");
 
@@ -102,8 +103,14 @@ class BatchCommandIT {
           && !line.get("custom_id").asText().equals("bad-url")).allSatisfy(line -> {
         assertThat(line.get("id").asText()).startsWith("batch_req_");
         assertThat(line.at("/response/status_code").asInt()).isEqualTo(200);
-        assertThat(line.at("/response/body/object").asText())
-            .isEqualTo(line.get("custom_id").asText().startsWith("chat-") ? "chat.completion" : "text_completion");
+        String customId = line.get("custom_id").asText();
+        assertThat(line.at("/response/body/object").asText()).isEqualTo(customId.startsWith("chat-")
+            ? "chat.completion" : customId.startsWith("embed-") ? "list" : "text_completion");
+        if (customId.startsWith("embed-")) {
+          assertThat(line.at("/response/body/data")).hasSize(2);
+          assertThat(line.at("/response/body/data/1/index").asInt()).isEqualTo(1);
+          assertThat(line.at("/response/body/data/1/embedding")).hasSize(8);
+        }
         assertThat(line.get("error").isNull()).isTrue();
         assertThat(line.at("/cost/prompt_tokens").asLong()).isEqualTo(line.at("/response/body/usage/prompt_tokens").asLong());
         assertThat(line.at("/cost/usd").isNumber()).isTrue();
@@ -195,7 +202,10 @@ class BatchCommandIT {
       if (i == NOT_JSON) {
         lines.add("{\"custom_id\":\"req-7\",");
       } else if (i == WRONG_URL) {
-        lines.add("{\"custom_id\":\"bad-url\",\"method\":\"POST\",\"url\":\"/v1/embeddings\",\"body\":{}}");
+        lines.add("{\"custom_id\":\"bad-url\",\"method\":\"POST\",\"url\":\"/v1/images/generations\",\"body\":{}}");
+      } else if (i % 5 == 3) {
+        lines.add("{\"custom_id\":\"embed-" + i + "\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
+            + "\"body\":{\"model\":\"text-embedding-3-small\",\"dimensions\":8,\"input\":[\"line " + i + "\",\"again\"]}}");
       } else if (i % 5 == 0) {
         lines.add("{\"custom_id\":\"chat-" + i + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
             + "\"body\":{\"model\":\"gpt-3.5-turbo-instruct\",\"max_tokens\":8,"

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers the simulator's HTTP requests: {@code POST /v1/completions} and
- * {@code POST /v1/chat/completions}, {@code GET /v1/models},
+ * Answers the simulator's HTTP requests: {@code POST /v1/completions},
+ * {@code POST /v1/chat/completions} and {@code POST /v1/embeddings}, {@code GET /v1/models},
  * {@code GET /stats}, and the key's quota at {@code GET /admin/quota} and {@code POST /admin/quota}
  * (body {@code {"add": N}} or {@code {"set": N}}).
  *
@@ -47,6 +48,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   private static final Logger log = LoggerFactory.getLogger(SimulatorHandler.class);
   private static final String COMPLETIONS = "/v1/completions";
   private static final String CHAT_COMPLETIONS = "/v1/chat/completions";
+  private static final String EMBEDDINGS = "/v1/embeddings";
+
+  /** Which endpoint a call came to. */
+  private enum Api { COMPLETIONS, CHAT, EMBEDDINGS }
   private static final byte[] MALFORMED_BODY =
       "{\"id\":\"cmpl-broken\",\"object\":\"text_completion\",\"choices\":[{\"text\":\"trunc".getBytes(StandardCharsets.UTF_8);
 
@@ -57,6 +62,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   private final RelaySimulator simulator;
   private final ObjectMapper mapper;
   private final CompletionGenerator generator;
+  private final EmbeddingGenerator embeddings;
   private final RelayErrors errors;
   private final AtomicLong ids = new AtomicLong();
 
@@ -64,7 +70,9 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   SimulatorHandler(RelaySimulator simulator, ObjectMapper mapper) {
     this.simulator = simulator;
     this.mapper = mapper;
-    this.generator = new CompletionGenerator(mapper, new TokenCounter());
+    TokenCounter tokens = new TokenCounter();
+    this.generator = new CompletionGenerator(mapper, tokens);
+    this.embeddings = new EmbeddingGenerator(mapper, tokens);
     this.errors = new RelayErrors(mapper);
   }
 
@@ -72,8 +80,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     String path = request.uri().split("\\?", 2)[0];
     boolean keepAlive = HttpUtil.isKeepAlive(request);
-    if (request.method() == HttpMethod.POST && (path.equals(COMPLETIONS) || path.equals(CHAT_COMPLETIONS))) {
-      completions(ctx, request, keepAlive, path.equals(CHAT_COMPLETIONS));
+    if (request.method() == HttpMethod.POST && (path.equals(COMPLETIONS) || path.equals(CHAT_COMPLETIONS)
+        || path.equals(EMBEDDINGS))) {
+      completions(ctx, request, keepAlive,
+          path.equals(CHAT_COMPLETIONS) ? Api.CHAT : path.equals(EMBEDDINGS) ? Api.EMBEDDINGS : Api.COMPLETIONS);
     } else if (request.method() == HttpMethod.GET && path.equals("/v1/models")) {
       if (authorized(request)) {
         respond(ctx, HttpResponseStatus.OK, json(models()), keepAlive, Map.of());
@@ -92,12 +102,13 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     }
   }
 
-  private void completions(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, boolean chat) {
+  private void completions(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive, Api api) {
     SimulatorSettings settings = simulator.settings();
     long arrival = System.nanoTime();
     simulator.stats().recordArrival(arrival);
     JsonNode body = parse(request);
-    String prompt = body == null ? null : CompletionGenerator.promptKey(body);
+    String prompt = body == null ? null : api == Api.EMBEDDINGS ? firstOrNull(EmbeddingGenerator.inputKeys(body))
+        : CompletionGenerator.promptKey(body);
     String requestId = requestId();
     if (!authorized(request)) {
       refuse(ctx, errors.invalidKey(settings.flavor(), requestId), keepAlive, prompt, requestId);
@@ -117,10 +128,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     Duration delay = latency(settings);
     Optional<Fault> fault = simulator.faults().next(settings.faultRates(), prompt);
     if (fault.isPresent()) {
-      inject(ctx, fault.get(), body, chat, keepAlive, delay, settings, prompt, arrival, requestId);
+      inject(ctx, fault.get(), body, api, keepAlive, delay, settings, prompt, arrival, requestId);
       return;
     }
-    answer(ctx, body, chat, keepAlive, delay, settings, prompt, arrival, requestId);
+    answer(ctx, body, api, keepAlive, delay, settings, prompt, arrival, requestId);
   }
 
   /** Answers at once with a refusal that never reaches a model. */
@@ -131,9 +142,9 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     respond(ctx, answer.status(), answer.body(), keepAlive, withRequestId(answer.headers(), requestId));
   }
 
-  private void answer(ChannelHandlerContext ctx, JsonNode body, boolean chat, boolean keepAlive, Duration delay,
+  private void answer(ChannelHandlerContext ctx, JsonNode body, Api api, boolean keepAlive, Duration delay,
       SimulatorSettings settings, String prompt, long arrival, String requestId) {
-    Built built = buildAnswer(body, chat, settings, requestId);
+    Built built = buildAnswer(body, api, settings, requestId);
     RelayErrors.Answer answer = built.answer();
     if (built.completion() != null) {
       RelayErrors.Answer refused = spend(built.completion(), body, settings, requestId);
@@ -177,6 +188,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     }
     simulator.quota().spend(settings.price(promptTokens, completionTokens));
     return null;
+  }
+
+  private static String firstOrNull(List<String> keys) {
+    return keys.isEmpty() ? null : keys.get(0);
   }
 
   private String requestId() {
@@ -225,7 +240,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     }
   }
 
-  private Built buildAnswer(JsonNode body, boolean chat, SimulatorSettings settings, String requestId) {
+  private Built buildAnswer(JsonNode body, Api api, SimulatorSettings settings, String requestId) {
     try {
       if (body == null || !body.isObject()) {
         throw new InvalidRequestException("request body must be a JSON object", null);
@@ -241,7 +256,12 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
         return new Built(errors.noChannel(settings.flavor(), model.asText(), settings.group(), requestId));
       }
       long created = System.currentTimeMillis() / 1000;
-      ObjectNode completion = chat
+      if (api == Api.EMBEDDINGS) {
+        ObjectNode embedded = embeddings.embed(body, settings.embeddingContextTokens());
+        simulator.stats().recordEmbeddings(EmbeddingGenerator.inputKeys(body));
+        return new Built(new RelayErrors.Answer(HttpResponseStatus.OK, json(embedded)), embedded);
+      }
+      ObjectNode completion = api == Api.CHAT
           ? generator.chat(body, "chatcmpl-sim-" + Long.toHexString(ids.incrementAndGet()), created)
           : generator.complete(body, "cmpl-sim-" + Long.toHexString(ids.incrementAndGet()), created);
       return new Built(new RelayErrors.Answer(HttpResponseStatus.OK, json(completion)), completion);
@@ -250,7 +270,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     }
   }
 
-  private void inject(ChannelHandlerContext ctx, Fault fault, JsonNode body, boolean chat, boolean keepAlive,
+  private void inject(ChannelHandlerContext ctx, Fault fault, JsonNode body, Api api, boolean keepAlive,
       Duration delay, SimulatorSettings settings, String prompt, long arrival, String requestId) {
     switch (fault) {
       case RATE_LIMITED -> refuse(ctx, errors.saturated(settings.flavor(), settings.retryAfter(), requestId),
@@ -293,7 +313,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
       }
       case BLOATED -> {
         simulator.stats().recordOutcome(fault.label(), prompt);
-        byte[] bloated = bloated(body, chat, settings, requestId);
+        byte[] bloated = bloated(body, api, settings, requestId);
         later(ctx, delay, () -> {
           simulator.stats().recordCall(prompt, fault.label(), arrival);
           answered(ctx, HttpResponseStatus.OK, bloated, keepAlive, Map.of());
@@ -320,8 +340,8 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   }
 
   /** A real completion for the request with an {@code x_padding} field that makes it {@link Fault#BLOATED_BYTES} long. */
-  private byte[] bloated(JsonNode body, boolean chat, SimulatorSettings settings, String requestId) {
-    Built built = buildAnswer(body, chat, settings, requestId);
+  private byte[] bloated(JsonNode body, Api api, SimulatorSettings settings, String requestId) {
+    Built built = buildAnswer(body, api, settings, requestId);
     ObjectNode completion = built.completion();
     if (completion == null) {
       return built.answer().body();
@@ -393,6 +413,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     node.put("calls", stats.calls());
     ObjectNode byOutcome = node.putObject("by_status");
     stats.byOutcome().forEach(byOutcome::put);
+    ObjectNode embedded = node.putObject("embeddings");
+    embedded.put("calls", stats.embeddingCalls());
+    embedded.put("inputs", stats.embeddingInputs());
+    embedded.put("max_inputs_per_call", stats.maxInputsPerCall());
     ObjectNode byPrompt = node.putObject("by_prompt");
     stats.byPrompt().forEach(byPrompt::put);
     return node;

@@ -29,6 +29,7 @@ import java.util.Set;
  * @param groupRatio the key's group's ratio
  * @param group the key's group (分组), named in its no-channel and model-not-allowed answers
  * @param deniedModels models the key's group may not use: each gets 403 (model not allowed)
+ * @param embeddingContextTokens the most tokens one embeddings input may hold; a longer one gets a 400
  */
 public record SimulatorSettings(
     String apiKey,
@@ -47,10 +48,14 @@ public record SimulatorSettings(
     double completionRatio,
     double groupRatio,
     String group,
-    Set<String> deniedModels) {
+    Set<String> deniedModels,
+    int embeddingContextTokens) {
 
   public static final String DEFAULT_KEY = "sk-simulator";
-  public static final Set<String> DEFAULT_MODELS = Set.of("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002");
+  public static final Set<String> DEFAULT_MODELS = Set.of("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002",
+      "text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002");
+  /** OpenAI's limit on one embeddings input. */
+  public static final int DEFAULT_EMBEDDING_CONTEXT_TOKENS = 8_192;
   /** The quota of a key without a limit. */
   public static final long UNLIMITED = -1;
 
@@ -65,6 +70,9 @@ public record SimulatorSettings(
     if (requestsPerMinute < 0 || burst < 1 || tokensPerMinute < 0) {
       throw new IllegalArgumentException("requestsPerMinute and tokensPerMinute must be >= 0 and burst >= 1");
     }
+    if (embeddingContextTokens < 1) {
+      throw new IllegalArgumentException("embeddingContextTokens must be at least 1");
+    }
     if (quota < UNLIMITED || !(modelRatio >= 0) || !(completionRatio >= 0) || !(groupRatio >= 0)) {
       throw new IllegalArgumentException("quota must be -1 (unlimited) or more, and ratios not negative");
     }
@@ -72,17 +80,18 @@ public record SimulatorSettings(
 
   public static SimulatorSettings defaults() {
     return new SimulatorSettings(DEFAULT_KEY, DEFAULT_MODELS, Duration.ZERO, Duration.ZERO, Map.of(),
-        Duration.ofSeconds(1), 0, 1, 42L, Flavor.OPENAI, 0, UNLIMITED, 1, 1, 1, "default", Set.of());
+        Duration.ofSeconds(1), 0, 1, 42L, Flavor.OPENAI, 0, UNLIMITED, 1, 1, 1, "default", Set.of(),
+        DEFAULT_EMBEDDING_CONTEXT_TOKENS);
   }
 
   public SimulatorSettings withApiKey(String key) {
     return new SimulatorSettings(key, models, latency, latencySpread, faultRates, retryAfter, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   public SimulatorSettings withLatency(Duration fixed, Duration spread) {
     return new SimulatorSettings(apiKey, models, fixed, spread, faultRates, retryAfter, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   public SimulatorSettings withFault(Fault fault, double rate) {
@@ -90,55 +99,62 @@ public record SimulatorSettings(
     rates.putAll(faultRates);
     rates.put(fault, rate);
     return new SimulatorSettings(apiKey, models, latency, latencySpread, rates, retryAfter, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   public SimulatorSettings withRetryAfter(Duration wait) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, wait, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   public SimulatorSettings withRateLimit(int rpm, int burstSize) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter, rpm, burstSize,
-        seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
+        seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   public SimulatorSettings withModels(Set<String> served) {
     return new SimulatorSettings(apiKey, served, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   public SimulatorSettings withSeed(long draws) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, draws, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
+        requestsPerMinute, burst, draws, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   public SimulatorSettings withFlavor(Flavor errors) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, errors, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
+        requestsPerMinute, burst, seed, errors, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   public SimulatorSettings withTokensPerMinute(int tpm) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tpm, quota, modelRatio, completionRatio, groupRatio, group, deniedModels);
+        requestsPerMinute, burst, seed, flavor, tpm, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   /** A key holding {@code units} of quota (or {@link #UNLIMITED}); applied when the simulator starts or is reconfigured. */
   public SimulatorSettings withQuota(long units) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tokensPerMinute, units, modelRatio, completionRatio, groupRatio, group, deniedModels);
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, units, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   public SimulatorSettings withPrices(double model, double completion, double keyGroupRatio) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, model, completion, keyGroupRatio, group, deniedModels);
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, model, completion, keyGroupRatio, group, deniedModels, embeddingContextTokens);
   }
 
   /** A key of group {@code name} (named in its refusals), which may not use {@code denied} models. */
   public SimulatorSettings withGroup(String name, Set<String> denied) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
         requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, name,
-        denied);
+        denied, embeddingContextTokens);
+  }
+
+  /** A relay whose embedding models take at most {@code tokens} tokens per input. */
+  public SimulatorSettings withEmbeddingContext(int tokens) {
+    return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group,
+        deniedModels, tokens);
   }
 
   /** What an answer that used these tokens costs: the relays' formula, in quota. */

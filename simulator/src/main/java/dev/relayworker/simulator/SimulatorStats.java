@@ -19,6 +19,11 @@ public final class SimulatorStats {
   private final LongAdder calls = new LongAdder();
   private final Map<String, LongAdder> byOutcome = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> byPrompt = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> byInput = new ConcurrentHashMap<>();
+  private final LongAdder embeddingCalls = new LongAdder();
+  private final LongAdder embeddingInputs = new LongAdder();
+  private final java.util.concurrent.atomic.AtomicInteger maxInputsPerCall = new java.util.concurrent.atomic.AtomicInteger();
+  private final List<Integer> inputsPerCall = new ArrayList<>();
   private final List<Long> arrivalNanos = new ArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
@@ -64,6 +69,47 @@ public final class SimulatorStats {
     if (prompt != null) {
       byPrompt.computeIfAbsent(prompt, key -> new LongAdder()).increment();
     }
+  }
+
+  /** An embeddings call was answered with vectors for these inputs (texts, or token ids as JSON text). */
+  void recordEmbeddings(List<String> inputs) {
+    embeddingCalls.increment();
+    embeddingInputs.add(inputs.size());
+    maxInputsPerCall.accumulateAndGet(inputs.size(), Math::max);
+    inputs.forEach(input -> byInput.computeIfAbsent(input, key -> new LongAdder()).increment());
+    synchronized (inputsPerCall) {
+      if (inputsPerCall.size() < MAX_ARRIVALS) {
+        inputsPerCall.add(inputs.size());
+      }
+    }
+  }
+
+  /** Embeddings calls answered with vectors. */
+  public long embeddingCalls() {
+    return embeddingCalls.sum();
+  }
+
+  /** Inputs those calls embedded. */
+  public long embeddingInputs() {
+    return embeddingInputs.sum();
+  }
+
+  /** The most inputs one embeddings call carried. */
+  public int maxInputsPerCall() {
+    return maxInputsPerCall.get();
+  }
+
+  /** The inputs of each embeddings call answered with vectors (the first {@value #MAX_ARRIVALS}), in answer order. */
+  public List<Integer> inputsPerCall() {
+    synchronized (inputsPerCall) {
+      return List.copyOf(inputsPerCall);
+    }
+  }
+
+  /** How many times this input was embedded in calls answered with vectors. */
+  public long embeddingsOf(String input) {
+    LongAdder count = byInput.get(input);
+    return count == null ? 0 : count.sum();
   }
 
   /** Completion calls received, whatever their outcome. */

@@ -102,6 +102,9 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String REQUEST_MAX_MODEL_CHARS = "request.max.model.chars";
   public static final String REQUEST_MAX_HEADER_BYTES = "request.max.header.bytes";
   public static final String RELAY_USAGE_MAX_TOKENS = "relay.usage.max.tokens";
+  public static final String EMBEDDINGS_BATCH_MAX_INPUTS = "embeddings.batch.max.inputs";
+  public static final String EMBEDDINGS_BATCH_MAX_TOKENS = "embeddings.batch.max.tokens";
+  public static final String EMBEDDINGS_BATCH_LINGER_MS = "embeddings.batch.linger.ms";
   public static final String MAX_IN_FLIGHT = "worker.max.in.flight";
   public static final String MAX_IN_FLIGHT_BYTES = "worker.max.in.flight.bytes";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
@@ -192,6 +195,17 @@ public final class WorkerConfig extends AbstractConfig {
           "Largest value of a header the worker reads (request_id, deadline_ms, endpoint, relay_group, the"
               + " Spring and SmallRye correlation and reply headers); a request with a larger one is refused,"
               + " and an oversized correlation ID is not echoed.")
+      .define(EMBEDDINGS_BATCH_MAX_INPUTS, Type.INT, 256, Range.between(1, 2_048), Importance.MEDIUM,
+          "Most inputs one relay call for embeddings carries: embeddings requests of the same route, caller,"
+              + " model and options (dimensions, encoding_format, ...) are sent together, each answered with its"
+              + " own vectors. 1 sends every request alone. A request with more inputs is sent alone, whole."
+              + " At most 2048, OpenAI's limit per call.")
+      .define(EMBEDDINGS_BATCH_MAX_TOKENS, Type.INT, 100_000, Range.between(1, 300_000), Importance.LOW,
+          "Most input tokens (counted before the call, in the model's encoding) one relay call for embeddings"
+              + " carries. A request with more is sent alone, whole. At most 300000, OpenAI's limit per call.")
+      .define(EMBEDDINGS_BATCH_LINGER_MS, Type.INT, 10, Range.between(0, 60_000), Importance.MEDIUM,
+          "Longest an embeddings request waits for others to share its relay call; a full batch goes at once,"
+              + " and a request never waits more than half the time its deadline leaves it.")
       .define(MAX_IN_FLIGHT, Type.INT, 0, Range.between(0, 1_000_000), Importance.HIGH,
           "Most requests a worker holds unanswered (at the relay, waiting for it, or parked during an outage),"
               + " over all its partitions; 0 (the default) sizes it to keep the relay busy: "

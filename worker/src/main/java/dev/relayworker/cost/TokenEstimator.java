@@ -84,6 +84,15 @@ public final class TokenEstimator {
   }
 
   /**
+   * The tokens an embeddings request's {@code input} holds: each string in the model's encoding
+   * (the stand-in where none is known), each token id as one. Embeddings generate nothing, so this
+   * is all the request may use.
+   */
+  public long countInput(String model, JsonNode input) {
+    return count(counterFor(model), input);
+  }
+
+  /**
    * The most tokens a chat request may use, counted as OpenAI counts messages: 3 tokens for each
    * message, its role and content (text parts; an image part is counted as {@value #IMAGE_TOKENS}
    * tokens, OpenAI's figure for a low-detail image, as a stand-in), 1 more for a {@code name}, and 3

@@ -51,6 +51,15 @@ public enum Metric {
       "What answered calls cost in US dollars split by kind of token (prompt: uncached prompt tokens; cached:"
           + " prompt tokens read from the cache, at the cache ratio; completion: reasoning included), by route;"
           + " before the relays' rounding up, so the kinds sum to a little under the cost."),
+  EMBEDDING_CALLS("relay.worker.embeddings.calls", Kind.COUNTER,
+      "Relay calls made for batches of embeddings requests (embeddings.batch.*), splits included."),
+  EMBEDDING_REQUESTS("relay.worker.embeddings.requests", Kind.COUNTER,
+      "Embeddings requests those calls carried: divided by the calls, the requests per call."),
+  EMBEDDING_INPUTS("relay.worker.embeddings.inputs", Kind.COUNTER,
+      "Embeddings inputs those calls carried: divided by the calls, the inputs per call."),
+  EMBEDDING_SPLITS("relay.worker.embeddings.splits", Kind.COUNTER,
+      "Batches of embeddings requests refused as a bad request (400, 413, 422) and split in halves to find"
+          + " the request at fault."),
   ROUTE_FALLOVERS("relay.worker.route.fallovers", Kind.COUNTER,
       "Requests a route failed for reasons of its own (key out, circuit open, paused, retries spent, model not"
           + " served) that went on to the next route, by route (the one left)."),

@@ -1,6 +1,7 @@
 package dev.relayworker.metrics;
 
 import dev.relayworker.cost.CallCost;
+import dev.relayworker.embeddings.EmbeddingBatcher;
 import dev.relayworker.relay.RelayException;
 import dev.relayworker.relay.Usage;
 import dev.relayworker.resilience.CallFailedException;
@@ -147,6 +148,27 @@ public final class WorkerMetrics {
       @Override
       public void movedOn(String nextRoute, CallFailedException failure) {
         fallovers.increment();
+      }
+    };
+  }
+
+  /** Counts embeddings batches sent and split ({@link Metric#EMBEDDING_CALLS} and kin); any thread. */
+  public EmbeddingBatcher.Listener embeddingsListener() {
+    Counter calls = counter(Metric.EMBEDDING_CALLS, Tags.empty());
+    Counter requests = counter(Metric.EMBEDDING_REQUESTS, Tags.empty());
+    Counter inputs = counter(Metric.EMBEDDING_INPUTS, Tags.empty());
+    Counter splits = counter(Metric.EMBEDDING_SPLITS, Tags.empty());
+    return new EmbeddingBatcher.Listener() {
+      @Override
+      public void sent(int batched, int carried) {
+        calls.increment();
+        requests.increment(batched);
+        inputs.increment(carried);
+      }
+
+      @Override
+      public void split(int batched) {
+        splits.increment();
       }
     };
   }

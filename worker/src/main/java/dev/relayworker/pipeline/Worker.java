@@ -2,6 +2,8 @@ package dev.relayworker.pipeline;
 
 import dev.relayworker.config.KafkaClients;
 import dev.relayworker.config.WorkerConfig;
+import dev.relayworker.embeddings.BatchLimits;
+import dev.relayworker.embeddings.EmbeddingBatcher;
 import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.ops.OpsServer;
 import dev.relayworker.protocol.ReplyRecords;
@@ -30,6 +32,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -60,6 +65,11 @@ public final class Worker implements AutoCloseable {
   private final PollLoop loop;
   private final Thread thread;
   private final RoutedRelay relay;
+  private final ScheduledExecutorService batchTimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "embeddings-linger");
+    thread.setDaemon(true);
+    return thread;
+  });
   private final Duration shutdownTimeout;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final WorkerMetrics metrics = new WorkerMetrics(registry);
@@ -128,7 +138,11 @@ public final class Worker implements AutoCloseable {
             settings.commitInterval(), clock, metrics, progress, spendTally)
         : (mailbox, ledgers) -> new AckedDelivery(new ReplyPublisher(producers.create()), mailbox, ledgers, consumer,
             router, settings.commitInterval(), clock, progress, spendTally);
-    this.loop = new PollLoop(consumer, relay, new RequestParser(RequestRules.from(config)), replies, router, settings,
+    // Embeddings requests share relay calls; everything else passes through the batcher untouched.
+    EmbeddingBatcher calls = new EmbeddingBatcher(relay, BatchLimits.from(config), clock,
+        (task, delay) -> batchTimer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS),
+        metrics.embeddingsListener());
+    this.loop = new PollLoop(consumer, calls, new RequestParser(RequestRules.from(config)), replies, router, settings,
         clock, wall, delivery, metrics, spendLedger);
     this.thread = new Thread(this::runLoop, "poll-loop");
   }
@@ -208,6 +222,7 @@ public final class Worker implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    batchTimer.shutdownNow();
     relay.close();
     topics.close();
     admin.close(Duration.ofSeconds(5));

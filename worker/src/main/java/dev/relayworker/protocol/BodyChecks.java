@@ -3,6 +3,7 @@ package dev.relayworker.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.relay.RelayApi;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -16,7 +17,7 @@ final class BodyChecks {
 
   /**
    * The fields the relay would trip over, checked as it reads them: {@code model} a non-empty
-   * string within the length limit, {@code prompt} or {@code messages} present and well formed,
+   * string within the length limit, {@code prompt}, {@code messages} or {@code input} present and well formed,
    * integer fields integers, {@code stream} false.
    */
   static void fields(RelayFields fields, RelayApi endpoint, InputLimits limits) {
@@ -30,7 +31,10 @@ final class BodyChecks {
           + maxModel + " (" + WorkerConfig.REQUEST_MAX_MODEL_CHARS + ")", "model");
     }
     String[] integers;
-    if (endpoint == RelayApi.CHAT_COMPLETIONS) {
+    if (endpoint == RelayApi.EMBEDDINGS) {
+      embeddings(fields);
+      integers = new String[] {"dimensions"};
+    } else if (endpoint == RelayApi.CHAT_COMPLETIONS) {
       messages(fields.get("messages"));
       integers = new String[] {"max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs"};
     } else {
@@ -47,6 +51,25 @@ final class BodyChecks {
     if (stream != null && !(stream.isBoolean() && !stream.asBoolean())) {
       // Anything but false: the relay would stream (true) or refuse the body (other types).
       throw new Refusal("invalid_body", "stream must be false: replies carry whole completions", "stream");
+    }
+  }
+
+  /**
+   * {@code input} in one of its forms ({@link EmbeddingInput#problem}), {@code encoding_format}
+   * {@code float} or {@code base64}, {@code dimensions} positive.
+   */
+  private static void embeddings(RelayFields fields) {
+    String problem = EmbeddingInput.problem(fields.get("input"));
+    if (problem != null) {
+      throw new Refusal("invalid_body", problem, "input");
+    }
+    JsonNode format = fields.get("encoding_format");
+    if (format != null && !(format.isTextual() && List.of("float", "base64").contains(format.asText()))) {
+      throw new Refusal("invalid_body", "encoding_format must be \"float\" or \"base64\"", "encoding_format");
+    }
+    JsonNode dimensions = fields.get("dimensions");
+    if (dimensions != null && dimensions.isIntegralNumber() && !(dimensions.canConvertToInt() && dimensions.intValue() > 0)) {
+      throw new Refusal("invalid_body", "dimensions must be a positive integer", "dimensions");
     }
   }
 
@@ -84,6 +107,9 @@ final class BodyChecks {
 
   /** Refuses requests that ask for more generation than the operator allows, before anything is paid. */
   static void cost(RelayFields fields, CostLimits limits, RelayApi endpoint) {
+    if (endpoint == RelayApi.EMBEDDINGS) {
+      return; // Nothing is generated; the inputs are bounded by the record's size and EmbeddingInput.MAX_ITEMS.
+    }
     atMost(fields, "n", limits.maxN(), WorkerConfig.REQUEST_MAX_N);
     atMost(fields, "max_tokens", limits.maxTokens(), WorkerConfig.REQUEST_MAX_TOKENS);
     if (endpoint == RelayApi.CHAT_COMPLETIONS) {

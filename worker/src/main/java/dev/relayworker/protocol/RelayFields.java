@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A request body's top-level fields as the relay will read them. The relays of this family are
@@ -67,6 +68,21 @@ final class RelayFields {
   /** The object as parsed, exact key duplicates collapsed (last value kept), for re-encoding. */
   ObjectNode root() {
     return root;
+  }
+
+  /**
+   * The object as the relay reads it: each field once, under its folded name ({@link #fold}), with
+   * the value the relay takes (the last of its spellings); null fields left out, as the relay
+   * treats them as absent. Names sorted, so equal requests encode equally.
+   */
+  ObjectNode folded(ObjectMapper mapper) {
+    ObjectNode folded = mapper.createObjectNode();
+    new TreeMap<>(byFoldedName).forEach((name, value) -> {
+      if (!value.isNull()) {
+        folded.set(name, value);
+      }
+    });
+    return folded;
   }
 
   /**

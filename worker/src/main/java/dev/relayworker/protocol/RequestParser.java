@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.cost.TokenEstimate;
 import dev.relayworker.cost.TokenEstimator;
@@ -220,7 +221,7 @@ public final class RequestParser {
     String path = utf8(header.value()).orElseThrow(() -> new Refusal("bad_header",
         "header " + ProtocolHeaders.ENDPOINT + " is not valid UTF-8", null)).trim();
     return RelayApi.ofPath(path).orElseThrow(() -> new Refusal("bad_header", "header " + ProtocolHeaders.ENDPOINT
-        + " must be /v1/completions or /v1/chat/completions, was '"
+        + " must be /v1/completions, /v1/chat/completions or /v1/embeddings, was '"
         + (path.length() > 80 ? path.substring(0, 80) + "..." : path) + "'", null));
   }
 
@@ -269,7 +270,8 @@ public final class RequestParser {
       throw new Refusal("not_object", "record value must be a JSON object, was " + kind, null);
     }
     RelayApi endpoint = named != null ? named
-        : fields.get("messages") != null ? RelayApi.CHAT_COMPLETIONS : RelayApi.COMPLETIONS;
+        : fields.get("messages") != null ? RelayApi.CHAT_COMPLETIONS
+        : fields.get("input") != null && fields.get("prompt") == null ? RelayApi.EMBEDDINGS : RelayApi.COMPLETIONS;
     BodyChecks.fields(fields, endpoint, rules.inputLimits());
     BodyChecks.cost(fields, rules.costLimits(), endpoint);
     JsonNode modelField = fields.get("model");
@@ -279,6 +281,12 @@ public final class RequestParser {
     }
     long tokens = tokenEstimator == null ? 0 : checkTokens(fields, model, endpoint);
     long ceiling = UsageCeiling.of(fields, endpoint, tokens, rules.inputLimits().usageMaxTokens());
+    if (endpoint == RelayApi.EMBEDDINGS) {
+      // Written as the relay reads it, so that requests asking for the same thing can share a call.
+      ObjectNode folded = fields.folded(mapper);
+      folded.put("model", model);
+      return new Body(write(folded), model, tokens, endpoint, ceiling);
+    }
     if (modelField == null) {
       fields.root().put("model", model);
       return new Body(write(fields.root()), model, tokens, endpoint, ceiling);
@@ -288,7 +296,9 @@ public final class RequestParser {
 
   /** The request's token estimate; refuses one that could never fit the tokens-per-minute limit. */
   private long checkTokens(RelayFields fields, String model, RelayApi endpoint) {
-    TokenEstimate estimate = endpoint == RelayApi.CHAT_COMPLETIONS
+    TokenEstimate estimate = endpoint == RelayApi.EMBEDDINGS
+        ? new TokenEstimate(tokenEstimator.countInput(model, fields.get("input")), 0)
+        : endpoint == RelayApi.CHAT_COMPLETIONS
         ? tokenEstimator.estimateChat(model, fields.get("messages"), fields.get("n"),
             fields.get("max_completion_tokens") != null ? fields.get("max_completion_tokens") : fields.get("max_tokens"))
         : tokenEstimator.estimate(model, fields.get("prompt"), fields.get("suffix"), fields.get("n"),

@@ -16,7 +16,9 @@ final class UsageCeiling {
   static long of(RelayFields fields, RelayApi endpoint, long tokenEstimate, long bound) {
     long perChoice;
     long choices = Math.max(1, whole(fields.get("n"), 1));
-    if (endpoint == RelayApi.CHAT_COMPLETIONS) {
+    if (endpoint == RelayApi.EMBEDDINGS) {
+      perChoice = 0; // Embeddings generate nothing: the prompt is all there is.
+    } else if (endpoint == RelayApi.CHAT_COMPLETIONS) {
       perChoice = whole(fields.get("max_completion_tokens"), whole(fields.get("max_tokens"), 0));
     } else {
       perChoice = whole(fields.get("max_tokens"), 16);

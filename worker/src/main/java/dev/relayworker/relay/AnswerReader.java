@@ -10,8 +10,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads relay answers, whichever transport brought them: a {@code text_completion} or
- * {@code chat.completion} (whichever the endpoint answers) on success,
+ * Reads relay answers, whichever transport brought them: a {@code text_completion},
+ * {@code chat.completion} or embeddings {@code list} (whichever the endpoint answers) on success,
  * the {@code {"error":{...}}} object and the status's meaning on failure; a compressed body is
  * decoded first ({@link AnswerEncoding}). Thread-safe (Jackson's mapper is).
  */
@@ -135,8 +135,8 @@ final class AnswerReader {
     if (object != null && !api.objectType().equals(object.asText())) {
       throw malformed(status, "object is '" + object.asText() + "', not '" + api.objectType() + "'");
     }
-    if (!root.path("choices").isArray()) {
-      throw malformed(status, "no choices array");
+    if (!root.path(api.resultsField()).isArray()) {
+      throw malformed(status, "no " + api.resultsField() + " array");
     }
     return new Completion(body, usage(root.get("usage")), textOrNull(root.get("model")), status, relayRequestId);
   }

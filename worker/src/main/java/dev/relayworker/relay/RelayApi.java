@@ -5,21 +5,31 @@ import java.util.Optional;
 /**
  * The relay endpoints the worker calls, the one list of them: each with the path requests and
  * Batch files name it by and the {@code object} type its answers carry. A request names one with
- * the {@code endpoint} header; without one, a body with {@code messages} is a chat request and
- * any other a legacy completion (the parser decides, once).
+ * the {@code endpoint} header; without one, a body with {@code messages} is a chat request, one
+ * with {@code input} (and no {@code prompt}) an embeddings request, and any other a legacy
+ * completion (the parser decides, once).
  */
 public enum RelayApi {
   /** {@code POST /v1/completions}: a {@code prompt} in, a {@code text_completion} out. */
-  COMPLETIONS("/v1/completions", "text_completion"),
+  COMPLETIONS("/v1/completions", "text_completion", "choices"),
   /** {@code POST /v1/chat/completions}: {@code messages} in, a {@code chat.completion} out. */
-  CHAT_COMPLETIONS("/v1/chat/completions", "chat.completion");
+  CHAT_COMPLETIONS("/v1/chat/completions", "chat.completion", "choices"),
+  /** {@code POST /v1/embeddings}: {@code input} in, a {@code list} of {@code embedding} objects out. */
+  EMBEDDINGS("/v1/embeddings", "list", "data");
 
   private final String path;
   private final String objectType;
+  private final String resultsField;
 
-  RelayApi(String path, String objectType) {
+  RelayApi(String path, String objectType, String resultsField) {
     this.path = path;
     this.objectType = objectType;
+    this.resultsField = resultsField;
+  }
+
+  /** The array of results a successful answer must carry: {@code choices}, or {@code data} for embeddings. */
+  public String resultsField() {
+    return resultsField;
   }
 
   /** The path as requests and Batch files name it, such as {@code /v1/chat/completions}. */

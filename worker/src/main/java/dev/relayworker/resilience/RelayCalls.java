@@ -1,5 +1,6 @@
 package dev.relayworker.resilience;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -56,6 +57,16 @@ public interface RelayCalls {
   default Readiness readiness(String model, long tokenEstimate) {
     return availability(model).state() == RelayAvailability.State.UNAVAILABLE ? Readiness.UNAVAILABLE
         : Readiness.TAKES;
+  }
+
+  /**
+   * How long a request of {@code model} (through {@code group} first, for {@code caller}; either
+   * may be null) sent now would wait for its key's pace of requests per minute before it goes:
+   * zero when no such limit is set or the pace is free now. Nothing is booked. A batcher keeps
+   * filling a batch that would only wait.
+   */
+  default Duration pacingWait(String model, String group, String caller) {
+    return Duration.ZERO;
   }
 
   /**

@@ -299,6 +299,11 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
   }
 
   @Override
+  public Duration pacingWait(String model, String group, String caller) {
+    return Duration.ofNanos(Math.max(0, limits.expectedRequestWaitNanos()));
+  }
+
+  @Override
   public Readiness readiness(String model, long tokenEstimate) {
     if (availability(model).state() == RelayAvailability.State.UNAVAILABLE) {
       return Readiness.UNAVAILABLE;

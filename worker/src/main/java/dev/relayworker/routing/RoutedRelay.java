@@ -103,6 +103,16 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
     return result;
   }
 
+  /** The pacing wait of the route a request would try first (zero when none serves it). */
+  @Override
+  public Duration pacingWait(String model, String group, String caller) {
+    try {
+      return candidates(model, group, caller).get(0).calls().pacingWait(model, group, caller);
+    } catch (UnroutableException e) {
+      return Duration.ZERO;
+    }
+  }
+
   /**
    * The routes a request goes along, in order: those that take it now; else those whose token
    * budget is too small for it (better than waiting for a route that is down); else the first

@@ -27,11 +27,15 @@ class BatchLineTest {
     assertThat(BatchLine.parse(1, "{\"custom_id\":", json).bad().problem()).startsWith("not valid JSON");
     assertThat(BatchLine.parse(2, "[1,2]", json).bad().problem()).isEqualTo("not a JSON object");
     assertThat(BatchLine.parse(3, "{\"method\":\"POST\"}", json).bad().problem()).contains("custom_id missing");
-    BatchLine.Bad embeddings = BatchLine.parse(4, "{\"custom_id\":\"e\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
+    BatchLine.Bad images = BatchLine.parse(4, "{\"custom_id\":\"e\",\"method\":\"POST\",\"url\":\"/v1/images/generations\","
         + "\"body\":{}}", json).bad();
-    assertThat(embeddings.customId()).isEqualTo("e");
-    assertThat(embeddings.number()).isEqualTo(4);
-    assertThat(embeddings.problem()).contains("url must be \"/v1/completions\" or \"/v1/chat/completions\"");
+    assertThat(images.customId()).isEqualTo("e");
+    assertThat(images.number()).isEqualTo(4);
+    assertThat(images.problem())
+        .contains("url must be \"/v1/completions\", \"/v1/chat/completions\" or \"/v1/embeddings\"");
+    BatchLine embeddings = BatchLine.parse(8, "{\"custom_id\":\"m\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
+        + "\"body\":{\"input\":\"x\"}}", json).line();
+    assertThat(embeddings.endpoint()).isEqualTo(dev.relayworker.relay.RelayApi.EMBEDDINGS);
     BatchLine chat = BatchLine.parse(7, "{\"custom_id\":\"c\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\","
         + "\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}", json).line();
     assertThat(chat.endpoint()).isEqualTo(dev.relayworker.relay.RelayApi.CHAT_COMPLETIONS);

@@ -70,9 +70,9 @@ class RequestParserTest {
         + "\"max_completion_tokens\":9999}", new RecordHeaders())).message())
         .contains("max_completion_tokens is 9999, over the limit of 4096");
     RecordHeaders unknown = new RecordHeaders();
-    unknown.add(ProtocolHeaders.ENDPOINT, "/v1/embeddings".getBytes(StandardCharsets.UTF_8));
+    unknown.add(ProtocolHeaders.ENDPOINT, "/v1/rerank".getBytes(StandardCharsets.UTF_8));
     assertThat(refusal(record("g", BODY, unknown)).message())
-        .isEqualTo("header endpoint must be /v1/completions or /v1/chat/completions, was '/v1/embeddings'");
+        .isEqualTo("header endpoint must be /v1/completions, /v1/chat/completions or /v1/embeddings, was '/v1/rerank'");
   }
 
   @Test
@@ -201,6 +201,56 @@ class RequestParserTest {
     assertThat(refusal("[1]").error().message()).contains("must be a JSON object, was array");
     assertThat(refusal("  ").error().message()).contains("must be a JSON object, was nothing");
     assertThat(refusal("{\"model\":null,\"prompt\":\"p\"}").error().message()).contains("model is required");
+  }
+
+  @Test
+  void aBodyWithInputIsAnEmbeddingsRequestWrittenAsTheRelayReadsIt() throws Exception {
+    CompletionRequest request = valid(record("e", "{\"Input\":\"ignored\",\"model\":\"text-embedding-3-small\","
+        + "\"input\":[\"a\",\"b\"],\"Dimensions\":8,\"user\":null}", new RecordHeaders()));
+    assertThat(request.endpoint()).isEqualTo(RelayApi.EMBEDDINGS);
+    // Field names folded, the last spelling winning, nulls dropped, names sorted: equal requests encode equally.
+    assertThat(new String(request.body(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"dimensions\":8,\"input\":[\"a\",\"b\"],\"model\":\"text-embedding-3-small\"}");
+    RecordHeaders named = new RecordHeaders();
+    named.add(ProtocolHeaders.ENDPOINT, "/v1/embeddings".getBytes(StandardCharsets.UTF_8));
+    assertThat(valid(record("t", "{\"model\":\"m\",\"input\":[[1,2],[3]]}", named)).endpoint())
+        .isEqualTo(RelayApi.EMBEDDINGS);
+    // A prompt makes it a completion, whatever else it holds.
+    assertThat(valid(record("p", "{\"model\":\"m\",\"prompt\":\"p\",\"input\":\"x\"}", new RecordHeaders()))
+        .endpoint()).isEqualTo(RelayApi.COMPLETIONS);
+  }
+
+  @Test
+  void refusesEmbeddingsInputsTheRelayWouldRefuse() {
+    assertThat(refusal("{\"model\":\"m\",\"input\":\"\"}").error().message())
+        .isEqualTo("input must not be an empty string");
+    assertThat(refusal("{\"model\":\"m\",\"input\":[]}").error().message()).isEqualTo("input must not be an empty array");
+    assertThat(refusal("{\"model\":\"m\",\"input\":[\"a\",3]}").error().message())
+        .isEqualTo("input[1] must be a string, was number");
+    assertThat(refusal("{\"model\":\"m\",\"input\":[\"a\",\"\"]}").error().message())
+        .isEqualTo("input[1] must be not empty, was an empty string");
+    assertThat(refusal("{\"model\":\"m\",\"input\":[[1],[]]}").error().message())
+        .startsWith("input[1] must be a non-empty array of token ids");
+    assertThat(refusal("{\"model\":\"m\",\"input\":[1,-2]}").error().message())
+        .startsWith("input[1] must be a token id");
+    assertThat(refusal("{\"model\":\"m\",\"input\":{\"a\":1}}").error().message())
+        .isEqualTo("input must be a string, an array of strings, or token ids, was object");
+    com.fasterxml.jackson.databind.node.ArrayNode tooMany = new com.fasterxml.jackson.databind.ObjectMapper()
+        .createArrayNode();
+    for (int i = 0; i <= EmbeddingInput.MAX_ITEMS; i++) {
+      tooMany.add("x");
+    }
+    assertThat(EmbeddingInput.problem(tooMany)).isEqualTo("input holds 2049 items, over the relay's limit of 2048 per request");
+    assertThat(refusal("{\"model\":\"m\",\"input\":\"a\",\"encoding_format\":\"int8\"}").error().param())
+        .isEqualTo("encoding_format");
+    assertThat(refusal("{\"model\":\"m\",\"input\":\"a\",\"dimensions\":0}").error().message())
+        .isEqualTo("dimensions must be a positive integer");
+    assertThat(refusal("{\"model\":\"m\",\"input\":\"a\",\"dimensions\":1.5}").error().message())
+        .isEqualTo("dimensions must be an integer, was number");
+    RecordHeaders named = new RecordHeaders();
+    named.add(ProtocolHeaders.ENDPOINT, "/v1/embeddings".getBytes(StandardCharsets.UTF_8));
+    assertThat(refusal(record("n", "{\"model\":\"m\",\"prompt\":\"p\"}", named)).message())
+        .isEqualTo("input is required for /v1/embeddings");
   }
 
   private ParsedRecord.Invalid refusal(String body) {
