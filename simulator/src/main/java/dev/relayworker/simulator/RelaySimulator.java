@@ -161,6 +161,14 @@ public final class RelaySimulator implements AutoCloseable {
     faults.scriptForPrompt(prompt, fault);
   }
 
+  /**
+   * The vector the simulator answers for an embeddings input ({@code text}, or token ids as their
+   * JSON text such as {@code [1,2]}) at {@code dimensions}: the same in any call, any batch.
+   */
+  public static float[] embeddingOf(String input, int dimensions) {
+    return EmbeddingGenerator.vector(input, dimensions);
+  }
+
   public SimulatorStats stats() {
     return stats;
   }

@@ -23,7 +23,7 @@ public final class SimulatorStats {
   private final LongAdder embeddingCalls = new LongAdder();
   private final LongAdder embeddingInputs = new LongAdder();
   private final java.util.concurrent.atomic.AtomicInteger maxInputsPerCall = new java.util.concurrent.atomic.AtomicInteger();
-  private final List<Integer> inputsPerCall = new ArrayList<>();
+  private final List<List<String>> embeddedCalls = new ArrayList<>();
   private final List<Long> arrivalNanos = new ArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
@@ -77,9 +77,9 @@ public final class SimulatorStats {
     embeddingInputs.add(inputs.size());
     maxInputsPerCall.accumulateAndGet(inputs.size(), Math::max);
     inputs.forEach(input -> byInput.computeIfAbsent(input, key -> new LongAdder()).increment());
-    synchronized (inputsPerCall) {
-      if (inputsPerCall.size() < MAX_ARRIVALS) {
-        inputsPerCall.add(inputs.size());
+    synchronized (embeddedCalls) {
+      if (embeddedCalls.size() < MAX_ARRIVALS) {
+        embeddedCalls.add(List.copyOf(inputs));
       }
     }
   }
@@ -100,10 +100,15 @@ public final class SimulatorStats {
   }
 
   /** The inputs of each embeddings call answered with vectors (the first {@value #MAX_ARRIVALS}), in answer order. */
-  public List<Integer> inputsPerCall() {
-    synchronized (inputsPerCall) {
-      return List.copyOf(inputsPerCall);
+  public List<List<String>> embeddedCalls() {
+    synchronized (embeddedCalls) {
+      return List.copyOf(embeddedCalls);
     }
+  }
+
+  /** How many inputs each of those calls carried. */
+  public List<Integer> inputsPerCall() {
+    return embeddedCalls().stream().map(List::size).toList();
   }
 
   /** How many times this input was embedded in calls answered with vectors. */

@@ -40,6 +40,60 @@ class RelaySimulatorTest {
   }
 
   @Test
+  void answersEmbeddingsWithAVectorPerInputSeededByTheInputAndHonestUsage() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+
+    HttpResponse<String> answer = postTo("/v1/embeddings",
+        "{\"model\":\"text-embedding-3-small\",\"dimensions\":8,\"input\":[\"hello world\",\"hi\"]}");
+    HttpResponse<String> again = postTo("/v1/embeddings",
+        "{\"model\":\"text-embedding-3-small\",\"dimensions\":8,\"input\":\"hi\",\"encoding_format\":\"base64\"}");
+
+    JsonNode json = mapper.readTree(answer.body());
+    assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(json.path("object").asText()).isEqualTo("list");
+    assertThat(json.path("data")).hasSize(2);
+    assertThat(json.at("/data/1/object").asText()).isEqualTo("embedding");
+    assertThat(json.at("/data/1/index").asInt()).isEqualTo(1);
+    float[] expected = RelaySimulator.embeddingOf("hi", 8);
+    assertThat(json.at("/data/1/embedding")).hasSize(8);
+    double norm = 0;
+    for (int i = 0; i < 8; i++) {
+      assertThat(json.at("/data/1/embedding/" + i).floatValue()).isEqualTo(expected[i]);
+      norm += expected[i] * expected[i];
+    }
+    assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+    // "hello world" is 2 cl100k tokens, "hi" 1.
+    assertThat(json.at("/usage/prompt_tokens").asLong()).isEqualTo(3);
+    assertThat(json.at("/usage/total_tokens").asLong()).isEqualTo(3);
+    byte[] packed = java.util.Base64.getDecoder().decode(mapper.readTree(again.body()).at("/data/0/embedding").asText());
+    java.nio.FloatBuffer floats = java.nio.ByteBuffer.wrap(packed).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    assertThat(floats.remaining()).isEqualTo(8);
+    assertThat(floats.get(3)).isEqualTo(expected[3]);
+    assertThat(simulator.stats().embeddingCalls()).isEqualTo(2);
+    assertThat(simulator.stats().embeddingInputs()).isEqualTo(3);
+    assertThat(simulator.stats().inputsPerCall()).containsExactly(2, 1);
+    assertThat(simulator.stats().embeddingsOf("hi")).isEqualTo(2);
+    JsonNode stats = mapper.readTree(http.send(HttpRequest.newBuilder(simulator.baseUri().resolve("/stats")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    assertThat(stats.at("/embeddings/max_inputs_per_call").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void refusesAnEmbeddingsInputOverTheContextOrEmpty() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults().withEmbeddingContext(3), 0);
+
+    HttpResponse<String> tooLong = postTo("/v1/embeddings",
+        "{\"model\":\"text-embedding-3-small\",\"input\":[\"ok\",\"one two three four\"]}");
+    HttpResponse<String> empty = postTo("/v1/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":[\"\"]}");
+
+    assertThat(tooLong.statusCode()).isEqualTo(400);
+    assertThat(mapper.readTree(tooLong.body()).at("/error/message").asText())
+        .startsWith("This model's maximum context length is 3 tokens, however you requested 4 tokens");
+    assertThat(empty.statusCode()).isEqualTo(400);
+    assertThat(simulator.stats().embeddingCalls()).isZero();
+  }
+
+  @Test
   void answersAChatCompletionWithNChoicesAndHonestUsage() throws Exception {
     simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
 
