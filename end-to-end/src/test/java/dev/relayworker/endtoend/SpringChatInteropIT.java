@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.openai.core.ObjectMappers;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.completions.Completion;
+import com.openai.models.embeddings.CreateEmbeddingResponse;
+import com.openai.models.embeddings.Embedding;
 import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
@@ -34,10 +36,11 @@ import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.kafka.requestreply.ReplyingKafkaTemplate;
 
 /**
- * A Spring Kafka service asks the launched worker for chat and text completions with
- * {@code ReplyingKafkaTemplate}, as its users do, and reads the replies with the official OpenAI
- * Java SDK's models: each reply is matched to its request by Spring's correlation ID and parses and
- * validates as the SDK's {@code ChatCompletion} or {@code Completion}.
+ * A Spring Kafka service asks the launched worker for chat and text completions and embeddings
+ * with {@code ReplyingKafkaTemplate}, as its users do, and reads the replies with the official
+ * OpenAI Java SDK's models: each reply is matched to its request by Spring's correlation ID and
+ * parses and validates as the SDK's {@code ChatCompletion}, {@code Completion} or
+ * {@code CreateEmbeddingResponse}.
  */
 @ExtendWith(KafkaBroker.class)
 class SpringChatInteropIT {
@@ -89,6 +92,25 @@ class SpringChatInteropIT {
             assertThat(calls.get(0).asFunction().function().name()).isEqualTo("get_weather"));
         Completion text = ObjectMappers.jsonMapper().readValue(legacy.value(), Completion.class).validate();
         assertThat(text.choices().get(0).text()).isNotBlank();
+
+        // Two embeddings requests in flight at once: they may share a relay call, each gets its own list.
+        var first = template.sendAndReceive(new ProducerRecord<>(workers.requestTopic, "spring-embed-1",
+            "{\"model\":\"text-embedding-3-small\",\"input\":[\"one\",\"two\"]}".getBytes(StandardCharsets.UTF_8)), WAIT);
+        var second = template.sendAndReceive(new ProducerRecord<>(workers.requestTopic, "spring-embed-2",
+            "{\"model\":\"text-embedding-3-small\",\"input\":\"three\"}".getBytes(StandardCharsets.UTF_8)), WAIT);
+        CreateEmbeddingResponse two = ObjectMappers.jsonMapper().readValue(
+            replied(first.get(WAIT.toSeconds(), TimeUnit.SECONDS), "spring-embed-1").value(),
+            CreateEmbeddingResponse.class).validate();
+        CreateEmbeddingResponse one = ObjectMappers.jsonMapper().readValue(
+            replied(second.get(WAIT.toSeconds(), TimeUnit.SECONDS), "spring-embed-2").value(),
+            CreateEmbeddingResponse.class).validate();
+        assertThat(two.data()).extracting(Embedding::index).containsExactly(0L, 1L);
+        assertThat(two.data().get(1).embedding()).hasSize(1_536);
+        assertThat(two.data().get(1).embedding().get(0)).isEqualTo(RelaySimulator.embeddingOf("two", 1_536)[0]);
+        assertThat(one.data()).hasSize(1);
+        assertThat(one.data().get(0).embedding().get(5)).isEqualTo(RelaySimulator.embeddingOf("three", 1_536)[5]);
+        assertThat(two.usage().promptTokens()).isEqualTo(2);
+        assertThat(one.usage().totalTokens()).isEqualTo(1);
       } finally {
         template.stop();
         worker.destroy();
@@ -100,9 +122,13 @@ class SpringChatInteropIT {
   /** Sends one request through Spring's template and waits for the reply it correlates to it. */
   private static ConsumerRecord<String, byte[]> ask(ReplyingKafkaTemplate<String, byte[], byte[]> template,
       TestWorkers workers, String key, String body) throws Exception {
-    ConsumerRecord<String, byte[]> reply = template.sendAndReceive(
+    return replied(template.sendAndReceive(
             new ProducerRecord<>(workers.requestTopic, key, body.getBytes(StandardCharsets.UTF_8)), WAIT)
-        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS), key);
+  }
+
+  /** A reply to the request keyed {@code key}, answered ok. */
+  private static ConsumerRecord<String, byte[]> replied(ConsumerRecord<String, byte[]> reply, String key) {
     assertThat(reply.key()).isEqualTo(key);
     assertThat(ProtocolHeaders.text(reply.headers(), ProtocolHeaders.STATUS))
         .as(new String(reply.value(), StandardCharsets.UTF_8)).isEqualTo(ProtocolHeaders.STATUS_OK);
