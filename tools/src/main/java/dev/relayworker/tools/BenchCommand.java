@@ -35,7 +35,8 @@ final class BenchCommand implements Callable<Integer> {
   ToolOutput output;
 
   @Parameters(arity = "0..*", description = "Scenarios (default: all): latency-bound, latency-at-rate, rate-limited,"
-      + " cpu-bound, backlog, delivery-modes, naive, parallel-consumer, token-limited, token-headroom, shared-limit.")
+      + " cpu-bound, backlog, delivery-modes, naive, parallel-consumer, token-limited, token-headroom, shared-limit,"
+      + " embeddings.")
   List<String> names = new ArrayList<>();
 
   @Option(names = "--runs", defaultValue = "1", description = "Runs of each scenario, alternated (default: ${DEFAULT-VALUE}).")
@@ -113,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
     double naive = runner.naive(scenario, duration);
     return new Figures("naive/" + scenario.name(), 0, 0, 0, naive, scenario.throughputLimit(), Double.NaN,
         Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, -1, naive, Double.NaN,
-        Double.NaN, -1, Double.NaN, 0, 1);
+        Double.NaN, -1, Double.NaN, 0, 1, Double.NaN);
   }
 
   private static void print(Figures f) {
@@ -135,6 +136,10 @@ final class BenchCommand implements Callable<Integer> {
     System.out.printf("  end-to-end ms p50/p95/p99  %.1f / %.1f / %.1f%n", f.e2eP50Ms(), f.e2eP95Ms(), f.e2eP99Ms());
     System.out.printf("  worker-added ms p50/p99    %.1f / %.1f%n", f.addedP50Ms(), f.addedP99Ms());
     System.out.printf("  relay calls per request    %.3f   (limit 1.000)%n", f.relayCallsPerRequest());
+    if (!Double.isNaN(f.inputsPerCall())) {
+      System.out.printf("  embeddings inputs per call %.1f   (%.1f requests per call)%n", f.inputsPerCall(),
+          1 / f.relayCallsPerRequest());
+    }
     System.out.printf("  429s received              %d%n", f.rateLimited429s());
     System.out.printf("  worker CPU per completion  %.0f us   (%.0f us without the JIT compiler threads)%n",
         f.workerCpuMicrosPerCompletion(), f.workerCpuMicrosWithoutJit());

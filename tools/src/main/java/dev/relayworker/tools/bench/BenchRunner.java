@@ -74,7 +74,8 @@ public final class BenchRunner {
           }
         }
         awaitTopic(prefix + ".replies");
-        try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies", scenario.maxTokens())) {
+        try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies",
+            scenario.maxTokens(), scenario.embeddings())) {
           out.printf("  %s: warming up with %,d requests...%n", scenario.name(), scenario.warmUpRequests());
           driver.run("w", scenario.warmUpRequests(), scenario.offeredRate(), PHASE_TIMEOUT);
           long cpuBefore = worker.cpuNanos();
@@ -82,6 +83,8 @@ public final class BenchRunner {
           long threadsBefore = worker.threadsStarted();
           long callsBefore = simulator.stats().calls();
           long limitedBefore = simulator.stats().outcome("429");
+          long embeddingCallsBefore = simulator.stats().embeddingCalls();
+          long inputsBefore = simulator.stats().embeddingInputs();
           out.printf("  %s: measuring %,d requests...%n", scenario.name(), scenario.requests());
           RequestDriver.Phase phase = driver.run("m", scenario.requests(), scenario.offeredRate(), PHASE_TIMEOUT);
           long cpu = worker.cpuNanos() - cpuBefore;
@@ -89,9 +92,12 @@ public final class BenchRunner {
           long threads = threadsBefore < 0 ? -1 : worker.threadsStarted() - threadsBefore;
           long calls = simulator.stats().calls() - callsBefore;
           long limited = simulator.stats().outcome("429") - limitedBefore;
+          long embeddingCalls = simulator.stats().embeddingCalls() - embeddingCallsBefore;
+          double inputsPerCall = !scenario.embeddings() || embeddingCalls == 0 ? Double.NaN
+              : (double) (simulator.stats().embeddingInputs() - inputsBefore) / embeddingCalls;
           long peakHeap = worker.stop();
           return figures(peer ? PARALLEL_CONSUMER + scenario.name() : scenario.name(), scenario, phase,
-              simulator.stats(), cpu, compiler, calls, limited, peakHeap, threads);
+              simulator.stats(), cpu, compiler, calls, limited, peakHeap, threads, inputsPerCall);
         }
       } finally {
         worker.close();
@@ -127,9 +133,12 @@ public final class BenchRunner {
   }
 
   private Figures figures(String name, Scenario scenario, RequestDriver.Phase phase, SimulatorStats stats, long cpuNanos,
-      long compilerNanos, long calls, long limited, long peakHeap, long threadsStarted) {
+      long compilerNanos, long calls, long limited, long peakHeap, long threadsStarted, double inputsPerCall) {
     OpenCalls open = OpenCalls.during(phase.name() + " ", phase.lastSend(), scenario.relaySlots(), stats.callLog());
-    double[] relayMillis = relayMillisPerRequest(phase, stats);
+    // A call's log names its first input only: an embeddings record is taken to have spent the
+    // relay's fixed latency (no faults, no retries in these scenarios).
+    double[] relayMillis = scenario.embeddings() ? fixed(phase.requests(), scenario.relayLatency().toNanos() / 1e6)
+        : relayMillisPerRequest(phase, stats);
     double[] e2e = new double[phase.requests()];
     double[] added = new double[phase.requests()];
     int measured = 0;
@@ -151,7 +160,13 @@ public final class BenchRunner {
         answered == 0 || cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / answered,
         answered == 0 || cpuNanos < 0 || compilerNanos < 0 ? Double.NaN : (cpuNanos - compilerNanos) / 1e3 / answered,
         peakHeap < 0 ? -1 : peakHeap / (1024 * 1024), Double.NaN, open.mean(), open.lowest(), threadsStarted,
-        phase.tokensPerMinute(), scenario.relayTpm(), scenario.workers());
+        phase.tokensPerMinute(), scenario.relayTpm(), scenario.workers(), inputsPerCall);
+  }
+
+  private static double[] fixed(int n, double millis) {
+    double[] each = new double[n];
+    Arrays.fill(each, millis);
+    return each;
   }
 
   /** Time the relay spent on each request of the phase (all its calls), from the simulator's log. */
@@ -185,6 +200,7 @@ public final class BenchRunner {
         "relay.rate.limit.tpm=" + scenario.relayTpm(),
         "delivery.guarantee=" + scenario.deliveryGuarantee(),
         "request.ttl.ms=3600000",
+        scenario.embeddings() ? "embeddings.batch.max.inputs=" + scenario.embeddingInputs() : "",
         "admin.port=0",
         String.join("\n", settings),
         ""));

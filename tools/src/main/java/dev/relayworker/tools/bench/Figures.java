@@ -14,6 +14,7 @@ package dev.relayworker.tools.bench;
  *     per minute from the first send to the last reply
  * @param tokenLimitPerMinute the relay's and the worker's token budget, or 0
  * @param workers worker processes in the group
+ * @param inputsPerCall embeddings inputs per relay call in the measured phase; NaN for completions
  */
 public record Figures(
     String scenario,
@@ -38,7 +39,8 @@ public record Figures(
     long workerThreadsStarted,
     double tokensPerMinute,
     long tokenLimitPerMinute,
-    int workers) {
+    int workers,
+    double inputsPerCall) {
 
   /** Completions per second as a share of the limit, or NaN where there is none. */
   public double throughputRatio() {

@@ -29,11 +29,21 @@ final class RequestDriver implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String requestTopic;
   private final int maxTokens;
+  private final boolean embeddings;
 
   /** @param maxTokens each request's {@code max_tokens} */
   RequestDriver(String bootstrap, String requestTopic, String replyTopic, int maxTokens) {
+    this(bootstrap, requestTopic, replyTopic, maxTokens, false);
+  }
+
+  /**
+   * @param maxTokens each completion request's {@code max_tokens}
+   * @param embeddings whether to send embeddings requests of one to three short inputs instead
+   */
+  RequestDriver(String bootstrap, String requestTopic, String replyTopic, int maxTokens, boolean embeddings) {
     this.requestTopic = requestTopic;
     this.maxTokens = maxTokens;
+    this.embeddings = embeddings;
     Map<String, Object> producerProps = new HashMap<>();
     producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -133,8 +143,7 @@ final class RequestDriver implements AutoCloseable {
           LockSupport.parkNanos(wait);
         }
       }
-      byte[] body = ("{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"" + name + " " + i
-          + "\",\"max_tokens\":" + maxTokens + "}").getBytes(StandardCharsets.UTF_8);
+      byte[] body = body(name + " " + i, i).getBytes(StandardCharsets.UTF_8);
       sent[i] = System.nanoTime();
       producer.send(new ProducerRecord<>(requestTopic, (name + "-" + i).getBytes(StandardCharsets.UTF_8), body),
           (metadata, failure) -> {
@@ -144,6 +153,19 @@ final class RequestDriver implements AutoCloseable {
           });
     }
     producer.flush();
+  }
+
+  /** Request {@code i}: a completion of {@code prompt}, or embeddings of it and up to two more chunks. */
+  private String body(String prompt, int i) {
+    if (!embeddings) {
+      return "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"" + prompt + "\",\"max_tokens\":" + maxTokens + "}";
+    }
+    StringBuilder inputs = new StringBuilder("\"" + prompt + "\"");
+    for (int chunk = 1; chunk <= i % 3; chunk++) {
+      inputs.append(",\"chunk ").append(chunk).append(" of ").append(prompt).append('"');
+    }
+    return "{\"model\":\"text-embedding-3-small\",\"dimensions\":256,\"encoding_format\":\"base64\",\"input\":["
+        + inputs + "]}";
   }
 
   private static int index(String name, byte[] key) {

@@ -1,5 +1,6 @@
 package dev.relayworker.tools.bench;
 
+import dev.relayworker.config.WorkerConfig;
 import java.time.Duration;
 
 /**
@@ -13,6 +14,8 @@ import java.time.Duration;
  * @param relayTpm the simulator's tokens-per-minute limit and the worker's token budget; 0 for none
  * @param workers worker processes sharing the key (and its limits) in one group
  * @param maxTokens each request's {@code max_tokens}; the simulator writes 4 to 63 tokens, cut there
+ * @param embeddingInputs 0 for completion requests; else the requests are embeddings of one to
+ *     three short inputs each, and this is the worker's {@code embeddings.batch.max.inputs}
  */
 public record Scenario(
     String name,
@@ -27,7 +30,27 @@ public record Scenario(
     String workerHeap,
     int relayTpm,
     int workers,
-    int maxTokens) {
+    int maxTokens,
+    int embeddingInputs) {
+
+  /** Completion requests asking for {@code maxTokens} each. */
+  public Scenario(String name, int partitions, int requests, int warmUpRequests, double offeredRate,
+      Duration relayLatency, int relaySlots, int relayRpm, String deliveryGuarantee, String workerHeap, int relayTpm,
+      int workers, int maxTokens) {
+    this(name, partitions, requests, warmUpRequests, offeredRate, relayLatency, relaySlots, relayRpm,
+        deliveryGuarantee, workerHeap, relayTpm, workers, maxTokens, 0);
+  }
+
+  /** Embeddings requests, batched up to {@code maxInputs} inputs a call (1: each alone). */
+  public static Scenario embeddings(String name, int requests, int warmUpRequests, double offeredRate,
+      Duration relayLatency, int relayRpm, int maxInputs) {
+    return new Scenario(name, 4, requests, warmUpRequests, offeredRate, relayLatency, 200, relayRpm,
+        WorkerConfig.EXACTLY_ONCE, null, 0, 1, 16, maxInputs);
+  }
+
+  public boolean embeddings() {
+    return embeddingInputs > 0;
+  }
 
   /** Requests asking for at most 16 tokens, about what they use. */
   public Scenario(String name, int partitions, int requests, int warmUpRequests, double offeredRate,
@@ -54,11 +77,13 @@ public record Scenario(
    * else Little's law; 0 (none known) under a token limit, whose bound is in tokens.
    */
   public double throughputLimit() {
-    return relayTpm > 0 ? 0 : relayRpm > 0 ? relayRpm / 60.0 : littleLimit();
+    double calls = relayTpm > 0 ? 0 : relayRpm > 0 ? relayRpm / 60.0 : littleLimit();
+    // Embeddings requests of one input each at most, every call full: the most records a second.
+    return embeddings() ? calls * embeddingInputs : calls;
   }
 
   public Scenario withDelivery(String guarantee) {
     return new Scenario(name + "/" + guarantee, partitions, requests, warmUpRequests, offeredRate, relayLatency,
-        relaySlots, relayRpm, guarantee, workerHeap, relayTpm, workers, maxTokens);
+        relaySlots, relayRpm, guarantee, workerHeap, relayTpm, workers, maxTokens, embeddingInputs);
   }
 }

@@ -55,6 +55,15 @@ public final class Scenarios {
     // Three workers in one group on one key whose relay enforces its request limit.
     scenarios.put("shared-limit", List.of(
         new Scenario("shared-limit", 6, 6_000, 1_000, 0, Duration.ofMillis(100), 200, 6_000, EOS, null, 0, 3)));
+    // Embeddings on a key limited to 600 requests a minute, 200 ms a call: batched as the worker
+    // does by default, and one record a call (embeddings.batch.max.inputs=1, the peers' way; fewer
+    // records, as they take 0.1 s each). Then at a steady 400 records a second without a request
+    // limit, batched and not: the difference in worker-added time is what the linger (10 ms) costs.
+    scenarios.put("embeddings", List.of(
+        Scenario.embeddings("embeddings/batched", 20_000, 5_000, 0, Duration.ofMillis(200), 600, 256),
+        Scenario.embeddings("embeddings/unbatched", 600, 100, 0, Duration.ofMillis(200), 600, 1),
+        Scenario.embeddings("embeddings/at-rate", 8_000, 4_000, 400, Duration.ofMillis(200), 0, 256),
+        Scenario.embeddings("embeddings/at-rate-unbatched", 8_000, 4_000, 400, Duration.ofMillis(200), 0, 1)));
     return scenarios;
   }
 
@@ -65,6 +74,6 @@ public final class Scenarios {
     return new Scenario(scenario.name(), scenario.partitions(), 300, 100,
         scenario.offeredRate() > 0 ? 500 : 0, latency, scenario.relaySlots(), scenario.relayRpm(),
         scenario.deliveryGuarantee(), scenario.workerHeap(), scenario.relayTpm(), scenario.workers(),
-        scenario.maxTokens());
+        scenario.maxTokens(), scenario.embeddingInputs());
   }
 }
