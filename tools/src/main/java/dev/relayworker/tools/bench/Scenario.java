@@ -78,8 +78,8 @@ public record Scenario(
    */
   public double throughputLimit() {
     double calls = relayTpm > 0 ? 0 : relayRpm > 0 ? relayRpm / 60.0 : littleLimit();
-    // Embeddings requests of one input each at most, every call full: the most records a second.
-    return embeddings() ? calls * embeddingInputs : calls;
+    // Embeddings records carry two inputs on average (one to three): every call full, the most records a second.
+    return embeddings() ? calls * Math.max(1, embeddingInputs / 2.0) : calls;
   }
 
   public Scenario withDelivery(String guarantee) {
