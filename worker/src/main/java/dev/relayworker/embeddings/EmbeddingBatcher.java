@@ -40,6 +40,10 @@ import java.util.concurrent.CompletionException;
  * time its deadline left it when it joined. So under a request limit batches grow to what the
  * limit requires, and without one a lone request waits the linger at most.
  *
+ * <p>A member whose deadline passes while its batch waits is answered so alone; a batch whose
+ * token estimate is more than the key's token budget per minute allows ({@link
+ * Readiness#OVER_TOKEN_BUDGET}) is halved before it is sent.
+ *
  * <p>A batch the relay refuses as a bad request (400, 413, 422: one input over the model's
  * context, say) is split in halves, each sent at once, until the refused request stands alone and
  * alone gets the refusal; the refused calls are not charged to the others' attempts. A request
@@ -103,6 +107,9 @@ public final class EmbeddingBatcher implements RelayCalls {
   public CompletableFuture<CallResult> complete(RelayRequest request, int chargedBefore) {
     if (request.api() != RelayApi.EMBEDDINGS || limits.off()) {
       return relay.complete(request, chargedBefore);
+    }
+    if (!request.deadline().isAfter(clock.instant())) {
+      return relay.complete(request, chargedBefore); // Too late to wait for anyone: the relay path says so.
     }
     EmbeddingInput input;
     try {
@@ -174,8 +181,28 @@ public final class EmbeddingBatcher implements RelayCalls {
     send(batch);
   }
 
+  /**
+   * Sends a batch: its members whose deadline passed while it waited are answered so, alone (one
+   * late member must not end the call for the others); a batch whose token estimate is more than
+   * the key's budget per minute allows is halved first.
+   */
   private void send(EmbeddingBatch batch) {
-    listener.sent(batch.members().size(), batch.inputs());
+    Instant now = clock.instant();
+    if (batch.members().size() > 1 && batch.members().stream().anyMatch(member -> late(member, now))) {
+      List<BatchMember> onTime = new ArrayList<>();
+      for (BatchMember member : batch.members()) {
+        if (late(member, now)) {
+          member.answer().completeExceptionally(new CallFailedException(Reason.DEADLINE_EXCEEDED, 0, 0, null,
+              "deadline passed while the request waited for its embeddings batch"));
+        } else {
+          onTime.add(member);
+        }
+      }
+      if (!onTime.isEmpty()) {
+        send(new EmbeddingBatch(batch.key(), onTime));
+      }
+      return;
+    }
     RelayRequest request;
     try {
       request = batch.request(mapper);
@@ -183,6 +210,12 @@ public final class EmbeddingBatcher implements RelayCalls {
       batch.members().forEach(member -> member.answer().completeExceptionally(e));
       return;
     }
+    if (batch.members().size() > 1 && request.tokenEstimate() > 0
+        && relay.readiness(request.model(), request.tokenEstimate()) == Readiness.OVER_TOKEN_BUDGET) {
+      batch.halves().forEach(this::send);
+      return;
+    }
+    listener.sent(batch.members().size(), batch.inputs());
     relay.complete(request, batch.chargedBefore()).whenComplete((result, failure) -> {
       if (failure == null) {
         answer(batch, result);
@@ -220,6 +253,10 @@ public final class EmbeddingBatcher implements RelayCalls {
       return;
     }
     batch.members().forEach(member -> member.answer().completeExceptionally(failure));
+  }
+
+  private static boolean late(BatchMember member, Instant now) {
+    return !member.request().deadline().isAfter(now);
   }
 
   /** Tokens in the model's encoding for strings, one per id for token ids. */

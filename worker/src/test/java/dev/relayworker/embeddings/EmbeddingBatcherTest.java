@@ -191,6 +191,36 @@ class EmbeddingBatcherTest {
   }
 
   @Test
+  void aMemberWhoseDeadlinePassedWhileItWaitedIsAnsweredSoAloneTheOthersGo() {
+    EmbeddingBatcher batcher = batcher(new BatchLimits(256, 100_000, LINGER));
+    CompletableFuture<CallResult> late = batcher.complete(request("\"late\"", null, START.plusMillis(100)), 0);
+    CompletableFuture<CallResult> onTime = batcher.complete(request("\"on time\"", null, FAR), 0);
+    clock.advance(Duration.ofMillis(150)); // The timer thread was held up: the first is past its deadline.
+
+    timer.advance(Duration.ZERO);
+
+    assertThat(failure(late).reason()).isEqualTo(CallFailedException.Reason.DEADLINE_EXCEEDED);
+    assertThat(relay.inputsOfCalls()).containsExactly(List.of("on time"));
+    assertThat(onTime.join().completion()).isNotNull();
+  }
+
+  @Test
+  void aBatchOverTheTokenBudgetPerMinuteIsHalvedBeforeItGoes() {
+    EmbeddingBatcher batcher = batcher(new BatchLimits(256, 100_000, LINGER));
+    relay.tokenBudget = 25;
+    for (String input : List.of("a", "b", "c", "d")) {
+      batcher.complete(new RelayRequest(RelayApi.EMBEDDINGS, ("{\"input\":\"" + input
+          + "\",\"model\":\"text-embedding-3-small\"}").getBytes(StandardCharsets.UTF_8), FAR,
+          "text-embedding-3-small", 10), 0);
+    }
+
+    timer.advance(LINGER);
+
+    assertThat(relay.inputsOfCalls()).containsExactly(List.of("a", "b"), List.of("c", "d"));
+    assertThat(relay.calls).allSatisfy(call -> assertThat(call.tokenEstimate()).isEqualTo(20));
+  }
+
+  @Test
   void otherRequestsAndBatchingOffPassStraightThrough() {
     EmbeddingBatcher off = batcher(new BatchLimits(1, 100_000, LINGER));
     RelayRequest alone = request("[\"a\",\"b\"]", null, FAR);

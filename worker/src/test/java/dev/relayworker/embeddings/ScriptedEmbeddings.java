@@ -35,6 +35,8 @@ final class ScriptedEmbeddings implements RelayCalls {
   final List<RelayRequest> calls = new ArrayList<>();
   final ObjectMapper json = new ObjectMapper();
   Duration pace = Duration.ZERO;
+  /** Token estimates above this are over the key's budget per minute. */
+  long tokenBudget = Long.MAX_VALUE;
   /** Data items to leave out of the next answer (a relay answering fewer vectors than inputs). */
   int dropNext;
 
@@ -95,6 +97,11 @@ final class ScriptedEmbeddings implements RelayCalls {
   @Override
   public RelayAvailability availability() {
     return new RelayAvailability(RelayAvailability.State.AVAILABLE, null, "scripted");
+  }
+
+  @Override
+  public Readiness readiness(String model, long tokenEstimate) {
+    return tokenEstimate > tokenBudget ? Readiness.OVER_TOKEN_BUDGET : Readiness.TAKES;
   }
 
   @Override
