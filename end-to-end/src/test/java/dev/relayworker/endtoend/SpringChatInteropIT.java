@@ -34,6 +34,7 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.KafkaMessageListenerContainer;
 import org.springframework.kafka.requestreply.ReplyingKafkaTemplate;
+import org.springframework.kafka.requestreply.RequestReplyFuture;
 
 /**
  * A Spring Kafka service asks the launched worker for chat and text completions and embeddings
@@ -94,9 +95,11 @@ class SpringChatInteropIT {
         assertThat(text.choices().get(0).text()).isNotBlank();
 
         // Two embeddings requests in flight at once: they may share a relay call, each gets its own list.
-        var first = template.sendAndReceive(new ProducerRecord<>(workers.requestTopic, "spring-embed-1",
+        RequestReplyFuture<String, byte[], byte[]> first = template.sendAndReceive(new ProducerRecord<>(
+            workers.requestTopic, "spring-embed-1",
             "{\"model\":\"text-embedding-3-small\",\"input\":[\"one\",\"two\"]}".getBytes(StandardCharsets.UTF_8)), WAIT);
-        var second = template.sendAndReceive(new ProducerRecord<>(workers.requestTopic, "spring-embed-2",
+        RequestReplyFuture<String, byte[], byte[]> second = template.sendAndReceive(new ProducerRecord<>(
+            workers.requestTopic, "spring-embed-2",
             "{\"model\":\"text-embedding-3-small\",\"input\":\"three\"}".getBytes(StandardCharsets.UTF_8)), WAIT);
         CreateEmbeddingResponse two = ObjectMappers.jsonMapper().readValue(
             replied(first.get(WAIT.toSeconds(), TimeUnit.SECONDS), "spring-embed-1").value(),

@@ -35,7 +35,7 @@ public final class SimulateRelayCommand implements Callable<Integer> {
   String apiKey;
 
   @Option(names = "--models", split = ",", description = "Models with a channel, comma-separated; '*' for any"
-      + " (default: gpt-3.5-turbo-instruct,davinci-002,babbage-002).")
+      + " (default: gpt-3.5-turbo-instruct,davinci-002,babbage-002 and the three text-embedding models).")
   Set<String> models;
 
   @Option(names = "--latency-ms", defaultValue = "0", description = "Fixed delay before each answer (default: ${DEFAULT-VALUE}).")
@@ -85,6 +85,10 @@ public final class SimulateRelayCommand implements Callable<Integer> {
       + " (model not allowed), comma-separated.")
   Set<String> deniedModels = Set.of();
 
+  @Option(names = "--embedding-context", defaultValue = "" + SimulatorSettings.DEFAULT_EMBEDDING_CONTEXT_TOKENS,
+      description = "Most tokens one embeddings input may hold; a longer one is answered 400 (default: ${DEFAULT-VALUE}).")
+  int embeddingContext;
+
   @Option(names = "--io-threads", defaultValue = "1", description = "Event loop threads (default: ${DEFAULT-VALUE}).")
   int ioThreads;
 
@@ -126,6 +130,7 @@ public final class SimulateRelayCommand implements Callable<Integer> {
         .withTokensPerMinute(tpm)
         .withQuota(quota)
         .withPrices(modelRatio, completionRatio, groupRatio)
-        .withGroup(group, deniedModels);
+        .withGroup(group, deniedModels)
+        .withEmbeddingContext(embeddingContext);
   }
 }

@@ -1,6 +1,7 @@
 package dev.relayworker.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,7 +9,11 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.time.Duration;
+import java.util.Base64;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -61,12 +66,12 @@ class RelaySimulatorTest {
       assertThat(json.at("/data/1/embedding/" + i).floatValue()).isEqualTo(expected[i]);
       norm += expected[i] * expected[i];
     }
-    assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(norm).isCloseTo(1.0, offset(1e-5));
     // "hello world" is 2 cl100k tokens, "hi" 1.
     assertThat(json.at("/usage/prompt_tokens").asLong()).isEqualTo(3);
     assertThat(json.at("/usage/total_tokens").asLong()).isEqualTo(3);
-    byte[] packed = java.util.Base64.getDecoder().decode(mapper.readTree(again.body()).at("/data/0/embedding").asText());
-    java.nio.FloatBuffer floats = java.nio.ByteBuffer.wrap(packed).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    byte[] packed = Base64.getDecoder().decode(mapper.readTree(again.body()).at("/data/0/embedding").asText());
+    FloatBuffer floats = ByteBuffer.wrap(packed).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     assertThat(floats.remaining()).isEqualTo(8);
     assertThat(floats.get(3)).isEqualTo(expected[3]);
     assertThat(simulator.stats().embeddingCalls()).isEqualTo(2);

@@ -1,5 +1,6 @@
 package dev.relayworker.embeddings;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -106,7 +107,7 @@ final class EmbeddingBatch {
     byte[] bytes;
     try {
       bytes = mapper.writeValueAsBytes(body);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("an embeddings batch could not be encoded", e);
     }
     return new RelayRequest(RelayApi.EMBEDDINGS, bytes, deadline, first.request().model(), estimate, key.group(), false,

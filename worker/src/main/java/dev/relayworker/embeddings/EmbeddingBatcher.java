@@ -1,5 +1,6 @@
 package dev.relayworker.embeddings;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relayworker.cost.TokenEstimator;
@@ -262,7 +263,7 @@ public final class EmbeddingBatcher implements RelayCalls {
   /** Tokens in the model's encoding for strings, one per id for token ids. */
   private long count(String model, EmbeddingInput input) {
     long count = 0;
-    for (var item : input.items()) {
+    for (JsonNode item : input.items()) {
       count += item.isTextual() ? tokens.countInput(model, item) : item.size();
     }
     return count;

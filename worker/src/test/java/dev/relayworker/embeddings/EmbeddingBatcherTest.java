@@ -9,6 +9,9 @@ import dev.relayworker.resilience.CallFailedException;
 import dev.relayworker.resilience.CallResult;
 import dev.relayworker.resilience.RelayRequest;
 import dev.relayworker.testkit.MutableClock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,7 +79,7 @@ class EmbeddingBatcherTest {
           .isEqualTo(result.completion().usage().orElseThrow().promptTokens());
       assertThat(usage.path("total_tokens").asLong()).isEqualTo(result.cost().promptTokens());
       assertThat(result.cost().usd()).isEqualByComparingTo(
-          java.math.BigDecimal.valueOf(2 * result.cost().quota()).movePointLeft(6));
+          BigDecimal.valueOf(2 * result.cost().quota()).movePointLeft(6));
       assertThat(result.attempts()).isEqualTo(1);
       assertThat(result.route()).isEqualTo("main");
     });
@@ -266,8 +269,8 @@ class EmbeddingBatcherTest {
   private JsonNode body(CallResult result) {
     try {
       return json.readTree(result.completion().body());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relayworker.cost.CallCost;
 import dev.relayworker.relay.Completion;
 import dev.relayworker.relay.FailureKind;
+import dev.relayworker.relay.RelayApi;
 import dev.relayworker.relay.RelayError;
 import dev.relayworker.relay.RelayException;
 import dev.relayworker.relay.Usage;
@@ -54,7 +55,7 @@ final class ScriptedEmbeddings implements RelayCalls {
   @Override
   public synchronized CompletableFuture<CallResult> complete(RelayRequest request, int chargedBefore) {
     calls.add(request);
-    if (request.api() != dev.relayworker.relay.RelayApi.EMBEDDINGS) {
+    if (request.api() != RelayApi.EMBEDDINGS) {
       return CompletableFuture.completedFuture(new CallResult(new Completion(request.body(), null, "m", 200, null), 1));
     }
     JsonNode body = read(request.body());

@@ -2,6 +2,8 @@ package dev.relayworker.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.relayworker.relay.RelayApi;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -235,8 +237,7 @@ class RequestParserTest {
         .startsWith("input[1] must be a token id");
     assertThat(refusal("{\"model\":\"m\",\"input\":{\"a\":1}}").error().message())
         .isEqualTo("input must be a string, an array of strings, or token ids, was object");
-    com.fasterxml.jackson.databind.node.ArrayNode tooMany = new com.fasterxml.jackson.databind.ObjectMapper()
-        .createArrayNode();
+    ArrayNode tooMany = new ObjectMapper().createArrayNode();
     for (int i = 0; i <= EmbeddingInput.MAX_ITEMS; i++) {
       tooMany.add("x");
     }
