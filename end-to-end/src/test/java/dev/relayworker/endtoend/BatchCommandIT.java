@@ -72,8 +72,8 @@ class BatchCommandIT {
         String printed = Launcher.read(second);
         assertThat(exit).as(printed).isEqualTo(1); // Bad lines make the exit non-zero.
         assertThat(printed).contains("batch: line " + NOT_JSON + ": not valid JSON")
-            .contains("batch: line " + WRONG_URL + ": url must be \"/v1/completions\", \"/v1/chat/completions\" or"
-                + " \"/v1/embeddings\"")
+            .contains("batch: line " + WRONG_URL + ": url must be \"/v1/completions\", \"/v1/chat/completions\","
+                + " \"/v1/embeddings\" or \"/v1/messages\"")
             .contains("batch: " + LINES + "/" + LINES + " (100%)")
             .containsPattern("already in \\S+output.jsonl");
 

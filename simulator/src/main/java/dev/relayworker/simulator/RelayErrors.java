@@ -111,6 +111,17 @@ final class RelayErrors {
             param, "invalid_text_request"));
   }
 
+  /** An error in Anthropic's shape, as new-api answers its Messages endpoint: {@code {"type":"error","error":{...}}}. */
+  Answer anthropic(HttpResponseStatus status, String type, String message) {
+    ObjectNode root = mapper.createObjectNode().put("type", "error");
+    root.putObject("error").put("type", type).put("message", message);
+    try {
+      return new Answer(status, mapper.writeValueAsBytes(root));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialise an error", e);
+    }
+  }
+
   byte[] error(String message, String type, String param, String code) {
     ObjectNode root = mapper.createObjectNode();
     ObjectNode error = root.putObject("error");

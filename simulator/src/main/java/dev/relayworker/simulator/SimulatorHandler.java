@@ -49,9 +49,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   private static final String COMPLETIONS = "/v1/completions";
   private static final String CHAT_COMPLETIONS = "/v1/chat/completions";
   private static final String EMBEDDINGS = "/v1/embeddings";
+  private static final String MESSAGES = "/v1/messages";
 
   /** Which endpoint a call came to. */
-  private enum Api { COMPLETIONS, CHAT, EMBEDDINGS }
+  private enum Api { COMPLETIONS, CHAT, EMBEDDINGS, MESSAGES }
   private static final byte[] MALFORMED_BODY =
       "{\"id\":\"cmpl-broken\",\"object\":\"text_completion\",\"choices\":[{\"text\":\"trunc".getBytes(StandardCharsets.UTF_8);
 
@@ -63,6 +64,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   private final ObjectMapper mapper;
   private final CompletionGenerator generator;
   private final EmbeddingGenerator embeddings;
+  private final MessageGenerator messages;
   private final RelayErrors errors;
   private final AtomicLong ids = new AtomicLong();
 
@@ -73,6 +75,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     TokenCounter tokens = new TokenCounter();
     this.generator = new CompletionGenerator(mapper, tokens);
     this.embeddings = new EmbeddingGenerator(mapper, tokens);
+    this.messages = new MessageGenerator(mapper, generator, tokens);
     this.errors = new RelayErrors(mapper);
   }
 
@@ -81,9 +84,9 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     String path = request.uri().split("\\?", 2)[0];
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     if (request.method() == HttpMethod.POST && (path.equals(COMPLETIONS) || path.equals(CHAT_COMPLETIONS)
-        || path.equals(EMBEDDINGS))) {
-      completions(ctx, request, keepAlive,
-          path.equals(CHAT_COMPLETIONS) ? Api.CHAT : path.equals(EMBEDDINGS) ? Api.EMBEDDINGS : Api.COMPLETIONS);
+        || path.equals(EMBEDDINGS) || path.equals(MESSAGES))) {
+      completions(ctx, request, keepAlive, path.equals(CHAT_COMPLETIONS) ? Api.CHAT
+          : path.equals(EMBEDDINGS) ? Api.EMBEDDINGS : path.equals(MESSAGES) ? Api.MESSAGES : Api.COMPLETIONS);
     } else if (request.method() == HttpMethod.GET && path.equals("/v1/models")) {
       if (authorized(request)) {
         respond(ctx, HttpResponseStatus.OK, json(models()), keepAlive, Map.of());
@@ -110,8 +113,9 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     String prompt = body == null ? null : api == Api.EMBEDDINGS ? firstOrNull(EmbeddingGenerator.inputKeys(body))
         : CompletionGenerator.promptKey(body);
     String requestId = requestId();
-    if (!authorized(request)) {
-      refuse(ctx, errors.invalidKey(settings.flavor(), requestId), keepAlive, prompt, requestId);
+    if (!authorized(request, api == Api.MESSAGES)) {
+      refuse(ctx, api == Api.MESSAGES ? errors.anthropic(HttpResponseStatus.UNAUTHORIZED, "authentication_error",
+          "invalid x-api-key") : errors.invalidKey(settings.flavor(), requestId), keepAlive, prompt, requestId);
       return;
     }
     Duration overLimit = simulator.admit(System.nanoTime());
@@ -256,6 +260,10 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
         return new Built(errors.noChannel(settings.flavor(), model.asText(), settings.group(), requestId));
       }
       long created = System.currentTimeMillis() / 1000;
+      if (api == Api.MESSAGES) {
+        ObjectNode message = messages.message(body, "msg_sim" + Long.toHexString(ids.incrementAndGet()));
+        return new Built(new RelayErrors.Answer(HttpResponseStatus.OK, json(message)), message);
+      }
       if (api == Api.EMBEDDINGS) {
         ObjectNode embedded = embeddings.embed(body, settings.embeddingContextTokens());
         simulator.stats().recordEmbeddings(EmbeddingGenerator.inputKeys(body));
@@ -266,7 +274,9 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
           : generator.complete(body, "cmpl-sim-" + Long.toHexString(ids.incrementAndGet()), created);
       return new Built(new RelayErrors.Answer(HttpResponseStatus.OK, json(completion)), completion);
     } catch (InvalidRequestException e) {
-      return new Built(errors.invalidRequest(settings.flavor(), e.getMessage(), e.param(), requestId));
+      return new Built(api == Api.MESSAGES
+          ? errors.anthropic(HttpResponseStatus.BAD_REQUEST, "invalid_request_error", e.getMessage())
+          : errors.invalidRequest(settings.flavor(), e.getMessage(), e.param(), requestId));
     }
   }
 
@@ -354,7 +364,22 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
 
   private boolean authorized(FullHttpRequest request) {
-    return ("Bearer " + simulator.settings().apiKey()).equals(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+    return authorized(request, false);
+  }
+
+  /**
+   * Whether the call carries the key: as a Bearer token, or for Messages also as {@code x-api-key}
+   * (which new-api copies into its Bearer check). Counts which of the two a Messages call used.
+   */
+  private boolean authorized(FullHttpRequest request, boolean messagesCall) {
+    String key = simulator.settings().apiKey();
+    boolean bearer = ("Bearer " + key).equals(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+    boolean keyHeader = messagesCall && key.equals(request.headers().get("x-api-key"));
+    if (messagesCall && (bearer || keyHeader)) {
+      simulator.stats().recordMessagesAuth(keyHeader ? "x-api-key" : "bearer",
+          request.headers().get("anthropic-version"));
+    }
+    return bearer || keyHeader;
   }
 
   private JsonNode parse(FullHttpRequest request) {

@@ -53,7 +53,7 @@ public record SimulatorSettings(
 
   public static final String DEFAULT_KEY = "sk-simulator";
   public static final Set<String> DEFAULT_MODELS = Set.of("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002",
-      "text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002");
+      "text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002", "claude-3-5-haiku-20241022");
   /** OpenAI's limit on one embeddings input. */
   public static final int DEFAULT_EMBEDDING_CONTEXT_TOKENS = 8_192;
   /** The quota of a key without a limit. */

@@ -71,6 +71,18 @@ public final class SimulatorStats {
     }
   }
 
+  private final Map<String, LongAdder> messagesAuth = new ConcurrentHashMap<>();
+
+  /** A Messages call carried its key this way ({@code x-api-key} or {@code bearer}) and this {@code anthropic-version} (or none). */
+  void recordMessagesAuth(String how, String version) {
+    messagesAuth.computeIfAbsent(how + (version == null ? "" : " " + version), key -> new LongAdder()).increment();
+  }
+
+  /** Messages calls by how they carried the key and their {@code anthropic-version}: {@code "x-api-key 2023-06-01"} and the like. */
+  public Map<String, Long> messagesAuth() {
+    return snapshot(messagesAuth);
+  }
+
   /** An embeddings call was answered with vectors for these inputs (texts, or token ids as JSON text). */
   void recordEmbeddings(List<String> inputs) {
     embeddingCalls.increment();

@@ -7,7 +7,7 @@ import dev.relayworker.relay.RelayApi;
 
 /**
  * One line of an OpenAI Batch API input file, checked: {@code {"custom_id": "...", "method":
- * "POST", "url": "/v1/completions", "/v1/chat/completions" or "/v1/embeddings", "body": {...}}}. Immutable.
+ * "POST", "url": "/v1/completions", "/v1/chat/completions", "/v1/embeddings" or "/v1/messages", "body": {...}}}. Immutable.
  *
  * @param number the line's number in the file, from 1
  * @param customId the caller's ID for the line, echoed on its output line
@@ -44,8 +44,8 @@ public record BatchLine(int number, String customId, byte[] body, RelayApi endpo
     String url = node.path("url").asText("");
     RelayApi endpoint = RelayApi.ofPath(url).filter(named -> url.startsWith("/")).orElse(null);
     if (endpoint == null) {
-      return bad(number, customId, "url must be \"/v1/completions\", \"/v1/chat/completions\" or"
-          + " \"/v1/embeddings\", the endpoints this worker serves");
+      return bad(number, customId, "url must be \"/v1/completions\", \"/v1/chat/completions\", \"/v1/embeddings\""
+          + " or \"/v1/messages\", the endpoints this worker serves");
     }
     JsonNode body = node.get("body");
     if (body == null || !body.isObject()) {

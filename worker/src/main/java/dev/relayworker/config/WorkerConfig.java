@@ -37,6 +37,7 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String RELAY_API_KEY_ENV = "relay.api.key.env";
   public static final String RELAY_HTTP_VERSION = "relay.http.version";
   public static final String RELAY_HTTP_CLIENT = "relay.http.client";
+  public static final String RELAY_MESSAGES_AUTH = "relay.messages.auth";
   public static final String RELAY_IDLE_TIMEOUT_MS = "relay.idle.timeout.ms";
   public static final String RELAY_CONNECT_TIMEOUT_MS = "relay.connect.timeout.ms";
   public static final String RELAY_REQUEST_TIMEOUT_MS = "relay.request.timeout.ms";
@@ -283,6 +284,10 @@ public final class WorkerConfig extends AbstractConfig {
           ValidString.in("HTTP_1_1", "HTTP_2"), Importance.LOW,
           "HTTP version offered to the relay. HTTP_2 is negotiated only over TLS and needs"
               + " relay.http.client=jdk.")
+      .define(RELAY_MESSAGES_AUTH, Type.STRING, "x-api-key", ValidString.in("x-api-key", "bearer"), Importance.LOW,
+          "How the key is sent with Messages requests (/v1/messages): x-api-key, as Anthropic's API takes it"
+              + " (new-api copies it into its Bearer check), or bearer, as Authorization: Bearer. Every call of"
+              + " the other endpoints sends Bearer.")
       .define(RELAY_HTTP_CLIENT, Type.STRING, "netty", ValidString.in("netty", "jdk"), Importance.LOW,
           "The relay's HTTP transport. netty: HTTP/1.1 on one event loop, a pool of keep-alive"
               + " connections capped at relay.max.concurrent.calls; every answer is read and completed on"

@@ -118,6 +118,16 @@ public final class TokenEstimator {
     return new TokenEstimate(promptTokens, saturatingMultiply(choices, positive(maxTokens, DEFAULT_CHAT_MAX_TOKENS)));
   }
 
+  /**
+   * The most tokens a Messages request (Anthropic's format) may use: its {@code system} (a string
+   * or text blocks) and messages counted as a chat request's, plus its one answer of
+   * {@code max_tokens}, which the format requires.
+   */
+  public TokenEstimate estimateMessages(String model, JsonNode system, JsonNode messages, JsonNode maxTokens) {
+    TokenEstimate chat = estimateChat(model, messages, null, maxTokens);
+    return new TokenEstimate(chat.promptTokens() + countContent(counterFor(model), system), chat.completionTokens());
+  }
+
   /** A message's content: a string, or parts of which text is counted and each image is {@value #IMAGE_TOKENS}. */
   private static long countContent(Counter counter, JsonNode content) {
     if (content == null || !content.isArray()) {

@@ -34,8 +34,14 @@ final class BodyChecks {
     if (endpoint == RelayApi.EMBEDDINGS) {
       embeddings(fields);
       integers = new String[] {"dimensions"};
+    } else if (endpoint == RelayApi.MESSAGES) {
+      messages(fields.get("messages"), "/v1/messages");
+      if (fields.get("max_tokens") == null) {
+        throw new Refusal("invalid_body", "max_tokens is required for /v1/messages", "max_tokens");
+      }
+      integers = new String[] {"max_tokens", "top_k"};
     } else if (endpoint == RelayApi.CHAT_COMPLETIONS) {
-      messages(fields.get("messages"));
+      messages(fields.get("messages"), "/v1/chat/completions");
       integers = new String[] {"max_tokens", "max_completion_tokens", "n", "seed", "top_logprobs"};
     } else {
       prompt(fields.get("prompt"));
@@ -84,9 +90,9 @@ final class BodyChecks {
   }
 
   /** {@code messages}: a non-empty array of objects, each with a non-empty string {@code role}. */
-  private static void messages(JsonNode messages) {
+  private static void messages(JsonNode messages, String path) {
     if (messages == null) {
-      throw new Refusal("invalid_body", "messages is required for /v1/chat/completions", "messages");
+      throw new Refusal("invalid_body", "messages is required for " + path, "messages");
     }
     if (!messages.isArray() || messages.isEmpty()) {
       throw new Refusal("invalid_body", "messages must be a non-empty array of messages, was "
@@ -109,6 +115,10 @@ final class BodyChecks {
   static void cost(RelayFields fields, CostLimits limits, RelayApi endpoint) {
     if (endpoint == RelayApi.EMBEDDINGS) {
       return; // Nothing is generated; the inputs are bounded by the record's size and EmbeddingInput.MAX_ITEMS.
+    }
+    if (endpoint == RelayApi.MESSAGES) {
+      atMost(fields, "max_tokens", limits.maxTokens(), WorkerConfig.REQUEST_MAX_TOKENS); // one answer, no n
+      return;
     }
     atMost(fields, "n", limits.maxN(), WorkerConfig.REQUEST_MAX_N);
     atMost(fields, "max_tokens", limits.maxTokens(), WorkerConfig.REQUEST_MAX_TOKENS);

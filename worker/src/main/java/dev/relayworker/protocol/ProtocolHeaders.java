@@ -14,10 +14,17 @@ import org.apache.kafka.common.header.Headers;
 public final class ProtocolHeaders {
 
   /**
-   * Request: the relay endpoint, {@code /v1/completions} or {@code /v1/chat/completions}
-   * ({@link dev.relayworker.relay.RelayApi}). Without it, a body with {@code messages} goes to chat completions.
+   * Request: the relay endpoint, {@code /v1/completions}, {@code /v1/chat/completions},
+   * {@code /v1/embeddings} or {@code /v1/messages} ({@link dev.relayworker.relay.RelayApi}).
+   * Without it, a body with {@code messages} goes to chat completions (or, with
+   * {@link #ANTHROPIC_VERSION}, to Messages), one with {@code input} to embeddings.
    */
   public static final String ENDPOINT = "endpoint";
+  /**
+   * Request: present (any value), it marks a body with {@code messages} as Anthropic's Messages
+   * format, sent to {@code /v1/messages}, as Anthropic's SDKs mark their requests.
+   */
+  public static final String ANTHROPIC_VERSION = "anthropic-version";
   /** Request: absolute deadline, epoch milliseconds, as decimal text or an 8-byte big-endian long. */
   public static final String DEADLINE_MS = "deadline_ms";
   /**
@@ -108,7 +115,7 @@ public final class ProtocolHeaders {
       RETRY_ORIGINAL_OFFSET, RETRY_COUNT, RETRY_ATTEMPTS, RETRY_CHARGED);
 
   /** Every request header the worker reads; each is held to {@code request.max.header.bytes}. */
-  public static final Set<String> READ = Set.of(ENDPOINT, DEADLINE_MS, REQUEST_ID, RELAY_GROUP, RELAY_CALLER, SPRING_CORRELATION_ID,
+  public static final Set<String> READ = Set.of(ENDPOINT, ANTHROPIC_VERSION, DEADLINE_MS, REQUEST_ID, RELAY_GROUP, RELAY_CALLER, SPRING_CORRELATION_ID,
       SPRING_REPLY_TOPIC, SPRING_REPLY_PARTITION, SMALLRYE_CORRELATION_ID, SMALLRYE_REPLY_TOPIC,
       SMALLRYE_REPLY_PARTITION, RETRY_ORIGINAL_TOPIC, RETRY_ORIGINAL_PARTITION, RETRY_ORIGINAL_OFFSET, RETRY_COUNT,
       RETRY_ATTEMPTS, RETRY_CHARGED);

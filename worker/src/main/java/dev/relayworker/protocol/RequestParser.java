@@ -81,7 +81,8 @@ public final class RequestParser {
     try {
       address = address(record, correlation);
       Instant deadline = deadline(record, wallNow, now);
-      Body body = body(record.value(), endpointHeader(record));
+      Body body = body(record.value(), endpointHeader(record),
+          record.headers().lastHeader(ProtocolHeaders.ANTHROPIC_VERSION) != null);
       return new ParsedRecord.Valid(new CompletionRequest(requestId, replyKey(record, requestId), body.bytes(), deadline,
           address, body.model(), body.tokenEstimate(), body.endpoint(),
           rules.groupHeader() ? shortHeader(record, ProtocolHeaders.RELAY_GROUP) : null, body.usageCeiling(),
@@ -221,7 +222,7 @@ public final class RequestParser {
     String path = utf8(header.value()).orElseThrow(() -> new Refusal("bad_header",
         "header " + ProtocolHeaders.ENDPOINT + " is not valid UTF-8", null)).trim();
     return RelayApi.ofPath(path).orElseThrow(() -> new Refusal("bad_header", "header " + ProtocolHeaders.ENDPOINT
-        + " must be /v1/completions, /v1/chat/completions or /v1/embeddings, was '"
+        + " must be /v1/completions, /v1/chat/completions, /v1/embeddings or /v1/messages, was '"
         + (path.length() > 80 ? path.substring(0, 80) + "..." : path) + "'", null));
   }
 
@@ -243,7 +244,8 @@ public final class RequestParser {
     return value.isEmpty() ? null : value;
   }
 
-  private Body body(byte[] value, RelayApi named) {
+  /** @param anthropic whether the record carries an {@code anthropic-version} header */
+  private Body body(byte[] value, RelayApi named, boolean anthropic) {
     if (value == null) {
       throw new Refusal("null_value", "record value is null; expected a JSON completion request", null);
     }
@@ -270,6 +272,7 @@ public final class RequestParser {
       throw new Refusal("not_object", "record value must be a JSON object, was " + kind, null);
     }
     RelayApi endpoint = named != null ? named
+        : fields.get("messages") != null && anthropic ? RelayApi.MESSAGES
         : fields.get("messages") != null ? RelayApi.CHAT_COMPLETIONS
         : fields.get("input") != null && fields.get("prompt") == null ? RelayApi.EMBEDDINGS : RelayApi.COMPLETIONS;
     BodyChecks.fields(fields, endpoint, rules.inputLimits());
@@ -298,6 +301,8 @@ public final class RequestParser {
   private long checkTokens(RelayFields fields, String model, RelayApi endpoint) {
     TokenEstimate estimate = endpoint == RelayApi.EMBEDDINGS
         ? new TokenEstimate(tokenEstimator.countInput(model, fields.get("input")), 0)
+        : endpoint == RelayApi.MESSAGES
+        ? tokenEstimator.estimateMessages(model, fields.get("system"), fields.get("messages"), fields.get("max_tokens"))
         : endpoint == RelayApi.CHAT_COMPLETIONS
         ? tokenEstimator.estimateChat(model, fields.get("messages"), fields.get("n"),
             fields.get("max_completion_tokens") != null ? fields.get("max_completion_tokens") : fields.get("max_tokens"))

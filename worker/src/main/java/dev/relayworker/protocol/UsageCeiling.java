@@ -18,6 +18,9 @@ final class UsageCeiling {
     long choices = Math.max(1, whole(fields.get("n"), 1));
     if (endpoint == RelayApi.EMBEDDINGS) {
       perChoice = 0; // Embeddings generate nothing: the prompt is all there is.
+    } else if (endpoint == RelayApi.MESSAGES) {
+      perChoice = whole(fields.get("max_tokens"), 0);
+      choices = 1;
     } else if (endpoint == RelayApi.CHAT_COMPLETIONS) {
       perChoice = whole(fields.get("max_completion_tokens"), whole(fields.get("max_tokens"), 0));
     } else {

@@ -131,9 +131,9 @@ final class AnswerReader {
     if (root == null || !root.isObject()) {
       throw malformed(status, "body is not a JSON object");
     }
-    JsonNode object = root.get("object");
+    JsonNode object = root.get(api.kindField());
     if (object != null && !api.objectType().equals(object.asText())) {
-      throw malformed(status, "object is '" + object.asText() + "', not '" + api.objectType() + "'");
+      throw malformed(status, api.kindField() + " is '" + object.asText() + "', not '" + api.objectType() + "'");
     }
     if (!root.path(api.resultsField()).isArray()) {
       throw malformed(status, "no " + api.resultsField() + " array");

@@ -82,14 +82,13 @@ public final class JdkRelayClient implements RelayClient {
     CompletableFuture<HttpResponse<byte[]>> response;
     AtomicReference<BoundedBody> answer = new AtomicReference<>();
     try {
-      HttpRequest request = HttpRequest.newBuilder(endpoint.uri(api))
+      HttpRequest.Builder builder = HttpRequest.newBuilder(endpoint.uri(api))
           .timeout(timeout)
-          .header("Authorization", endpoint.apiKey().authorization())
           .header("Content-Type", "application/json")
           .header("Accept", "application/json")
-          .header("Accept-Encoding", "identity")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-          .build();
+          .header("Accept-Encoding", "identity");
+      endpoint.keyHeaders(api).forEach(builder::header);
+      HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
       response = http.sendAsync(request, BoundedBody.handler(endpoint.maxResponseBytes(), memory, answer::set));
     } catch (RuntimeException e) {
       // The class only: the JDK's messages about a refused header quote the header's value.

@@ -165,8 +165,8 @@ public final class NettyRelayClient implements RelayClient {
   private FullHttpRequest request(RelayApi api, byte[] body) {
     FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, paths.get(api),
         Unpooled.wrappedBuffer(body));
-    request.headers().set(requestHeaders).setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-        .set(HttpHeaderNames.AUTHORIZATION, endpoint.apiKey().authorization());
+    request.headers().set(requestHeaders).setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    endpoint.keyHeaders(api).forEach(request.headers()::set);
     return request;
   }
 

@@ -15,7 +15,13 @@ public enum RelayApi {
   /** {@code POST /v1/chat/completions}: {@code messages} in, a {@code chat.completion} out. */
   CHAT_COMPLETIONS("/v1/chat/completions", "chat.completion", "choices"),
   /** {@code POST /v1/embeddings}: {@code input} in, a {@code list} of {@code embedding} objects out. */
-  EMBEDDINGS("/v1/embeddings", "list", "data");
+  EMBEDDINGS("/v1/embeddings", "list", "data"),
+  /**
+   * {@code POST /v1/messages}, Anthropic's Messages format as new-api relays serve it: {@code messages}
+   * of content blocks and a {@code max_tokens} in, a {@code message} (its {@code type}) of
+   * {@code content} blocks out.
+   */
+  MESSAGES("/v1/messages", "message", "content");
 
   private final String path;
   private final String objectType;
@@ -25,6 +31,11 @@ public enum RelayApi {
     this.path = path;
     this.objectType = objectType;
     this.resultsField = resultsField;
+  }
+
+  /** The field naming a successful answer's kind: {@code type} for Messages, {@code object} for the OpenAI formats. */
+  public String kindField() {
+    return this == MESSAGES ? "type" : "object";
   }
 
   /** The array of results a successful answer must carry: {@code choices}, or {@code data} for embeddings. */

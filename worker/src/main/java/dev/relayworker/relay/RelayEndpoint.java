@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
@@ -20,6 +21,8 @@ import org.apache.kafka.common.config.types.Password;
  * endpoint cannot be built with a key that is not a valid header value. Print the base URL with {@link #displayUri()},
  * which leaves out any user info.
  *
+ * @param messagesKeyHeader whether Messages calls ({@link RelayApi#MESSAGES}) send the key as
+ *     {@code x-api-key} ({@code relay.messages.auth}) rather than as a Bearer token
  * @param proxy the HTTP proxy calls go through ({@code relay.https.proxy} for an https relay,
  *     {@code relay.http.proxy} for an http one, unless {@code relay.no.proxy} lists its host or the
  *     host is a loopback one), or null to connect directly
@@ -33,7 +36,11 @@ public record RelayEndpoint(
     Duration idleTimeout,
     int maxConnections,
     int maxResponseBytes,
-    RelayProxy proxy) {
+    RelayProxy proxy,
+    boolean messagesKeyHeader) {
+
+  /** The Messages API version sent with every Messages call, as Anthropic's API requires one. */
+  public static final String ANTHROPIC_VERSION = "2023-06-01";
 
   public RelayEndpoint {
     Objects.requireNonNull(baseUri, "baseUri");
@@ -57,7 +64,7 @@ public record RelayEndpoint(
         HttpClient.Version.HTTP_1_1, WorkerConfig.defaultMillis(WorkerConfig.RELAY_CONNECT_TIMEOUT_MS),
         WorkerConfig.defaultMillis(WorkerConfig.RELAY_IDLE_TIMEOUT_MS),
         WorkerConfig.<Integer>defaultValue(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
-        WorkerConfig.<Integer>defaultValue(WorkerConfig.RELAY_MAX_RESPONSE_BYTES), null);
+        WorkerConfig.<Integer>defaultValue(WorkerConfig.RELAY_MAX_RESPONSE_BYTES), null, true);
   }
 
   public static RelayEndpoint from(WorkerConfig config) {
@@ -71,28 +78,49 @@ public record RelayEndpoint(
         Duration.ofMillis(config.getInt(WorkerConfig.RELAY_IDLE_TIMEOUT_MS)),
         config.getInt(WorkerConfig.RELAY_MAX_CONCURRENT_CALLS),
         config.getInt(WorkerConfig.RELAY_MAX_RESPONSE_BYTES),
-        proxyFor(base, config));
+        proxyFor(base, config),
+        "x-api-key".equals(config.getString(WorkerConfig.RELAY_MESSAGES_AUTH)));
   }
 
   public RelayEndpoint withTransport(RelayTransport other) {
     return new RelayEndpoint(baseUri, apiKey, other, httpVersion, connectTimeout, idleTimeout, maxConnections,
-        maxResponseBytes, proxy);
+        maxResponseBytes, proxy, messagesKeyHeader);
   }
 
   public RelayEndpoint withMaxResponseBytes(int bytes) {
     return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idleTimeout, maxConnections,
-        bytes, proxy);
+        bytes, proxy, messagesKeyHeader);
   }
 
   public RelayEndpoint withConnections(int max, Duration idle) {
     return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idle, max, maxResponseBytes,
-        proxy);
+        proxy, messagesKeyHeader);
   }
 
   /** This endpoint reached through {@code through} (null: directly). */
   public RelayEndpoint withProxy(RelayProxy through) {
     return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idleTimeout, maxConnections,
-        maxResponseBytes, through);
+        maxResponseBytes, through, messagesKeyHeader);
+  }
+
+  /** This endpoint sending the key of Messages calls as {@code x-api-key} ({@code true}) or as a Bearer token. */
+  public RelayEndpoint withMessagesKeyHeader(boolean keyHeader) {
+    return new RelayEndpoint(baseUri, apiKey, transport, httpVersion, connectTimeout, idleTimeout, maxConnections,
+        maxResponseBytes, proxy, keyHeader);
+  }
+
+  /**
+   * The headers that carry the key for a call of {@code api}, name to value: {@code x-api-key} and
+   * {@code anthropic-version} for a Messages call when {@link #messagesKeyHeader}, else
+   * {@code Authorization: Bearer} (and {@code anthropic-version} for Messages). Built per call, so a
+   * key file's new key is sent at once.
+   */
+  public Map<String, String> keyHeaders(RelayApi api) {
+    if (api != RelayApi.MESSAGES) {
+      return Map.of("Authorization", apiKey.authorization());
+    }
+    return messagesKeyHeader ? Map.of("x-api-key", apiKey.key().value(), "anthropic-version", ANTHROPIC_VERSION)
+        : Map.of("Authorization", apiKey.authorization(), "anthropic-version", ANTHROPIC_VERSION);
   }
 
   /** The route's key: followed in its file when it comes from one, else fixed. */

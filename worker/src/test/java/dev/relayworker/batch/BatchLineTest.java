@@ -32,7 +32,7 @@ class BatchLineTest {
     assertThat(images.customId()).isEqualTo("e");
     assertThat(images.number()).isEqualTo(4);
     assertThat(images.problem())
-        .contains("url must be \"/v1/completions\", \"/v1/chat/completions\" or \"/v1/embeddings\"");
+        .contains("url must be \"/v1/completions\", \"/v1/chat/completions\", \"/v1/embeddings\" or \"/v1/messages\"");
     BatchLine embeddings = BatchLine.parse(8, "{\"custom_id\":\"m\",\"method\":\"POST\",\"url\":\"/v1/embeddings\","
         + "\"body\":{\"input\":\"x\"}}", json).line();
     assertThat(embeddings.endpoint()).isEqualTo(dev.relayworker.relay.RelayApi.EMBEDDINGS);

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Chat requests go to /v1/chat/completions and come back as the relay's chat.completion, priced. */
+/**
+ * Chat requests go to /v1/chat/completions and come back as the relay's chat.completion, priced;
+ * Messages requests go to /v1/messages and come back as its message, priced by Anthropic's usage.
+ */
 @ExtendWith(KafkaBroker.class)
 class WorkerChatIT {
 
@@ -76,6 +79,51 @@ class WorkerChatIT {
     assertThat(json.readTree(byKey.get("no-role").value()).at("/error/message").asText())
         .contains("messages[0] needs a role");
     assertThat(simulator.stats().calls()).isEqualTo(3);
+  }
+
+  @Test
+  void messagesRequestsGoToTheMessagesEndpointWithTheKeyAsXApiKeyAndArePriced(KafkaBroker.Running broker)
+      throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+    TestWorkers workers = new TestWorkers(broker, simulator, "messages").createRequestTopic(2);
+    String claude = "{\"model\":\"claude-3-5-haiku-20241022\",\"max_tokens\":12,\"system\":\"You are terse.\","
+        + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Say hi\"}]}]}";
+
+    try (Worker worker = Worker.start(workers.config()); KafkaProducer<byte[], byte[]> producer = workers.producer();
+        TopicReader replies = workers.replies()) {
+      ProducerRecord<byte[], byte[]> versioned = record(workers, "versioned", claude, null);
+      versioned.headers().add(ProtocolHeaders.ANTHROPIC_VERSION, TestWorkers.utf8("2023-06-01"));
+      producer.send(versioned);
+      producer.send(record(workers, "named", claude, "/v1/messages"));
+      ProducerRecord<byte[], byte[]> unbounded = record(workers, "no-max", "{\"model\":\"claude-3-5-haiku-20241022\","
+          + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", null);
+      unbounded.headers().add(ProtocolHeaders.ANTHROPIC_VERSION, TestWorkers.utf8("2023-06-01"));
+      producer.send(unbounded);
+      producer.flush();
+      replies.awaitDistinctKeys(3, WAIT);
+    }
+
+    Map<String, ConsumerRecord<byte[], byte[]>> byKey = new HashMap<>();
+    try (TopicReader reader = workers.replies()) {
+      reader.readToEnd(WAIT).forEach(reply -> byKey.put(new String(reply.key(), StandardCharsets.UTF_8), reply));
+    }
+    for (String key : new String[] {"versioned", "named"}) {
+      ConsumerRecord<byte[], byte[]> reply = byKey.get(key);
+      JsonNode message = json.readTree(reply.value());
+      assertThat(message.path("type").asText()).isEqualTo("message");
+      assertThat(message.at("/content/0/type").asText()).isEqualTo("text");
+      long input = message.at("/usage/input_tokens").asLong();
+      long output = message.at("/usage/output_tokens").asLong();
+      assertThat(header(reply, ProtocolHeaders.USAGE_PROMPT_TOKENS)).isEqualTo(Long.toString(input));
+      assertThat(header(reply, ProtocolHeaders.USAGE_COMPLETION_TOKENS)).isEqualTo(Long.toString(output));
+      // claude-3-5-haiku in the default table: model ratio 0.4, completion ratio 5.
+      assertThat(header(reply, ProtocolHeaders.COST_QUOTA))
+          .isEqualTo(Long.toString((long) Math.ceil((input + output * 5) * 0.4 - 1e-9)));
+    }
+    assertThat(header(byKey.get("no-max"), ProtocolHeaders.ERROR_TYPE)).isEqualTo("invalid_request_error");
+    assertThat(json.readTree(byKey.get("no-max").value()).at("/error/message").asText())
+        .isEqualTo("max_tokens is required for /v1/messages");
+    assertThat(simulator.stats().messagesAuth()).containsExactly(Map.entry("x-api-key 2023-06-01", 2L));
   }
 
   private static ProducerRecord<byte[], byte[]> record(TestWorkers workers, String key, String body, String endpoint) {

@@ -74,7 +74,8 @@ class RequestParserTest {
     RecordHeaders unknown = new RecordHeaders();
     unknown.add(ProtocolHeaders.ENDPOINT, "/v1/rerank".getBytes(StandardCharsets.UTF_8));
     assertThat(refusal(record("g", BODY, unknown)).message())
-        .isEqualTo("header endpoint must be /v1/completions, /v1/chat/completions or /v1/embeddings, was '/v1/rerank'");
+        .isEqualTo("header endpoint must be /v1/completions, /v1/chat/completions, /v1/embeddings or /v1/messages,"
+            + " was '/v1/rerank'");
   }
 
   @Test
@@ -220,6 +221,31 @@ class RequestParserTest {
     // A prompt makes it a completion, whatever else it holds.
     assertThat(valid(record("p", "{\"model\":\"m\",\"prompt\":\"p\",\"input\":\"x\"}", new RecordHeaders()))
         .endpoint()).isEqualTo(RelayApi.COMPLETIONS);
+  }
+
+  @Test
+  void aMessagesBodyIsRecognisedByItsVersionHeaderOrTheEndpointAndNeedsMaxTokens() {
+    String body = "{\"model\":\"claude-3-5-haiku-20241022\",\"max_tokens\":64,\"system\":\"terse\","
+        + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}]}";
+    RecordHeaders versioned = new RecordHeaders();
+    versioned.add(ProtocolHeaders.ANTHROPIC_VERSION, "2023-06-01".getBytes(StandardCharsets.UTF_8));
+    RecordHeaders named = new RecordHeaders();
+    named.add(ProtocolHeaders.ENDPOINT, "/v1/messages".getBytes(StandardCharsets.UTF_8));
+
+    CompletionRequest request = valid(record("m", body, versioned));
+
+    assertThat(request.endpoint()).isEqualTo(RelayApi.MESSAGES);
+    assertThat(new String(request.body(), StandardCharsets.UTF_8)).isEqualTo(body); // sent as written
+    assertThat(valid(record("n", body, named)).endpoint()).isEqualTo(RelayApi.MESSAGES);
+    assertThat(valid(record("c", body, new RecordHeaders())).endpoint()).isEqualTo(RelayApi.CHAT_COMPLETIONS);
+    assertThat(refusal(record("x", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+        versioned)).message()).isEqualTo("max_tokens is required for /v1/messages");
+    assertThat(refusal(record("y", "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[]}", versioned)).message())
+        .contains("messages must be a non-empty array");
+    assertThat(refusal(record("z", "{\"model\":\"m\",\"max_tokens\":9999999,\"messages\":[{\"role\":\"user\"}]}",
+        versioned)).message()).startsWith("max_tokens is 9999999, over the limit of");
+    assertThat(refusal(record("s", "{\"model\":\"m\",\"max_tokens\":9,\"stream\":true,\"messages\":[{\"role\":\"user\"}]}",
+        versioned)).message()).contains("stream must be false");
   }
 
   @Test

@@ -34,6 +34,8 @@ class FailureClassifierTest {
       "503, -, -, upstream overloaded, TRANSIENT",
       "504, -, -, -, TRANSIENT",
       "524, -, -, -, TRANSIENT",
+      // Anthropic's Messages API (and new-api's /v1/messages): overloaded.
+      "529, -, -, Overloaded, TRANSIENT",
       "400, true, -, -, TRANSIENT",
       "500, false, -, -, FINAL",
       "429, FALSE, -, -, FINAL",

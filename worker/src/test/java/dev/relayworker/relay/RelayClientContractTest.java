@@ -60,6 +60,36 @@ abstract class RelayClientContractTest {
   }
 
   @Test
+  void sendsMessagesWithTheKeyAsXApiKeyOrBearerAndReadsTheMessageAndItsErrors() {
+    byte[] messages = ("{\"model\":\"claude-3-5-haiku-20241022\",\"max_tokens\":6,\"system\":\"be brief\","
+        + "\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}]}")
+        .getBytes(StandardCharsets.UTF_8);
+    RelayClient bearer = open(RelayEndpoint.of(simulator.baseUri().toString(), KEY).withMessagesKeyHeader(false));
+
+    Completion completion = client.send(RelayApi.MESSAGES, messages, Duration.ofSeconds(5)).join();
+    bearer.send(RelayApi.MESSAGES, messages, Duration.ofSeconds(5)).join();
+    RelayException noMaxTokens = failure(() -> client.send(RelayApi.MESSAGES, ("{\"model\":\"claude-3-5-haiku-20241022\","
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").getBytes(StandardCharsets.UTF_8),
+        Duration.ofSeconds(5)).join());
+    bearer.close();
+
+    assertThat(new String(completion.body(), StandardCharsets.UTF_8)).contains("\"type\":\"message\"");
+    // Anthropic's usage read in OpenAI's convention: the prompt is every input token kind.
+    assertThat(completion.usage()).hasValueSatisfying(usage -> {
+      assertThat(usage.promptTokens()).isPositive();
+      assertThat(usage.completionTokens()).isBetween(1L, 6L);
+    });
+    assertThat(simulator.stats().messagesAuth())
+        .containsEntry("x-api-key " + RelayEndpoint.ANTHROPIC_VERSION, 2L)
+        .containsEntry("bearer " + RelayEndpoint.ANTHROPIC_VERSION, 1L);
+    // {"type":"error","error":{"type":"invalid_request_error","message":...}}, read as OpenAI's shape is.
+    assertThat(noMaxTokens.httpStatus()).isEqualTo(400);
+    assertThat(noMaxTokens.kind()).isEqualTo(FailureKind.FINAL);
+    assertThat(noMaxTokens.error().type()).isEqualTo("invalid_request_error");
+    assertThat(noMaxTokens.error().message()).contains("max_tokens");
+  }
+
+  @Test
   void returnsTheAnswerAsReceivedWithUsageParsed() {
     Completion completion = client.send(BODY, Duration.ofSeconds(5)).join();
 
