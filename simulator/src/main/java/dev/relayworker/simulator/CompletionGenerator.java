@@ -61,9 +61,6 @@ final class CompletionGenerator {
     int n = intField(request, "n", 1, 1, MAX_N);
     long seed = request.path("seed").asLong(0);
     boolean echo = request.path("echo").asBoolean(false);
-    if (request.path("stream").asBoolean(false)) {
-      throw new InvalidRequestException("stream is not supported by the relay simulator", "stream");
-    }
 
     ObjectNode answer = head("text_completion", id, createdSeconds, model);
     ArrayNode choices = answer.putArray("choices");
@@ -106,9 +103,6 @@ final class CompletionGenerator {
     int maxTokens = intField(request, limitField, Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
     int n = intField(request, "n", 1, 1, MAX_N);
     long seed = request.path("seed").asLong(0);
-    if (request.path("stream").asBoolean(false)) {
-      throw new InvalidRequestException("stream is not supported by the relay simulator", "stream");
-    }
     long promptTokens = 3;
     for (JsonNode message : messages) {
       if (!message.isObject() || !message.path("role").isTextual()) {

@@ -19,6 +19,11 @@ public enum Fault {
   STALL("stall"),
   /** Streams a 200 body that never ends, as fast as the client reads it. */
   ENDLESS("endless"),
+  /**
+   * The answer cut in the middle: half the events of a streamed answer (no end), or half the bytes
+   * of a whole one, then the connection closed.
+   */
+  CUT("cut"),
   /** A valid completion padded to {@value #BLOATED_BYTES} bytes: more than a Kafka record may hold by default. */
   BLOATED("bloated");
 
@@ -43,6 +48,6 @@ public enum Fault {
       }
     }
     throw new IllegalArgumentException("unknown fault '" + label + "'; known: 429, 500, 502, 503, 504, hang,"
-        + " reset, malformed, stall, endless, bloated");
+        + " reset, malformed, stall, endless, cut, bloated");
   }
 }

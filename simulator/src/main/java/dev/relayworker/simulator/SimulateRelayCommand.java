@@ -45,7 +45,7 @@ public final class SimulateRelayCommand implements Callable<Integer> {
   long latencySpreadMs;
 
   @Option(names = "--fault", description = "Inject a fault with a probability, e.g. --fault 429=0.02 --fault hang=0.001."
-      + " Faults: 429, 500, 502, 503, 504, hang, reset, malformed.")
+      + " Faults: 429, 500, 502, 503, 504, hang, reset, malformed, stall, endless, cut, bloated.")
   Map<String, Double> faults = Map.of();
 
   @Option(names = "--retry-after-ms", defaultValue = "1000", description = "Wait that 429 answers ask for (default: ${DEFAULT-VALUE}).")
@@ -84,6 +84,10 @@ public final class SimulateRelayCommand implements Callable<Integer> {
   @Option(names = "--deny-models", split = ",", description = "Models the key's group may not use, answered 403"
       + " (model not allowed), comma-separated.")
   Set<String> deniedModels = Set.of();
+
+  @Option(names = "--stream-chunk-delay-ms", defaultValue = "0", description = "Wait between two events of a"
+      + " streamed answer (stream: true), after the latency before the first (default: ${DEFAULT-VALUE}).")
+  long streamChunkDelayMs;
 
   @Option(names = "--embedding-context", defaultValue = "" + SimulatorSettings.DEFAULT_EMBEDDING_CONTEXT_TOKENS,
       description = "Most tokens one embeddings input may hold; a longer one is answered 400 (default: ${DEFAULT-VALUE}).")
@@ -131,6 +135,7 @@ public final class SimulateRelayCommand implements Callable<Integer> {
         .withQuota(quota)
         .withPrices(modelRatio, completionRatio, groupRatio)
         .withGroup(group, deniedModels)
-        .withEmbeddingContext(embeddingContext);
+        .withEmbeddingContext(embeddingContext)
+        .withStreamChunkDelay(Duration.ofMillis(streamChunkDelayMs));
   }
 }

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -65,6 +66,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
   private final CompletionGenerator generator;
   private final EmbeddingGenerator embeddings;
   private final MessageGenerator messages;
+  private final StreamEvents streams;
   private final RelayErrors errors;
   private final AtomicLong ids = new AtomicLong();
 
@@ -76,6 +78,7 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     this.generator = new CompletionGenerator(mapper, tokens);
     this.embeddings = new EmbeddingGenerator(mapper, tokens);
     this.messages = new MessageGenerator(mapper, generator, tokens);
+    this.streams = new StreamEvents(mapper);
     this.errors = new RelayErrors(mapper);
   }
 
@@ -159,10 +162,75 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
     }
     String outcome = Integer.toString(answer.status().code());
     simulator.stats().recordOutcome(outcome, prompt);
+    if (built.completion() != null && streamed(body)) {
+      stream(ctx, built.completion(), body, keepAlive, delay, settings, false,
+          () -> simulator.stats().recordCall(prompt, outcome, arrival));
+      return;
+    }
     later(ctx, delay, () -> {
       simulator.stats().recordCall(prompt, outcome, arrival);
       answered(ctx, answer.status(), answer.body(), keepAlive, withRequestId(answer.headers(), requestId));
     });
+  }
+
+  private static boolean streamed(JsonNode body) {
+    return body != null && body.path("stream").asBoolean(false);
+  }
+
+  /**
+   * Sends {@code answer} as the events of a stream, {@code settings.streamChunkDelay()} apart,
+   * after {@code delay}; {@code cut}: half of them, then the connection closed with no end.
+   *
+   * @param sent run when the last event went (or the client left)
+   */
+  private void stream(ChannelHandlerContext ctx, ObjectNode answer, JsonNode body, boolean keepAlive, Duration delay,
+      SimulatorSettings settings, boolean cut, Runnable sent) {
+    List<byte[]> events = streams.of(answer, body.path("stream_options").path("include_usage").asBoolean(false));
+    later(ctx, delay, () -> {
+      if (!ctx.channel().isActive()) {
+        simulator.stats().recordAnswered();
+        return;
+      }
+      DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream").set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+      HttpUtil.setTransferEncodingChunked(head, true);
+      if (keepAlive && !cut) {
+        head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      }
+      ctx.writeAndFlush(head);
+      sendEvents(ctx, events, 0, cut ? events.size() / 2 : events.size(), settings.streamChunkDelay(), cut, keepAlive,
+          () -> {
+            simulator.stats().recordAnswered();
+            sent.run();
+          });
+    });
+  }
+
+  /** Writes event {@code next} and schedules the one after it; ends the stream (or cuts it) after {@code end}. */
+  private static void sendEvents(ChannelHandlerContext ctx, List<byte[]> events, int next, int end, Duration between,
+      boolean cut, boolean keepAlive, Runnable done) {
+    if (!ctx.channel().isActive()) {
+      done.run();
+      return;
+    }
+    if (next == end) {
+      done.run();
+      if (cut) {
+        ctx.close(); // No last chunk: the stream just stops.
+      } else if (keepAlive) {
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      } else {
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+      }
+      return;
+    }
+    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(events.get(next))));
+    Runnable following = () -> sendEvents(ctx, events, next + 1, end, between, cut, keepAlive, done);
+    if (between.isZero()) {
+      ctx.executor().execute(following);
+    } else {
+      ctx.executor().schedule(following, between.toNanos(), TimeUnit.NANOSECONDS);
+    }
   }
 
   /**
@@ -174,14 +242,19 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
    */
   private RelayErrors.Answer spend(JsonNode completion, JsonNode request, SimulatorSettings settings,
       String requestId) {
-    long promptTokens = completion.path("usage").path("prompt_tokens").asLong();
-    long completionTokens = completion.path("usage").path("completion_tokens").asLong();
+    JsonNode used = completion.path("usage");
+    // Anthropic's convention for a Messages answer, OpenAI's for the rest.
+    long promptTokens = used.has("input_tokens") ? used.path("input_tokens").asLong() : used.path("prompt_tokens").asLong();
+    long completionTokens = used.has("output_tokens") ? used.path("output_tokens").asLong()
+        : used.path("completion_tokens").asLong();
     SimulatorTokenLimit tokens = simulator.tokenLimit();
     if (tokens != null) {
       long maxTokens = request.hasNonNull("max_completion_tokens") ? request.get("max_completion_tokens").asLong()
           : request.path("max_tokens").asLong(request.has("messages") ? CompletionGenerator.DEFAULT_CHAT_MAX_TOKENS
               : CompletionGenerator.DEFAULT_MAX_TOKENS);
-      long estimate = promptTokens + completion.path("choices").size() * maxTokens;
+      long answers = completion.has("choices") ? completion.path("choices").size()
+          : "message".equals(completion.path("type").asText()) ? 1 : 0; // an embeddings list generates nothing
+      long estimate = promptTokens + answers * maxTokens;
       long now = System.nanoTime();
       Duration wait = tokens.admit(estimate, now);
       if (!wait.isZero()) {
@@ -320,6 +393,25 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
           ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(ENDLESS_START)))
               .addListener(written -> streamForever(ctx, written.isSuccess()));
         });
+      }
+      case CUT -> {
+        simulator.stats().recordOutcome(fault.label(), prompt);
+        Built built = buildAnswer(body, api, settings, requestId);
+        if (built.completion() != null && streamed(body)) {
+          stream(ctx, built.completion(), body, keepAlive, delay, settings, true,
+              () -> simulator.stats().recordCall(prompt, fault.label(), arrival));
+        } else {
+          byte[] whole = built.answer().body();
+          later(ctx, delay, () -> {
+            simulator.stats().recordAnswered();
+            DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, whole.length);
+            ctx.write(head);
+            ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(whole, 0, whole.length / 2)))
+                .addListener(ChannelFutureListener.CLOSE);
+          });
+        }
       }
       case BLOATED -> {
         simulator.stats().recordOutcome(fault.label(), prompt);

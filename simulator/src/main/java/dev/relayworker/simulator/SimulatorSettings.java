@@ -30,6 +30,8 @@ import java.util.Set;
  * @param group the key's group (分组), named in its no-channel and model-not-allowed answers
  * @param deniedModels models the key's group may not use: each gets 403 (model not allowed)
  * @param embeddingContextTokens the most tokens one embeddings input may hold; a longer one gets a 400
+ * @param streamChunkDelay the wait between two events of a streamed answer ({@code stream: true}),
+ *     after the latency before the first
  */
 public record SimulatorSettings(
     String apiKey,
@@ -49,7 +51,8 @@ public record SimulatorSettings(
     double groupRatio,
     String group,
     Set<String> deniedModels,
-    int embeddingContextTokens) {
+    int embeddingContextTokens,
+    Duration streamChunkDelay) {
 
   public static final String DEFAULT_KEY = "sk-simulator";
   public static final Set<String> DEFAULT_MODELS = Set.of("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002",
@@ -70,6 +73,9 @@ public record SimulatorSettings(
     if (requestsPerMinute < 0 || burst < 1 || tokensPerMinute < 0) {
       throw new IllegalArgumentException("requestsPerMinute and tokensPerMinute must be >= 0 and burst >= 1");
     }
+    if (streamChunkDelay.isNegative()) {
+      throw new IllegalArgumentException("streamChunkDelay must not be negative");
+    }
     if (embeddingContextTokens < 1) {
       throw new IllegalArgumentException("embeddingContextTokens must be at least 1");
     }
@@ -81,17 +87,17 @@ public record SimulatorSettings(
   public static SimulatorSettings defaults() {
     return new SimulatorSettings(DEFAULT_KEY, DEFAULT_MODELS, Duration.ZERO, Duration.ZERO, Map.of(),
         Duration.ofSeconds(1), 0, 1, 42L, Flavor.OPENAI, 0, UNLIMITED, 1, 1, 1, "default", Set.of(),
-        DEFAULT_EMBEDDING_CONTEXT_TOKENS);
+        DEFAULT_EMBEDDING_CONTEXT_TOKENS, Duration.ZERO);
   }
 
   public SimulatorSettings withApiKey(String key) {
     return new SimulatorSettings(key, models, latency, latencySpread, faultRates, retryAfter, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   public SimulatorSettings withLatency(Duration fixed, Duration spread) {
     return new SimulatorSettings(apiKey, models, fixed, spread, faultRates, retryAfter, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   public SimulatorSettings withFault(Fault fault, double rate) {
@@ -99,62 +105,69 @@ public record SimulatorSettings(
     rates.putAll(faultRates);
     rates.put(fault, rate);
     return new SimulatorSettings(apiKey, models, latency, latencySpread, rates, retryAfter, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   public SimulatorSettings withRetryAfter(Duration wait) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, wait, requestsPerMinute,
-        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
+        burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   public SimulatorSettings withRateLimit(int rpm, int burstSize) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter, rpm, burstSize,
-        seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
+        seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   public SimulatorSettings withModels(Set<String> served) {
     return new SimulatorSettings(apiKey, served, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   public SimulatorSettings withSeed(long draws) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, draws, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
+        requestsPerMinute, burst, draws, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   public SimulatorSettings withFlavor(Flavor errors) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, errors, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
+        requestsPerMinute, burst, seed, errors, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   public SimulatorSettings withTokensPerMinute(int tpm) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tpm, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
+        requestsPerMinute, burst, seed, flavor, tpm, quota, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   /** A key holding {@code units} of quota (or {@link #UNLIMITED}); applied when the simulator starts or is reconfigured. */
   public SimulatorSettings withQuota(long units) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tokensPerMinute, units, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens);
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, units, modelRatio, completionRatio, groupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   public SimulatorSettings withPrices(double model, double completion, double keyGroupRatio) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
-        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, model, completion, keyGroupRatio, group, deniedModels, embeddingContextTokens);
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, model, completion, keyGroupRatio, group, deniedModels, embeddingContextTokens, streamChunkDelay);
   }
 
   /** A key of group {@code name} (named in its refusals), which may not use {@code denied} models. */
   public SimulatorSettings withGroup(String name, Set<String> denied) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
         requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, name,
-        denied, embeddingContextTokens);
+        denied, embeddingContextTokens, streamChunkDelay);
   }
 
   /** A relay whose embedding models take at most {@code tokens} tokens per input. */
   public SimulatorSettings withEmbeddingContext(int tokens) {
     return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
         requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group,
-        deniedModels, tokens);
+        deniedModels, tokens, streamChunkDelay);
+  }
+
+  /** A relay that streams answers ({@code stream: true}) with {@code delay} between two events. */
+  public SimulatorSettings withStreamChunkDelay(Duration delay) {
+    return new SimulatorSettings(apiKey, models, latency, latencySpread, faultRates, retryAfter,
+        requestsPerMinute, burst, seed, flavor, tokensPerMinute, quota, modelRatio, completionRatio, groupRatio, group,
+        deniedModels, embeddingContextTokens, delay);
   }
 
   /** What an answer that used these tokens costs: the relays' formula, in quota. */

@@ -5,15 +5,20 @@ import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -81,6 +86,81 @@ class RelaySimulatorTest {
     JsonNode stats = mapper.readTree(http.send(HttpRequest.newBuilder(simulator.baseUri().resolve("/stats")).build(),
         HttpResponse.BodyHandlers.ofString()).body());
     assertThat(stats.at("/embeddings/max_inputs_per_call").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void streamsAChatAnswerAsChunksWhoseDeltasJoinToTheWholeAnswer() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+    String chat = "{\"model\":\"davinci-002\",\"max_tokens\":40,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+
+    HttpResponse<String> whole = postTo("/v1/chat/completions", chat + "}");
+    HttpResponse<String> streamed = postTo("/v1/chat/completions",
+        chat + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+
+    assertThat(streamed.headers().firstValue("content-type")).hasValue("text/event-stream");
+    List<String> events = List.of(streamed.body().split("\n\n"));
+    assertThat(events.get(events.size() - 1)).isEqualTo("data: [DONE]");
+    StringBuilder text = new StringBuilder();
+    for (String event : events.subList(0, events.size() - 2)) {
+      JsonNode chunk = mapper.readTree(event.substring("data: ".length()));
+      assertThat(chunk.path("object").asText()).isEqualTo("chat.completion.chunk");
+      text.append(chunk.at("/choices/0/delta/content").asText(""));
+    }
+    JsonNode answer = mapper.readTree(whole.body());
+    assertThat(text.toString()).isEqualTo(answer.at("/choices/0/message/content").asText());
+    assertThat(events.size()).isGreaterThan(4);
+    JsonNode usage = mapper.readTree(events.get(events.size() - 2).substring("data: ".length()));
+    assertThat(usage.path("choices")).isEmpty();
+    assertThat(usage.path("usage")).isEqualTo(answer.path("usage"));
+  }
+
+  @Test
+  void streamsAMessagesAnswerAsAnthropicEvents() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+    String request = "{\"model\":\"claude-3-5-haiku-20241022\",\"max_tokens\":30,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]";
+
+    JsonNode whole = mapper.readTree(postTo("/v1/messages", request + "}").body());
+    String streamed = postTo("/v1/messages", request + ",\"stream\":true}").body();
+
+    List<String> names = new ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    long outputTokens = -1;
+    for (String event : streamed.split("\n\n")) {
+      String[] lines = event.split("\n", 2);
+      names.add(lines[0].substring("event: ".length()));
+      JsonNode data = mapper.readTree(lines[1].substring("data: ".length()));
+      text.append(data.at("/delta/text").asText(""));
+      if (data.path("type").asText().equals("message_delta")) {
+        outputTokens = data.at("/usage/output_tokens").asLong();
+      }
+    }
+    assertThat(names.subList(0, 3)).containsExactly("message_start", "content_block_start", "ping");
+    assertThat(names.subList(names.size() - 3, names.size()))
+        .containsExactly("content_block_stop", "message_delta", "message_stop");
+    assertThat(text.toString()).isEqualTo(whole.at("/content/0/text").asText());
+    assertThat(outputTokens).isEqualTo(whole.at("/usage/output_tokens").asLong());
+  }
+
+  @Test
+  void aCutStreamStopsHalfWayWithoutItsEnd() throws Exception {
+    simulator = RelaySimulator.start(SimulatorSettings.defaults(), 0);
+    simulator.scriptNext(Fault.CUT);
+
+    HttpResponse<InputStream> cut = http.send(HttpRequest.newBuilder(simulator.baseUri().resolve(
+            "/v1/completions")).header("Authorization", "Bearer " + SimulatorSettings.DEFAULT_KEY)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"davinci-002\",\"prompt\":\"p\",\"max_tokens\":30,"
+            + "\"stream\":true}")).build(), HttpResponse.BodyHandlers.ofInputStream());
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    try (InputStream body = cut.body()) {
+      body.transferTo(received);
+    } catch (IOException e) {
+      // The connection closed in the middle of the chunked body: what came before it is what counts.
+    }
+
+    String text = received.toString(StandardCharsets.UTF_8);
+    assertThat(text).startsWith("data: {").doesNotContain("[DONE]");
+    assertThat(simulator.stats().outcome("cut")).isEqualTo(1);
   }
 
   @Test
