@@ -39,7 +39,15 @@ final class StreamEvents {
     for (JsonNode choice : answer.path("choices")) {
       int index = choice.path("index").asInt();
       if (chat) {
-        events.add(data(chunk(answer, includeUsage, true, index, delta -> delta.put("role", "assistant").put("content", ""), null)));
+        boolean toolCall = choice.path("message").path("content").isNull();
+        events.add(data(chunk(answer, includeUsage, true, index, delta -> {
+          delta.put("role", "assistant");
+          if (toolCall) {
+            delta.putNull("content"); // as OpenAI streams a tool call: no text at all
+          } else {
+            delta.put("content", "");
+          }
+        }, null)));
         JsonNode calls = choice.path("message").path("tool_calls");
         if (calls.isArray() && !calls.isEmpty()) {
           events.add(data(chunk(answer, includeUsage, true, index, delta -> delta.set("tool_calls", indexed(calls)), null)));
