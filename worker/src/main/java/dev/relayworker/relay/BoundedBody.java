@@ -27,6 +27,8 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
   private final int httpStatus;
   private final AnswerMemory memory;
   private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+  /** Reads a successful answer as a stream as it arrives; null for a whole one. */
+  private final StreamingAnswer stream;
   private final List<ByteBuffer> chunks = new ArrayList<>();
   private Flow.Subscription subscription;
   private long received;
@@ -34,6 +36,11 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
   private boolean ended;
 
   BoundedBody(long maxBytes, int httpStatus, AnswerMemory memory) {
+    this(maxBytes, httpStatus, memory, null);
+  }
+
+  BoundedBody(long maxBytes, int httpStatus, AnswerMemory memory, StreamingAnswer stream) {
+    this.stream = stream;
     this.maxBytes = maxBytes;
     this.httpStatus = httpStatus;
     this.memory = memory;
@@ -42,8 +49,19 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
   /** A body handler whose subscriber is handed to {@code onBody} before any byte is read. */
   static HttpResponse.BodyHandler<byte[]> handler(long maxBytes, AnswerMemory memory,
       java.util.function.Consumer<BoundedBody> onBody) {
+    return handler(maxBytes, memory, onBody, null);
+  }
+
+  /**
+   * As {@link #handler(long, AnswerMemory, java.util.function.Consumer)}; a successful answer is
+   * also read as a stream by what {@code streams} makes (null: never), and its body is then the
+   * answer the stream told.
+   */
+  static HttpResponse.BodyHandler<byte[]> handler(long maxBytes, AnswerMemory memory,
+      java.util.function.Consumer<BoundedBody> onBody, java.util.function.Supplier<StreamingAnswer> streams) {
     return info -> {
-      BoundedBody body = new BoundedBody(maxBytes, info.statusCode(), memory);
+      boolean streamed = streams != null && info.statusCode() >= 200 && info.statusCode() < 300;
+      BoundedBody body = new BoundedBody(maxBytes, info.statusCode(), memory, streamed ? streams.get() : null);
       onBody.accept(body);
       long declared = info.headers().firstValueAsLong("content-length").orElse(-1);
       if (declared > maxBytes) {
@@ -82,6 +100,22 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
       return;
     }
     reserved += size;
+    if (stream != null) {
+      try {
+        for (ByteBuffer item : items) {
+          byte[] piece = new byte[item.remaining()];
+          item.duplicate().get(piece);
+          stream.accept(piece, 0, piece.length);
+        }
+      } catch (RelayException broken) {
+        fail(broken);
+        return;
+      } catch (RuntimeException sinkFailed) {
+        fail(RelayException.transport(FailureKind.FINAL, "relay stream could not be passed on: "
+            + sinkFailed.getClass().getSimpleName()));
+        return;
+      }
+    }
     chunks.addAll(items);
   }
 
@@ -103,7 +137,7 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
       at += length;
     }
     end();
-    result.complete(body);
+    result.complete(stream != null ? stream.answer() : body);
   }
 
   @Override

@@ -52,6 +52,7 @@ public final class JdkRelayClient implements RelayClient {
   private final ScheduledThreadPoolExecutor deadlines;
   private final AnswerMemory memory;
   private final AnswerReader reader;
+  private final ObjectMapper mapper;
 
   JdkRelayClient(RelayEndpoint endpoint, ObjectMapper mapper, Clock clock, AnswerMemory memory) {
     this.endpoint = endpoint;
@@ -75,10 +76,11 @@ public final class JdkRelayClient implements RelayClient {
         .executor(executor)
         .build();
     this.reader = new AnswerReader(mapper, endpoint.apiKey(), clock, endpoint.maxResponseBytes());
+    this.mapper = mapper;
   }
 
   @Override
-  public CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout) {
+  public CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout, StreamSink sink) {
     CompletableFuture<HttpResponse<byte[]>> response;
     AtomicReference<BoundedBody> answer = new AtomicReference<>();
     try {
@@ -89,7 +91,8 @@ public final class JdkRelayClient implements RelayClient {
           .header("Accept-Encoding", "identity");
       endpoint.keyHeaders(api).forEach(builder::header);
       HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-      response = http.sendAsync(request, BoundedBody.handler(endpoint.maxResponseBytes(), memory, answer::set));
+      response = http.sendAsync(request, BoundedBody.handler(endpoint.maxResponseBytes(), memory, answer::set,
+          sink == null ? null : () -> new StreamingAnswer(api, mapper, endpoint.maxResponseBytes(), sink)));
     } catch (RuntimeException e) {
       // The class only: the JDK's messages about a refused header quote the header's value.
       return CompletableFuture.failedFuture(RelayException.transport(FailureKind.FINAL,
@@ -133,6 +136,9 @@ public final class JdkRelayClient implements RelayClient {
     for (Throwable link = cause; link != null; link = link.getCause()) {
       if (link instanceof AnswerTooLarge tooLarge) {
         return tooLarge.toRelayException();
+      }
+      if (link instanceof RelayException said) {
+        return said; // A stream that said it broke.
       }
       if (link instanceof HttpTimeoutException timeout) {
         cause = timeout;

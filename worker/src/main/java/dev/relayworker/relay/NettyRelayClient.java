@@ -76,6 +76,7 @@ public final class NettyRelayClient implements RelayClient {
   private final AnswerReader reader;
   private final HttpHeaders requestHeaders;
   private final Map<RelayApi, String> paths = new EnumMap<>(RelayApi.class);
+  private final ObjectMapper mapper;
   private final OffLoopResolver resolver;
 
   NettyRelayClient(RelayEndpoint endpoint, ObjectMapper mapper, Clock clock, AnswerMemory memory) {
@@ -94,6 +95,7 @@ public final class NettyRelayClient implements RelayClient {
     this.resolver = resolver;
     this.memory = memory;
     this.reader = new AnswerReader(mapper, endpoint.apiKey(), clock, endpoint.maxResponseBytes());
+    this.mapper = mapper;
     URI target = endpoint.completionsUri();
     for (RelayApi api : RelayApi.values()) {
       paths.put(api, endpoint.uri(api).getRawPath());
@@ -136,9 +138,10 @@ public final class NettyRelayClient implements RelayClient {
   }
 
   @Override
-  public CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout) {
+  public CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout, StreamSink sink) {
     RelayExchange exchange = new RelayExchange(api, request(api, body), body, timeout, endpoint.maxResponseBytes(),
-        memory, reader, connections);
+        memory, reader, connections, sink == null ? null : new StreamingAnswer(api, mapper, endpoint.maxResponseBytes(),
+        sink));
     try {
       if (connections.loop().inEventLoop()) {
         exchange.start();

@@ -19,7 +19,18 @@ public interface RelayClient extends AutoCloseable {
    * @param body the JSON request body, passed through byte for byte
    * @param timeout the most this attempt may take, answer included
    */
-  CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout);
+  default CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout) {
+    return send(api, body, timeout, null);
+  }
+
+  /**
+   * As {@link #send(RelayApi, byte[], Duration)}, for a request that asks for a stream
+   * ({@code stream: true}) when {@code sink} is not null: a successful answer is read as
+   * server-sent events, each piece of text handed to {@code sink} as it arrives, and completes
+   * with the whole answer assembled from them ({@link StreamAssembler}), as a non-stream request
+   * would have got it. The answer's bytes are bounded as any answer's are.
+   */
+  CompletableFuture<Completion> send(RelayApi api, byte[] body, Duration timeout, StreamSink sink);
 
   /** Sends to the legacy completions endpoint ({@link #send(RelayApi, byte[], Duration)}). */
   default CompletableFuture<Completion> send(byte[] body, Duration timeout) {

@@ -41,6 +41,7 @@ final class RelayExchange {
   private final AnswerReader reader;
   private final RelayApi api;
   private final RelayConnections connections;
+  private final StreamingAnswer stream;
   private final CompletableFuture<Completion> result = new CompletableFuture<>();
   private ScheduledFuture<?> deadline;
   private Channel channel;
@@ -59,9 +60,11 @@ final class RelayExchange {
   /**
    * @param request the request, released when the exchange ends; each write sends a duplicate
    * @param body the request's body, to tell a repeated answer from a cached one
+   * @param stream reads a successful answer as a stream, or null for a whole one
    */
   RelayExchange(RelayApi api, FullHttpRequest request, byte[] body, Duration timeout, long maxBytes,
-      AnswerMemory memory, AnswerReader reader, RelayConnections connections) {
+      AnswerMemory memory, AnswerReader reader, RelayConnections connections, StreamingAnswer stream) {
+    this.stream = stream;
     this.api = api;
     this.request = request;
     this.body = body;
@@ -156,6 +159,18 @@ final class RelayExchange {
       answer = Arrays.copyOf(answer, Math.max(received + size, (int) Math.min(maxBytes, 2L * answer.length)));
     }
     content.readBytes(answer, received, size);
+    if (stream != null && status >= 200 && status < 300) {
+      try {
+        stream.accept(answer, received, size);
+      } catch (RelayException broken) {
+        fail(broken);
+        return;
+      } catch (RuntimeException sinkFailed) {
+        fail(RelayException.transport(FailureKind.FINAL, "relay stream could not be passed on: "
+            + sinkFailed.getClass().getSimpleName()));
+        return;
+      }
+    }
     received += size;
   }
 
@@ -183,7 +198,8 @@ final class RelayExchange {
     if (done) {
       return;
     }
-    byte[] whole = received == answer.length ? answer : Arrays.copyOf(answer, received);
+    byte[] whole = stream != null && status >= 200 && status < 300 ? stream.answer()
+        : received == answer.length ? answer : Arrays.copyOf(answer, received);
     HttpHeaders answerHeaders = headers;
     Channel connection = channel;
     ExchangeHandler handler = connection.pipeline().get(ExchangeHandler.class);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.simulator.Fault;
 import dev.relayworker.simulator.RelaySimulator;
@@ -11,7 +12,12 @@ import dev.relayworker.simulator.SimulatorSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +93,49 @@ abstract class RelayClientContractTest {
     assertThat(noMaxTokens.kind()).isEqualTo(FailureKind.FINAL);
     assertThat(noMaxTokens.error().type()).isEqualTo("invalid_request_error");
     assertThat(noMaxTokens.error().message()).contains("max_tokens");
+  }
+
+  @Test
+  void aStreamTellsEachPieceOfTextBeforeItsAnswerAndAssemblesIt() throws Exception {
+    simulator.reconfigure(simulator.settings().withStreamChunkDelay(Duration.ofMillis(5)));
+    String chat = "{\"model\":\"davinci-002\",\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+    Completion whole = client.send(RelayApi.CHAT_COMPLETIONS, (chat + "}").getBytes(StandardCharsets.UTF_8),
+        Duration.ofSeconds(5)).join();
+    List<String> pieces = new CopyOnWriteArrayList<>();
+    AtomicReference<CompletableFuture<Completion>> call = new AtomicReference<>();
+    AtomicBoolean answeredBeforeFirstPiece = new AtomicBoolean();
+
+    CompletableFuture<Completion> streamed = client.send(RelayApi.CHAT_COMPLETIONS,
+        (chat + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}").getBytes(StandardCharsets.UTF_8),
+        Duration.ofSeconds(5), delta -> {
+          if (pieces.isEmpty() && call.get() != null && call.get().isDone()) {
+            answeredBeforeFirstPiece.set(true);
+          }
+          pieces.add(delta.text());
+        });
+    call.set(streamed);
+    Completion completion = streamed.join();
+
+    ObjectMapper json = new ObjectMapper();
+    JsonNode answer = json.readTree(completion.body());
+    JsonNode expected = json.readTree(whole.body());
+    assertThat(answeredBeforeFirstPiece).isFalse();
+    assertThat(pieces.size()).isGreaterThan(1);
+    assertThat(String.join("", pieces)).isEqualTo(expected.at("/choices/0/message/content").asText());
+    assertThat(answer.path("object").asText()).isEqualTo("chat.completion");
+    assertThat(answer.path("choices")).isEqualTo(expected.path("choices"));
+    assertThat(completion.usage()).isEqualTo(whole.usage());
+  }
+
+  @Test
+  void aStreamCutHalfWayFailsTransiently() {
+    simulator.scriptNext(Fault.CUT);
+
+    RelayException failure = failure(() -> client.send(RelayApi.COMPLETIONS,
+        "{\"model\":\"davinci-002\",\"prompt\":\"p\",\"max_tokens\":30,\"stream\":true}".getBytes(StandardCharsets.UTF_8),
+        Duration.ofSeconds(5), delta -> { }).join());
+
+    assertThat(failure.isTransient()).isTrue();
   }
 
   @Test

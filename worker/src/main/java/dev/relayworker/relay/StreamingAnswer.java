@@ -1,0 +1,41 @@
+package dev.relayworker.relay;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * One streamed answer read as its bytes arrive: events ({@link SseReader}) assembled
+ * ({@link StreamAssembler}) and each piece of text handed to the {@link StreamSink}. The transport
+ * keeps counting and bounding the bytes as for any answer; at the end it reads
+ * {@link #answer()} in place of the body. Not thread-safe: one per attempt, fed in order on the
+ * transport's thread.
+ */
+final class StreamingAnswer {
+
+  private final SseReader events;
+  private final StreamAssembler assembler;
+  private final StreamSink sink;
+
+  StreamingAnswer(RelayApi api, ObjectMapper mapper, int maxEventBytes, StreamSink sink) {
+    this.events = new SseReader(maxEventBytes);
+    this.assembler = new StreamAssembler(api, mapper);
+    this.sink = sink;
+  }
+
+  /**
+   * Takes the next bytes of the body.
+   *
+   * @throws RelayException when the stream says it broke, or sends what is not an event
+   */
+  void accept(byte[] bytes, int offset, int length) {
+    for (SseReader.Event event : events.feed(bytes, offset, length)) {
+      for (StreamAssembler.Delta delta : assembler.accept(event)) {
+        sink.delta(delta);
+      }
+    }
+  }
+
+  /** The whole answer the stream told, as a non-stream request gets it. */
+  byte[] answer() {
+    return assembler.answer();
+  }
+}
