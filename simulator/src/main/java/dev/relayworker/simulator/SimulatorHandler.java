@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -191,46 +190,11 @@ final class SimulatorHandler extends SimpleChannelInboundHandler<FullHttpRequest
         simulator.stats().recordAnswered();
         return;
       }
-      DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-      head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream").set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-      HttpUtil.setTransferEncodingChunked(head, true);
-      if (keepAlive && !cut) {
-        head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-      }
-      ctx.writeAndFlush(head);
-      sendEvents(ctx, events, 0, cut ? events.size() / 2 : events.size(), settings.streamChunkDelay(), cut, keepAlive,
-          () -> {
-            simulator.stats().recordAnswered();
-            sent.run();
-          });
+      StreamSender.send(ctx, events, keepAlive, settings.streamChunkDelay(), cut, () -> {
+        simulator.stats().recordAnswered();
+        sent.run();
+      });
     });
-  }
-
-  /** Writes event {@code next} and schedules the one after it; ends the stream (or cuts it) after {@code end}. */
-  private static void sendEvents(ChannelHandlerContext ctx, List<byte[]> events, int next, int end, Duration between,
-      boolean cut, boolean keepAlive, Runnable done) {
-    if (!ctx.channel().isActive()) {
-      done.run();
-      return;
-    }
-    if (next == end) {
-      done.run();
-      if (cut) {
-        ctx.close(); // No last chunk: the stream just stops.
-      } else if (keepAlive) {
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-      } else {
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
-      }
-      return;
-    }
-    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(events.get(next))));
-    Runnable following = () -> sendEvents(ctx, events, next + 1, end, between, cut, keepAlive, done);
-    if (between.isZero()) {
-      ctx.executor().execute(following);
-    } else {
-      ctx.executor().schedule(following, between.toNanos(), TimeUnit.NANOSECONDS);
-    }
   }
 
   /**

@@ -110,10 +110,6 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
       } catch (RelayException broken) {
         fail(broken);
         return;
-      } catch (RuntimeException sinkFailed) {
-        fail(RelayException.transport(FailureKind.FINAL, "relay stream could not be passed on: "
-            + sinkFailed.getClass().getSimpleName()));
-        return;
       }
     }
     chunks.addAll(items);

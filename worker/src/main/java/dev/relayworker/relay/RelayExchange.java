@@ -165,10 +165,6 @@ final class RelayExchange {
       } catch (RelayException broken) {
         fail(broken);
         return;
-      } catch (RuntimeException sinkFailed) {
-        fail(RelayException.transport(FailureKind.FINAL, "relay stream could not be passed on: "
-            + sinkFailed.getClass().getSimpleName()));
-        return;
       }
     }
     received += size;

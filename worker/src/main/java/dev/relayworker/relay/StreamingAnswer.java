@@ -24,12 +24,18 @@ final class StreamingAnswer {
   /**
    * Takes the next bytes of the body.
    *
-   * @throws RelayException when the stream says it broke, or sends what is not an event
+   * @throws RelayException transient when the stream says it broke or sends what is not an event;
+   *     final when the sink could not take a piece (named by its class only)
    */
   void accept(byte[] bytes, int offset, int length) {
     for (SseReader.Event event : events.feed(bytes, offset, length)) {
       for (StreamAssembler.Delta delta : assembler.accept(event)) {
-        sink.delta(delta);
+        try {
+          sink.delta(delta);
+        } catch (RuntimeException e) {
+          throw RelayException.transport(FailureKind.FINAL, "relay stream could not be passed on: "
+              + e.getClass().getSimpleName());
+        }
       }
     }
   }
