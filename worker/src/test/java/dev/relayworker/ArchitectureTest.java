@@ -52,6 +52,7 @@ class ArchitectureTest {
         .layer("routing").definedBy("dev.relayworker.routing..")
         .layer("spend").definedBy("dev.relayworker.spend..")
         .layer("embeddings").definedBy("dev.relayworker.embeddings..")
+        .layer("streaming").definedBy("dev.relayworker.streaming..")
         .layer("resilience").definedBy("dev.relayworker.resilience..")
         .layer("cost").definedBy("dev.relayworker.cost..")
         .layer("relay").definedBy("dev.relayworker.relay..")
@@ -62,16 +63,18 @@ class ArchitectureTest {
         .whereLayer("cli").mayOnlyAccessLayers("batch", "requester", "pipeline", "protocol", "config")
         .whereLayer("batch").mayOnlyAccessLayers("requester", "protocol", "relay", "config")
         .whereLayer("requester").mayNotAccessAnyLayer()
-        .whereLayer("pipeline").mayOnlyAccessLayers("ops", "metrics", "routing", "spend", "embeddings", "resilience",
-            "cost", "relay", "protocol", "config")
+        .whereLayer("pipeline").mayOnlyAccessLayers("ops", "metrics", "routing", "spend", "embeddings", "streaming",
+            "resilience", "cost", "relay", "protocol", "config")
         .whereLayer("ops").mayNotAccessAnyLayer()
-        .whereLayer("metrics").mayOnlyAccessLayers("embeddings", "resilience", "cost", "relay")
+        .whereLayer("metrics").mayOnlyAccessLayers("embeddings", "streaming", "resilience", "cost", "relay")
         // Routes are built (from the settings) where they are chosen.
         .whereLayer("routing").mayOnlyAccessLayers("resilience", "cost", "relay", "config")
         // The spend ledger is read and written on the poll thread, for the budgets of the relay path.
         .whereLayer("spend").mayOnlyAccessLayers("resilience")
         // Embeddings batches are made in front of the relay path, from parsed request bodies.
         .whereLayer("embeddings").mayOnlyAccessLayers("resilience", "cost", "relay", "protocol", "config")
+        // Chunks of streamed text are written beside the relay path, in the protocol's format.
+        .whereLayer("streaming").mayOnlyAccessLayers("resilience", "relay", "protocol")
         .whereLayer("resilience").mayOnlyAccessLayers("cost", "relay", "config")
         .whereLayer("cost").mayOnlyAccessLayers("relay")
         .whereLayer("protocol").mayOnlyAccessLayers("cost", "relay", "config")
@@ -97,7 +100,9 @@ class ArchitectureTest {
   /**
    * The worker's producers are made by {@code Worker} and kept by the two deliveries alone: the
    * exactly-once one (transactions, on the poll thread) and the at-least-once one's publisher (its
-   * own thread). Every record published passes their {@code ReplyRouter} first.
+   * own thread). Every record published passes their {@code ReplyRouter} first. The one exception
+   * is the writer of streamed text's chunk records, a preview outside every transaction by design
+   * (its topic is checked by the router before the call).
    */
   @Test
   void onlyTheDeliveriesHoldAProducer() {
@@ -114,8 +119,8 @@ class ArchitectureTest {
       // Its own reader of the ledger topic, read in rebalance callbacks on the poll thread.
       java.util.stream.Stream.of("dev.relayworker.spend.SpendLedger")).collect(Collectors.toSet());
 
-  private static final Set<String> PRODUCER_HOLDERS = Set.of("TransactionalDelivery", "ReplyPublisher").stream()
-      .map(name -> "dev.relayworker.pipeline." + name).collect(Collectors.toSet());
+  private static final Set<String> PRODUCER_HOLDERS = Set.of("pipeline.TransactionalDelivery", "pipeline.ReplyPublisher",
+      "streaming.ChunkWriter").stream().map(name -> "dev.relayworker." + name).collect(Collectors.toSet());
 
   private static DescribedPredicate<JavaClass> named(Set<String> names) {
     return DescribedPredicate.describe("one of " + new TreeSet<>(names), type -> names.contains(type.getName()));

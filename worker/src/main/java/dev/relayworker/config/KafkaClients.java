@@ -94,6 +94,19 @@ public final class KafkaClients {
   }
 
   /**
+   * The producer of streamed answers' chunk records: idempotent, not transactional, sending each
+   * record at once (no linger: a chunk is waited for by a reader), and giving up on a chunk after
+   * 2 s rather than holding the ones behind it.
+   */
+  public static Map<String, Object> chunkProducer(WorkerConfig config, String clientId) {
+    Map<String, Object> props = producer(config, clientId + "-chunks");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+    props.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+    return props;
+  }
+
+  /**
    * The exactly-once producer: a transactional ID of its own per worker instance. Zombie
    * instances are fenced through the consumer group metadata sent with each transaction (KIP-447),
    * so the ID need not survive restarts.

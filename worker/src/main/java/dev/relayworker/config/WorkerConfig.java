@@ -106,6 +106,9 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String EMBEDDINGS_BATCH_MAX_INPUTS = "embeddings.batch.max.inputs";
   public static final String EMBEDDINGS_BATCH_MAX_TOKENS = "embeddings.batch.max.tokens";
   public static final String EMBEDDINGS_BATCH_LINGER_MS = "embeddings.batch.linger.ms";
+  public static final String STREAM_TOPIC = "stream.topic";
+  public static final String STREAM_CHUNK_LINGER_MS = "stream.chunk.linger.ms";
+  public static final String STREAM_CHUNK_MAX_CHARS = "stream.chunk.max.chars";
   public static final String MAX_IN_FLIGHT = "worker.max.in.flight";
   public static final String MAX_IN_FLIGHT_BYTES = "worker.max.in.flight.bytes";
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
@@ -207,6 +210,16 @@ public final class WorkerConfig extends AbstractConfig {
       .define(EMBEDDINGS_BATCH_LINGER_MS, Type.INT, 10, Range.between(0, 60_000), Importance.MEDIUM,
           "Longest an embeddings request waits for others to share its relay call; a full batch goes at once,"
               + " and a request never waits more than half the time its deadline leaves it.")
+      .define(STREAM_TOPIC, Type.STRING, "", Importance.MEDIUM,
+          "Topic the chunk records of streamed answers go to. Empty (the default): the request's reply topic"
+              + " with '.stream' added (" + REPLY_TOPIC + "'s is created at start when " + TOPICS_CREATE + " allows;"
+              + " a requested reply topic's must exist). Where it cannot be written, streamed requests get their"
+              + " final reply only.")
+      .define(STREAM_CHUNK_LINGER_MS, Type.INT, 50, Range.between(0, 10_000), Importance.LOW,
+          "Longest a streamed answer's text waits for more before it is written as a chunk record; an"
+              + " attempt's first text goes at once. 0 writes each piece of text the relay sends as a record.")
+      .define(STREAM_CHUNK_MAX_CHARS, Type.INT, 4_096, Range.between(1, 1_000_000), Importance.LOW,
+          "Characters of text that make a chunk record go at once, linger or not.")
       .define(MAX_IN_FLIGHT, Type.INT, 0, Range.between(0, 1_000_000), Importance.HIGH,
           "Most requests a worker holds unanswered (at the relay, waiting for it, or parked during an outage),"
               + " over all its partitions; 0 (the default) sizes it to keep the relay busy: "
@@ -446,6 +459,15 @@ public final class WorkerConfig extends AbstractConfig {
   }
 
   /** The relay routes' names in the order of {@link #ROUTES}; {@code default} alone when it is empty. */
+  /**
+   * The topic the chunk records of answers streamed to {@code replyTopic} go to: {@code stream.topic},
+   * or {@code replyTopic} with {@code .stream} added when that is empty.
+   */
+  public String streamTopicFor(String replyTopic) {
+    String named = getString(STREAM_TOPIC);
+    return named.isBlank() ? replyTopic + ".stream" : named;
+  }
+
   /**
    * Whether any spend cap is set (a route's, a caller's or a model's): then answers reserve their
    * worst case and the spend ledger is kept.

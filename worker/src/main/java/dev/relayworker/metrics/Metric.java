@@ -60,6 +60,16 @@ public enum Metric {
   EMBEDDING_SPLITS("relay.worker.embeddings.splits", Kind.COUNTER,
       "Batches of embeddings requests refused as a bad request (400, 413, 422) and split in halves to find"
           + " the request at fault."),
+  STREAM_FIRST_CHUNK("relay.worker.stream.first.chunk", Kind.TIMER,
+      "Time from a streamed request being sent on to the relay to its first chunk record acknowledged by"
+          + " Kafka: the time to first token its reader sees, less Kafka's delivery to the reader; a histogram."),
+  STREAM_CHUNKS("relay.worker.stream.chunks", Kind.COUNTER,
+      "Chunk records of streamed answers written (stream.topic); divided by the completed streams, the"
+          + " chunks per answer."),
+  STREAM_COMPLETED("relay.worker.stream.completed", Kind.COUNTER,
+      "Relay attempts whose stream completed and whose last chunk record was written."),
+  STREAM_CHUNK_FAILURES("relay.worker.stream.chunk.failures", Kind.COUNTER,
+      "Chunk records that could not be written (the final reply is published all the same)."),
   ROUTE_FALLOVERS("relay.worker.route.fallovers", Kind.COUNTER,
       "Requests a route failed for reasons of its own (key out, circuit open, paused, retries spent, model not"
           + " served) that went on to the next route, by route (the one left)."),

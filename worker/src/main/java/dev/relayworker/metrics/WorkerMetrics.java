@@ -2,6 +2,7 @@ package dev.relayworker.metrics;
 
 import dev.relayworker.cost.CallCost;
 import dev.relayworker.embeddings.EmbeddingBatcher;
+import dev.relayworker.streaming.StreamListener;
 import dev.relayworker.relay.RelayException;
 import dev.relayworker.relay.Usage;
 import dev.relayworker.resilience.CallFailedException;
@@ -169,6 +170,35 @@ public final class WorkerMetrics {
       @Override
       public void split(int batched) {
         splits.increment();
+      }
+    };
+  }
+
+  /** Counts what the chunk publisher writes; its methods may be called from any thread. */
+  public StreamListener streamListener() {
+    Timer firstChunk = histogram(Metric.STREAM_FIRST_CHUNK, Tags.empty());
+    Counter chunks = counter(Metric.STREAM_CHUNKS, Tags.empty());
+    Counter completed = counter(Metric.STREAM_COMPLETED, Tags.empty());
+    Counter failures = counter(Metric.STREAM_CHUNK_FAILURES, Tags.empty());
+    return new StreamListener() {
+      @Override
+      public void firstChunk(Duration sinceStart) {
+        firstChunk.record(sinceStart);
+      }
+
+      @Override
+      public void chunkWritten() {
+        chunks.increment();
+      }
+
+      @Override
+      public void chunkFailed() {
+        failures.increment();
+      }
+
+      @Override
+      public void streamCompleted(int count) {
+        completed.increment();
       }
     };
   }

@@ -36,6 +36,8 @@ final class PendingRequest {
   boolean probe;
   /** The relay's answer, for the spend ledger (what it counted against which caps); null until one came. */
   CallResult answer;
+  /** Where its streamed text goes as chunk records; null when it is not streamed or its chunks cannot be written. */
+  String streamTopic;
   /** When it was first parked, on the worker's clock; null if it never was. */
   java.time.Instant parkedAt;
 

@@ -11,6 +11,7 @@ import dev.relayworker.protocol.RetryCopies;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.resilience.RelayRequest;
 import dev.relayworker.spend.SpendLedger;
+import dev.relayworker.streaming.ChunkPublisher;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,6 +61,7 @@ final class PollLoop implements Runnable, InFlightWork {
   private final StatusReporter status;
   private final HandOver handOver;
   private final SpendLedger spendLedger;
+  private final ChunkPublisher chunks;
   private volatile boolean stopRequested;
   private boolean closing;
 
@@ -73,6 +75,14 @@ final class PollLoop implements Runnable, InFlightWork {
   PollLoop(Consumer<byte[], byte[]> consumer, RelayCalls relay, RequestParser parser, ReplyRecords replies,
       ReplyRouter router, WorkerSettings settings, Clock clock, Clock wall, DeliveryFactory delivery,
       WorkerMetrics metrics, SpendLedger spendLedger) {
+    this(consumer, relay, parser, replies, router, settings, clock, wall, delivery, metrics, spendLedger, null);
+  }
+
+  /** @param chunks where streamed requests' text goes as it arrives; null: they get their final reply only */
+  PollLoop(Consumer<byte[], byte[]> consumer, RelayCalls relay, RequestParser parser, ReplyRecords replies,
+      ReplyRouter router, WorkerSettings settings, Clock clock, Clock wall, DeliveryFactory delivery,
+      WorkerMetrics metrics, SpendLedger spendLedger, ChunkPublisher chunks) {
+    this.chunks = chunks;
     this.consumer = consumer;
     this.wall = wall;
     this.relay = relay;
@@ -200,8 +210,12 @@ final class PollLoop implements Runnable, InFlightWork {
 
   private void submit(PendingRequest pending) {
     CompletionRequest request = pending.request;
-    relay.complete(new RelayRequest(request.endpoint(), request.body(), request.deadline(), request.model(), request.tokenEstimate(),
-            request.relayGroup(), false, request.usageCeiling(), request.caller()), pending.charged)
+    RelayRequest call = new RelayRequest(request.endpoint(), request.body(), request.deadline(), request.model(),
+        request.tokenEstimate(), request.relayGroup(), false, request.usageCeiling(), request.caller());
+    if (chunks != null && pending.streamTopic != null) {
+      call = call.withStream(chunks.open(pending.requestId, pending.replyKey, pending.streamTopic, pending.address));
+    }
+    relay.complete(call, pending.charged)
         .whenComplete((result, failure) -> mailbox.post(new RelayFinished(pending, result, failure)));
   }
 

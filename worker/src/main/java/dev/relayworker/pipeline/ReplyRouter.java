@@ -2,9 +2,11 @@ package dev.relayworker.pipeline;
 
 import dev.relayworker.metrics.WorkerMetrics;
 import dev.relayworker.protocol.RecordSize;
+import dev.relayworker.protocol.TopicNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,10 +37,19 @@ final class ReplyRouter {
   private final List<Resolved> awaitingLookup = new ArrayList<>();
   private final List<PendingRequest> awaitingRoute = new ArrayList<>();
 
+  private final UnaryOperator<String> streamTopicOf;
+
+  /** A router for a worker that writes no chunk records: streamed requests get their final reply only. */
   ReplyRouter(ReplyTopics topics, Fallbacks fallbacks, WorkerMetrics metrics) {
+    this(topics, fallbacks, metrics, null);
+  }
+
+  /** @param streamTopicOf the topic chunk records go to for a given reply topic ({@code stream.topic}) */
+  ReplyRouter(ReplyTopics topics, Fallbacks fallbacks, WorkerMetrics metrics, UnaryOperator<String> streamTopicOf) {
     this.topics = topics;
     this.fallbacks = fallbacks;
     this.metrics = metrics;
+    this.streamTopicOf = streamTopicOf;
   }
 
   /** A request whose reply route is known: writable ({@code why} null) or not, and why. */
@@ -51,11 +62,32 @@ final class ReplyRouter {
    */
   Optional<Routed> routeBeforeCall(PendingRequest pending) {
     ReplyTopics.Check check = topics.check(pending.address.topic(), pending.address.partition());
-    if (check instanceof ReplyTopics.Check.Pending) {
+    ReplyTopics.Check chunks = streamCheck(pending);
+    if (check instanceof ReplyTopics.Check.Pending || chunks instanceof ReplyTopics.Check.Pending) {
       awaitingRoute.add(pending);
       return Optional.empty();
     }
+    if (chunks instanceof ReplyTopics.Check.Unusable unusable) {
+      pending.streamTopic = null;
+      log.atWarn().addKeyValue("requestId", pending.logId)
+          .log("request {}: its stream's chunks cannot be written ({}); it gets its final reply only", pending.logId,
+              unusable.why());
+    }
     return Optional.of(new Routed(pending, check instanceof ReplyTopics.Check.Unusable unusable ? unusable.why() : null));
+  }
+
+  /** For a streamed request, whether its chunks' topic can be written (naming it on the request); else null. */
+  private ReplyTopics.Check streamCheck(PendingRequest pending) {
+    if (streamTopicOf == null || pending.request == null || !pending.request.stream()) {
+      return null;
+    }
+    String topic = streamTopicOf.apply(pending.address.topic());
+    Optional<String> badName = TopicNames.problem(topic);
+    if (badName.isPresent()) {
+      return new ReplyTopics.Check.Unusable("'" + topic + "' is not a valid topic name: " + badName.get());
+    }
+    pending.streamTopic = topic;
+    return topics.check(topic, null);
   }
 
   /** Requests kept by {@link #routeBeforeCall} whose reply route has become known since the last call. */

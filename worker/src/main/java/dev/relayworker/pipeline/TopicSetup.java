@@ -22,8 +22,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Makes sure the request, reply, dead-letter and retry topics (and, under a spend cap, the spend
- * ledger) exist before the worker starts: creates
- * missing ones when {@code topics.create} allows, otherwise refuses to start, naming them.
+ * ledger) exist before the worker starts: creates missing ones when {@code topics.create} allows,
+ * otherwise refuses to start, naming them. The stream topic of chunk records is created when
+ * allowed, never required.
  * Runs once at start on the calling thread; blocks up to 30 s per broker round trip.
  */
 public final class TopicSetup {
@@ -71,6 +72,11 @@ public final class TopicSetup {
     if (spendTopic != null) {
       needed.add(spendTopic);
     }
+    // Chunks are a preview: without their topic, streamed requests still get their final reply.
+    String streamTopic = config.streamTopicFor(config.getString(WorkerConfig.REPLY_TOPIC));
+    if (config.getBoolean(WorkerConfig.TOPICS_CREATE)) {
+      needed.add(streamTopic);
+    }
     try {
       needed.removeAll(admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
       if (needed.isEmpty()) {
@@ -85,6 +91,7 @@ public final class TopicSetup {
       int retryPartitions = needed.contains(requestTopic) ? partitions : partitionsOf(admin, requestTopic);
       List<NewTopic> topics = needed.stream().map(name -> name.equals(spendTopic)
           ? spendLedger(name, replication)
+          : name.equals(streamTopic) ? chunks(name, partitions, replication)
           : new NewTopic(name, Optional.of(name.equals(retryTopic) ? retryPartitions : partitions),
               replication < 0 ? Optional.empty() : Optional.of(replication))).toList();
       admin.createTopics(topics).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -112,6 +119,12 @@ public final class TopicSetup {
         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + ","
             + TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.RETENTION_MS_CONFIG,
             String.valueOf(Duration.ofDays(3).toMillis())));
+  }
+
+  /** Chunk records are a preview read while the answer is written: a day of them is plenty. */
+  private static NewTopic chunks(String name, int partitions, short replication) {
+    return new NewTopic(name, Optional.of(partitions), replication < 0 ? Optional.empty() : Optional.of(replication))
+        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(Duration.ofDays(1).toMillis())));
   }
 
   private static int partitionsOf(Admin admin, String topic)

@@ -18,6 +18,7 @@ import dev.relayworker.routing.RouteMonitor;
 import dev.relayworker.routing.RoutedRelay;
 import dev.relayworker.spend.SpendLedger;
 import dev.relayworker.spend.SpendTally;
+import dev.relayworker.streaming.ChunkPublisher;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -75,6 +76,7 @@ public final class Worker implements AutoCloseable {
   private final WorkerMetrics metrics = new WorkerMetrics(registry);
   private final KafkaClientMetrics consumerMetrics;
   private final Producers producers;
+  private final ChunkPublisher chunks;
   private final ReplyTopics topics;
   private final Admin admin;
   private final WorkerHealth health;
@@ -131,7 +133,8 @@ public final class Worker implements AutoCloseable {
     topics.pin(List.of(settings.replyTopic(), settings.dlqTopic(), settings.retryTopic()));
     ReplyRecords replies = new ReplyRecords(settings.dlqTopic());
     Fallbacks fallbacks = new Fallbacks(replies, settings.replyTopic(), () -> topics.maxRecordBytes(settings.dlqTopic()));
-    ReplyRouter router = new ReplyRouter(topics, fallbacks, metrics);
+    ReplyRouter router = new ReplyRouter(topics, fallbacks, metrics,
+        config::streamTopicFor);
     SpendTally spendTally = spend;
     PollLoop.DeliveryFactory delivery = settings.exactlyOnce()
         ? (mailbox, ledgers) -> new TransactionalDelivery(producers::create, ledgers, consumer, router,
@@ -142,8 +145,12 @@ public final class Worker implements AutoCloseable {
     EmbeddingBatcher calls = new EmbeddingBatcher(relay, BatchLimits.from(config), clock,
         (task, delay) -> batchTimer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS),
         metrics.embeddingsListener());
+    // Chunks of streamed answers go outside the replies' transactions, so readers see them as they are written.
+    this.chunks = new ChunkPublisher(new KafkaProducer<>(KafkaClients.chunkProducer(config, clientId)),
+        Duration.ofMillis(config.getInt(WorkerConfig.STREAM_CHUNK_LINGER_MS)),
+        config.getInt(WorkerConfig.STREAM_CHUNK_MAX_CHARS), System::nanoTime, metrics.streamListener());
     this.loop = new PollLoop(consumer, calls, new RequestParser(RequestRules.from(config)), replies, router, settings,
-        clock, wall, delivery, metrics, spendLedger);
+        clock, wall, delivery, metrics, spendLedger, chunks);
     this.thread = new Thread(this::runLoop, "poll-loop");
   }
 
@@ -224,6 +231,7 @@ public final class Worker implements AutoCloseable {
     }
     batchTimer.shutdownNow();
     relay.close();
+    chunks.close();
     topics.close();
     admin.close(Duration.ofSeconds(5));
     consumerMetrics.close();

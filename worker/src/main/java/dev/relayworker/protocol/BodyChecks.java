@@ -18,7 +18,7 @@ final class BodyChecks {
   /**
    * The fields the relay would trip over, checked as it reads them: {@code model} a non-empty
    * string within the length limit, {@code prompt}, {@code messages} or {@code input} present and well formed,
-   * integer fields integers, {@code stream} false.
+   * integer fields integers, {@code stream} a boolean and {@code stream_options} an object.
    */
   static void fields(RelayFields fields, RelayApi endpoint, InputLimits limits) {
     JsonNode model = fields.get("model");
@@ -54,9 +54,13 @@ final class BodyChecks {
       }
     }
     JsonNode stream = fields.get("stream");
-    if (stream != null && !(stream.isBoolean() && !stream.asBoolean())) {
-      // Anything but false: the relay would stream (true) or refuse the body (other types).
-      throw new Refusal("invalid_body", "stream must be false: replies carry whole completions", "stream");
+    if (stream != null && !stream.isBoolean()) {
+      // The relay would refuse the body.
+      throw new Refusal("invalid_body", "stream must be true or false, was " + kind(stream), "stream");
+    }
+    JsonNode options = fields.get("stream_options");
+    if (options != null && !options.isObject()) {
+      throw new Refusal("invalid_body", "stream_options must be an object, was " + kind(options), "stream_options");
     }
   }
 

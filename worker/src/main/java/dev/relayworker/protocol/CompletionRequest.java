@@ -18,9 +18,19 @@ import java.time.Instant;
  * @param usageCeiling the most tokens an answer may claim for its prompt, and for its completion
  *     ({@link InputLimits#usageMaxTokens()}, or more when the request itself allows more)
  * @param caller who sent it, by its caller header ({@link ProtocolHeaders#RELAY_CALLER}), or null
+ * @param stream whether it asks for its answer streamed ({@code "stream": true} or the
+ *     {@link ProtocolHeaders#RELAY_STREAM} header): its body then asks the relay for a stream
  */
 public record CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyAddress address,
-    String model, long tokenEstimate, RelayApi endpoint, String relayGroup, long usageCeiling, String caller) {
+    String model, long tokenEstimate, RelayApi endpoint, String relayGroup, long usageCeiling, String caller,
+    boolean stream) {
+
+  /** A request answered whole. */
+  public CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyAddress address,
+      String model, long tokenEstimate, RelayApi endpoint, String relayGroup, long usageCeiling, String caller) {
+    this(requestId, replyKey, body, deadline, address, model, tokenEstimate, endpoint, relayGroup, usageCeiling, caller,
+        false);
+  }
 
   /** A request that names no caller. */
   public CompletionRequest(String requestId, byte[] replyKey, byte[] body, Instant deadline, ReplyAddress address,

@@ -25,6 +25,17 @@ public final class ProtocolHeaders {
    * format, sent to {@code /v1/messages}, as Anthropic's SDKs mark their requests.
    */
   public static final String ANTHROPIC_VERSION = "anthropic-version";
+  /**
+   * Request: {@code true} asks for the answer streamed, as {@code "stream": true} in the body does
+   * (the body is then sent with it); anything else leaves the body to say.
+   */
+  public static final String RELAY_STREAM = "relay_stream";
+  /** Chunk record: the relay attempt whose text it carries, a new ID for each attempt (ASCII hex). */
+  public static final String STREAM_ATTEMPT = "stream_attempt";
+  /** Chunk record: its place among its attempt's chunks, decimal from 0. */
+  public static final String STREAM_INDEX = "stream_index";
+  /** Chunk record: {@code true} on the last chunk of an attempt whose stream completed, else {@code false}. */
+  public static final String STREAM_LAST = "stream_last";
   /** Request: absolute deadline, epoch milliseconds, as decimal text or an 8-byte big-endian long. */
   public static final String DEADLINE_MS = "deadline_ms";
   /**
@@ -115,7 +126,7 @@ public final class ProtocolHeaders {
       RETRY_ORIGINAL_OFFSET, RETRY_COUNT, RETRY_ATTEMPTS, RETRY_CHARGED);
 
   /** Every request header the worker reads; each is held to {@code request.max.header.bytes}. */
-  public static final Set<String> READ = Set.of(ENDPOINT, ANTHROPIC_VERSION, DEADLINE_MS, REQUEST_ID, RELAY_GROUP, RELAY_CALLER, SPRING_CORRELATION_ID,
+  public static final Set<String> READ = Set.of(ENDPOINT, ANTHROPIC_VERSION, RELAY_STREAM, DEADLINE_MS, REQUEST_ID, RELAY_GROUP, RELAY_CALLER, SPRING_CORRELATION_ID,
       SPRING_REPLY_TOPIC, SPRING_REPLY_PARTITION, SMALLRYE_CORRELATION_ID, SMALLRYE_REPLY_TOPIC,
       SMALLRYE_REPLY_PARTITION, RETRY_ORIGINAL_TOPIC, RETRY_ORIGINAL_PARTITION, RETRY_ORIGINAL_OFFSET, RETRY_COUNT,
       RETRY_ATTEMPTS, RETRY_CHARGED);

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -68,6 +70,36 @@ final class RelayFields {
   /** The object as parsed, exact key duplicates collapsed (last value kept), for re-encoding. */
   ObjectNode root() {
     return root;
+  }
+
+  /**
+   * The object as parsed, asking the relay for a stream: every spelling of {@code stream} and
+   * {@code stream_options} replaced by {@code "stream": true} and, when {@code withUsage}, by
+   * {@code stream_options} with {@code include_usage} true (the other options the relay would have
+   * read kept), so that the stream ends with the usage the reply and its cost need.
+   */
+  ObjectNode streaming(boolean withUsage) {
+    JsonNode options = get("stream_options");
+    root.retain(namesExcept(root, "stream", "stream_options"));
+    root.put("stream", true);
+    if (withUsage) {
+      ObjectNode kept = options instanceof ObjectNode object ? object.deepCopy() : root.objectNode();
+      kept.retain(namesExcept(kept, "include_usage"));
+      kept.put("include_usage", true);
+      root.set("stream_options", kept);
+    }
+    return root;
+  }
+
+  /** The field names of {@code object} but those that fold to one of {@code folded}. */
+  private static List<String> namesExcept(ObjectNode object, String... folded) {
+    List<String> kept = new ArrayList<>();
+    object.fieldNames().forEachRemaining(name -> {
+      if (!List.of(folded).contains(fold(name))) {
+        kept.add(name);
+      }
+    });
+    return kept;
   }
 
   /**

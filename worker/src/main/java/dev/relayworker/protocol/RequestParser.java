@@ -82,11 +82,11 @@ public final class RequestParser {
       address = address(record, correlation);
       Instant deadline = deadline(record, wallNow, now);
       Body body = body(record.value(), endpointHeader(record),
-          record.headers().lastHeader(ProtocolHeaders.ANTHROPIC_VERSION) != null);
+          record.headers().lastHeader(ProtocolHeaders.ANTHROPIC_VERSION) != null, streamHeader(record));
       return new ParsedRecord.Valid(new CompletionRequest(requestId, replyKey(record, requestId), body.bytes(), deadline,
           address, body.model(), body.tokenEstimate(), body.endpoint(),
           rules.groupHeader() ? shortHeader(record, ProtocolHeaders.RELAY_GROUP) : null, body.usageCeiling(),
-          rules.callerHeader() == null ? null : shortHeader(record, rules.callerHeader())));
+          rules.callerHeader() == null ? null : shortHeader(record, rules.callerHeader()), body.stream()));
     } catch (Refusal refusal) {
       return invalid(record, requestId, address, refusal);
     }
@@ -211,7 +211,19 @@ public final class RequestParser {
    * What is sent and where, the model it names, under a token limit the tokens it may use, and the
    * most tokens its answer may claim per kind.
    */
-  private record Body(byte[] bytes, String model, long tokenEstimate, RelayApi endpoint, long usageCeiling) {}
+  private record Body(byte[] bytes, String model, long tokenEstimate, RelayApi endpoint, long usageCeiling,
+      boolean stream) {
+    Body(byte[] bytes, String model, long tokenEstimate, RelayApi endpoint, long usageCeiling) {
+      this(bytes, model, tokenEstimate, endpoint, usageCeiling, false);
+    }
+  }
+
+  /** Whether the {@code relay_stream} header asks for a stream: {@code true}, in any case, and nothing else. */
+  private static boolean streamHeader(ConsumerRecord<byte[], byte[]> record) {
+    Header header = record.headers().lastHeader(ProtocolHeaders.RELAY_STREAM);
+    return header != null && header.value() != null
+        && "true".equalsIgnoreCase(new String(header.value(), StandardCharsets.UTF_8).trim());
+  }
 
   /** The endpoint the {@code endpoint} header names, or null when there is none. */
   private static RelayApi endpointHeader(ConsumerRecord<byte[], byte[]> record) {
@@ -244,8 +256,11 @@ public final class RequestParser {
     return value.isEmpty() ? null : value;
   }
 
-  /** @param anthropic whether the record carries an {@code anthropic-version} header */
-  private Body body(byte[] value, RelayApi named, boolean anthropic) {
+  /**
+   * @param anthropic whether the record carries an {@code anthropic-version} header
+   * @param streamAsked whether its {@code relay_stream} header asks for a stream
+   */
+  private Body body(byte[] value, RelayApi named, boolean anthropic, boolean streamAsked) {
     if (value == null) {
       throw new Refusal("null_value", "record value is null; expected a JSON completion request", null);
     }
@@ -284,6 +299,20 @@ public final class RequestParser {
     }
     long tokens = tokenEstimator == null ? 0 : checkTokens(fields, model, endpoint);
     long ceiling = UsageCeiling.of(fields, endpoint, tokens, rules.inputLimits().usageMaxTokens());
+    JsonNode streamField = fields.get("stream");
+    boolean stream = streamAsked || streamField != null && streamField.asBoolean();
+    if (stream && endpoint == RelayApi.EMBEDDINGS) {
+      throw new Refusal("invalid_body", "embeddings are not streamed: ask without stream or "
+          + ProtocolHeaders.RELAY_STREAM, "stream");
+    }
+    if (stream) {
+      // Messages streams always end with their usage; OpenAI's only when asked.
+      ObjectNode streaming = fields.streaming(endpoint != RelayApi.MESSAGES);
+      if (modelField == null) {
+        streaming.put("model", model);
+      }
+      return new Body(write(streaming), model, tokens, endpoint, ceiling, true);
+    }
     if (endpoint == RelayApi.EMBEDDINGS) {
       // Written as the relay reads it, so that requests asking for the same thing can share a call.
       ObjectNode folded = fields.folded(mapper);

@@ -7,14 +7,14 @@ import java.util.Optional;
  * characters, each an ASCII letter, a digit, '.', '_' or '-', and not "." or "..". (The broker
  * enforces the same; Kafka's own checker is in an internal package.) Pure.
  */
-final class TopicNames {
+public final class TopicNames {
 
   static final int MAX_LENGTH = 249;
 
   private TopicNames() {}
 
   /** Why {@code name} cannot be a topic, or empty when it can. */
-  static Optional<String> problem(String name) {
+  public static Optional<String> problem(String name) {
     if (name.isEmpty()) {
       return Optional.of("it is empty");
     }

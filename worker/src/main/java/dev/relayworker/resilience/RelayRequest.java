@@ -21,9 +21,17 @@ import java.time.Instant;
  * @param usageCeiling the most tokens its answer may claim for the prompt, and for the completion
  *     ({@link Usage#within})
  * @param caller who sent it (its caller header), for the caller's caps and routes; null when unnamed
+ * @param stream where the text of each attempt goes as the relay streams it; null for a request
+ *     answered whole (its body does not ask for a stream)
  */
 public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate,
-    String group, boolean otherRoutes, long usageCeiling, String caller) {
+    String group, boolean otherRoutes, long usageCeiling, String caller, ChunkStream stream) {
+
+  /** A request answered whole, not streamed. */
+  public RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate,
+      String group, boolean otherRoutes, long usageCeiling, String caller) {
+    this(api, body, deadline, model, tokenEstimate, group, otherRoutes, usageCeiling, caller, null);
+  }
 
   /** A request of no named caller. */
   public RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate, String group,
@@ -47,7 +55,12 @@ public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String m
   /** This request, sent where another route may take it if this one cannot ({@code others}) or where none may. */
   public RelayRequest withOtherRoutes(boolean others) {
     return others == otherRoutes ? this
-        : new RelayRequest(api, body, deadline, model, tokenEstimate, group, others, usageCeiling, caller);
+        : new RelayRequest(api, body, deadline, model, tokenEstimate, group, others, usageCeiling, caller, stream);
+  }
+
+  /** This request, its attempts' text streamed to {@code chunks}. */
+  public RelayRequest withStream(ChunkStream chunks) {
+    return new RelayRequest(api, body, deadline, model, tokenEstimate, group, otherRoutes, usageCeiling, caller, chunks);
   }
 
 }

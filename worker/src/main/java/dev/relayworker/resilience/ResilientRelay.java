@@ -217,12 +217,20 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     int keyEpoch = key.epoch();
     Duration timeout = left.compareTo(policy.requestTimeout()) < 0 ? left : policy.requestTimeout();
     long start = Ticks.nanos(clock);
-    return client.send(call.request.api(), call.request.body(), timeout).handle((completion, failure) -> {
+    // A streamed request's text goes out attempt by attempt, each under an attempt ID of its own.
+    ChunkStream.Attempt chunks = call.request.stream() == null ? null : call.request.stream().attempt();
+    return client.send(call.request.api(), call.request.body(), timeout, chunks).handle((completion, failure) -> {
       Duration elapsed = Duration.ofNanos(Ticks.nanos(clock) - start);
       if (failure == null) {
         listener.attemptFinished(elapsed, completion.httpStatus());
         settlement.answered(call, completion, keyEpoch);
+        if (chunks != null) {
+          chunks.ended(true);
+        }
         return completion;
+      }
+      if (chunks != null) {
+        chunks.ended(false);
       }
       reservations.release(call);
       RelayException relayFailure = CallFailures.asRelayException(CallFailures.unwrap(failure));

@@ -64,8 +64,8 @@ class RequestParserTest {
         .contains("messages must be a non-empty array of messages, was string");
     assertThat(refusal(record("c", "{\"model\":\"m\",\"messages\":[{\"content\":\"hi\"}]}", new RecordHeaders()))
         .message()).contains("messages[0] needs a role");
-    assertThat(refusal(record("d", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\"}],\"stream\":true}",
-        new RecordHeaders())).message()).contains("stream must be false");
+    assertThat(refusal(record("d", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\"}],\"stream\":1}",
+        new RecordHeaders())).message()).contains("stream must be true or false, was number");
     assertThat(refusal(record("e", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\"}],\"n\":500}",
         new RecordHeaders())).message()).contains("n is 500, over the limit of 128");
     assertThat(refusal(record("f", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\"}],"
@@ -151,8 +151,13 @@ class RequestParserTest {
         "{\"model\":\"m\",\"prompt\":\"p\",\"\u017ftream\":true}",
         "{\"model\":\"m\",\"prompt\":\"p\",\"stream\":true,\"Stream\":false,\"stream\":true}",
         "{\"model\":\"m\",\"prompt\":\"p\",\"stream\":false,\"sTream\":true}")) {
-      assertThat(refusal(body).error().param()).as(body).isEqualTo("stream");
+      CompletionRequest streamed = valid(record("id", body, new RecordHeaders()));
+      assertThat(streamed.stream()).as(body).isTrue();
+      // Sent with one spelling the relay cannot misread, and asking for the usage at the end.
+      assertThat(new String(streamed.body(), StandardCharsets.UTF_8)).as(body)
+          .isEqualTo("{\"model\":\"m\",\"prompt\":\"p\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
     }
+    assertThat(refusal("{\"model\":\"m\",\"prompt\":\"p\",\"Stream\":\"yes\"}").error().param()).isEqualTo("stream");
     assertThat(refusal("{\"model\":\"m\",\"prompt\":\"p\",\"N\":500}").error().message())
         .contains("n is 500, over the limit of 128 (request.max.n)");
     assertThat(refusal("{\"model\":\"m\",\"prompt\":\"p\",\"Max_Tokens\":\"lots\"}").error().param())
@@ -160,7 +165,34 @@ class RequestParserTest {
     // Kelvin sign folds to 'k': the relay reads this as max_tokens.
     assertThat(refusal("{\"model\":\"m\",\"prompt\":\"p\",\"max_to\u212aens\":99999}").error().param())
         .isEqualTo("max_tokens");
-    valid(record("id", "{\"model\":\"m\",\"prompt\":\"p\",\"stream\":true,\"Stream\":false}", new RecordHeaders()));
+    CompletionRequest whole = valid(record("id", "{\"model\":\"m\",\"prompt\":\"p\",\"stream\":true,\"Stream\":false}",
+        new RecordHeaders()));
+    assertThat(whole.stream()).isFalse();
+  }
+
+  @Test
+  void aStreamAskedForByBodyOrHeaderIsSentAsAStreamThatEndsWithItsUsage() {
+    RecordHeaders header = new RecordHeaders();
+    header.add(ProtocolHeaders.RELAY_STREAM, "TRUE".getBytes(StandardCharsets.UTF_8));
+    CompletionRequest byHeader = valid(record("h", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\"}],"
+        + "\"Stream_Options\":{\"include_usage\":false,\"x\":1}}", header));
+    assertThat(byHeader.stream()).isTrue();
+    assertThat(new String(byHeader.body(), StandardCharsets.UTF_8)).isEqualTo("{\"model\":\"m\",\"messages\":"
+        + "[{\"role\":\"user\"}],\"stream\":true,\"stream_options\":{\"x\":1,\"include_usage\":true}}");
+    RecordHeaders no = new RecordHeaders();
+    no.add(ProtocolHeaders.RELAY_STREAM, "1".getBytes(StandardCharsets.UTF_8));
+    assertThat(valid(record("n", "{\"model\":\"m\",\"prompt\":\"p\"}", no)).stream()).isFalse();
+    RecordHeaders versioned = new RecordHeaders();
+    versioned.add(ProtocolHeaders.ANTHROPIC_VERSION, "2023-06-01".getBytes(StandardCharsets.UTF_8));
+    CompletionRequest messages = valid(record("m", "{\"model\":\"m\",\"max_tokens\":9,\"stream\":true,"
+        + "\"messages\":[{\"role\":\"user\"}]}", versioned));
+    // Anthropic's stream carries its usage unasked; it knows no stream_options.
+    assertThat(new String(messages.body(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"model\":\"m\",\"max_tokens\":9,\"messages\":[{\"role\":\"user\"}],\"stream\":true}");
+    assertThat(refusal("{\"model\":\"m\",\"input\":\"a\",\"stream\":true}").error().message())
+        .startsWith("embeddings are not streamed");
+    assertThat(refusal("{\"model\":\"m\",\"prompt\":\"p\",\"stream_options\":[]}").error().param())
+        .isEqualTo("stream_options");
   }
 
   @Test
@@ -244,8 +276,8 @@ class RequestParserTest {
         .contains("messages must be a non-empty array");
     assertThat(refusal(record("z", "{\"model\":\"m\",\"max_tokens\":9999999,\"messages\":[{\"role\":\"user\"}]}",
         versioned)).message()).startsWith("max_tokens is 9999999, over the limit of");
-    assertThat(refusal(record("s", "{\"model\":\"m\",\"max_tokens\":9,\"stream\":true,\"messages\":[{\"role\":\"user\"}]}",
-        versioned)).message()).contains("stream must be false");
+    assertThat(valid(record("s", "{\"model\":\"m\",\"max_tokens\":9,\"stream\":true,\"messages\":[{\"role\":\"user\"}]}",
+        versioned)).stream()).isTrue();
   }
 
   @Test

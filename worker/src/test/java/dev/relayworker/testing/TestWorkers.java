@@ -137,6 +137,11 @@ public final class TestWorkers {
     return new TopicReader(bootstrapServers, replyTopic);
   }
 
+  /** A reader of the chunk records of streamed answers (the reply topic's {@code .stream} sibling). */
+  public TopicReader chunks() {
+    return new TopicReader(bootstrapServers, replyTopic + ".stream");
+  }
+
   public TopicReader deadLetters() {
     return new TopicReader(bootstrapServers, dlqTopic);
   }
