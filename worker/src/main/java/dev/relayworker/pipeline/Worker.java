@@ -148,7 +148,7 @@ public final class Worker implements AutoCloseable {
     // Chunks of streamed answers go outside the replies' transactions, so readers see them as they are written.
     this.chunks = new ChunkPublisher(new KafkaProducer<>(KafkaClients.chunkProducer(config, clientId)),
         Duration.ofMillis(config.getInt(WorkerConfig.STREAM_CHUNK_LINGER_MS)),
-        config.getInt(WorkerConfig.STREAM_CHUNK_MAX_CHARS), System::nanoTime, metrics.streamListener());
+        config.getInt(WorkerConfig.STREAM_CHUNK_MAX_CHARS), metrics.streamListener());
     this.loop = new PollLoop(consumer, calls, new RequestParser(RequestRules.from(config)), replies, router, settings,
         clock, wall, delivery, metrics, spendLedger, chunks);
     this.thread = new Thread(this::runLoop, "poll-loop");

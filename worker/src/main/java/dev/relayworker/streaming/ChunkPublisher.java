@@ -4,6 +4,10 @@ import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.protocol.StreamChunk;
 import dev.relayworker.resilience.ChunkStream;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.Producer;
 
@@ -21,16 +25,33 @@ import org.apache.kafka.clients.producer.Producer;
  */
 public final class ChunkPublisher implements AutoCloseable {
 
+  private final ScheduledExecutorService thread;
   private final ChunkWriter writer;
 
   /**
    * @param linger the longest text waits for more before it is written
    * @param maxChars the text that is written at once, linger or not
-   * @param nanoTime the clock coalescing and first-chunk times are measured on
    */
-  public ChunkPublisher(Producer<byte[], byte[]> producer, Duration linger, int maxChars, LongSupplier nanoTime,
-      StreamListener listener) {
-    this.writer = new ChunkWriter(producer, linger, maxChars, nanoTime, listener);
+  public ChunkPublisher(Producer<byte[], byte[]> producer, Duration linger, int maxChars, StreamListener listener) {
+    this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread writer = new Thread(runnable, "stream-chunks");
+      writer.setDaemon(true);
+      return writer;
+    });
+    this.writer = new ChunkWriter(producer, linger, maxChars, System::nanoTime, listener, (task, delayNanos) -> {
+      try {
+        thread.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException closed) {
+        // Closing: the final replies are being published; what is left of a preview is dropped.
+      }
+    });
+  }
+
+  /** A publisher on a clock and timer of the caller's (tests). */
+  ChunkPublisher(Producer<byte[], byte[]> producer, Duration linger, int maxChars, LongSupplier nanoTime,
+      StreamListener listener, ChunkWriter.Timer timer) {
+    this.thread = null;
+    this.writer = new ChunkWriter(producer, linger, maxChars, nanoTime, listener, timer);
   }
 
   /**
@@ -44,6 +65,15 @@ public final class ChunkPublisher implements AutoCloseable {
   /** Writes what is due now, then closes the producer. */
   @Override
   public void close() {
+    if (thread != null) {
+      thread.shutdown();
+      try {
+        thread.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      thread.shutdownNow();
+    }
     writer.close();
   }
 }

@@ -2,22 +2,18 @@ package dev.relayworker.streaming;
 
 import dev.relayworker.protocol.StreamChunk;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes chunk records with a producer of its own, on its one {@code stream-chunks} thread, in the
- * order they are scheduled, so a request's chunks reach its partition in the order the relay sent
+ * Writes chunk records with a producer of its own, on its timer's one thread, in the order they
+ * fall due, so a request's chunks reach its partition in the order the relay sent
  * the text. A chunk that cannot be written is counted and logged, never retried: chunks are a
  * preview, the final reply is the answer.
  *
- * <p>Threads: {@link #schedule} from any thread, never blocking; writes on the writer thread.
+ * <p>Threads: {@link #schedule} from any thread, never blocking; writes on the timer's thread.
  */
 final class ChunkWriter implements AutoCloseable {
 
@@ -28,15 +24,18 @@ final class ChunkWriter implements AutoCloseable {
   private final int maxChars;
   private final LongSupplier nanoTime;
   private final StreamListener listener;
-  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-    Thread writer = new Thread(runnable, "stream-chunks");
-    writer.setDaemon(true);
-    return writer;
-  });
+  private final Timer timer;
+
+  /** Runs tasks one at a time, in the order they fall due; the worker's is one scheduled thread. */
+  interface Timer {
+    /** Runs {@code task} after {@code delayNanos}; may drop it once closing. */
+    void schedule(Runnable task, long delayNanos);
+  }
 
   ChunkWriter(Producer<byte[], byte[]> producer, Duration linger, int maxChars, LongSupplier nanoTime,
-      StreamListener listener) {
+      StreamListener listener, Timer timer) {
     this.producer = producer;
+    this.timer = timer;
     this.lingerNanos = linger.toNanos();
     this.maxChars = maxChars;
     this.nanoTime = nanoTime;
@@ -61,13 +60,9 @@ final class ChunkWriter implements AutoCloseable {
     return listener;
   }
 
-  /** Runs {@code flush} on the writer thread after {@code delayNanos}; dropped once closed. */
+  /** Runs {@code flush} on the writer thread after {@code delayNanos}. */
   void schedule(Runnable flush, long delayNanos) {
-    try {
-      thread.schedule(flush, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException closed) {
-      // Closing: the final replies are being published; what is left of a preview is dropped.
-    }
+    timer.schedule(flush, Math.max(0, delayNanos));
   }
 
   /** Writes one chunk; on the writer thread. */
@@ -96,16 +91,9 @@ final class ChunkWriter implements AutoCloseable {
             destination.topic(), failure.toString());
   }
 
-  /** Writes what is due now, then closes the producer. */
+  /** Closes the producer, waiting up to 5 s for chunks sent and not yet acknowledged. */
   @Override
   public void close() {
-    thread.shutdown();
-    try {
-      thread.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    thread.shutdownNow();
     producer.close(Duration.ofSeconds(5));
   }
 }
