@@ -8,16 +8,21 @@ import com.openai.models.completions.Completion;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.Embedding;
 import dev.relayworker.protocol.ProtocolHeaders;
+import dev.relayworker.requester.StreamPreview;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
 import dev.relayworker.testing.TestWorkers;
+import dev.relayworker.testkit.Await;
 import dev.relayworker.testkit.KafkaBroker;
+import dev.relayworker.testkit.TopicReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -93,6 +98,40 @@ class SpringChatInteropIT {
             assertThat(calls.get(0).asFunction().function().name()).isEqualTo("get_weather"));
         Completion text = ObjectMappers.jsonMapper().readValue(legacy.value(), Completion.class).validate();
         assertThat(text.choices().get(0).text()).isNotBlank();
+
+        // A streamed chat request: Spring waits for the final reply as for any other, and the SDK
+        // parses the answer assembled from the stream, a tool call's arguments joined, usage included.
+        ConsumerRecord<String, byte[]> streamed = ask(template, workers, "spring-stream-1",
+            "{\"model\":\"gpt-3.5-turbo-instruct\",\"stream\":true,\"max_tokens\":20,\"messages\":["
+                + "{\"role\":\"user\",\"content\":\"weather in Oslo?\"}],\"tools\":[{\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"parameters\":{}}}]}");
+        ChatCompletion assembled = ObjectMappers.jsonMapper().readValue(streamed.value(), ChatCompletion.class)
+            .validate();
+        assertThat(assembled.choices().get(0).finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+        assertThat(assembled.choices().get(0).message().toolCalls()).hasValueSatisfying(calls ->
+            assertThat(calls.get(0).asFunction().function().name()).isEqualTo("get_weather"));
+        assertThat(assembled.usage()).hasValueSatisfying(usage -> assertThat(Long.toString(usage.completionTokens()))
+            .isEqualTo(ProtocolHeaders.text(streamed.headers(), ProtocolHeaders.USAGE_COMPLETION_TOKENS)));
+        ConsumerRecord<String, byte[]> plainStream = ask(template, workers, "spring-stream-2",
+            "{\"model\":\"gpt-3.5-turbo-instruct\",\"stream\":true,\"max_tokens\":20,\"messages\":["
+                + "{\"role\":\"user\",\"content\":\"a haiku\"}]}");
+        String content = ObjectMappers.jsonMapper().readValue(plainStream.value(), ChatCompletion.class).validate()
+            .choices().get(0).message().content().orElseThrow();
+        // A Spring reader of the stream topic finds the request's chunks by the correlation ID it sent.
+        byte[] correlation = plainStream.headers().lastHeader(ProtocolHeaders.SPRING_CORRELATION_ID).value();
+        AtomicReference<StreamPreview> preview = new AtomicReference<>();
+        try (TopicReader chunks = workers.chunks()) {
+          Await.until("the stream's last chunk", WAIT, () -> {
+            StreamPreview read = new StreamPreview();
+            chunks.readToEnd(Duration.ofSeconds(5)).stream()
+                .filter(chunk -> Arrays.equals(correlation,
+                    chunk.headers().lastHeader(ProtocolHeaders.SPRING_CORRELATION_ID).value()))
+                .forEach(chunk -> read.accept(chunk.value()));
+            preview.set(read);
+            return read.complete();
+          });
+        }
+        assertThat(preview.get().text(0)).isEqualTo(content);
 
         // Two embeddings requests in flight at once: they may share a relay call, each gets its own list.
         RequestReplyFuture<String, byte[], byte[]> first = template.sendAndReceive(new ProducerRecord<>(
