@@ -39,7 +39,8 @@ class ReplyRouterTest {
     return Map.of(
         "replies", new ReplyTopics.TopicFacts(4, 10_000, null),
         "replies.team", new ReplyTopics.TopicFacts(2, 1_048_588, null),
-        "dlq", new ReplyTopics.TopicFacts(1, 1_048_588, null));
+        "dlq", new ReplyTopics.TopicFacts(1, 1_048_588, null),
+        "replies.team.stream", ReplyTopics.TopicFacts.missing("it does not exist"));
   }, 1_048_576, "none", clock);
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final ReplyRecords replies = new ReplyRecords("dlq");
@@ -74,6 +75,29 @@ class ReplyRouterTest {
       assertThat(entry.pending()).isSameAs(pending);
       assertThat(entry.records()).containsExactly(reply);
     });
+  }
+
+  @Test
+  void aStreamedRequestWaitsForItsChunkTopicAndGoesWithoutChunksWhereTheyCannotBeWritten() {
+    ReplyRouter streaming = new ReplyRouter(routes, new Fallbacks(replies, "replies", () -> 1_048_576),
+        new WorkerMetrics(registry), replyTopic -> replyTopic.equals("replies") ? "replies.team" : replyTopic + ".stream");
+    PendingRequest toTeam = Requests.streamed(ledger, 0, HOME);
+    assertThat(streaming.routeBeforeCall(toTeam)).isEmpty(); // its chunk topic is being looked up
+
+    teamTopicCreated.countDown();
+    Await.until("the lookup answered", Duration.ofSeconds(10),
+        () -> routes.check("replies.team", null) instanceof ReplyTopics.Check.Ok);
+    assertThat(streaming.takeRouted()).singleElement().satisfies(routed -> assertThat(routed.why()).isNull());
+    assertThat(toTeam.streamTopic).isEqualTo("replies.team");
+
+    // replies.team.stream does not exist: the request still goes, for its final reply only.
+    PendingRequest missing = Requests.streamed(ledger, 1, new ReplyAddress("replies.team", null, Map.of()));
+    Await.until("the missing topic known", Duration.ofSeconds(10), () -> streaming.routeBeforeCall(missing).isPresent());
+    assertThat(missing.streamTopic).isNull();
+    // Not streamed: no chunk topic is looked at.
+    PendingRequest whole = Requests.taken(ledger, 2, HOME);
+    assertThat(streaming.routeBeforeCall(whole)).isPresent();
+    assertThat(whole.streamTopic).isNull();
   }
 
   @Test

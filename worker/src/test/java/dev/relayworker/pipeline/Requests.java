@@ -35,6 +35,18 @@ final class Requests {
             InputLimits.defaults().usageMaxTokens()));
   }
 
+  /** A request taken at {@code offset} that asks for its answer streamed. */
+  static PendingRequest streamed(PartitionLedger ledger, long offset, ReplyAddress route) {
+    ledger.take(offset);
+    String id = "id-" + offset;
+    ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(ledger.partition().topic(),
+        ledger.partition().partition(), offset, 0L, TimestampType.CREATE_TIME, 0, 0, bytes(id), bytes("{}"),
+        new RecordHeaders(), Optional.empty());
+    return new PendingRequest(record, ledger, id, bytes(id), route,
+        new CompletionRequest(id, bytes(id), bytes("{}"), Instant.MAX, route, null, 0, RelayApi.CHAT_COMPLETIONS, null,
+            InputLimits.defaults().usageMaxTokens(), null, true));
+  }
+
   /** The last value of a header as UTF-8, or null. */
   static String header(ProducerRecord<byte[], byte[]> record, String name) {
     Header header = record.headers().lastHeader(name);

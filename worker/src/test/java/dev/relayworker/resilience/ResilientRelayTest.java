@@ -82,6 +82,40 @@ class ResilientRelayTest {
   }
 
   @Test
+  void eachAttemptOfAStreamedRequestGetsItsOwnChunkStreamToldHowItEnded() {
+    start(SimulatorSettings.defaults(), fastRetries(), Clock.systemUTC());
+    simulator.scriptNext(Fault.CUT);
+    List<String> events = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+    ChunkStream chunks = () -> {
+      int attempt = attempts.incrementAndGet();
+      events.add("attempt");
+      return new ChunkStream.Attempt() {
+        @Override
+        public void delta(dev.relayworker.relay.StreamAssembler.Delta delta) {
+          if (!events.get(events.size() - 1).startsWith("text " + attempt)) {
+            events.add("text " + attempt);
+          }
+        }
+
+        @Override
+        public void ended(boolean answered) {
+          events.add("ended " + attempt + " " + answered);
+        }
+      };
+    };
+    byte[] body = "{\"model\":\"davinci-002\",\"prompt\":\"streamed\",\"max_tokens\":8,\"stream\":true}"
+        .getBytes(StandardCharsets.UTF_8);
+
+    CallResult result = relay.complete(new RelayRequest(RelayApi.COMPLETIONS, body, Instant.now().plus(GENEROUS), null,
+        0).withStream(chunks), 0).join();
+
+    assertThat(result.attempts()).isEqualTo(2);
+    // The cut attempt streamed some text and ended unanswered; the retry streamed and answered.
+    assertThat(events).containsExactly("attempt", "text 1", "ended 1 false", "attempt", "text 2", "ended 2 true");
+  }
+
+  @Test
   void retriesAMalformedAnswer() {
     start(SimulatorSettings.defaults(), fastRetries(), Clock.systemUTC());
     simulator.scriptNext(Fault.MALFORMED);
