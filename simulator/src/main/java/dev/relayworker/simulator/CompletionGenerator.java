@@ -70,7 +70,8 @@ final class CompletionGenerator {
       Prompt prompt = prompts.get(p);
       promptTokens += prompt.tokens();
       for (int k = 0; k < n; k++) {
-        Words words = Words.draw(new SplittableRandom(mix(prompt.text().hashCode(), seed, k)), maxTokens);
+        Words words = Words.draw(new SplittableRandom(mix(prompt.text().hashCode(), seed, k)), minTokens(request),
+            maxTokens);
         completionTokens += words.tokens();
         ObjectNode choice = choices.addObject();
         choice.put("text", (echo ? prompt.text() : "") + words.text());
@@ -122,7 +123,7 @@ final class CompletionGenerator {
     long completionTokens = 0;
     for (int k = 0; k < n; k++) {
       SplittableRandom random = new SplittableRandom(mix(messages.toString().hashCode(), seed, k));
-      Words words = Words.draw(random, maxTokens);
+      Words words = Words.draw(random, minTokens(request), maxTokens);
       completionTokens += words.tokens();
       ObjectNode choice = choices.addObject();
       choice.put("index", k);
@@ -184,6 +185,14 @@ final class CompletionGenerator {
     return new Prompt(ids.toString(), ids.size());
   }
 
+  /**
+   * The fewest tokens an answer is written with: {@code min_tokens}, as vLLM's OpenAI server reads
+   * it (a benchmark's way to ask for long answers), else none.
+   */
+  private static int minTokens(JsonNode request) {
+    return intField(request, "min_tokens", 0, 0, 1_000_000);
+  }
+
   private static int intField(JsonNode request, String name, int fallback, int min, int max) {
     JsonNode value = request.get(name);
     if (value == null || value.isNull()) {
@@ -203,14 +212,14 @@ final class CompletionGenerator {
   private record Prompt(String text, int tokens) {}
 
   /**
-   * One choice's generated text: a natural length drawn from {@code random}, cut at
-   * {@code maxTokens}; every word is one token.
+   * One choice's generated text: a natural length drawn from {@code random}, at least
+   * {@code minTokens}, cut at {@code maxTokens}; every word is one token.
    *
    * @param cut whether the natural length was over {@code maxTokens} ({@code finish_reason} length)
    */
   private record Words(String text, int tokens, boolean cut) {
-    static Words draw(SplittableRandom random, int maxTokens) {
-      int natural = MIN_NATURAL_TOKENS + random.nextInt(NATURAL_TOKEN_SPREAD);
+    static Words draw(SplittableRandom random, int minTokens, int maxTokens) {
+      int natural = Math.max(minTokens, MIN_NATURAL_TOKENS + random.nextInt(NATURAL_TOKEN_SPREAD));
       int length = Math.min(natural, maxTokens);
       StringBuilder text = new StringBuilder();
       for (int i = 0; i < length; i++) {

@@ -54,6 +54,19 @@ class CompletionGeneratorTest {
   }
 
   @Test
+  void minTokensAsksForLongAnswersUpToMaxTokens() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      JsonNode answer = complete("{\"model\":\"m\",\"prompt\":\"p" + i + "\",\"min_tokens\":200,\"max_tokens\":200}");
+      assertThat(answer.at("/usage/completion_tokens").asInt()).isEqualTo(200);
+      assertThat(tokens.count(answer.at("/choices/0/text").asText())).isEqualTo(200);
+    }
+    assertThat(complete("{\"model\":\"m\",\"prompt\":\"p\",\"min_tokens\":300,\"max_tokens\":100}")
+        .at("/usage/completion_tokens").asInt()).isEqualTo(100);
+    assertThatThrownBy(() -> complete("{\"model\":\"m\",\"prompt\":\"p\",\"min_tokens\":-1}"))
+        .hasMessageContaining("min_tokens");
+  }
+
+  @Test
   void textDependsOnlyOnPromptAndSeed() throws Exception {
     String same = "{\"model\":\"m\",\"prompt\":\"hello\",\"seed\":7,\"max_tokens\":50}";
     String otherSeed = "{\"model\":\"m\",\"prompt\":\"hello\",\"seed\":8,\"max_tokens\":50}";

@@ -36,7 +36,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Parameters(arity = "0..*", description = "Scenarios (default: all): latency-bound, latency-at-rate, rate-limited,"
       + " cpu-bound, backlog, delivery-modes, naive, parallel-consumer, token-limited, token-headroom, shared-limit,"
-      + " embeddings.")
+      + " embeddings, streaming.")
   List<String> names = new ArrayList<>();
 
   @Option(names = "--runs", defaultValue = "1", description = "Runs of each scenario, alternated (default: ${DEFAULT-VALUE}).")
@@ -114,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
     double naive = runner.naive(scenario, duration);
     return new Figures("naive/" + scenario.name(), 0, 0, 0, naive, scenario.throughputLimit(), Double.NaN,
         Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, -1, naive, Double.NaN,
-        Double.NaN, -1, Double.NaN, 0, 1, Double.NaN);
+        Double.NaN, -1, Double.NaN, 0, 1, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
   }
 
   private static void print(Figures f) {
@@ -139,6 +139,11 @@ final class BenchCommand implements Callable<Integer> {
     if (!Double.isNaN(f.inputsPerCall())) {
       System.out.printf("  embeddings inputs per call %.1f   (%.1f requests per call)%n", f.inputsPerCall(),
           1 / f.relayCallsPerRequest());
+    }
+    if (!Double.isNaN(f.chunksPerAnswer())) {
+      System.out.printf("  first chunk added ms p50/p99 %.1f / %.1f   (chunk path alone %.1f / %.1f)%n",
+          f.firstChunkAddedP50Ms(), f.firstChunkAddedP99Ms(), f.chunkPathP50Ms(), f.chunkPathP99Ms());
+      System.out.printf("  chunk records per answer   %.1f%n", f.chunksPerAnswer());
     }
     System.out.printf("  429s received              %d%n", f.rateLimited429s());
     System.out.printf("  worker CPU per completion  %.0f us   (%.0f us without the JIT compiler threads)%n",

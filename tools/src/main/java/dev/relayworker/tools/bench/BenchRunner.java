@@ -60,7 +60,8 @@ public final class BenchRunner {
     SimulatorSettings settings = SimulatorSettings.defaults()
         .withLatency(scenario.relayLatency(), Duration.ZERO)
         .withRateLimit(scenario.relayRpm(), Math.max(1, scenario.relayRpm() / 60))
-        .withTokensPerMinute(scenario.relayTpm());
+        .withTokensPerMinute(scenario.relayTpm())
+        .withStreamChunkDelay(scenario.tokenPace());
     try (RelaySimulator simulator = RelaySimulator.start(settings, 0)) {
       Path config = writeConfig(scenario, prefix, simulator);
       Workers worker = new Workers();
@@ -75,7 +76,7 @@ public final class BenchRunner {
         }
         awaitTopic(prefix + ".replies");
         try (RequestDriver driver = new RequestDriver(bootstrap, prefix + ".requests", prefix + ".replies",
-            scenario.maxTokens(), scenario.embeddings())) {
+            scenario.maxTokens(), scenario.embeddings(), scenario.paced(), scenario.stream())) {
           out.printf("  %s: warming up with %,d requests...%n", scenario.name(), scenario.warmUpRequests());
           driver.run("w", scenario.warmUpRequests(), scenario.offeredRate(), PHASE_TIMEOUT);
           long cpuBefore = worker.cpuNanos();
@@ -154,13 +155,16 @@ public final class BenchRunner {
     Arrays.sort(e2eSorted);
     Arrays.sort(addedSorted);
     int answered = phase.answered();
+    FirstChunks first = FirstChunks.of(phase, stats, scenario.relayLatency());
     return new Figures(name, phase.requests(), answered, phase.errors(), phase.completionsPerSecond(),
         scenario.throughputLimit(), Percentiles.of(e2eSorted, 50), Percentiles.of(e2eSorted, 95), Percentiles.of(e2eSorted, 99),
         Percentiles.of(addedSorted, 50), Percentiles.of(addedSorted, 99), (double) calls / phase.requests(), limited,
         answered == 0 || cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / answered,
         answered == 0 || cpuNanos < 0 || compilerNanos < 0 ? Double.NaN : (cpuNanos - compilerNanos) / 1e3 / answered,
         peakHeap < 0 ? -1 : peakHeap / (1024 * 1024), Double.NaN, open.mean(), open.lowest(), threadsStarted,
-        phase.tokensPerMinute(), scenario.relayTpm(), scenario.workers(), inputsPerCall);
+        phase.tokensPerMinute(), scenario.relayTpm(), scenario.workers(), inputsPerCall, first.addedP50(),
+        first.addedP99(), first.pathP50(), first.pathP99(),
+        phase.firstChunkNanos() == null || answered == 0 ? Double.NaN : (double) phase.chunks() / answered);
   }
 
   private static double[] fixed(int n, double millis) {

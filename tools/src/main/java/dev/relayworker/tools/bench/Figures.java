@@ -15,6 +15,12 @@ package dev.relayworker.tools.bench;
  * @param tokenLimitPerMinute the relay's and the worker's token budget, or 0
  * @param workers worker processes in the group
  * @param inputsPerCall embeddings inputs per relay call in the measured phase; NaN for completions
+ * @param firstChunkAddedP50Ms for streamed requests, from the request's send to its first chunk
+ *     read, less the relay's time to its first token: what the worker and Kafka add to the time to
+ *     first token the reader sees; NaN otherwise
+ * @param chunkPathP50Ms from the relay's first token (the call's arrival plus its latency, by the
+ *     simulator's clock, which is the bench's) to the first chunk read: the chunk path alone
+ * @param chunksPerAnswer chunk records read per answered request
  */
 public record Figures(
     String scenario,
@@ -40,7 +46,12 @@ public record Figures(
     double tokensPerMinute,
     long tokenLimitPerMinute,
     int workers,
-    double inputsPerCall) {
+    double inputsPerCall,
+    double firstChunkAddedP50Ms,
+    double firstChunkAddedP99Ms,
+    double chunkPathP50Ms,
+    double chunkPathP99Ms,
+    double chunksPerAnswer) {
 
   /** Completions per second as a share of the limit, or NaN where there is none. */
   public double throughputRatio() {

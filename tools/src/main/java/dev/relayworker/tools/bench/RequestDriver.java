@@ -30,6 +30,10 @@ final class RequestDriver implements AutoCloseable {
   private final String requestTopic;
   private final int maxTokens;
   private final boolean embeddings;
+  private final boolean paced;
+  private final boolean stream;
+  /** Reads the stream topic when the requests are streamed; null otherwise. */
+  private final KafkaConsumer<byte[], byte[]> chunks;
 
   /** @param maxTokens each request's {@code max_tokens} */
   RequestDriver(String bootstrap, String requestTopic, String replyTopic, int maxTokens) {
@@ -41,9 +45,21 @@ final class RequestDriver implements AutoCloseable {
    * @param embeddings whether to send embeddings requests of one to three short inputs instead
    */
   RequestDriver(String bootstrap, String requestTopic, String replyTopic, int maxTokens, boolean embeddings) {
+    this(bootstrap, requestTopic, replyTopic, maxTokens, embeddings, false, false);
+  }
+
+  /**
+   * @param paced whether answers are asked to be {@code maxTokens} long ({@code min_tokens})
+   * @param stream whether requests ask for their answers streamed; their chunks are then read from
+   *     the reply topic's {@code .stream} sibling
+   */
+  RequestDriver(String bootstrap, String requestTopic, String replyTopic, int maxTokens, boolean embeddings,
+      boolean paced, boolean stream) {
     this.requestTopic = requestTopic;
     this.maxTokens = maxTokens;
     this.embeddings = embeddings;
+    this.paced = paced;
+    this.stream = stream;
     Map<String, Object> producerProps = new HashMap<>();
     producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -54,13 +70,16 @@ final class RequestDriver implements AutoCloseable {
     this.producer = new KafkaProducer<>(producerProps);
     this.consumer = ReplyReader.openAtEnd(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000), replyTopic, Duration.ofSeconds(30));
+    this.chunks = stream ? ReplyReader.openAtEnd(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000), replyTopic + ".stream", Duration.ofSeconds(30)) : null;
   }
 
   /**
    * What one phase measured: per request, when it was sent and when its first reply was read; and
    * the tokens the relay reported in the ok replies' usage headers.
    */
-  record Phase(String name, int requests, long[] sentNanos, long[] repliedNanos, int ok, int errors, long tokens) {
+  record Phase(String name, int requests, long[] sentNanos, long[] repliedNanos, int ok, int errors, long tokens,
+      long[] firstChunkNanos, long chunks) {
 
     int answered() {
       return ok + errors;
@@ -105,6 +124,10 @@ final class RequestDriver implements AutoCloseable {
     AtomicLong sendFailures = new AtomicLong();
     Thread sender = new Thread(() -> send(name, n, rate, sent, sendFailures), "bench-sender");
     sender.start();
+    ChunkWatch watch = chunks == null ? null : new ChunkWatch(name, n);
+    if (watch != null) {
+      watch.start();
+    }
     int ok = 0;
     int errors = 0;
     long tokens = 0;
@@ -126,7 +149,50 @@ final class RequestDriver implements AutoCloseable {
       }
     }
     sender.join();
-    return new Phase(name, n, sent, replied, ok, errors, tokens);
+    if (watch == null) {
+      return new Phase(name, n, sent, replied, ok, errors, tokens, null, 0);
+    }
+    watch.finish(Duration.ofSeconds(1)); // A last chunk may be read a moment after its final reply.
+    return new Phase(name, n, sent, replied, ok, errors, tokens, watch.first, watch.count);
+  }
+
+  /**
+   * Reads the stream topic on a thread of its own while a phase runs, so the time a chunk is read
+   * is not held up by the reply reader's polls: when each request's first chunk came, and how many
+   * chunks there were.
+   */
+  private final class ChunkWatch extends Thread {
+    private final String phase;
+    final long[] first;
+    long count;
+    private volatile long stopAt = Long.MAX_VALUE;
+
+    ChunkWatch(String phase, int n) {
+      super("bench-chunks");
+      this.phase = phase;
+      this.first = new long[n];
+    }
+
+    @Override
+    public void run() {
+      while (System.nanoTime() < stopAt) {
+        for (ConsumerRecord<byte[], byte[]> chunk : chunks.poll(Duration.ofMillis(20))) {
+          int index = index(phase, chunk.key());
+          if (index >= 0 && index < first.length) {
+            count++;
+            if (first[index] == 0) {
+              first[index] = System.nanoTime();
+            }
+          }
+        }
+      }
+    }
+
+    /** Stops reading {@code grace} from now and waits for it: its figures are then safe to read. */
+    void finish(Duration grace) throws InterruptedException {
+      stopAt = System.nanoTime() + grace.toNanos();
+      join();
+    }
   }
 
   private static long number(String header) {
@@ -158,7 +224,8 @@ final class RequestDriver implements AutoCloseable {
   /** Request {@code i}: a completion of {@code prompt}, or embeddings of it and up to two more chunks. */
   private String body(String prompt, int i) {
     if (!embeddings) {
-      return "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"" + prompt + "\",\"max_tokens\":" + maxTokens + "}";
+      return "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"" + prompt + "\",\"max_tokens\":" + maxTokens
+          + (paced ? ",\"min_tokens\":" + maxTokens : "") + (stream ? ",\"stream\":true" : "") + "}";
     }
     StringBuilder inputs = new StringBuilder("\"" + prompt + "\"");
     for (int chunk = 1; chunk <= i % 3; chunk++) {
@@ -187,5 +254,8 @@ final class RequestDriver implements AutoCloseable {
   public void close() {
     producer.close(Duration.ofSeconds(5));
     consumer.close(Duration.ofSeconds(5));
+    if (chunks != null) {
+      chunks.close(Duration.ofSeconds(5));
+    }
   }
 }

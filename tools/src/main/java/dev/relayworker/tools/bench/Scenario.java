@@ -16,6 +16,9 @@ import java.time.Duration;
  * @param maxTokens each request's {@code max_tokens}; the simulator writes 4 to 63 tokens, cut there
  * @param embeddingInputs 0 for completion requests; else the requests are embeddings of one to
  *     three short inputs each, and this is the worker's {@code embeddings.batch.max.inputs}
+ * @param stream whether the requests ask for their answers streamed
+ * @param tokenPace the relay's wait between two events of a streamed answer (one token each);
+ *     answers are then written at least {@code maxTokens} long ({@code min_tokens}), streamed or not
  */
 public record Scenario(
     String name,
@@ -31,21 +34,39 @@ public record Scenario(
     int relayTpm,
     int workers,
     int maxTokens,
-    int embeddingInputs) {
+    int embeddingInputs,
+    boolean stream,
+    Duration tokenPace) {
 
   /** Completion requests asking for {@code maxTokens} each. */
   public Scenario(String name, int partitions, int requests, int warmUpRequests, double offeredRate,
       Duration relayLatency, int relaySlots, int relayRpm, String deliveryGuarantee, String workerHeap, int relayTpm,
       int workers, int maxTokens) {
     this(name, partitions, requests, warmUpRequests, offeredRate, relayLatency, relaySlots, relayRpm,
-        deliveryGuarantee, workerHeap, relayTpm, workers, maxTokens, 0);
+        deliveryGuarantee, workerHeap, relayTpm, workers, maxTokens, 0, false, Duration.ZERO);
   }
 
   /** Embeddings requests, batched up to {@code maxInputs} inputs a call (1: each alone). */
   public static Scenario embeddings(String name, int requests, int warmUpRequests, double offeredRate,
       Duration relayLatency, int relayRpm, int maxInputs) {
     return new Scenario(name, 4, requests, warmUpRequests, offeredRate, relayLatency, 200, relayRpm,
-        WorkerConfig.EXACTLY_ONCE, null, 0, 1, 16, maxInputs);
+        WorkerConfig.EXACTLY_ONCE, null, 0, 1, 16, maxInputs, false, Duration.ZERO);
+  }
+
+  /**
+   * Completion requests of {@code tokens} tokens each, offered at {@code rate} a second, which the
+   * relay writes one token every {@code pace} after {@code firstToken}, at most {@code slots} at a
+   * time; streamed or answered whole.
+   */
+  public static Scenario streaming(String name, int requests, int warmUpRequests, double rate, Duration firstToken,
+      Duration pace, int tokens, int slots, boolean stream) {
+    return new Scenario(name, 4, requests, warmUpRequests, rate, firstToken, slots, 0, WorkerConfig.EXACTLY_ONCE, null,
+        0, 1, tokens, 0, stream, pace);
+  }
+
+  /** Whether the relay writes answers at a pace (streamed or not). */
+  public boolean paced() {
+    return !tokenPace.isZero();
   }
 
   public boolean embeddings() {
@@ -67,9 +88,14 @@ public record Scenario(
         deliveryGuarantee, workerHeap, 0, 1);
   }
 
-  /** Little's law: no worker completes more than relay slots / latency requests per second (all workers together). */
+  /**
+   * Little's law: no worker completes more than relay slots / latency requests per second (all
+   * workers together); a streamed answer takes the latency and a pace per token (the simulator
+   * paces streams only: an answer asked whole comes all at once after the latency).
+   */
   public double littleLimit() {
-    return relayLatency.isZero() ? 0 : workers * relaySlots / (relayLatency.toNanos() / 1e9);
+    long nanos = relayLatency.toNanos() + (stream ? tokenPace.toNanos() * maxTokens : 0);
+    return nanos == 0 ? 0 : workers * relaySlots / (nanos / 1e9);
   }
 
   /**
@@ -84,6 +110,6 @@ public record Scenario(
 
   public Scenario withDelivery(String guarantee) {
     return new Scenario(name + "/" + guarantee, partitions, requests, warmUpRequests, offeredRate, relayLatency,
-        relaySlots, relayRpm, guarantee, workerHeap, relayTpm, workers, maxTokens, embeddingInputs);
+        relaySlots, relayRpm, guarantee, workerHeap, relayTpm, workers, maxTokens, embeddingInputs, stream, tokenPace);
   }
 }

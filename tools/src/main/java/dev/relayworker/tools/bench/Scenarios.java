@@ -64,6 +64,16 @@ public final class Scenarios {
         Scenario.embeddings("embeddings/unbatched", 600, 100, 0, Duration.ofMillis(200), 600, 1),
         Scenario.embeddings("embeddings/at-rate", 8_000, 4_000, 400, Duration.ofMillis(200), 0, 256),
         Scenario.embeddings("embeddings/at-rate-unbatched", 8_000, 4_000, 400, Duration.ofMillis(200), 0, 1)));
+    // Answers of 200 tokens written at 20 ms a token after 200 ms (4.2 s each), offered at 47.6 a
+    // second: 200 streams open at once, under a slot limit (300) that never makes one wait. Streamed,
+    // the reader's first chunk against the relay's first token; and the same answers asked whole
+    // (the simulator then sends them at once after 200 ms), for the worker's CPU per answer.
+    Duration token = Duration.ofMillis(20);
+    Duration firstToken = Duration.ofMillis(200);
+    double twoHundredOpen = 200 / 4.2;
+    scenarios.put("streaming", List.of(
+        Scenario.streaming("streaming/streamed", 3_000, 1_000, twoHundredOpen, firstToken, token, 200, 300, true),
+        Scenario.streaming("streaming/whole", 3_000, 1_000, twoHundredOpen, firstToken, token, 200, 300, false)));
     return scenarios;
   }
 
@@ -74,6 +84,6 @@ public final class Scenarios {
     return new Scenario(scenario.name(), scenario.partitions(), 300, 100,
         scenario.offeredRate() > 0 ? 500 : 0, latency, scenario.relaySlots(), scenario.relayRpm(),
         scenario.deliveryGuarantee(), scenario.workerHeap(), scenario.relayTpm(), scenario.workers(),
-        scenario.maxTokens(), scenario.embeddingInputs());
+        scenario.maxTokens(), scenario.embeddingInputs(), scenario.stream(), scenario.tokenPace());
   }
 }
