@@ -1,8 +1,8 @@
 package dev.relayworker.relay;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -22,7 +22,9 @@ public final class SseReader {
   public record Event(String name, String data) {}
 
   private final int maxEventBytes;
-  private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+  /** The line read so far, {@code lineLength} bytes of it; grows up to the event limit. */
+  private byte[] line = new byte[256];
+  private int lineLength;
   private final StringBuilder data = new StringBuilder();
   private String name;
   private boolean hasData;
@@ -36,24 +38,46 @@ public final class SseReader {
   /** The events that {@code bytes} complete, in order. */
   public List<Event> feed(byte[] bytes, int offset, int length) {
     List<Event> events = new ArrayList<>(0);
-    for (int i = offset; i < offset + length; i++) {
-      byte b = bytes[i];
-      if (afterCr && b == '\n') {
+    int end = offset + length;
+    int i = offset;
+    while (i < end) {
+      if (afterCr) {
         afterCr = false;
-        continue; // The LF of a CR LF.
-      }
-      afterCr = b == '\r';
-      if (b == '\n' || b == '\r') {
-        endLine(events);
-      } else {
-        if (++eventBytes > maxEventBytes) {
-          throw new RelayException(FailureKind.FINAL, 200, RelayError.NONE, null,
-              "relay stream event over " + maxEventBytes + " bytes");
+        if (bytes[i] == '\n') {
+          i++; // The LF of a CR LF.
+          continue;
         }
-        line.write(b);
       }
+      // Lines are copied a run at a time, not byte by byte: a stream is mostly long data lines.
+      int lineEnd = i;
+      while (lineEnd < end && bytes[lineEnd] != '\n' && bytes[lineEnd] != '\r') {
+        lineEnd++;
+      }
+      append(bytes, i, lineEnd - i);
+      if (lineEnd == end) {
+        break;
+      }
+      afterCr = bytes[lineEnd] == '\r';
+      endLine(events);
+      i = lineEnd + 1;
     }
     return events;
+  }
+
+  private void append(byte[] bytes, int from, int count) {
+    if (count == 0) {
+      return;
+    }
+    eventBytes += count;
+    if (eventBytes > maxEventBytes || eventBytes < 0) {
+      throw new RelayException(FailureKind.FINAL, 200, RelayError.NONE, null,
+          "relay stream event over " + maxEventBytes + " bytes");
+    }
+    if (lineLength + count > line.length) {
+      line = Arrays.copyOf(line, Math.max(lineLength + count, Math.min(maxEventBytes, line.length * 2)));
+    }
+    System.arraycopy(bytes, from, line, lineLength, count);
+    lineLength += count;
   }
 
   /** The events of {@code bytes}; see {@link #feed(byte[], int, int)}. */
@@ -62,8 +86,8 @@ public final class SseReader {
   }
 
   private void endLine(List<Event> events) {
-    String text = line.toString(StandardCharsets.UTF_8);
-    line.reset();
+    String text = new String(line, 0, lineLength, StandardCharsets.UTF_8);
+    lineLength = 0;
     if (text.isEmpty()) {
       if (hasData) {
         events.add(new Event(name == null ? "message" : name, data.toString()));
