@@ -50,6 +50,19 @@ class RunAndSendIT {
         assertThat(printed).contains("\"object\":\"text_completion\"").contains("\"usage\"").contains("status=ok")
             .containsPattern("cost=0\\.\\d+ USD \\(\\d+ quota, group default, route default\\)");
 
+        // With --stream the text is printed as its chunks arrive, before the final reply.
+        Path streamOutput = dir.resolve("send-stream.out");
+        int streamed = Launcher.run(streamOutput, Map.of(), 120, "send", "--config", config.toString(), "--prompt",
+            "Tell a story", "--max-tokens", "12", "--stream");
+        String streamPrinted = Launcher.read(streamOutput);
+        assertThat(streamed).as(streamPrinted).isZero();
+        int reply = streamPrinted.indexOf("{\"id\"");
+        assertThat(reply).as(streamPrinted).isPositive();
+        String text = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+            streamPrinted.substring(reply, streamPrinted.indexOf('\n', reply))).at("/choices/0/text").asText();
+        assertThat(text).isNotBlank();
+        assertThat(streamPrinted.indexOf(text)).as(streamPrinted).isLessThan(reply);
+
         // The launcher's worker serves its probes and meters on the port it logged.
         Matcher logged = Pattern.compile("metrics on http://[^:/]+:(\\d+)/metrics").matcher(Launcher.read(run));
         assertThat(logged.find()).isTrue();
@@ -59,14 +72,16 @@ class RunAndSendIT {
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(ready.body()).contains("\"status\":\"UP\"").contains("it.requests-0");
         Scrape metrics = Scrape.of(get(admin + "/metrics").body());
-        assertThat(metrics.value(Metric.REQUESTS_CONSUMED.prometheusName())).isEqualTo(1);
-        assertThat(metrics.value(Metric.REPLIES.prometheusName(), "status=\"ok\"")).isEqualTo(1);
+        assertThat(metrics.value(Metric.REQUESTS_CONSUMED.prometheusName())).isEqualTo(2);
+        assertThat(metrics.value(Metric.REPLIES.prometheusName(), "status=\"ok\"")).isEqualTo(2);
+        assertThat(metrics.value(Metric.STREAM_COMPLETED.prometheusName())).isEqualTo(1);
+        assertThat(metrics.value(Metric.STREAM_CHUNKS.prometheusName())).isPositive();
       } finally {
         worker.destroy();
       }
       assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(worker.exitValue()).as(Launcher.read(dir.resolve("run.out"))).isZero();
-      assertThat(simulator.stats().calls()).isEqualTo(1);
+      assertThat(simulator.stats().calls()).isEqualTo(2);
     }
   }
 

@@ -133,7 +133,11 @@ final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
       at += length;
     }
     end();
-    result.complete(stream != null ? stream.answer() : body);
+    try {
+      result.complete(stream != null ? stream.answer(body) : body);
+    } catch (RelayException unfinished) {
+      result.completeExceptionally(unfinished);
+    }
   }
 
   @Override

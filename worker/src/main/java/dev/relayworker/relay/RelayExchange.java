@@ -194,12 +194,24 @@ final class RelayExchange {
     if (done) {
       return;
     }
-    byte[] whole = stream != null && status >= 200 && status < 300 ? stream.answer()
-        : received == answer.length ? answer : Arrays.copyOf(answer, received);
+    byte[] whole = received == answer.length ? answer : Arrays.copyOf(answer, received);
+    RelayException broken = null;
+    if (stream != null && status >= 200 && status < 300) {
+      try {
+        whole = stream.answer(whole);
+      } catch (RelayException unfinished) {
+        broken = unfinished;
+      }
+    }
     HttpHeaders answerHeaders = headers;
     Channel connection = channel;
     ExchangeHandler handler = connection.pipeline().get(ExchangeHandler.class);
     end();
+    if (broken != null) {
+      connections.release(connection, reusable && inStep);
+      result.completeExceptionally(broken);
+      return;
+    }
     if (status >= 200 && status < 300 && repeated(handler, whole)) {
       connections.release(connection, false);
       result.completeExceptionally(outOfStep("gave a call the very answer it had given the previous call on the"

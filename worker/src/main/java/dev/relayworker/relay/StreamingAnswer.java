@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * One streamed answer read as its bytes arrive: events ({@link SseReader}) assembled
  * ({@link StreamAssembler}) and each piece of text handed to the {@link StreamSink}. The transport
  * keeps counting and bounding the bytes as for any answer; at the end it reads
- * {@link #answer()} in place of the body. Not thread-safe: one per attempt, fed in order on the
+ * {@link #answer(byte[])} in place of the body. Not thread-safe: one per attempt, fed in order on the
  * transport's thread.
  */
 final class StreamingAnswer {
@@ -14,6 +14,7 @@ final class StreamingAnswer {
   private final SseReader events;
   private final StreamAssembler assembler;
   private final StreamSink sink;
+  private boolean anyEvent;
 
   StreamingAnswer(RelayApi api, ObjectMapper mapper, int maxEventBytes, StreamSink sink) {
     this.events = new SseReader(maxEventBytes);
@@ -29,6 +30,7 @@ final class StreamingAnswer {
    */
   void accept(byte[] bytes, int offset, int length) {
     for (SseReader.Event event : events.feed(bytes, offset, length)) {
+      anyEvent = true;
       for (StreamAssembler.Delta delta : assembler.accept(event)) {
         try {
           sink.delta(delta);
@@ -40,8 +42,22 @@ final class StreamingAnswer {
     }
   }
 
-  /** The whole answer the stream told, as a non-stream request gets it. */
-  byte[] answer() {
+  /**
+   * The whole answer the stream told, as a non-stream request gets it; or {@code body} itself when
+   * it held no event at all (a relay that answered whole though asked for a stream).
+   *
+   * @param body the answer's bytes as received
+   * @throws RelayException transient when the stream ended without its last event ({@code [DONE]},
+   *     {@code message_stop}): a relay that closed a broken stream cleanly must not pass for a
+   *     complete answer
+   */
+  byte[] answer(byte[] body) {
+    if (!anyEvent) {
+      return body;
+    }
+    if (!assembler.done()) {
+      throw RelayException.transport(FailureKind.TRANSIENT, "relay stream ended before its last event");
+    }
     return assembler.answer();
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relayworker.simulator.Fault;
 import dev.relayworker.simulator.RelaySimulator;
 import dev.relayworker.simulator.SimulatorSettings;
+import dev.relayworker.testkit.RawRelay;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -136,6 +137,32 @@ abstract class RelayClientContractTest {
         Duration.ofSeconds(5), delta -> { }).join());
 
     assertThat(failure.isTransient()).isTrue();
+  }
+
+  @Test
+  void aStreamEndedCleanlyBeforeItsLastEventFailsTransientlyAndAWholeAnswerToAStreamIsTaken() {
+    String chunk = "data: {\"id\":\"c1\",\"object\":\"text_completion\",\"model\":\"davinci-002\","
+        + "\"choices\":[{\"index\":0,\"text\":\"Half\",\"finish_reason\":null}]}\n\n";
+    byte[] stream = "{\"model\":\"davinci-002\",\"prompt\":\"p\",\"stream\":true}".getBytes(StandardCharsets.UTF_8);
+    try (RawRelay relay = RawRelay.start(exchange -> exchange.write(exchange.prompt().equals("p")
+        ? "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: " + chunk.length() + "\r\n\r\n" + chunk
+        : RawRelay.ok("cmpl-whole", "all at once")))) {
+      RelayClient raw = open(RelayEndpoint.of(relay.baseUri().toString(), KEY));
+      List<String> pieces = new CopyOnWriteArrayList<>();
+      // The relay's answer ends where HTTP says, yet no [DONE] came: the text may be cut short.
+      RelayException cut = failure(() -> raw.send(RelayApi.COMPLETIONS, stream, Duration.ofSeconds(5),
+          delta -> pieces.add(delta.text())).join());
+      assertThat(cut.isTransient()).isTrue();
+      assertThat(pieces).containsExactly("Half");
+      assertThat(cut.getMessage()).contains("ended before its last event");
+      // A relay that ignores stream:true and answers whole: the answer is taken as it is.
+      Completion whole = raw.send(RelayApi.COMPLETIONS, "{\"model\":\"davinci-002\",\"prompt\":\"q\",\"stream\":true}"
+          .getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(5), delta -> pieces.add(delta.text())).join();
+      raw.close();
+      assertThat(new String(whole.body(), StandardCharsets.UTF_8)).contains("all at once");
+      assertThat(whole.usage()).isPresent();
+      assertThat(pieces).containsExactly("Half"); // nothing more: a whole answer tells no pieces
+    }
   }
 
   @Test
