@@ -53,13 +53,18 @@ class ReadmeCommandsIT {
       assertThat(start).extracting(Command::line).anyMatch(line -> line.contains("simulate-relay"))
           .anyMatch(line -> line.contains("relay-worker run"));
       Path workerLog = null;
+      Path simulatorLog = null;
       for (int i = 0; i < start.size(); i++) {
         Path log = dir.resolve("started-" + i + ".log");
         started.add(background(start.get(i).line(), log));
         if (start.get(i).line().contains("relay-worker run")) {
           workerLog = log;
+        } else if (start.get(i).line().contains("simulate-relay")) {
+          simulatorLog = log;
         }
       }
+      // Both, as a user waits for both terminals: a worker up before the relay would fail its first calls.
+      awaitInLog(simulatorLog, "relay simulator listening on");
       awaitInLog(workerLog, "worker started");
 
       for (Command command : commands(blocks.get(1), broker.bootstrapServers(), relayPort)) {

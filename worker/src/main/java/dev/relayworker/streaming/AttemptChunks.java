@@ -76,7 +76,7 @@ final class AttemptChunks implements ChunkStream.Attempt {
     StreamChunk chunk;
     synchronized (this) {
       flushScheduled = false;
-      if (waiting.isEmpty() && !last || closed && !last) {
+      if (!last && (closed || waiting.isEmpty())) {
         return;
       }
       Map<Integer, String> texts = new TreeMap<>();
