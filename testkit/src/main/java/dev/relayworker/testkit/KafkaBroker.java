@@ -44,8 +44,11 @@ public final class KafkaBroker implements ParameterResolver {
     if (!choice.equals("embedded")) {
       ContainerImages.Choice image = ContainerImages.kafka(IMAGE, LOCAL_IMAGE, choice.equals("container"));
       if (image.name() != null) {
+        // Share groups keep their state in a topic of their own, at 3 replicas unless told: one broker here.
         KafkaContainer kafka = new KafkaContainer(DockerImageName.parse(image.name())
-            .asCompatibleSubstituteFor("apache/kafka"));
+            .asCompatibleSubstituteFor("apache/kafka"))
+            .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "1")
+            .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "1");
         kafka.start();
         log.info("test broker: container {} at {}", image.name(), kafka.getBootstrapServers());
         return new Running(kafka.getBootstrapServers(), kafka::stop);
