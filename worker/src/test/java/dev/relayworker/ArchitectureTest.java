@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.junit.jupiter.api.Test;
 
@@ -97,6 +98,15 @@ class ArchitectureTest {
         .check(WORKER);
   }
 
+  /** The share-group member belongs to the share mode's poll thread alone, as the consumer to the group mode's. */
+  @Test
+  void onlyTheShareLoopHoldsTheShareConsumer() {
+    fields().that().haveRawType(assignableTo(ShareConsumer.class))
+        .should().beDeclaredInClassesThat(named(Set.of("dev.relayworker.pipeline.ShareLoop")))
+        .because("the share consumer is single-threaded and belongs to the share loop's thread")
+        .check(WORKER);
+  }
+
   /**
    * The worker's producers are made by {@code Worker} and kept by the two deliveries alone: the
    * exactly-once one (transactions, on the poll thread) and the at-least-once one's publisher (its
@@ -116,8 +126,10 @@ class ArchitectureTest {
   private static final Set<String> CONSUMER_HOLDERS = java.util.stream.Stream.concat(Set.of("PollLoop", "HandOver",
       "BackPressure", "StatusReporter", "LimitShare", "AckedDelivery", "TransactionalDelivery").stream()
       .map(name -> "dev.relayworker.pipeline." + name),
-      // Its own reader of the ledger topic, read in rebalance callbacks on the poll thread.
-      java.util.stream.Stream.of("dev.relayworker.spend.SpendLedger")).collect(Collectors.toSet());
+      // Its own reader of the ledger topic, read in rebalance callbacks on the poll thread; and the share
+      // mode's reader of the answered topic, confined to its own thread.
+      java.util.stream.Stream.of("dev.relayworker.spend.SpendLedger", "dev.relayworker.pipeline.AnsweredIndex"))
+      .collect(Collectors.toSet());
 
   private static final Set<String> PRODUCER_HOLDERS = Set.of("pipeline.TransactionalDelivery", "pipeline.ReplyPublisher",
       "streaming.ChunkWriter").stream().map(name -> "dev.relayworker." + name).collect(Collectors.toSet());

@@ -1,6 +1,7 @@
 package dev.relayworker.config;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -48,6 +49,34 @@ public final class KafkaClients {
     }
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(WorkerConfig.GROUP_ID));
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return props;
+  }
+
+  /**
+   * A member of the share group {@code group.id} (KIP-932) for {@code consumer.mode=share}: every
+   * record acknowledged one by one ({@code explicit}), and at most {@code maxPollRecords} taken per
+   * poll ({@code record_limit}; the default mode takes whole batches, so one worker could hold what
+   * the others would answer). Settings a share consumer refuses (offset reset, isolation, the
+   * consumer group's protocol and assignor) are left out: the group's own configuration decides those.
+   */
+  public static Map<String, Object> shareConsumer(WorkerConfig config, String clientId, int maxPollRecords) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+    props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, (int) Math.min(ConsumerConfig.DEFAULT_FETCH_MAX_BYTES,
+        Math.max(1_048_576, Runtime.getRuntime().maxMemory() / 8)));
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-consumer");
+    props.putAll(known(config.kafkaClientProperties(), ConsumerConfig.configNames()));
+    for (String refused : List.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        ConsumerConfig.GROUP_PROTOCOL_CONFIG, ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG)) {
+      props.remove(refused);
+    }
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.getString(WorkerConfig.GROUP_ID));
+    props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+    props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return props;

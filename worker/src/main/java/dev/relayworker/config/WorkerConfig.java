@@ -115,6 +115,11 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String REBALANCE_DRAIN_TIMEOUT_MS = "rebalance.drain.timeout.ms";
   public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
   public static final String DELIVERY_GUARANTEE = "delivery.guarantee";
+  public static final String CONSUMER_MODE = "consumer.mode";
+  public static final String GROUP = "group";
+  public static final String SHARE = "share";
+  public static final String SHARE_ANSWERED_TOPIC = "share.answered.topic";
+  public static final String SHARE_ANSWERED_RETENTION_MS = "share.answered.retention.ms";
   public static final String EXACTLY_ONCE = "exactly_once";
   public static final String AT_LEAST_ONCE = "at_least_once";
   public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
@@ -135,6 +140,14 @@ public final class WorkerConfig extends AbstractConfig {
               + " setting (TLS, SASL, client tuning) is passed to the Kafka clients without the prefix.")
       .define(GROUP_ID, Type.STRING, "relay-worker", new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Consumer group of the workers. Workers sharing it share the request topic's partitions.")
+      .define(CONSUMER_MODE, Type.STRING, GROUP, ValidString.in(GROUP, SHARE), Importance.HIGH,
+          "group: the workers form a consumer group and share the request topic's partitions, at most one"
+              + " busy worker per partition; exactly once under delivery.guarantee=exactly_once. share: they form"
+              + " a share group (Kafka queues, KIP-932) and every worker takes records of every partition, so"
+              + " they scale past the partition count; requests are delivered at least once, replies are"
+              + " written in transactions with a record of each answered request (" + "share.answered.topic"
+              + "), and a request delivered again after it was answered is acknowledged without a relay call."
+              + " The broker must serve share groups (Kafka 4.2 or later).")
       .define(REQUEST_TOPIC, Type.STRING, "completions.requests", new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Topic the completion requests are read from.")
       .define(REPLY_TOPIC, Type.STRING, "completions.replies", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -395,6 +408,16 @@ public final class WorkerConfig extends AbstractConfig {
               + " budget_exceeded at once, naming the cap and when its window reopens. park: held until the window"
               + " reopens (its deadline still ends it; past request.park.max.ms it moves to the retry topic), while"
               + " other callers' and models' requests flow.")
+      .define(SHARE_ANSWERED_TOPIC, Type.STRING, "", Importance.LOW,
+          "With consumer.mode=share: the worker's own topic where, in each reply's transaction, the request"
+              + " record it answers is recorded (key: topic/partition/offset). Every worker reads it, so a"
+              + " request handed out again after a crash is acknowledged without a second relay call. Empty"
+              + " (the default): the request topic's name with '.answered' added; created at start with "
+              + SHARE_ANSWERED_RETENTION_MS + " as its retention.")
+      .define(SHARE_ANSWERED_RETENTION_MS, Type.LONG, 86_400_000L, Range.atLeast(60_000L), Importance.LOW,
+          "How long the answered records are kept, and so how late a request delivered again is still known"
+              + " as answered (a request handed out again later is answered again, relay call included). Each"
+              + " worker reads what is kept at start.")
       .define(BUDGET_LEDGER_TOPIC, Type.STRING, "", Importance.LOW,
           "Compacted topic of the worker's own where, while any spend cap is set, the spend of every answer"
               + " is recorded (running totals per route, UTC hour and request partition, in the replies'"
@@ -458,7 +481,17 @@ public final class WorkerConfig extends AbstractConfig {
     return originalsWithPrefix(ConfigLoader.KAFKA_PREFIX);
   }
 
-  /** The relay routes' names in the order of {@link #ROUTES}; {@code default} alone when it is empty. */
+  /** Whether the workers form a share group ({@code consumer.mode=share}) rather than a consumer group. */
+  public boolean shareMode() {
+    return SHARE.equals(getString(CONSUMER_MODE));
+  }
+
+  /** {@code share.answered.topic}, or the request topic's name with {@code .answered} added when it is empty. */
+  public String answeredTopic() {
+    String named = getString(SHARE_ANSWERED_TOPIC);
+    return named.isBlank() ? getString(REQUEST_TOPIC) + ".answered" : named;
+  }
+
   /**
    * The topic the chunk records of answers streamed to {@code replyTopic} go to: {@code stream.topic},
    * or {@code replyTopic} with {@code .stream} added when that is empty.
@@ -480,6 +513,7 @@ public final class WorkerConfig extends AbstractConfig {
             || route.getLong(BUDGET_QUOTA_PER_HOUR) > 0 || route.getLong(BUDGET_QUOTA_PER_DAY) > 0);
   }
 
+  /** The relay routes' names in the order of {@link #ROUTES}; {@code default} alone when it is empty. */
   public List<String> routeNames() {
     return RouteSettings.names(this);
   }

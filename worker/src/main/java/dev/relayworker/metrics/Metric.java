@@ -70,6 +70,21 @@ public enum Metric {
       "Relay attempts whose stream completed and whose last chunk record was written."),
   STREAM_CHUNK_FAILURES("relay.worker.stream.chunk.failures", Kind.COUNTER,
       "Chunk records that could not be written (the final reply is published all the same)."),
+  SHARE_ACKNOWLEDGEMENTS("relay.worker.share.acknowledgements", Kind.COUNTER,
+      "consumer.mode=share: acknowledgements given to share-group records, by type: accept (answered, reply"
+          + " committed), reject (refused as invalid), renew (still in flight: the lock is kept), release (handed"
+          + " back unanswered, at shutdown or over the hold cap)."),
+  SHARE_REDELIVERIES("relay.worker.share.redeliveries", Kind.COUNTER,
+      "consumer.mode=share: records handed to this worker that had been delivered before (delivery count above 1)."),
+  SHARE_ANSWERED_AGAIN("relay.worker.share.answered.again", Kind.COUNTER,
+      "consumer.mode=share: records delivered again after their answer was committed (a worker stopped between"
+          + " its reply and its acknowledgement), acknowledged without a relay call."),
+  SHARE_LOCKS_LOST("relay.worker.share.locks.lost", Kind.COUNTER,
+      "consumer.mode=share: records whose acknowledgement the broker refused (the lock had run out): another"
+          + " worker may be handed them."),
+  SHARE_RECORDS_HELD("relay.worker.share.records.held", Kind.GAUGE,
+      "consumer.mode=share: share-group records this worker holds a lock on (in flight, parked, or answered and"
+          + " waiting to be accepted)."),
   ROUTE_FALLOVERS("relay.worker.route.fallovers", Kind.COUNTER,
       "Requests a route failed for reasons of its own (key out, circuit open, paused, retries spent, model not"
           + " served) that went on to the next route, by route (the one left)."),

@@ -52,6 +52,7 @@ public final class WorkerMetrics {
   /** Cost split by kind of token, per route. */
   private final Map<String, CostKinds> costKinds = new ConcurrentHashMap<>();
   private final Map<String, Counter> unpriced = new ConcurrentHashMap<>();
+  private final Map<String, Counter> shareAcknowledgements = new ConcurrentHashMap<>();
   private final MultiGauge lag;
   private final TagValues models = new TagValues(MODEL_TAGS);
   private Set<TopicPartition> lagPartitions = Set.of(); // poll thread only
@@ -302,6 +303,34 @@ public final class WorkerMetrics {
   private record ModelRoute(String model, String group, String route) {}
 
   private record CostCounters(Counter quota, Counter usd) {}
+
+  /** A share-group record was acknowledged with {@code type} (accept, reject, renew, release). Poll thread. */
+  public void shareAcknowledged(String type) {
+    shareAcknowledgements.computeIfAbsent(type, key -> counter(Metric.SHARE_ACKNOWLEDGEMENTS, Tags.of("type", key)))
+        .increment();
+  }
+
+  /** A share-group record came with a delivery count above 1. */
+  public void shareRedelivered() {
+    counter(Metric.SHARE_REDELIVERIES, Tags.empty()).increment();
+  }
+
+  /** A share-group record delivered again was found answered and accepted without a relay call. */
+  public void shareAnsweredAgain() {
+    counter(Metric.SHARE_ANSWERED_AGAIN, Tags.empty()).increment();
+  }
+
+  /** The broker refused acknowledgements of {@code count} records: their locks had run out. */
+  public void shareLocksLost(int count) {
+    counter(Metric.SHARE_LOCKS_LOST, Tags.empty()).increment(count);
+  }
+
+  /** Binds the gauge of share-group records held, read from {@code held} on the scraping thread. */
+  public void bindShareRecordsHeld(java.util.function.IntSupplier held) {
+    Gauge.builder(Metric.SHARE_RECORDS_HELD.meterName(), held, supplier -> supplier.getAsInt())
+        .description(Metric.SHARE_RECORDS_HELD.description())
+        .register(registry);
+  }
 
   /** The poll loop turned at this wall-clock time (for liveness). */
   public void polled(long epochMillis) {

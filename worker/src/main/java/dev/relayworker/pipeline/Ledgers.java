@@ -12,13 +12,24 @@ final class Ledgers {
 
   private final Map<TopicPartition, PartitionLedger> byPartition = new HashMap<>();
   private final int metadataMaxBytes;
+  private final boolean commitsOffsets;
 
   Ledgers(int metadataMaxBytes) {
+    this(metadataMaxBytes, true);
+  }
+
+  private Ledgers(int metadataMaxBytes, boolean commitsOffsets) {
     this.metadataMaxBytes = metadataMaxBytes;
+    this.commitsOffsets = commitsOffsets;
+  }
+
+  /** Ledgers of a share group's records: acknowledged one by one, no offset ever to commit. */
+  static Ledgers withoutOffsets() {
+    return new Ledgers(0, false);
   }
 
   PartitionLedger open(TopicPartition partition, OffsetAndMetadata lastCommitted) {
-    PartitionLedger ledger = new PartitionLedger(partition, metadataMaxBytes);
+    PartitionLedger ledger = new PartitionLedger(partition, metadataMaxBytes, commitsOffsets);
     ledger.restore(lastCommitted);
     byPartition.put(partition, ledger);
     return ledger;
@@ -26,6 +37,12 @@ final class Ledgers {
 
   PartitionLedger get(TopicPartition partition) {
     return byPartition.get(partition);
+  }
+
+  /** The partition's ledger, opened with nothing committed if it has none yet. */
+  PartitionLedger getOrOpen(TopicPartition partition) {
+    PartitionLedger ledger = byPartition.get(partition);
+    return ledger != null ? ledger : open(partition, null);
   }
 
   /** Forgets the partitions; returns how many of their requests were unfinished. */

@@ -88,8 +88,8 @@ final class Outcomes {
   /** A relay call ended with {@code result} or {@code failure}. */
   void relayFinished(PendingRequest pending, CallResult result, Throwable failure) {
     parked.callFinished(pending);
-    if (pending.ledger.released()) {
-      return;
+    if (pending.ledger.released() || pending.answered) {
+      return; // Its partition went, or it was given up while the call was out (see giveUp).
     }
     if (failure == null) {
       pending.attempts += result.attempts();
@@ -117,6 +117,19 @@ final class Outcomes {
       answerWithError(pending, FailureReplies.toReplyError(callFailed), FailureReplies.httpStatus(callFailed),
           FailureReplies.relayRequestId(callFailed));
     }
+  }
+
+  /**
+   * Answers {@code pending} with {@code error} now, at the relay or parked though it may be: a
+   * share-group record on its last delivery that this worker cannot finish. A relay result that
+   * comes back for it later is dropped. Nothing is done if it is answered already.
+   */
+  void giveUp(PendingRequest pending, ReplyError error) {
+    if (pending.answered) {
+      return;
+    }
+    parked.remove(pending);
+    answerWithError(pending, error, 0, null);
   }
 
   /** Answers the parked requests whose deadline passed while the relay was down. */

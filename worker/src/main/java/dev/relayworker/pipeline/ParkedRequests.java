@@ -56,6 +56,11 @@ final class ParkedRequests {
     return overdue;
   }
 
+  /** Takes {@code pending} out if it is parked. */
+  void remove(PendingRequest pending) {
+    parked.remove(pending);
+  }
+
   /** A relay call came back; if it was a probe, another may go. */
   void callFinished(PendingRequest pending) {
     if (pending.probe) {

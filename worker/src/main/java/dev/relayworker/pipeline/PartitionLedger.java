@@ -32,6 +32,8 @@ final class PartitionLedger {
   private final TopicPartition partition;
   private final int metadataMaxBytes;
   private final long bitsetCapacity;
+  /** False for a share group's records, acknowledged one by one: nothing is committed as an offset. */
+  private final boolean commitsOffsets;
   /** Offsets taken and not yet done, to the bytes each holds. */
   private final TreeMap<Long, Long> pending = new TreeMap<>();
   private final OffsetRanges done = new OffsetRanges();
@@ -46,6 +48,12 @@ final class PartitionLedger {
   private Boolean full;
 
   PartitionLedger(TopicPartition partition, int metadataMaxBytes) {
+    this(partition, metadataMaxBytes, true);
+  }
+
+  /** @param commitsOffsets false for a share group: never anything to commit, never {@link #full()} */
+  PartitionLedger(TopicPartition partition, int metadataMaxBytes, boolean commitsOffsets) {
+    this.commitsOffsets = commitsOffsets;
     this.partition = partition;
     this.metadataMaxBytes = metadataMaxBytes;
     this.bitsetCapacity = DoneOffsets.capacity(metadataMaxBytes);
@@ -137,6 +145,11 @@ final class PartitionLedger {
     return pending.size();
   }
 
+  /** Whether {@code offset} was taken and is not done yet. */
+  boolean isPending(long offset) {
+    return pending.containsKey(offset);
+  }
+
   /** The offset to commit (the next one to read after a restart), if anything was taken. */
   OptionalLong committable() {
     return committable(Set.of());
@@ -170,6 +183,9 @@ final class PartitionLedger {
    * commit before the transaction succeeds, and marks the offsets {@link #done} only once it has.
    */
   OffsetAndMetadata uncommitted(Set<Long> alsoDone) {
+    if (!commitsOffsets) {
+      return null;
+    }
     OptionalLong offset = committable(alsoDone);
     if (offset.isEmpty()) {
       return null;
@@ -194,6 +210,9 @@ final class PartitionLedger {
    * still pending, however they finish) is sure to fit.
    */
   boolean full() {
+    if (!commitsOffsets) {
+      return false;
+    }
     if (full == null) {
       full = workOutFull();
     }

@@ -22,7 +22,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Makes sure the request, reply, dead-letter and retry topics (and, under a spend cap, the spend
- * ledger) exist before the worker starts: creates missing ones when {@code topics.create} allows,
+ * ledger; in share mode, the answered topic) exist before the worker starts: creates missing ones when {@code topics.create} allows,
  * otherwise refuses to start, naming them. The stream topic of chunk records is created when
  * allowed, never required.
  * Runs once at start on the calling thread; blocks up to 30 s per broker round trip.
@@ -72,6 +72,10 @@ public final class TopicSetup {
     if (spendTopic != null) {
       needed.add(spendTopic);
     }
+    String answeredTopic = config.shareMode() ? config.answeredTopic() : null;
+    if (answeredTopic != null) {
+      needed.add(answeredTopic);
+    }
     // Chunks are a preview: without their topic, streamed requests still get their final reply.
     String streamTopic = config.streamTopicFor(config.getString(WorkerConfig.REPLY_TOPIC));
     if (config.getBoolean(WorkerConfig.TOPICS_CREATE)) {
@@ -91,6 +95,8 @@ public final class TopicSetup {
       int retryPartitions = needed.contains(requestTopic) ? partitions : partitionsOf(admin, requestTopic);
       List<NewTopic> topics = needed.stream().map(name -> name.equals(spendTopic)
           ? spendLedger(name, replication)
+          : name.equals(answeredTopic) ? answered(name, config.getLong(WorkerConfig.SHARE_ANSWERED_RETENTION_MS),
+              replication)
           : name.equals(streamTopic) ? chunks(name, partitions, replication)
           : new NewTopic(name, Optional.of(name.equals(retryTopic) ? retryPartitions : partitions),
               replication < 0 ? Optional.empty() : Optional.of(replication))).toList();
@@ -119,6 +125,15 @@ public final class TopicSetup {
         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + ","
             + TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.RETENTION_MS_CONFIG,
             String.valueOf(Duration.ofDays(3).toMillis())));
+  }
+
+  /**
+   * The share mode's answered records: one partition (a small record per answer, read whole by
+   * every worker at start), kept {@code share.answered.retention.ms}.
+   */
+  private static NewTopic answered(String name, long retentionMs, short replication) {
+    return new NewTopic(name, Optional.of(1), replication < 0 ? Optional.empty() : Optional.of(replication))
+        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retentionMs)));
   }
 
   /** Chunk records are a preview read while the answer is written: a day of them is plenty. */

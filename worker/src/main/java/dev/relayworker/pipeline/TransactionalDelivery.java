@@ -65,6 +65,8 @@ final class TransactionalDelivery implements Delivery {
   private final WorkerMetrics metrics;
   private final DeliveryProgress progress;
   private final SpendTally spend;
+  /** The share mode's answered records, one per reply, in its transaction; null in a consumer group. */
+  private final AnsweredRecords answered;
   private final LinkedHashMap<PendingRequest, List<Outgoing>> outbox = new LinkedHashMap<>();
   private Producer<byte[], byte[]> producer;
   private boolean initialized;
@@ -82,6 +84,19 @@ final class TransactionalDelivery implements Delivery {
   TransactionalDelivery(Supplier<Producer<byte[], byte[]>> producers, Ledgers ledgers,
       Consumer<byte[], byte[]> consumer, ReplyRouter router, Duration interval, Clock clock, WorkerMetrics metrics,
       DeliveryProgress progress, SpendTally spend) {
+    this(producers, ledgers, consumer, router, interval, clock, metrics, progress, spend, null);
+  }
+
+  /**
+   * @param consumer the consumer group's consumer, whose offsets each transaction commits; null
+   *     for a share group, whose records are acknowledged one by one once their transaction committed
+   * @param answered where the share mode records each request answered, in its reply's transaction;
+   *     null in a consumer group
+   */
+  TransactionalDelivery(Supplier<Producer<byte[], byte[]>> producers, Ledgers ledgers,
+      Consumer<byte[], byte[]> consumer, ReplyRouter router, Duration interval, Clock clock, WorkerMetrics metrics,
+      DeliveryProgress progress, SpendTally spend, AnsweredRecords answered) {
+    this.answered = answered;
     this.producers = producers;
     this.ledgers = ledgers;
     this.consumer = consumer;
@@ -153,8 +168,11 @@ final class TransactionalDelivery implements Delivery {
       if (!attempt.sendAll(producer)) {
         return failed(attempt, new KafkaException("a record was refused as it was sent"));
       }
-      // The spend of these replies, committed with them or not at all.
+      // The spend of these replies, committed with them or not at all; so is the record of each answer.
       spend.records().forEach(producer::send);
+      if (answered != null) {
+        attempt.entries.forEach(entry -> producer.send(answered.of(entry.getKey())));
+      }
       if (!attempt.offsets.isEmpty()) {
         producer.sendOffsetsToTransaction(attempt.offsets, consumer.groupMetadata());
       }

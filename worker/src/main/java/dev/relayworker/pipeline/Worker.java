@@ -31,6 +31,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -39,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -63,7 +65,7 @@ public final class Worker implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
-  private final PollLoop loop;
+  private final RequestLoop loop;
   private final Thread thread;
   private final RoutedRelay relay;
   private final ScheduledExecutorService batchTimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -98,20 +100,30 @@ public final class Worker implements AutoCloseable {
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
-    Map<String, Object> consumerProperties = KafkaClients.consumer(config, clientId, settings.intake().maxPollRecords());
+    boolean share = config.shareMode();
+    Map<String, Object> consumerProperties = share
+        // A share poll returns the renewed records with the new ones: it must hold the whole in-flight cap.
+        ? KafkaClients.shareConsumer(config, clientId, settings.intake().maxInFlight())
+        : KafkaClients.consumer(config, clientId, settings.intake().maxPollRecords());
     DeliveryProgress progress = new DeliveryProgress();
     metrics.bindDeliveryWait(progress::waitingSinceMillis, clock::millis);
     // A loop that has not polled for this long has been dropped from the group by the consumer itself
     // (Kafka's own declaration gives the default when the operator set none).
-    Duration maxPollInterval = Duration.ofMillis(new ConsumerConfig(consumerProperties)
+    // (A share consumer's own settings are left out: the plain declaration refuses them.)
+    Map<String, Object> declared = new HashMap<>(consumerProperties);
+    declared.keySet().removeIf(name -> name.startsWith("share."));
+    Duration maxPollInterval = Duration.ofMillis(new ConsumerConfig(declared)
         .getInt(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
     this.health = new WorkerHealth(new LoopView(), metrics, relay::availability, clock, maxPollInterval, progress,
         Duration.ofMillis(config.getInt(WorkerConfig.HEALTH_DELIVERY_STALL_MS)));
-    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties);
-    Map<String, Object> producerProperties = settings.exactlyOnce()
+    // A share group's replies are always transactional: each is committed with the record of its answer.
+    Map<String, Object> producerProperties = settings.exactlyOnce() || share
         ? KafkaClients.transactionalProducer(config, clientId) : KafkaClients.producer(config, clientId);
     String spendTopic = WorkerSettings.spendLedgerTopic(config);
     List<String> ownTopics = new ArrayList<>(List.of(settings.replyTopic(), settings.dlqTopic(), settings.retryTopic()));
+    if (share) {
+      ownTopics.add(config.answeredTopic());
+    }
     SpendLedger spendLedger = null;
     SpendTally spend = SpendTally.none();
     if (spendTopic != null) {
@@ -121,10 +133,6 @@ public final class Worker implements AutoCloseable {
       spend = new SpendTally(spendTopic, spendLedger::recorded, wall);
     }
     this.producers = new Producers(producerProperties, ownTopics);
-    // The clients' own metrics (fetch lag, request latency, send errors), read from their metric
-    // registries on Micrometer's thread: Kafka metrics are thread-safe, the clients are not touched.
-    this.consumerMetrics = new KafkaClientMetrics(consumer);
-    consumerMetrics.bindTo(registry);
     ProducerConfig producerConfig = new ProducerConfig(producerProperties);
     this.topics = new ReplyTopics(new AdminTopicLookup(admin),
         (int) Math.min(producerConfig.getInt(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
@@ -136,9 +144,11 @@ public final class Worker implements AutoCloseable {
     ReplyRouter router = new ReplyRouter(topics, fallbacks, metrics,
         config::streamTopicFor);
     SpendTally spendTally = spend;
-    PollLoop.DeliveryFactory delivery = settings.exactlyOnce()
+    AnsweredRecords answered = share ? new AnsweredRecords(config.answeredTopic()) : null;
+    KafkaConsumer<byte[], byte[]> consumer = share ? null : new KafkaConsumer<>(consumerProperties);
+    PollLoop.DeliveryFactory delivery = settings.exactlyOnce() || share
         ? (mailbox, ledgers) -> new TransactionalDelivery(producers::create, ledgers, consumer, router,
-            settings.commitInterval(), clock, metrics, progress, spendTally)
+            settings.commitInterval(), clock, metrics, progress, spendTally, answered)
         : (mailbox, ledgers) -> new AckedDelivery(new ReplyPublisher(producers.create()), mailbox, ledgers, consumer,
             router, settings.commitInterval(), clock, progress, spendTally);
     // Embeddings requests share relay calls; everything else passes through the batcher untouched.
@@ -149,8 +159,24 @@ public final class Worker implements AutoCloseable {
     this.chunks = new ChunkPublisher(new KafkaProducer<>(KafkaClients.chunkProducer(config, clientId)),
         Duration.ofMillis(config.getInt(WorkerConfig.STREAM_CHUNK_LINGER_MS)),
         config.getInt(WorkerConfig.STREAM_CHUNK_MAX_CHARS), metrics.streamListener());
-    this.loop = new PollLoop(consumer, calls, new RequestParser(RequestRules.from(config)), replies, router, settings,
-        clock, wall, delivery, metrics, spendLedger, chunks);
+    RequestParser parser = new RequestParser(RequestRules.from(config));
+    if (share) {
+      log.info("consumer.mode=share: share group {} on {}; replies are committed with the record of each answer in"
+          + " {}", config.getString(WorkerConfig.GROUP_ID), settings.requestTopic(), answered.topic());
+      int deliveryLimit = ShareGroupSetup.prepare(admin, config.getString(WorkerConfig.GROUP_ID));
+      AnsweredIndex index = new AnsweredIndex(new KafkaConsumer<>(KafkaClients.reader(config, clientId + "-answered")),
+          answered.topic(), clock);
+      this.consumerMetrics = null;
+      this.loop = new ShareLoop(new KafkaShareConsumer<>(consumerProperties), calls, parser, replies, router, settings,
+          clock, wall, delivery, index, deliveryLimit, metrics, spendLedger, chunks);
+    } else {
+      // The clients' own metrics (fetch lag, request latency, send errors), read from their metric
+      // registries on Micrometer's thread: Kafka metrics are thread-safe, the clients are not touched.
+      this.consumerMetrics = new KafkaClientMetrics(consumer);
+      consumerMetrics.bindTo(registry);
+      this.loop = new PollLoop(consumer, calls, parser, replies, router, settings, clock, wall, delivery, metrics,
+          spendLedger, chunks);
+    }
     this.thread = new Thread(this::runLoop, "poll-loop");
   }
 
@@ -234,7 +260,9 @@ public final class Worker implements AutoCloseable {
     chunks.close();
     topics.close();
     admin.close(Duration.ofSeconds(5));
-    consumerMetrics.close();
+    if (consumerMetrics != null) {
+      consumerMetrics.close();
+    }
     producers.close();
     if (opsServer != null) {
       opsServer.close();

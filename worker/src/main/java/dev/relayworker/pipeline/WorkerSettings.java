@@ -37,6 +37,12 @@ record WorkerSettings(
         WorkerConfig.PARK.equals(config.getString(WorkerConfig.BUDGET_EXCEEDED_ACTION)));
   }
 
+  /** These settings with {@code parkMax} as the longest a request stays parked before it moves to the retry topic. */
+  WorkerSettings withParkMax(Duration longest) {
+    return new WorkerSettings(requestTopic, replyTopic, dlqTopic, retryTopic, longest, intake, commitInterval,
+        rebalanceDrainTimeout, shutdownTimeout, exactlyOnce, offsetMetadataMaxBytes, limitShare, parkOverBudget);
+  }
+
   /** {@code retry.topic}, or the request topic's name with {@code .retry} added when it is empty. */
   static String retryTopic(WorkerConfig config) {
     String named = config.getString(WorkerConfig.RETRY_TOPIC);

@@ -28,7 +28,13 @@ public enum ErrorType {
    * The answer was ready but its reply record would not fit the reply topic (the smaller of the
    * producer's max.request.size and the topic's max.message.bytes); the message names both sizes.
    */
-  REPLY_TOO_LARGE("reply_too_large");
+  REPLY_TOO_LARGE("reply_too_large"),
+  /**
+   * {@code consumer.mode=share}: the request record was on the last delivery its share group
+   * allows ({@code share.delivery.count.limit}) and could not be answered on it (the worker stopped
+   * while it was at the relay or parked): answered so rather than archived without a reply.
+   */
+  DELIVERIES_EXHAUSTED("deliveries_exhausted");
 
   private final String wireName;
 

@@ -1,0 +1,463 @@
+package dev.relayworker.pipeline;
+
+import dev.relayworker.metrics.LoopStatus;
+import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.protocol.ErrorType;
+import dev.relayworker.protocol.ReplyError;
+import dev.relayworker.protocol.ReplyRecords;
+import dev.relayworker.protocol.RequestParser;
+import dev.relayworker.resilience.RelayCalls;
+import dev.relayworker.spend.SpendLedger;
+import dev.relayworker.streaming.ChunkPublisher;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.ShareConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The poll loop of {@code consumer.mode=share}: the one thread that owns a share-group member
+ * ({@link ShareConsumer}, KIP-932, explicit acknowledgement). Records of every partition come to
+ * every worker; each goes the same {@link RequestFlow} as in a consumer group, and its reply is
+ * written by a {@link TransactionalDelivery} together with an answered record
+ * ({@link AnsweredRecords}) but no offsets.
+ *
+ * <p>Every record a poll returns must be acknowledged before the next poll, and each is, at once:
+ * <ul>
+ *   <li>ACCEPT once its reply's transaction committed (REJECT for a record refused as invalid,
+ *       whose error reply and dead-letter copy were committed);
+ *   <li>RENEW while it is at the relay, waiting for it, parked or its transaction is pending: the
+ *       broker extends its lock and hands it back on a later poll, when it is decided again;
+ *   <li>RELEASE when the worker stops, or when it already holds twice {@code worker.max.in.flight}.
+ * </ul>
+ * A record delivered before (delivery count above 1) is first looked up in the
+ * {@link AnsweredIndex}: answered, it is acknowledged as it was, without a relay call.
+ *
+ * <p>Polls: see {@link #turn}. The share consumer takes at most {@code max.poll.records} records
+ * (set to {@code worker.max.in.flight}) per poll, renewed ones included; a poll made while the
+ * worker is full may still bring some, which are taken up to twice the cap and released above it.
+ *
+ * <p>Stopping: no new records are taken; requests in flight get up to {@code shutdown.timeout.ms};
+ * those on their last allowed delivery still unfinished are answered {@code deliveries_exhausted};
+ * replies are committed, answered records accepted, and the rest released for other workers.
+ *
+ * <p>Threads: {@link #run} on the poll thread; {@link #stop} from any thread.
+ */
+final class ShareLoop implements RequestLoop {
+
+  private static final Logger log = LoggerFactory.getLogger(ShareLoop.class);
+  private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+  private static final Duration RENEWAL_POLL_TIMEOUT = Duration.ofMillis(20);
+  /** Long enough for the renewed records of the last poll to come back on loopback or a LAN. */
+  private static final Duration HELD_POLL_TIMEOUT = Duration.ofMillis(10);
+  static final long TAKING_POLL_INTERVAL_MS = 20;
+  private static final long IDLE_POLL_INTERVAL_MS = 30_000;
+  private static final int DEFAULT_LOCK_MS = 30_000;
+  /** How long a record delivered again may wait for the answered topic to be read before it is taken as new. */
+  static final long INDEX_WAIT_MS = 60_000;
+  private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(3);
+  private static final Duration NEVER_MOVED = Duration.ofDays(365_000);
+
+  private final ShareConsumer<byte[], byte[]> consumer;
+  private final RelayCalls relay;
+  private final WorkerSettings settings;
+  private final Clock clock;
+  private final Mailbox mailbox;
+  private final Ledgers ledgers = Ledgers.withoutOffsets();
+  private final Delivery delivery;
+  private final RequestFlow flow;
+  private final AnsweredIndex index;
+  private final WorkerMetrics metrics;
+  private final SpendLedger spendLedger;
+  private final int deliveryLimit;
+  private final Map<RecordKey, Held> held = new HashMap<>();
+  private volatile int heldCount;
+  private volatile boolean stopRequested;
+  private boolean joined;
+  private boolean full;
+  private long lastPoll;
+  private long lastReport;
+
+  /**
+   * @param delivery builds the transactional delivery (no consumer offsets; answered records in each transaction)
+   * @param deliveryLimit the share group's {@code share.delivery.count.limit}: a record delivered this
+   *     often is not delivered again
+   * @param spendLedger read at start, closed with the loop; null when no spend cap is set
+   */
+  ShareLoop(ShareConsumer<byte[], byte[]> consumer, RelayCalls relay, RequestParser parser, ReplyRecords replies,
+      ReplyRouter router, WorkerSettings settings, Clock clock, Clock wall, PollLoop.DeliveryFactory delivery,
+      AnsweredIndex index, int deliveryLimit, WorkerMetrics metrics, SpendLedger spendLedger, ChunkPublisher chunks) {
+    this.consumer = consumer;
+    this.relay = relay;
+    // A parked request holds its own record's lock, renewed, and no partition: it waits until its
+    // deadline rather than being moved to the retry topic after request.park.max.ms.
+    this.settings = settings.withParkMax(NEVER_MOVED);
+    this.clock = clock;
+    this.index = index;
+    this.deliveryLimit = deliveryLimit;
+    this.metrics = metrics;
+    this.spendLedger = spendLedger;
+    this.mailbox = new Mailbox(consumer::wakeup);
+    this.delivery = delivery.create(mailbox, ledgers);
+    this.flow = new RequestFlow(relay, parser, replies, router, this.settings, clock, wall, mailbox, this.delivery, metrics,
+        chunks);
+    metrics.bindShareRecordsHeld(() -> heldCount);
+  }
+
+  @Override
+  public void run() {
+    open();
+    try {
+      while (!stopRequested) {
+        turn();
+      }
+      finish();
+    } finally {
+      close();
+    }
+  }
+
+  @Override
+  public void stop() {
+    stopRequested = true;
+    consumer.wakeup();
+  }
+
+  /** Joins the share group on the request topic; starts reading the answered topic. */
+  void open() {
+    index.start();
+    applyLimitShare();
+    consumer.setAcknowledgementCommitCallback(this::acknowledgementsCommitted);
+    // Not the retry topic: the share assignor balances partitions, not records, so a one-partition request
+    // topic beside a retry topic would leave some members only the retry topic. Nor is it needed: a parked
+    // record holds its own lock and no partition, so nothing is ever moved there (see the constructor).
+    consumer.subscribe(List.of(settings.requestTopic()));
+  }
+
+  /**
+   * One turn: what came back, what is due to commit, then a poll if one is due. A poll hands back
+   * every record renewed at the last one, and each must be decided again before the next, so
+   * while records are held polls are spaced: every {@value #TAKING_POLL_INTERVAL_MS} ms while
+   * the worker takes more (a new request waits at most that long in Kafka), every
+   * {@code commit.interval.ms} when it is full (accepting what the last transaction committed).
+   */
+  void turn() {
+    flow.handleEvents();
+    delivery.flush(false, ledgers.partitions());
+    boolean wanted = wantsMore();
+    long wait = nextPollIn(wanted);
+    if (wait == 0) {
+      decide(poll(!held.isEmpty() ? HELD_POLL_TIMEOUT : mailbox.isEmpty() ? POLL_TIMEOUT : Duration.ZERO), true);
+    } else {
+      awaitEvent(Math.min(POLL_TIMEOUT.toMillis(), wait));
+    }
+    report();
+  }
+
+  /** Milliseconds until the next poll is due (0: now). */
+  private long nextPollIn(boolean wanted) {
+    long interval;
+    if (!held.isEmpty()) {
+      interval = wanted ? TAKING_POLL_INTERVAL_MS : settings.commitInterval().toMillis();
+    } else if (wanted || !joined) {
+      return 0;
+    } else {
+      // Nothing held and no room (the relay is down): poll only to stay a member.
+      interval = IDLE_POLL_INTERVAL_MS;
+    }
+    return Math.max(0, lastPoll + interval - clock.millis());
+  }
+
+  /** Whether intake has room: below the in-flight caps (with the consumer group's hysteresis) and the relay takes requests. */
+  private boolean wantsMore() {
+    IntakeLimits intake = settings.intake();
+    int unanswered = ledgers.unanswered();
+    full = unanswered >= intake.maxInFlight() || (full && unanswered >= intake.resumeBelow())
+        || intake.bytesFull(ledgers.heldBytes(), full);
+    return !stopRequested && !full && relay.availability().takesNewRequests(flow.outcomes().parkedCount() > 0);
+  }
+
+  /** Whether the locks held need renewing now (while stopping, when nothing else polls). */
+  private boolean renewalDue() {
+    return !held.isEmpty() && renewalWait() == 0;
+  }
+
+  private long renewalWait() {
+    long interval = Math.min(settings.commitInterval().toMillis(),
+        consumer.acquisitionLockTimeoutMs().orElse(DEFAULT_LOCK_MS) / 4L);
+    return Math.max(0, lastPoll + interval - clock.millis());
+  }
+
+  private ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+    lastPoll = clock.millis();
+    mailbox.pollerWaiting(true);
+    try {
+      ConsumerRecords<byte[], byte[]> records = consumer.poll(timeout);
+      joined = true;
+      return records;
+    } catch (WakeupException e) {
+      return ConsumerRecords.empty();
+    } finally {
+      mailbox.pollerWaiting(false);
+    }
+  }
+
+  private void awaitEvent(long millis) {
+    try {
+      Mailbox.Event event = mailbox.take(Math.max(1, millis));
+      if (event != null) {
+        flow.handle(event);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopRequested = true;
+    }
+  }
+
+  /**
+   * Acknowledges every record the poll returned: decided again if held, looked up if delivered
+   * before, taken if new and {@code taking}, released otherwise.
+   */
+  private void decide(ConsumerRecords<byte[], byte[]> records, boolean taking) {
+    long now = clock.millis();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      RecordKey key = RecordKey.of(record);
+      Held holding = held.get(key);
+      if (holding == null) {
+        holding = new Held(record.deliveryCount().orElse((short) 1), now);
+        held.put(key, holding);
+        if (holding.deliveries > 1) {
+          metrics.shareRedelivered();
+        }
+      }
+      holding.lost = false;
+      AcknowledgeType type = decide(record, key, holding, taking && !stopRequested, now);
+      consumer.acknowledge(record, type);
+      metrics.shareAcknowledged(type.toString());
+      if (type != AcknowledgeType.RENEW) {
+        held.remove(key);
+      }
+    }
+    heldCount = held.size();
+  }
+
+  private AcknowledgeType decide(ConsumerRecord<byte[], byte[]> record, RecordKey key, Held holding, boolean taking,
+      long now) {
+    PendingRequest pending = holding.pending;
+    if (pending != null) {
+      if (pending.ledger.isPending(key.offset())) {
+        return AcknowledgeType.RENEW;
+      }
+      return pending.request == null ? AcknowledgeType.REJECT : AcknowledgeType.ACCEPT;
+    }
+    if (holding.deliveries > 1) {
+      AnsweredIndex.Verdict verdict = index.check(key.partition(), key.offset(), holding.deliveredAt);
+      if (verdict == AnsweredIndex.Verdict.UNKNOWN && now - holding.deliveredAt < INDEX_WAIT_MS) {
+        return AcknowledgeType.RENEW;
+      }
+      switch (verdict) {
+        case ACCEPTED -> {
+          metrics.shareAnsweredAgain();
+          log.info("{} offset {} was delivered again (delivery {}) after its reply was committed: accepted without"
+              + " a relay call", key.partition(), key.offset(), holding.deliveries);
+          return AcknowledgeType.ACCEPT;
+        }
+        case REJECTED -> {
+          return AcknowledgeType.REJECT;
+        }
+        case UNKNOWN -> log.warn("{} offset {} was delivered again and the answered topic was not read within {} ms;"
+            + " taken as unanswered", key.partition(), key.offset(), INDEX_WAIT_MS);
+        default -> { }
+      }
+    }
+    if (!taking || ledgers.unanswered() >= 2 * settings.intake().maxInFlight()) {
+      return AcknowledgeType.RELEASE;
+    }
+    PartitionLedger ledger = ledgers.getOrOpen(key.partition());
+    ledger.take(key.offset(), RequestBytes.held(record));
+    holding.pending = flow.take(record, ledger);
+    return AcknowledgeType.RENEW;
+  }
+
+  /**
+   * The broker's answer to acknowledgements sent: a failure means the records' locks ran out
+   * (they may go to another worker). They stay held, marked lost, until they come back or their
+   * requests are done. Called on the poll thread, inside poll or commit.
+   */
+  private void acknowledgementsCommitted(Map<TopicIdPartition, Set<Long>> offsets, Exception failure) {
+    if (failure == null) {
+      return;
+    }
+    int lost = 0;
+    for (Map.Entry<TopicIdPartition, Set<Long>> entry : offsets.entrySet()) {
+      TopicPartition partition = entry.getKey().topicPartition();
+      for (long offset : entry.getValue()) {
+        Held holding = held.get(new RecordKey(partition, offset));
+        if (holding != null) {
+          holding.lost = true;
+          lost++;
+        }
+      }
+    }
+    if (lost > 0) {
+      metrics.shareLocksLost(lost);
+      log.warn("the broker refused acknowledgements of {} records ({}); another worker may be handed them", lost,
+          failure.toString());
+    }
+  }
+
+  /** Forgets held records whose lock was lost and whose requests are done: they will not come back here. */
+  private void forgetLost() {
+    for (Iterator<Map.Entry<RecordKey, Held>> it = held.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<RecordKey, Held> entry = it.next();
+      Held holding = entry.getValue();
+      if (holding.lost && (holding.pending == null || !holding.pending.ledger.isPending(entry.getKey().offset()))) {
+        it.remove();
+      }
+    }
+    heldCount = held.size();
+  }
+
+  private void report() {
+    long now = clock.millis();
+    metrics.polled(now);
+    if (now - lastReport >= 250) {
+      lastReport = now;
+      forgetLost();
+      metrics.publish(new LoopStatus(joined, Set.of(), 0, ledgers.unanswered(), flow.outcomes().parkedCount(),
+          Map.of()));
+    }
+  }
+
+  /** The key's limits: this worker's set share ({@code relay.limit.share}), else all of them; the spend caps from the ledger. */
+  private void applyLimitShare() {
+    double share = settings.limitShare() > 0 ? settings.limitShare() : 1.0;
+    if (spendLedger != null) {
+      spendLedger.catchUp(LimitShare.LEDGER_READ_TIMEOUT);
+      relay.rebase(share, spendLedger);
+    } else if (share < 1.0) {
+      relay.share(share);
+    }
+  }
+
+  /** Finishes what is in flight, answers last deliveries it cannot finish, commits, accepts, releases the rest. */
+  private void finish() {
+    long deadline = clock.millis() + settings.shutdownTimeout().toMillis();
+    while (ledgers.inFlight() > 0 && clock.millis() < deadline) {
+      flow.handleEvents();
+      delivery.flush(false, ledgers.partitions());
+      if (renewalDue()) {
+        decide(poll(RENEWAL_POLL_TIMEOUT), false);
+      } else {
+        awaitEvent(Math.min(20, renewalWait()));
+      }
+      report();
+    }
+    int givenUp = 0;
+    for (Map.Entry<RecordKey, Held> entry : held.entrySet()) {
+      Held holding = entry.getValue();
+      if (holding.pending != null && holding.deliveries >= deliveryLimit
+          && holding.pending.ledger.isPending(entry.getKey().offset())) {
+        flow.outcomes().giveUp(holding.pending, new ReplyError(ErrorType.DELIVERIES_EXHAUSTED, "the worker stopped"
+            + " before it could answer the request on the last of the " + deliveryLimit
+            + " deliveries its share group allows; no further delivery would come", null, null));
+        givenUp++;
+      }
+    }
+    flow.handleEvents();
+    delivery.flush(true, ledgers.partitions());
+    settle();
+    int unfinished = ledgers.inFlight();
+    if (unfinished > 0 || givenUp > 0) {
+      log.warn("stopping with {} requests unfinished after {} (released for other workers); {} on their last delivery"
+          + " answered {}", unfinished, settings.shutdownTimeout(), givenUp, ErrorType.DELIVERIES_EXHAUSTED.wireName());
+    }
+  }
+
+  /**
+   * Polls briefly for the held records that are done, so that they are accepted now rather than
+   * handed out again after the stop (where the answered index would accept them); new records and
+   * unfinished ones are released.
+   */
+  private void settle() {
+    long deadline = clock.millis() + SETTLE_TIMEOUT.toMillis();
+    while (anyDoneHeld() && clock.millis() < deadline) {
+      ConsumerRecords<byte[], byte[]> records = poll(Duration.ofMillis(100));
+      for (ConsumerRecord<byte[], byte[]> record : records) {
+        RecordKey key = RecordKey.of(record);
+        Held holding = held.remove(key);
+        PendingRequest pending = holding == null ? null : holding.pending;
+        AcknowledgeType type = pending == null || pending.ledger.isPending(key.offset()) ? AcknowledgeType.RELEASE
+            : pending.request == null ? AcknowledgeType.REJECT : AcknowledgeType.ACCEPT;
+        consumer.acknowledge(record, type);
+        metrics.shareAcknowledged(type.toString());
+      }
+    }
+    try {
+      consumer.commitSync(Duration.ofSeconds(5));
+    } catch (KafkaException e) {
+      log.warn("the last acknowledgements could not be committed ({}); their records will be delivered again and"
+          + " found answered", e.toString());
+    }
+  }
+
+  private boolean anyDoneHeld() {
+    for (Map.Entry<RecordKey, Held> entry : held.entrySet()) {
+      PendingRequest pending = entry.getValue().pending;
+      if (pending != null && !entry.getValue().lost && !pending.ledger.isPending(entry.getKey().offset())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void close() {
+    try {
+      consumer.close();
+    } finally {
+      try {
+        delivery.close();
+      } finally {
+        index.close();
+        if (spendLedger != null) {
+          spendLedger.close();
+        }
+      }
+    }
+  }
+
+  /** A record's place: its partition and offset. */
+  private record RecordKey(TopicPartition partition, long offset) {
+    static RecordKey of(ConsumerRecord<?, ?> record) {
+      return new RecordKey(new TopicPartition(record.topic(), record.partition()), record.offset());
+    }
+  }
+
+  /** A record this worker holds a lock on. */
+  private static final class Held {
+    final int deliveries;
+    /** When it was handed to this worker, on the worker's clock (ms). */
+    final long deliveredAt;
+    /** The request it became; null until taken. */
+    PendingRequest pending;
+    /** The broker refused an acknowledgement of it: it may not come back. */
+    boolean lost;
+
+    Held(int deliveries, long deliveredAt) {
+      this.deliveries = deliveries;
+      this.deliveredAt = deliveredAt;
+    }
+  }
+}
