@@ -50,6 +50,9 @@ public final class EmbeddedKafka implements AutoCloseable {
           .setConfigProp("transaction.state.log.min.isr", "1")
           .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
           .setConfigProp("share.coordinator.state.topic.min.isr", "1")
+          // A share member learns its assignment on a heartbeat: every second, not every five.
+          .setConfigProp("group.share.min.heartbeat.interval.ms", "1000")
+          .setConfigProp("group.share.heartbeat.interval.ms", "1000")
           .setConfigProp("group.initial.rebalance.delay.ms", "0")
           .setConfigProp("unstable.api.versions.enable", "false")
           .setConfigProp("unstable.feature.versions.enable", "false")

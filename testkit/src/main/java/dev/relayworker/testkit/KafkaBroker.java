@@ -48,7 +48,10 @@ public final class KafkaBroker implements ParameterResolver {
         KafkaContainer kafka = new KafkaContainer(DockerImageName.parse(image.name())
             .asCompatibleSubstituteFor("apache/kafka"))
             .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "1")
-            .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "1");
+            .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "1")
+            // A share member learns its assignment on a heartbeat: every second, not every five.
+            .withEnv("KAFKA_GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS", "1000")
+            .withEnv("KAFKA_GROUP_SHARE_HEARTBEAT_INTERVAL_MS", "1000");
         kafka.start();
         log.info("test broker: container {} at {}", image.name(), kafka.getBootstrapServers());
         return new Running(kafka.getBootstrapServers(), kafka::stop);

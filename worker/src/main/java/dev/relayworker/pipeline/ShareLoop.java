@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
@@ -82,6 +83,8 @@ final class ShareLoop implements RequestLoop {
   private final WorkerMetrics metrics;
   private final SpendLedger spendLedger;
   private final int deliveryLimit;
+  private final ShareGroupWatch watch;
+  private double shareApplied = -1;
   private final Map<RecordKey, Held> held = new HashMap<>();
   private volatile int heldCount;
   private volatile boolean stopRequested;
@@ -94,11 +97,12 @@ final class ShareLoop implements RequestLoop {
    * @param delivery builds the transactional delivery (no consumer offsets; answered records in each transaction)
    * @param deliveryLimit the share group's {@code share.delivery.count.limit}: a record delivered this
    *     often is not delivered again
+   * @param watch the group's member count (for the key's limits) and lag, as last looked up
    * @param spendLedger read at start, closed with the loop; null when no spend cap is set
    */
   ShareLoop(ShareConsumer<byte[], byte[]> consumer, RelayCalls relay, RequestParser parser, ReplyRecords replies,
       ReplyRouter router, WorkerSettings settings, Clock clock, Clock wall, PollLoop.DeliveryFactory delivery,
-      AnsweredIndex index, int deliveryLimit, WorkerMetrics metrics, SpendLedger spendLedger, ChunkPublisher chunks) {
+      AnsweredIndex index, int deliveryLimit, ShareGroupWatch watch, WorkerMetrics metrics, SpendLedger spendLedger, ChunkPublisher chunks) {
     this.consumer = consumer;
     this.relay = relay;
     // A parked request holds its own record's lock, renewed, and no partition: it waits until its
@@ -107,6 +111,7 @@ final class ShareLoop implements RequestLoop {
     this.clock = clock;
     this.index = index;
     this.deliveryLimit = deliveryLimit;
+    this.watch = watch;
     this.metrics = metrics;
     this.spendLedger = spendLedger;
     this.mailbox = new Mailbox(consumer::wakeup);
@@ -250,6 +255,11 @@ final class ShareLoop implements RequestLoop {
         held.remove(key);
       }
     }
+    if (!records.isEmpty()) {
+      // Sent now, not with the next fetch, which the broker may hold back waiting for new records:
+      // renewed records come back, and accepted ones free their place, without that wait.
+      consumer.commitAsync();
+    }
     heldCount = held.size();
   }
 
@@ -335,21 +345,34 @@ final class ShareLoop implements RequestLoop {
     metrics.polled(now);
     if (now - lastReport >= 250) {
       lastReport = now;
+      applyLimitShare();
       forgetLost();
+      // The lag is the share group's, from the broker: records of each partition not yet acknowledged.
       metrics.publish(new LoopStatus(joined, Set.of(), 0, ledgers.unanswered(), flow.outcomes().parkedCount(),
-          Map.of()));
+          watch.lag()));
     }
   }
 
-  /** The key's limits: this worker's set share ({@code relay.limit.share}), else all of them; the spend caps from the ledger. */
+  /**
+   * The key's limits and spend caps: this worker's part is {@code relay.limit.share} when set,
+   * else one over the group's members, applied at start (all of them, until the group is known)
+   * and whenever the count changes; under a spend cap, of what the ledger leaves.
+   */
   private void applyLimitShare() {
-    double share = settings.limitShare() > 0 ? settings.limitShare() : 1.0;
+    int members = watch.members();
+    double share = settings.limitShare() > 0 ? settings.limitShare() : 1.0 / Math.max(1, members);
+    if (share == shareApplied) {
+      return;
+    }
+    shareApplied = share;
     if (spendLedger != null) {
       spendLedger.catchUp(LimitShare.LEDGER_READ_TIMEOUT);
       relay.rebase(share, spendLedger);
-    } else if (share < 1.0) {
+    } else {
       relay.share(share);
     }
+    log.info("applying {} of the key's limits and budgets ({})", String.format(Locale.ROOT, "%.3f", share),
+        settings.limitShare() > 0 ? "set by relay.limit.share" : members + " members in the share group");
   }
 
   /** Finishes what is in flight, answers last deliveries it cannot finish, commits, accepts, releases the rest. */

@@ -64,12 +64,20 @@ import org.slf4j.LoggerFactory;
 public final class Worker implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  /** How often a share-mode worker asks the broker for its group's members and lag. */
+  private static final long SHARE_WATCH_SECONDS = 5;
 
   private final RequestLoop loop;
   private final Thread thread;
   private final RoutedRelay relay;
   private final ScheduledExecutorService batchTimer = Executors.newSingleThreadScheduledExecutor(runnable -> {
     Thread thread = new Thread(runnable, "embeddings-linger");
+    thread.setDaemon(true);
+    return thread;
+  });
+  /** Asks the broker about the share group (consumer.mode=share): Admin calls that may block, kept off other timers. */
+  private final ScheduledExecutorService shareWatch = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "share-group-watch");
     thread.setDaemon(true);
     return thread;
   });
@@ -167,8 +175,10 @@ public final class Worker implements AutoCloseable {
       AnsweredIndex index = new AnsweredIndex(new KafkaConsumer<>(KafkaClients.reader(config, clientId + "-answered")),
           answered.topic(), clock);
       this.consumerMetrics = null;
+      ShareGroupWatch watch = new ShareGroupWatch(admin, config.getString(WorkerConfig.GROUP_ID));
+      shareWatch.scheduleWithFixedDelay(watch, 0, SHARE_WATCH_SECONDS, TimeUnit.SECONDS);
       this.loop = new ShareLoop(new KafkaShareConsumer<>(consumerProperties), calls, parser, replies, router, settings,
-          clock, wall, delivery, index, deliveryLimit, metrics, spendLedger, chunks);
+          clock, wall, delivery, index, deliveryLimit, watch, metrics, spendLedger, chunks);
     } else {
       // The clients' own metrics (fetch lag, request latency, send errors), read from their metric
       // registries on Micrometer's thread: Kafka metrics are thread-safe, the clients are not touched.
@@ -256,6 +266,7 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     batchTimer.shutdownNow();
+    shareWatch.shutdownNow();
     relay.close();
     chunks.close();
     topics.close();
