@@ -50,6 +50,8 @@ public final class EmbeddedKafka implements AutoCloseable {
           .setConfigProp("transaction.state.log.min.isr", "1")
           .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
           .setConfigProp("share.coordinator.state.topic.min.isr", "1")
+          // One partition for the share groups' state, as for the offsets: fifty slow the first share join.
+          .setConfigProp("share.coordinator.state.topic.num.partitions", "1")
           // A share member learns its assignment on a heartbeat: every second, not every five.
           .setConfigProp("group.share.min.heartbeat.interval.ms", "1000")
           .setConfigProp("group.share.heartbeat.interval.ms", "1000")

@@ -73,7 +73,7 @@ public enum Metric {
   SHARE_ACKNOWLEDGEMENTS("relay.worker.share.acknowledgements", Kind.COUNTER,
       "consumer.mode=share: acknowledgements given to share-group records, by type: accept (answered, reply"
           + " committed), reject (refused as invalid), renew (still in flight: the lock is kept), release (handed"
-          + " back unanswered, at shutdown or over the hold cap)."),
+          + " back unanswered when the worker stops)."),
   SHARE_REDELIVERIES("relay.worker.share.redeliveries", Kind.COUNTER,
       "consumer.mode=share: records handed to this worker that had been delivered before (delivery count above 1)."),
   SHARE_ANSWERED_AGAIN("relay.worker.share.answered.again", Kind.COUNTER,

@@ -41,14 +41,17 @@ import org.slf4j.LoggerFactory;
  *       whose error reply and dead-letter copy were committed);
  *   <li>RENEW while it is at the relay, waiting for it, parked or its transaction is pending: the
  *       broker extends its lock and hands it back on a later poll, when it is decided again;
- *   <li>RELEASE when the worker stops, or when it already holds twice {@code worker.max.in.flight}.
+ *   <li>RELEASE when the worker stops. Never for want of room: a released record goes straight to
+ *       another member with its delivery count raised, and among busy members it would soon be
+ *       archived unanswered. The broker hands a member no more than {@code max.poll.records}
+ *       records at a time, which bounds what it holds instead.
  * </ul>
  * A record delivered before (delivery count above 1) is first looked up in the
  * {@link AnsweredIndex}: answered, it is acknowledged as it was, without a relay call.
  *
- * <p>Polls: see {@link #turn}. The share consumer takes at most {@code max.poll.records} records
- * (set to {@code worker.max.in.flight}) per poll, renewed ones included; a poll made while the
- * worker is full may still bring some, which are taken up to twice the cap and released above it.
+ * <p>Polls: see {@link #turn}. The share consumer holds at most {@code max.poll.records} records
+ * (twice {@code worker.max.in.flight}: answered records count until they are accepted), renewed
+ * ones included; a poll made while the worker is full may still bring new records, which are taken.
  *
  * <p>Stopping: no new records are taken; requests in flight get up to {@code shutdown.timeout.ms};
  * those on their last allowed delivery still unfinished are answered {@code deliveries_exhausted};
@@ -292,7 +295,7 @@ final class ShareLoop implements RequestLoop {
         default -> { }
       }
     }
-    if (!taking || ledgers.unanswered() >= 2 * settings.intake().maxInFlight()) {
+    if (!taking) {
       return AcknowledgeType.RELEASE;
     }
     PartitionLedger ledger = ledgers.getOrOpen(key.partition());

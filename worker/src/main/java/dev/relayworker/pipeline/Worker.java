@@ -110,8 +110,9 @@ public final class Worker implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     boolean share = config.shareMode();
     Map<String, Object> consumerProperties = share
-        // A share poll returns the renewed records with the new ones: it must hold the whole in-flight cap.
-        ? KafkaClients.shareConsumer(config, clientId, settings.intake().maxInFlight())
+        // A share poll returns the renewed records with the new ones, answered ones until they are
+        // accepted among them: room for the in-flight cap twice. It bounds what a worker holds.
+        ? KafkaClients.shareConsumer(config, clientId, 2 * settings.intake().maxInFlight())
         : KafkaClients.consumer(config, clientId, settings.intake().maxPollRecords());
     DeliveryProgress progress = new DeliveryProgress();
     metrics.bindDeliveryWait(progress::waitingSinceMillis, clock::millis);

@@ -203,6 +203,7 @@ public final class BenchRunner {
         "relay.rate.limit.rpm=" + scenario.relayRpm(),
         "relay.rate.limit.tpm=" + scenario.relayTpm(),
         "delivery.guarantee=" + scenario.deliveryGuarantee(),
+        "consumer.mode=" + scenario.consumerMode(),
         "request.ttl.ms=3600000",
         scenario.embeddings() ? "embeddings.batch.max.inputs=" + scenario.embeddingInputs() : "",
         "admin.port=0",

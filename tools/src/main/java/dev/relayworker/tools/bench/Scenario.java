@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param stream whether the requests ask for their answers streamed
  * @param tokenPace the relay's wait between two events of a streamed answer (one token each);
  *     answers are then written at least {@code maxTokens} long ({@code min_tokens}), streamed or not
+ * @param consumerMode the workers' {@code consumer.mode}: group (a consumer group) or share (a share group)
  */
 public record Scenario(
     String name,
@@ -36,21 +37,22 @@ public record Scenario(
     int maxTokens,
     int embeddingInputs,
     boolean stream,
-    Duration tokenPace) {
+    Duration tokenPace,
+    String consumerMode) {
 
   /** Completion requests asking for {@code maxTokens} each. */
   public Scenario(String name, int partitions, int requests, int warmUpRequests, double offeredRate,
       Duration relayLatency, int relaySlots, int relayRpm, String deliveryGuarantee, String workerHeap, int relayTpm,
       int workers, int maxTokens) {
     this(name, partitions, requests, warmUpRequests, offeredRate, relayLatency, relaySlots, relayRpm,
-        deliveryGuarantee, workerHeap, relayTpm, workers, maxTokens, 0, false, Duration.ZERO);
+        deliveryGuarantee, workerHeap, relayTpm, workers, maxTokens, 0, false, Duration.ZERO, WorkerConfig.GROUP);
   }
 
   /** Embeddings requests, batched up to {@code maxInputs} inputs a call (1: each alone). */
   public static Scenario embeddings(String name, int requests, int warmUpRequests, double offeredRate,
       Duration relayLatency, int relayRpm, int maxInputs) {
     return new Scenario(name, 4, requests, warmUpRequests, offeredRate, relayLatency, 200, relayRpm,
-        WorkerConfig.EXACTLY_ONCE, null, 0, 1, 16, maxInputs, false, Duration.ZERO);
+        WorkerConfig.EXACTLY_ONCE, null, 0, 1, 16, maxInputs, false, Duration.ZERO, WorkerConfig.GROUP);
   }
 
   /**
@@ -61,7 +63,18 @@ public record Scenario(
   public static Scenario streaming(String name, int requests, int warmUpRequests, double rate, Duration firstToken,
       Duration pace, int tokens, int slots, boolean stream) {
     return new Scenario(name, 4, requests, warmUpRequests, rate, firstToken, slots, 0, WorkerConfig.EXACTLY_ONCE, null,
-        0, 1, tokens, 0, stream, pace);
+        0, 1, tokens, 0, stream, pace, WorkerConfig.GROUP);
+  }
+
+  /**
+   * Completion requests on a one-partition topic, all offered at once, answered by {@code workers}
+   * workers of {@code slots} relay calls each in a consumer group ({@code mode} group: one works,
+   * the others have no partition) or a share group (share: all work).
+   */
+  public static Scenario oneBusyPartition(String name, int requests, int warmUpRequests, Duration latency, int slots,
+      int workers, String mode) {
+    return new Scenario(name, 1, requests, warmUpRequests, 0, latency, slots, 0, WorkerConfig.EXACTLY_ONCE, null, 0,
+        workers, 16, 0, false, Duration.ZERO, mode);
   }
 
   /** Whether the relay writes answers at a pace (streamed or not). */
@@ -94,8 +107,10 @@ public record Scenario(
    * paces streams only: an answer asked whole comes all at once after the latency).
    */
   public double littleLimit() {
+    // A consumer group keeps one worker per partition busy; a share group all of them.
+    int busy = WorkerConfig.SHARE.equals(consumerMode) ? workers : Math.min(workers, partitions);
     long nanos = relayLatency.toNanos() + (stream ? tokenPace.toNanos() * maxTokens : 0);
-    return nanos == 0 ? 0 : workers * relaySlots / (nanos / 1e9);
+    return nanos == 0 ? 0 : busy * relaySlots / (nanos / 1e9);
   }
 
   /**
@@ -110,6 +125,7 @@ public record Scenario(
 
   public Scenario withDelivery(String guarantee) {
     return new Scenario(name + "/" + guarantee, partitions, requests, warmUpRequests, offeredRate, relayLatency,
-        relaySlots, relayRpm, guarantee, workerHeap, relayTpm, workers, maxTokens, embeddingInputs, stream, tokenPace);
+        relaySlots, relayRpm, guarantee, workerHeap, relayTpm, workers, maxTokens, embeddingInputs, stream, tokenPace,
+        consumerMode);
   }
 }

@@ -74,6 +74,13 @@ public final class Scenarios {
     scenarios.put("streaming", List.of(
         Scenario.streaming("streaming/streamed", 3_000, 1_000, twoHundredOpen, firstToken, token, 200, 300, true),
         Scenario.streaming("streaming/whole", 3_000, 1_000, twoHundredOpen, firstToken, token, 200, 300, false)));
+    // One partition, 500 ms a call, 200 calls at once per worker: a consumer group of three keeps one
+    // busy (the others hold no partition); a share group of one, two and three workers should scale.
+    scenarios.put("share-groups", List.of(
+        Scenario.oneBusyPartition("share-groups/group-3", 8_000, 2_000, HALF_SECOND, 200, 3, WorkerConfig.GROUP),
+        Scenario.oneBusyPartition("share-groups/share-1", 8_000, 2_000, HALF_SECOND, 200, 1, WorkerConfig.SHARE),
+        Scenario.oneBusyPartition("share-groups/share-2", 16_000, 4_000, HALF_SECOND, 200, 2, WorkerConfig.SHARE),
+        Scenario.oneBusyPartition("share-groups/share-3", 24_000, 6_000, HALF_SECOND, 200, 3, WorkerConfig.SHARE)));
     return scenarios;
   }
 
@@ -84,6 +91,7 @@ public final class Scenarios {
     return new Scenario(scenario.name(), scenario.partitions(), 300, 100,
         scenario.offeredRate() > 0 ? 500 : 0, latency, scenario.relaySlots(), scenario.relayRpm(),
         scenario.deliveryGuarantee(), scenario.workerHeap(), scenario.relayTpm(), scenario.workers(),
-        scenario.maxTokens(), scenario.embeddingInputs(), scenario.stream(), scenario.tokenPace());
+        scenario.maxTokens(), scenario.embeddingInputs(), scenario.stream(), scenario.tokenPace(),
+        scenario.consumerMode());
   }
 }
