@@ -36,7 +36,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Parameters(arity = "0..*", description = "Scenarios (default: all): latency-bound, latency-at-rate, rate-limited,"
       + " cpu-bound, backlog, delivery-modes, naive, parallel-consumer, token-limited, token-headroom, shared-limit,"
-      + " embeddings, streaming.")
+      + " embeddings, streaming, share-groups.")
   List<String> names = new ArrayList<>();
 
   @Option(names = "--runs", defaultValue = "1", description = "Runs of each scenario, alternated (default: ${DEFAULT-VALUE}).")

@@ -67,6 +67,8 @@ final class ShareLoop implements RequestLoop {
   /** Long enough for the renewed records of the last poll to come back on loopback or a LAN. */
   private static final Duration HELD_POLL_TIMEOUT = Duration.ofMillis(10);
   static final long TAKING_POLL_INTERVAL_MS = 20;
+  /** Renewals a second the spacing of polls aims at while the worker takes more. */
+  static final int RENEWALS_PER_SECOND = 5_000;
   private static final long IDLE_POLL_INTERVAL_MS = 30_000;
   private static final int DEFAULT_LOCK_MS = 30_000;
   /** How long a record delivered again may wait for the answered topic to be read before it is taken as new. */
@@ -87,7 +89,6 @@ final class ShareLoop implements RequestLoop {
   private final SpendLedger spendLedger;
   private final int deliveryLimit;
   private final ShareGroupWatch watch;
-  private double shareApplied = -1;
   private final Map<RecordKey, Held> held = new HashMap<>();
   private volatile int heldCount;
   private volatile boolean stopRequested;
@@ -95,6 +96,7 @@ final class ShareLoop implements RequestLoop {
   private boolean full;
   private long lastPoll;
   private long lastReport;
+  private double shareApplied = -1;
 
   /**
    * @param delivery builds the transactional delivery (no consumer offsets; answered records in each transaction)
@@ -105,7 +107,8 @@ final class ShareLoop implements RequestLoop {
    */
   ShareLoop(ShareConsumer<byte[], byte[]> consumer, RelayCalls relay, RequestParser parser, ReplyRecords replies,
       ReplyRouter router, WorkerSettings settings, Clock clock, Clock wall, PollLoop.DeliveryFactory delivery,
-      AnsweredIndex index, int deliveryLimit, ShareGroupWatch watch, WorkerMetrics metrics, SpendLedger spendLedger, ChunkPublisher chunks) {
+      AnsweredIndex index, int deliveryLimit, ShareGroupWatch watch, WorkerMetrics metrics, SpendLedger spendLedger,
+      ChunkPublisher chunks) {
     this.consumer = consumer;
     this.relay = relay;
     // A parked request holds its own record's lock, renewed, and no partition: it waits until its
@@ -119,8 +122,8 @@ final class ShareLoop implements RequestLoop {
     this.spendLedger = spendLedger;
     this.mailbox = new Mailbox(consumer::wakeup);
     this.delivery = delivery.create(mailbox, ledgers);
-    this.flow = new RequestFlow(relay, parser, replies, router, this.settings, clock, wall, mailbox, this.delivery, metrics,
-        chunks);
+    this.flow = new RequestFlow(relay, parser, replies, router, this.settings, clock, wall, mailbox, this.delivery,
+        metrics, chunks);
     metrics.bindShareRecordsHeld(() -> heldCount);
   }
 
@@ -156,10 +159,12 @@ final class ShareLoop implements RequestLoop {
 
   /**
    * One turn: what came back, what is due to commit, then a poll if one is due. A poll hands back
-   * every record renewed at the last one, and each must be decided again before the next, so
-   * while records are held polls are spaced: every {@value #TAKING_POLL_INTERVAL_MS} ms while
-   * the worker takes more (a new request waits at most that long in Kafka), every
-   * {@code commit.interval.ms} when it is full (accepting what the last transaction committed).
+   * every record renewed at the last one, and each must be decided again (and renewed again, a
+   * request to the broker) before the next, so while records are held polls are spaced: while the
+   * worker takes more, {@value #TAKING_POLL_INTERVAL_MS} ms apart with few held and further apart
+   * with many, so that renewals stay near {@value #RENEWALS_PER_SECOND} a second (a new request
+   * waits at most that long in Kafka); when it is full, every {@code commit.interval.ms}
+   * (accepting what the last transaction committed).
    */
   void turn() {
     flow.handleEvents();
@@ -178,7 +183,8 @@ final class ShareLoop implements RequestLoop {
   private long nextPollIn(boolean wanted) {
     long interval;
     if (!held.isEmpty()) {
-      interval = wanted ? TAKING_POLL_INTERVAL_MS : settings.commitInterval().toMillis();
+      long spaced = Math.max(TAKING_POLL_INTERVAL_MS, held.size() * 1_000L / RENEWALS_PER_SECOND);
+      interval = wanted ? Math.min(spaced, settings.commitInterval().toMillis()) : settings.commitInterval().toMillis();
     } else if (wanted || !joined) {
       return 0;
     } else {
@@ -188,7 +194,10 @@ final class ShareLoop implements RequestLoop {
     return Math.max(0, lastPoll + interval - clock.millis());
   }
 
-  /** Whether intake has room: below the in-flight caps (with the consumer group's hysteresis) and the relay takes requests. */
+  /**
+   * Whether intake has room: below the in-flight caps (with the consumer group's hysteresis), the
+   * relay taking requests, the worker not stopping.
+   */
   private boolean wantsMore() {
     IntakeLimits intake = settings.intake();
     int unanswered = ledgers.unanswered();
