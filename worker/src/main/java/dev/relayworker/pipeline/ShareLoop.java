@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * those on their last allowed delivery still unfinished are answered {@code deliveries_exhausted};
  * replies are committed, answered records accepted, and the rest released for other workers.
  *
- * <p>Threads: {@link #run} on the poll thread; {@link #stop} from any thread.
+ * <p>Threads: {@link #run} on the poll thread; {@link #stop} from any thread. Tests drive the loop
+ * a turn at a time with {@link #open}, {@link #turn} and {@link #finishAndClose} on their own thread.
  */
 final class ShareLoop implements RequestLoop {
 
@@ -100,6 +101,7 @@ final class ShareLoop implements RequestLoop {
 
   /**
    * @param delivery builds the transactional delivery (no consumer offsets; answered records in each transaction)
+   * @param index the answered records, read on its own thread (started by the caller, closed with the loop)
    * @param deliveryLimit the share group's {@code share.delivery.count.limit}: a record delivered this
    *     often is not delivered again
    * @param watch the group's member count (for the key's limits) and lag, as last looked up
@@ -146,9 +148,8 @@ final class ShareLoop implements RequestLoop {
     consumer.wakeup();
   }
 
-  /** Joins the share group on the request topic; starts reading the answered topic. */
+  /** Joins the share group on the request topic. */
   void open() {
-    index.start();
     applyLimitShare();
     consumer.setAcknowledgementCommitCallback(this::acknowledgementsCommitted);
     // Not the retry topic: the share assignor balances partitions, not records, so a one-partition request
@@ -385,6 +386,15 @@ final class ShareLoop implements RequestLoop {
     }
     log.info("applying {} of the key's limits and budgets ({})", String.format(Locale.ROOT, "%.3f", share),
         settings.limitShare() > 0 ? "set by relay.limit.share" : members + " members in the share group");
+  }
+
+  /** After {@link #stop}: {@link #finish}, then closes the clients. Tests call it after driving {@link #turn}. */
+  void finishAndClose() {
+    try {
+      finish();
+    } finally {
+      close();
+    }
   }
 
   /** Finishes what is in flight, answers last deliveries it cannot finish, commits, accepts, releases the rest. */

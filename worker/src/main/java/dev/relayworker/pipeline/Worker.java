@@ -176,6 +176,7 @@ public final class Worker implements AutoCloseable {
       AnsweredIndex index = new AnsweredIndex(new KafkaConsumer<>(KafkaClients.reader(config, clientId + "-answered")),
           answered.topic(), clock);
       this.consumerMetrics = null;
+      index.start();
       ShareGroupWatch watch = new ShareGroupWatch(admin, config.getString(WorkerConfig.GROUP_ID));
       shareWatch.scheduleWithFixedDelay(watch, 0, SHARE_WATCH_SECONDS, TimeUnit.SECONDS);
       this.loop = new ShareLoop(new KafkaShareConsumer<>(consumerProperties), calls, parser, replies, router, settings,

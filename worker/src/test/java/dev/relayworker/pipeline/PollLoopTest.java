@@ -8,22 +8,15 @@ import dev.relayworker.protocol.ProtocolHeaders;
 import dev.relayworker.protocol.ReplyRecords;
 import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.protocol.RequestRules;
-import dev.relayworker.relay.Completion;
-import dev.relayworker.resilience.CallFailedException;
-import dev.relayworker.resilience.CallResult;
 import dev.relayworker.resilience.RelayAvailability;
-import dev.relayworker.resilience.RelayCalls;
-import dev.relayworker.resilience.RelayRequest;
 import dev.relayworker.spend.SpendTally;
 import dev.relayworker.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -151,7 +144,7 @@ class PollLoopTest {
     assertThat(relay.calls).hasSize(3);
     assertThat(producer.history()).as("an outage is not answered").isEmpty();
 
-    relay.availability = availability(RelayAvailability.State.PROBING);
+    relay.availability = ScriptedRelay.availability(RelayAvailability.State.PROBING);
     turn();
     turn();
     assertThat(relay.calls).as("one probe").hasSize(4);
@@ -161,7 +154,7 @@ class PollLoopTest {
     turn();
     assertThat(relay.calls).as("the next probe once the first came back").hasSize(5);
 
-    relay.availability = availability(RelayAvailability.State.AVAILABLE);
+    relay.availability = ScriptedRelay.availability(RelayAvailability.State.AVAILABLE);
     turn();
     assertThat(relay.calls).as("the rest at once when the relay is back").hasSize(6);
     relay.answer(4, 5);
@@ -218,7 +211,7 @@ class PollLoopTest {
     start(100, Duration.ofSeconds(10), P0);
     addRequests(P0, count);
     turn();
-    relay.availability = availability(RelayAvailability.State.UNAVAILABLE);
+    relay.availability = ScriptedRelay.availability(RelayAvailability.State.UNAVAILABLE);
     relay.refuseWhileOpen(0, count - 1);
     turn();
   }
@@ -263,11 +256,6 @@ class PollLoopTest {
     throw new AssertionError("nothing committed for " + partition);
   }
 
-  private static RelayAvailability availability(RelayAvailability.State state) {
-    return new RelayAvailability(state, null, state == RelayAvailability.State.UNAVAILABLE ? "OPEN"
-        : state == RelayAvailability.State.PROBING ? "HALF_OPEN" : "CLOSED");
-  }
-
   private static String header(ProducerRecord<byte[], byte[]> record, String name) {
     var header = record.headers().lastHeader(name);
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
@@ -275,42 +263,5 @@ class PollLoopTest {
 
   private static byte[] utf8(String text) {
     return text.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /**
-   * A relay the test answers by hand. Calls are numbered in the order the loop made them; the
-   * futures complete on the test thread, which is the poll thread here.
-   */
-  private static final class ScriptedRelay implements RelayCalls {
-    final List<CompletableFuture<CallResult>> calls = new ArrayList<>();
-    RelayAvailability availability = PollLoopTest.availability(RelayAvailability.State.AVAILABLE);
-
-    @Override
-    public CompletableFuture<CallResult> complete(RelayRequest request, int chargedBefore) {
-      CompletableFuture<CallResult> call = new CompletableFuture<>();
-      calls.add(call);
-      return call;
-    }
-
-    @Override
-    public RelayAvailability availability() {
-      return availability;
-    }
-
-    /** Answers calls {@code from} to {@code to} (inclusive) with a completion. */
-    void answer(int from, int to) {
-      for (int i = from; i <= to; i++) {
-        byte[] body = utf8("{\"object\":\"text_completion\",\"choices\":[{\"text\":\"hi\"}]}");
-        calls.get(i).complete(new CallResult(new Completion(body, null, "gpt-3.5-turbo-instruct", 200, null), 1));
-      }
-    }
-
-    /** Ends calls {@code from} to {@code to} as the open circuit does: not sent. */
-    void refuseWhileOpen(int from, int to) {
-      for (int i = from; i <= to; i++) {
-        calls.get(i).completeExceptionally(new CallFailedException(CallFailedException.Reason.CIRCUIT_OPEN, 0, 0,
-            null, "relay circuit is open; call not sent"));
-      }
-    }
   }
 }
