@@ -29,8 +29,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code consumer.mode=share} with two launched workers on one partition; one is killed with
- * SIGKILL mid-run. The records it held come back to the survivor (the broker frees them when the
+ * {@code consumer.mode=share} with two launched workers on one partition; the first, busy with a
+ * third of the requests answered, is killed with SIGKILL as the second starts. The records it held come back to the survivor (the broker frees them when the
  * connection drops, or at the latest when their 15 s locks run out): every request is answered, a
  * read_committed reader sees one reply per request (replies are committed with the record of
  * their answer), and no request whose reply was committed before the kill is sent to the relay
@@ -64,12 +64,14 @@ class ShareCrashIT {
         }
       }
 
+      // The doomed worker alone first, so that it is busy (its 20 calls in the air) when it is killed.
       Process doomed = Launcher.startWorker(dir.resolve("doomed.log"), config);
-      Process survivor = Launcher.startWorker(dir.resolve("survivor.log"), config);
+      Process survivor = null;
       List<ConsumerRecord<byte[], byte[]>> all;
       List<ConsumerRecord<byte[], byte[]>> beforeKill;
       try {
         Await.until("a third of the replies committed", WAIT, () -> committed(workers).size() >= REQUESTS / 3);
+        survivor = Launcher.startWorker(dir.resolve("survivor.log"), config);
         doomed.destroyForcibly();
         assertThat(doomed.waitFor(30, TimeUnit.SECONDS)).isTrue();
         beforeKill = committed(workers);
@@ -77,8 +79,11 @@ class ShareCrashIT {
         Await.until("every request answered", WAIT, () -> TopicReader.distinctKeys(committed(workers)) == REQUESTS);
         all = committed(workers);
       } finally {
-        survivor.destroy();
-        survivor.waitFor(60, TimeUnit.SECONDS);
+        doomed.destroyForcibly();
+        if (survivor != null) {
+          survivor.destroy();
+          survivor.waitFor(60, TimeUnit.SECONDS);
+        }
       }
 
       Map<String, List<byte[]>> byKey = new HashMap<>();

@@ -155,7 +155,7 @@ class WorkerShareIT {
       Await.until("the relay failing", WAIT, () -> simulator.stats().outcome("500") >= 3);
       long since = System.nanoTime();
       // The lock is 15 s: wait past it with every request held.
-      Await.until("20 s of outage", WAIT, () -> System.nanoTime() - since > Duration.ofSeconds(20).toNanos());
+      Await.until("17 s of outage", WAIT, () -> System.nanoTime() - since > Duration.ofSeconds(17).toNanos());
       simulator.reconfigure(healthy);
       try (TopicReader replies = workers.replies()) {
         replies.awaitDistinctKeys(requests, WAIT);
