@@ -58,17 +58,17 @@ class EmbeddingsCrashIT {
       }
 
       Process first = Launcher.startWorker(dir.resolve("first.log"), config);
-      Await.until("a third of the replies committed", WAIT, () -> committed(workers).size() >= RECORDS / 3);
+      Await.until("a third of the replies committed", WAIT, () -> workers.committedReplies().size() >= RECORDS / 3);
       first.destroyForcibly();
       assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      List<ConsumerRecord<byte[], byte[]>> beforeKill = committed(workers);
+      List<ConsumerRecord<byte[], byte[]>> beforeKill = workers.committedReplies();
       assertThat(beforeKill.size()).isLessThan(RECORDS);
 
       Process restarted = Launcher.startWorker(dir.resolve("restarted.log"), config);
       List<ConsumerRecord<byte[], byte[]>> all;
       try {
-        Await.until("every request answered", WAIT, () -> TopicReader.distinctKeys(committed(workers)) == RECORDS);
-        all = committed(workers);
+        Await.until("every request answered", WAIT, () -> TopicReader.distinctKeys(workers.committedReplies()) == RECORDS);
+        all = workers.committedReplies();
       } finally {
         restarted.destroy();
         restarted.waitFor(60, TimeUnit.SECONDS);
@@ -90,12 +90,6 @@ class EmbeddingsCrashIT {
       }
       // Batches were in the air: the kill came between calls of more than one request each.
       assertThat(simulator.stats().maxInputsPerCall()).isGreaterThan(1);
-    }
-  }
-
-  private static List<ConsumerRecord<byte[], byte[]>> committed(TestWorkers workers) {
-    try (TopicReader reader = workers.replies()) {
-      return reader.readToEnd(Duration.ofSeconds(10));
     }
   }
 

@@ -30,11 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code consumer.mode=share} with two launched workers on one partition; the first, busy with a
- * third of the requests answered, is killed with SIGKILL as the second starts. The records it held come back to the survivor (the broker frees them when the
- * connection drops, or at the latest when their 15 s locks run out): every request is answered, a
- * read_committed reader sees one reply per request (replies are committed with the record of
- * their answer), and no request whose reply was committed before the kill is sent to the relay
- * again. (A record delivered again after its reply was committed is accepted without a call:
+ * third of the requests answered, is killed with SIGKILL as the second starts. The records it held
+ * come back to the survivor (the broker frees them when the connection drops, or at the latest
+ * when their 15 s locks run out): every request is answered, a read_committed reader sees one
+ * reply per request (replies are committed with the record of their answer), and no request
+ * whose reply was committed before the kill is sent to the relay again. (A record delivered again after its reply was committed is accepted without a call:
  * WorkerShareIT makes that case on purpose; a kill lands in that window only by chance.)
  */
 @ExtendWith(KafkaBroker.class)
@@ -70,14 +70,16 @@ class ShareCrashIT {
       List<ConsumerRecord<byte[], byte[]>> all;
       List<ConsumerRecord<byte[], byte[]>> beforeKill;
       try {
-        Await.until("a third of the replies committed", WAIT, () -> committed(workers).size() >= REQUESTS / 3);
+        Await.until("a third of the replies committed", WAIT,
+            () -> workers.committedReplies().size() >= REQUESTS / 3);
         survivor = Launcher.startWorker(dir.resolve("survivor.log"), config);
         doomed.destroyForcibly();
         assertThat(doomed.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        beforeKill = committed(workers);
+        beforeKill = workers.committedReplies();
         assertThat(beforeKill.size()).isLessThan(REQUESTS);
-        Await.until("every request answered", WAIT, () -> TopicReader.distinctKeys(committed(workers)) == REQUESTS);
-        all = committed(workers);
+        Await.until("every request answered", WAIT,
+            () -> TopicReader.distinctKeys(workers.committedReplies()) == REQUESTS);
+        all = workers.committedReplies();
       } finally {
         doomed.destroyForcibly();
         if (survivor != null) {
@@ -100,12 +102,6 @@ class ShareCrashIT {
       // The killed worker's calls in the air were made again (its records came back unanswered).
       assertThat(simulator.stats().calls()).isGreaterThan(REQUESTS);
       assertThat(Launcher.read(dir.resolve("survivor.log"))).doesNotContain(simulator.settings().apiKey());
-    }
-  }
-
-  private static List<ConsumerRecord<byte[], byte[]>> committed(TestWorkers workers) {
-    try (TopicReader reader = workers.replies()) {
-      return reader.readToEnd(Duration.ofSeconds(10));
     }
   }
 

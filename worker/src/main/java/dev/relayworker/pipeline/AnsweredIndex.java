@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An answer committed before a record was handed out again is known once the reader has
  * reached the end offsets it asked for after that moment ({@link #check}); until then the verdict
- * is {@link Verdict#UNKNOWN} and the record is held (its lock renewed) and asked about again.
+ * is {@link Verdict#UNKNOWN} and the record is held (its lock renewed) and asked about again. The
+ * end offsets are asked for only then: otherwise the reader just follows the topic.
  * Offsets are kept as runs per request partition: records answered by many workers interleave
  * into long runs, so a day of answers costs little memory.
  *
@@ -57,6 +58,8 @@ final class AnsweredIndex implements AutoCloseable {
   private final Thread thread;
   /** The time (on {@link #clock}, ms) before which every committed answer has been read; -1 until the first time. */
   private volatile long caughtUpAt = -1;
+  /** The latest delivery time a verdict was asked for and could not be given: the reader must catch up past it. */
+  private volatile long wanted = -1;
   private volatile boolean running = true;
   private long skipped;
 
@@ -86,12 +89,11 @@ final class AnsweredIndex implements AutoCloseable {
         return Verdict.REJECTED;
       }
     }
-    return caughtUpAt >= deliveredAt ? Verdict.UNANSWERED : Verdict.UNKNOWN;
-  }
-
-  /** Whether the reader has ever read the topic to its end. */
-  boolean caughtUp() {
-    return caughtUpAt >= 0;
+    if (caughtUpAt >= deliveredAt) {
+      return Verdict.UNANSWERED;
+    }
+    wanted = Math.max(wanted, deliveredAt);
+    return Verdict.UNKNOWN;
   }
 
   private static boolean contains(Map<TopicPartition, OffsetRanges> runs, TopicPartition partition, long offset) {
@@ -106,12 +108,14 @@ final class AnsweredIndex implements AutoCloseable {
           assign();
           continue;
         }
-        long started = clock.millis();
-        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), END_OFFSETS_TIMEOUT);
-        while (running && !reached(end)) {
-          consumer.poll(POLL).forEach(this::apply);
+        if (wanted > caughtUpAt) {
+          long started = clock.millis();
+          Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), END_OFFSETS_TIMEOUT);
+          while (running && !reached(end)) {
+            consumer.poll(POLL).forEach(this::apply);
+          }
+          caughtUpAt = started;
         }
-        caughtUpAt = started;
         consumer.poll(POLL).forEach(this::apply);
       } catch (WakeupException e) {
         // close() asked the reader to stop.

@@ -2,6 +2,7 @@ package dev.relayworker.pipeline;
 
 import dev.relayworker.metrics.LoopStatus;
 import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.pipeline.HeldRecords.Held;
 import dev.relayworker.protocol.ErrorType;
 import dev.relayworker.protocol.ReplyError;
 import dev.relayworker.protocol.ReplyRecords;
@@ -11,8 +12,7 @@ import dev.relayworker.spend.SpendLedger;
 import dev.relayworker.streaming.ChunkPublisher;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Iterator;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,7 +23,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicIdPartition;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +75,10 @@ final class ShareLoop implements RequestLoop {
   static final long INDEX_WAIT_MS = 60_000;
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(3);
   private static final Duration NEVER_MOVED = Duration.ofDays(365_000);
+  /** The metric's type label of each acknowledgement, made once: one is counted per record per poll. */
+  private static final Map<AcknowledgeType, String> ACKNOWLEDGEMENT_NAMES = new EnumMap<>(Map.of(
+      AcknowledgeType.ACCEPT, "accept", AcknowledgeType.RELEASE, "release", AcknowledgeType.REJECT, "reject",
+      AcknowledgeType.RENEW, "renew"));
 
   private final ShareConsumer<byte[], byte[]> consumer;
   private final RelayCalls relay;
@@ -90,8 +93,7 @@ final class ShareLoop implements RequestLoop {
   private final SpendLedger spendLedger;
   private final int deliveryLimit;
   private final ShareGroupWatch watch;
-  private final Map<RecordKey, Held> held = new HashMap<>();
-  private volatile int heldCount;
+  private final HeldRecords held = new HeldRecords();
   private volatile boolean stopRequested;
   private boolean joined;
   private boolean full;
@@ -126,7 +128,7 @@ final class ShareLoop implements RequestLoop {
     this.delivery = delivery.create(mailbox, ledgers);
     this.flow = new RequestFlow(relay, parser, replies, router, this.settings, clock, wall, mailbox, this.delivery,
         metrics, chunks);
-    metrics.bindShareRecordsHeld(() -> heldCount);
+    metrics.bindShareRecordsHeld(held::count);
   }
 
   @Override
@@ -251,21 +253,18 @@ final class ShareLoop implements RequestLoop {
   private void decide(ConsumerRecords<byte[], byte[]> records, boolean taking) {
     long now = clock.millis();
     for (ConsumerRecord<byte[], byte[]> record : records) {
-      RecordKey key = RecordKey.of(record);
-      Held holding = held.get(key);
+      Held holding = held.get(record);
       if (holding == null) {
-        holding = new Held(record.deliveryCount().orElse((short) 1), now);
-        held.put(key, holding);
+        holding = held.hold(record, now);
         if (holding.deliveries > 1) {
           metrics.shareRedelivered();
         }
       }
       holding.lost = false;
-      AcknowledgeType type = decide(record, key, holding, taking && !stopRequested, now);
-      consumer.acknowledge(record, type);
-      metrics.shareAcknowledged(type.toString());
+      AcknowledgeType type = decide(record, holding, taking && !stopRequested, now);
+      acknowledge(record, type);
       if (type != AcknowledgeType.RENEW) {
-        held.remove(key);
+        held.release(record);
       }
     }
     if (!records.isEmpty()) {
@@ -273,20 +272,15 @@ final class ShareLoop implements RequestLoop {
       // renewed records come back, and accepted ones free their place, without that wait.
       consumer.commitAsync();
     }
-    heldCount = held.size();
+    held.counted();
   }
 
-  private AcknowledgeType decide(ConsumerRecord<byte[], byte[]> record, RecordKey key, Held holding, boolean taking,
-      long now) {
-    PendingRequest pending = holding.pending;
-    if (pending != null) {
-      if (pending.ledger.isPending(key.offset())) {
-        return AcknowledgeType.RENEW;
-      }
-      return pending.request == null ? AcknowledgeType.REJECT : AcknowledgeType.ACCEPT;
+  private AcknowledgeType decide(ConsumerRecord<byte[], byte[]> record, Held holding, boolean taking, long now) {
+    if (holding.pending != null) {
+      return holding.unfinished() ? AcknowledgeType.RENEW : holding.finalAcknowledgement();
     }
     if (holding.deliveries > 1) {
-      AnsweredIndex.Verdict verdict = index.check(key.partition(), key.offset(), holding.deliveredAt);
+      AnsweredIndex.Verdict verdict = index.check(holding.partition, holding.offset, holding.deliveredAt);
       if (verdict == AnsweredIndex.Verdict.UNKNOWN && now - holding.deliveredAt < INDEX_WAIT_MS) {
         return AcknowledgeType.RENEW;
       }
@@ -294,24 +288,29 @@ final class ShareLoop implements RequestLoop {
         case ACCEPTED -> {
           metrics.shareAnsweredAgain();
           log.info("{} offset {} was delivered again (delivery {}) after its reply was committed: accepted without"
-              + " a relay call", key.partition(), key.offset(), holding.deliveries);
+              + " a relay call", holding.partition, holding.offset, holding.deliveries);
           return AcknowledgeType.ACCEPT;
         }
         case REJECTED -> {
           return AcknowledgeType.REJECT;
         }
         case UNKNOWN -> log.warn("{} offset {} was delivered again and the answered topic was not read within {} ms;"
-            + " taken as unanswered", key.partition(), key.offset(), INDEX_WAIT_MS);
+            + " taken as unanswered", holding.partition, holding.offset, INDEX_WAIT_MS);
         default -> { }
       }
     }
     if (!taking) {
       return AcknowledgeType.RELEASE;
     }
-    PartitionLedger ledger = ledgers.getOrOpen(key.partition());
-    ledger.take(key.offset(), RequestBytes.held(record));
+    PartitionLedger ledger = ledgers.getOrOpen(holding.partition);
+    ledger.take(holding.offset, RequestBytes.held(record));
     holding.pending = flow.take(record, ledger);
     return AcknowledgeType.RENEW;
+  }
+
+  private void acknowledge(ConsumerRecord<byte[], byte[]> record, AcknowledgeType type) {
+    consumer.acknowledge(record, type);
+    metrics.shareAcknowledged(ACKNOWLEDGEMENT_NAMES.get(type));
   }
 
   /**
@@ -323,34 +322,12 @@ final class ShareLoop implements RequestLoop {
     if (failure == null) {
       return;
     }
-    int lost = 0;
-    for (Map.Entry<TopicIdPartition, Set<Long>> entry : offsets.entrySet()) {
-      TopicPartition partition = entry.getKey().topicPartition();
-      for (long offset : entry.getValue()) {
-        Held holding = held.get(new RecordKey(partition, offset));
-        if (holding != null) {
-          holding.lost = true;
-          lost++;
-        }
-      }
-    }
+    int lost = held.lost(offsets);
     if (lost > 0) {
       metrics.shareLocksLost(lost);
       log.warn("the broker refused acknowledgements of {} records ({}); another worker may be handed them", lost,
           failure.toString());
     }
-  }
-
-  /** Forgets held records whose lock was lost and whose requests are done: they will not come back here. */
-  private void forgetLost() {
-    for (Iterator<Map.Entry<RecordKey, Held>> it = held.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<RecordKey, Held> entry = it.next();
-      Held holding = entry.getValue();
-      if (holding.lost && (holding.pending == null || !holding.pending.ledger.isPending(entry.getKey().offset()))) {
-        it.remove();
-      }
-    }
-    heldCount = held.size();
   }
 
   private void report() {
@@ -359,7 +336,7 @@ final class ShareLoop implements RequestLoop {
     if (now - lastReport >= 250) {
       lastReport = now;
       applyLimitShare();
-      forgetLost();
+      held.forgetLost();
       // The lag is the share group's, from the broker: records of each partition not yet acknowledged.
       metrics.publish(new LoopStatus(joined, Set.of(), 0, ledgers.unanswered(), flow.outcomes().parkedCount(),
           watch.lag()));
@@ -410,24 +387,20 @@ final class ShareLoop implements RequestLoop {
       }
       report();
     }
-    int givenUp = 0;
-    for (Map.Entry<RecordKey, Held> entry : held.entrySet()) {
-      Held holding = entry.getValue();
-      if (holding.pending != null && holding.deliveries >= deliveryLimit
-          && holding.pending.ledger.isPending(entry.getKey().offset())) {
-        flow.outcomes().giveUp(holding.pending, new ReplyError(ErrorType.DELIVERIES_EXHAUSTED, "the worker stopped"
-            + " before it could answer the request on the last of the " + deliveryLimit
-            + " deliveries its share group allows; no further delivery would come", null, null));
-        givenUp++;
-      }
+    List<PendingRequest> lastDeliveries = held.unfinishedFrom(deliveryLimit);
+    for (PendingRequest pending : lastDeliveries) {
+      flow.outcomes().giveUp(pending, new ReplyError(ErrorType.DELIVERIES_EXHAUSTED, "the worker stopped before it"
+          + " could answer the request on the last of the " + deliveryLimit + " deliveries its share group allows;"
+          + " no further delivery would come", null, null));
     }
     flow.handleEvents();
     delivery.flush(true, ledgers.partitions());
     settle();
     int unfinished = ledgers.inFlight();
-    if (unfinished > 0 || givenUp > 0) {
+    if (unfinished > 0 || !lastDeliveries.isEmpty()) {
       log.warn("stopping with {} requests unfinished after {} (released for other workers); {} on their last delivery"
-          + " answered {}", unfinished, settings.shutdownTimeout(), givenUp, ErrorType.DELIVERIES_EXHAUSTED.wireName());
+          + " answered {}", unfinished, settings.shutdownTimeout(), lastDeliveries.size(),
+          ErrorType.DELIVERIES_EXHAUSTED.wireName());
     }
   }
 
@@ -438,16 +411,11 @@ final class ShareLoop implements RequestLoop {
    */
   private void settle() {
     long deadline = clock.millis() + SETTLE_TIMEOUT.toMillis();
-    while (anyDoneHeld() && clock.millis() < deadline) {
-      ConsumerRecords<byte[], byte[]> records = poll(Duration.ofMillis(100));
-      for (ConsumerRecord<byte[], byte[]> record : records) {
-        RecordKey key = RecordKey.of(record);
-        Held holding = held.remove(key);
-        PendingRequest pending = holding == null ? null : holding.pending;
-        AcknowledgeType type = pending == null || pending.ledger.isPending(key.offset()) ? AcknowledgeType.RELEASE
-            : pending.request == null ? AcknowledgeType.REJECT : AcknowledgeType.ACCEPT;
-        consumer.acknowledge(record, type);
-        metrics.shareAcknowledged(type.toString());
+    while (held.anyAnswered() && clock.millis() < deadline) {
+      for (ConsumerRecord<byte[], byte[]> record : poll(Duration.ofMillis(100))) {
+        Held holding = held.release(record);
+        acknowledge(record, holding != null && holding.answered() ? holding.finalAcknowledgement()
+            : AcknowledgeType.RELEASE);
       }
     }
     try {
@@ -456,16 +424,6 @@ final class ShareLoop implements RequestLoop {
       log.warn("the last acknowledgements could not be committed ({}); their records will be delivered again and"
           + " found answered", e.toString());
     }
-  }
-
-  private boolean anyDoneHeld() {
-    for (Map.Entry<RecordKey, Held> entry : held.entrySet()) {
-      PendingRequest pending = entry.getValue().pending;
-      if (pending != null && !entry.getValue().lost && !pending.ledger.isPending(entry.getKey().offset())) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private void close() {
@@ -483,26 +441,4 @@ final class ShareLoop implements RequestLoop {
     }
   }
 
-  /** A record's place: its partition and offset. */
-  private record RecordKey(TopicPartition partition, long offset) {
-    static RecordKey of(ConsumerRecord<?, ?> record) {
-      return new RecordKey(new TopicPartition(record.topic(), record.partition()), record.offset());
-    }
-  }
-
-  /** A record this worker holds a lock on. */
-  private static final class Held {
-    final int deliveries;
-    /** When it was handed to this worker, on the worker's clock (ms). */
-    final long deliveredAt;
-    /** The request it became; null until taken. */
-    PendingRequest pending;
-    /** The broker refused an acknowledgement of it: it may not come back. */
-    boolean lost;
-
-    Held(int deliveries, long deliveredAt) {
-      this.deliveries = deliveries;
-      this.deliveredAt = deliveredAt;
-    }
-  }
 }

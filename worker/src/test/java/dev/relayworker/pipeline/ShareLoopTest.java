@@ -48,14 +48,12 @@ class ShareLoopTest {
       new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
   private final ScriptedRelay relay = new ScriptedRelay();
   private final WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry());
-  private final ReplyTopics routes = new ReplyTopics(topics -> Map.of(
-      "replies", new ReplyTopics.TopicFacts(4, 1_048_588, null),
-      "dlq", new ReplyTopics.TopicFacts(1, 1_048_588, null)), 1_048_576, "none", clock);
+  private final LoopParts parts = new LoopParts(clock, metrics);
   private ShareLoop loop;
 
   @AfterEach
   void close() {
-    routes.close();
+    parts.topics.close();
   }
 
   @Test
@@ -153,18 +151,11 @@ class ShareLoopTest {
   }
 
   private void start(int deliveryLimit) {
-    routes.pin(List.of("replies", "dlq"));
     WorkerSettings settings = new WorkerSettings(REQUESTS, "replies", "dlq", REQUESTS + ".retry", Duration.ofMinutes(5),
         IntakeLimits.forRelay(256, 100), COMMIT_INTERVAL, Duration.ZERO, Duration.ZERO, true, 4096, 0.0, false);
-    ReplyRecords replies = new ReplyRecords("dlq");
-    ReplyRouter router = new ReplyRouter(routes, new Fallbacks(replies, "replies", () -> 1_048_576), metrics);
-    RequestParser parser = new RequestParser(RequestRules.from(new WorkerConfig(Map.of(
-        WorkerConfig.KAFKA_BOOTSTRAP_SERVERS, "localhost:9092",
-        WorkerConfig.RELAY_BASE_URL, "http://relay.invalid",
-        WorkerConfig.RELAY_API_KEY, "sk-test",
-        WorkerConfig.REPLY_TOPIC, "replies"))));
+    ReplyRouter router = parts.router;
     AnsweredRecords answered = new AnsweredRecords(REQUESTS + ".answered");
-    loop = new ShareLoop(consumer, relay, parser, replies, router, settings, clock, clock,
+    loop = new ShareLoop(consumer, relay, parts.parser, parts.replies, router, settings, clock, clock,
         (mailbox, ledgers) -> new TransactionalDelivery(() -> producer, ledgers, null, router, COMMIT_INTERVAL,
             clock, metrics, new DeliveryProgress(), SpendTally.none(), answered),
         new AnsweredIndex(new MockConsumer<>("earliest"), answered.topic(), clock), deliveryLimit,

@@ -107,7 +107,7 @@ class WorkerGroupIT {
       }
     }
 
-    assertEachAnsweredOnce(workers, 200);
+    workers.assertEachAnsweredOnce(simulator, 200, WAIT);
   }
 
   private TestWorkers start(KafkaBroker.Running broker, String name, String protocol) {
@@ -134,21 +134,7 @@ class WorkerGroupIT {
   }
 
   private void assertEachAnsweredOnce(TestWorkers workers) {
-    assertEachAnsweredOnce(workers, REQUESTS);
+    workers.assertEachAnsweredOnce(simulator, REQUESTS, WAIT);
   }
 
-  /** One reply per request, and the relay called once per request: nothing was redone. */
-  private void assertEachAnsweredOnce(TestWorkers workers, int requests) {
-    List<ConsumerRecord<byte[], byte[]>> all;
-    try (TopicReader replies = workers.replies()) {
-      all = replies.readToEnd(WAIT);
-    }
-    Map<String, Long> answersPerRequest = all.stream()
-        .collect(Collectors.groupingBy(TopicReader::key, Collectors.counting()));
-    assertThat(answersPerRequest).hasSize(requests);
-    assertThat(answersPerRequest.values()).allMatch(count -> count == 1);
-    Map<String, Long> callsPerPrompt = simulator.stats().byPrompt();
-    assertThat(callsPerPrompt.values().stream().collect(Collectors.groupingBy(Function.identity(),
-        Collectors.counting()))).containsOnlyKeys(1L);
-  }
 }

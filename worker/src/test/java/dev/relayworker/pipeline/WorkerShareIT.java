@@ -90,7 +90,7 @@ class WorkerShareIT {
     } finally {
       started.forEach(Worker::close);
     }
-    assertEachAnsweredOnce(workers, requests + 1);
+    workers.assertEachAnsweredOnce(simulator, requests + 1, WAIT);
     try (TopicReader deadLetters = workers.deadLetters()) {
       assertThat(deadLetters.awaitDistinctKeys(1, WAIT)).hasSize(1);
     }
@@ -198,7 +198,10 @@ class WorkerShareIT {
     }
   }
 
-  /** Takes {@code count} records as another member of the group would, and releases them: their delivery count is now 1. */
+  /**
+   * Takes {@code count} records as another member of the group would, and releases them: their
+   * delivery count is now 1.
+   */
   private static void deliverOnceAndRelease(TestWorkers workers, int count) {
     Map<String, Object> settings = new HashMap<>();
     settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, workers.bootstrapServers);
@@ -241,18 +244,4 @@ class WorkerShareIT {
         .with("shutdown.timeout.ms", 5_000);
   }
 
-  /** One committed reply per request, and the relay called once per valid request. */
-  private void assertEachAnsweredOnce(TestWorkers workers, int requests) {
-    List<ConsumerRecord<byte[], byte[]>> all;
-    try (TopicReader replies = workers.replies()) {
-      all = replies.readToEnd(WAIT);
-    }
-    Map<String, Long> answersPerRequest = all.stream()
-        .collect(Collectors.groupingBy(TopicReader::key, Collectors.counting()));
-    assertThat(answersPerRequest).hasSize(requests);
-    assertThat(answersPerRequest.values()).allMatch(count -> count == 1);
-    Map<String, Long> callsPerPrompt = simulator.stats().byPrompt();
-    assertThat(callsPerPrompt.values().stream().collect(Collectors.groupingBy(Function.identity(),
-        Collectors.counting()))).containsOnlyKeys(1L);
-  }
 }

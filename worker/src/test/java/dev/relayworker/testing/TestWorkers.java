@@ -1,5 +1,7 @@
 package dev.relayworker.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.relayworker.config.WorkerConfig;
 import dev.relayworker.pipeline.TopicSetup;
 import dev.relayworker.simulator.RelaySimulator;
@@ -13,10 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -135,6 +140,31 @@ public final class TestWorkers {
 
   public TopicReader replies() {
     return new TopicReader(bootstrapServers, replyTopic);
+  }
+
+  /** Every reply committed so far, as a read_committed reader sees them (read for up to 10 s). */
+  public List<ConsumerRecord<byte[], byte[]>> committedReplies() {
+    try (TopicReader reader = replies()) {
+      return reader.readToEnd(Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * One committed reply per request ({@code requests} of them), and the relay called once per
+   * prompt it saw: nothing was answered or paid for twice.
+   */
+  public void assertEachAnsweredOnce(RelaySimulator simulator, int requests, Duration wait) {
+    List<ConsumerRecord<byte[], byte[]>> all;
+    try (TopicReader reader = replies()) {
+      all = reader.readToEnd(wait);
+    }
+    Map<String, Long> answersPerRequest = all.stream()
+        .collect(Collectors.groupingBy(TopicReader::key, Collectors.counting()));
+    assertThat(answersPerRequest).hasSize(requests);
+    assertThat(answersPerRequest.values()).allMatch(count -> count == 1);
+    Map<String, Long> callsPerPrompt = simulator.stats().byPrompt();
+    assertThat(callsPerPrompt.values().stream().collect(Collectors.groupingBy(Function.identity(),
+        Collectors.counting()))).containsOnlyKeys(1L);
   }
 
   /** A reader of the chunk records of streamed answers (the reply topic's {@code .stream} sibling). */
