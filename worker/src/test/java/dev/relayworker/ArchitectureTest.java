@@ -54,6 +54,7 @@ class ArchitectureTest {
         .layer("spend").definedBy("dev.relayworker.spend..")
         .layer("embeddings").definedBy("dev.relayworker.embeddings..")
         .layer("streaming").definedBy("dev.relayworker.streaming..")
+        .layer("tracing").definedBy("dev.relayworker.tracing..")
         .layer("resilience").definedBy("dev.relayworker.resilience..")
         .layer("cost").definedBy("dev.relayworker.cost..")
         .layer("relay").definedBy("dev.relayworker.relay..")
@@ -64,7 +65,7 @@ class ArchitectureTest {
         .whereLayer("cli").mayOnlyAccessLayers("batch", "requester", "pipeline", "protocol", "config")
         .whereLayer("batch").mayOnlyAccessLayers("requester", "protocol", "relay", "config")
         .whereLayer("requester").mayNotAccessAnyLayer()
-        .whereLayer("pipeline").mayOnlyAccessLayers("ops", "metrics", "routing", "spend", "embeddings", "streaming",
+        .whereLayer("pipeline").mayOnlyAccessLayers("ops", "metrics", "routing", "spend", "embeddings", "streaming", "tracing",
             "resilience", "cost", "relay", "protocol", "config")
         .whereLayer("ops").mayNotAccessAnyLayer()
         .whereLayer("metrics").mayOnlyAccessLayers("embeddings", "streaming", "resilience", "cost", "relay")
@@ -75,6 +76,7 @@ class ArchitectureTest {
         // Embeddings batches are made in front of the relay path, from parsed request bodies.
         .whereLayer("embeddings").mayOnlyAccessLayers("resilience", "cost", "relay", "protocol", "config")
         // Chunks of streamed text are written beside the relay path, in the protocol's format.
+        .whereLayer("tracing").mayOnlyAccessLayers("resilience", "cost", "relay", "config")
         .whereLayer("streaming").mayOnlyAccessLayers("resilience", "relay", "protocol")
         .whereLayer("resilience").mayOnlyAccessLayers("cost", "relay", "config")
         .whereLayer("cost").mayOnlyAccessLayers("relay")

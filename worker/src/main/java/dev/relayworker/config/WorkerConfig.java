@@ -124,6 +124,7 @@ public final class WorkerConfig extends AbstractConfig {
   public static final String AT_LEAST_ONCE = "at_least_once";
   public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
   public static final String ADMIN_PORT = "admin.port";
+  public static final String TRACING_ENABLED = "tracing.enabled";
   public static final String ADMIN_BIND_ADDRESS = "admin.bind.address";
   public static final String HEALTH_DELIVERY_STALL_MS = "health.delivery.stall.ms";
   public static final String RELAY_MAX_RESPONSE_BYTES = "relay.max.response.bytes";
@@ -268,6 +269,12 @@ public final class WorkerConfig extends AbstractConfig {
       .define(ADMIN_BIND_ADDRESS, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.LOW,
           "Address the admin endpoint listens on. The default, every interface, is what Kubernetes probes"
               + " need; 127.0.0.1 keeps it off other hosts.")
+      .define(TRACING_ENABLED, Type.STRING, "auto", ValidString.in("auto", "true", "false"), Importance.LOW,
+          "OpenTelemetry traces of each request (docs/observability.md). auto traces when the environment"
+              + " names where spans go (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or an"
+              + " OTEL_TRACES_EXPORTER other than none); true traces to OTLP's default, http://localhost:4318,"
+              + " unless those say otherwise; false never. Endpoint, headers, sampler and queue are the standard"
+              + " OTEL_* variables; OTEL_SDK_DISABLED=true turns tracing off.")
       .define(HEALTH_DELIVERY_STALL_MS, Type.INT, 60_000, Range.between(1_000, 3_600_000), Importance.LOW,
           "/health/ready turns DOWN when replies have waited this long without a transaction committing"
               + " (exactly_once) or the broker acknowledging one (at_least_once).")

@@ -108,6 +108,9 @@ public enum Metric {
       "Records given up after every fallback failed; their requests' offsets moved on without them."),
   TRANSACTIONS_ABORTED("relay.worker.transactions.aborted", Kind.COUNTER,
       "Exactly-once transactions aborted; their replies were kept and sent again in the next one."),
+  TRACE_SPANS("relay.worker.trace.spans", Kind.COUNTER,
+      "Ended spans by what became of them (outcome: exported; dropped, the exporter's queue being full;"
+          + " failed, the collector refused or did not answer). Absent while tracing is off."),
   DELIVERY_WAIT("relay.worker.delivery.wait", Kind.GAUGE,
       "Seconds answered requests have waited for a transaction to commit or the broker to acknowledge"
           + " without any succeeding; 0 when nothing waits.");

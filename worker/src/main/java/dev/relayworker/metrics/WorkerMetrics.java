@@ -10,6 +10,7 @@ import dev.relayworker.resilience.RelayCallListener;
 import dev.relayworker.resilience.ResilientRelay;
 import dev.relayworker.resilience.SpendBudget;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -225,6 +226,16 @@ public final class WorkerMetrics {
 
   public void recordTransactionAborted() {
     aborted.increment();
+  }
+
+  /** Publishes what became of ended spans: exported, dropped, failed (counts read on the scraping thread). */
+  public void bindTraceSpans(java.util.function.LongSupplier exported, java.util.function.LongSupplier dropped,
+      java.util.function.LongSupplier failed) {
+    Map.of("exported", exported, "dropped", dropped, "failed", failed).forEach((outcome, count) ->
+        FunctionCounter.builder(Metric.TRACE_SPANS.meterName(), count, java.util.function.LongSupplier::getAsLong)
+            .description(Metric.TRACE_SPANS.description())
+            .tag("outcome", outcome)
+            .register(registry));
   }
 
   /**

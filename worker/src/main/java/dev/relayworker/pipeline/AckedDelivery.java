@@ -65,7 +65,7 @@ final class AckedDelivery implements Delivery {
   public void publish(PendingRequest pending, List<Outgoing> records) {
     spend.answered(pending.answer, pending.ledger.partition());
     if (records.isEmpty()) {
-      pending.ledger.done(pending.offset());
+      pending.done();
       return;
     }
     pending.unacknowledged += records.size();
@@ -109,7 +109,7 @@ final class AckedDelivery implements Delivery {
   /** One of the request's records is safe or given up; the request is done when all are. */
   private void settled(PendingRequest pending) {
     if (--pending.unacknowledged == 0) {
-      pending.ledger.done(pending.offset());
+      pending.done();
     }
   }
 

@@ -67,6 +67,7 @@ final class Outcomes {
   /** The record is not a valid request: it is answered with an error and copied to the dead-letter topic. */
   void refused(PendingRequest pending, ParsedRecord.Invalid invalid) {
     requestLog.refused(pending, invalid);
+    pending.trace.answered("error", invalid.error().type().wireName(), null, null);
     pending.deadLettered = true;
     answer(pending, List.of(
         Outgoing.reply(pending, replies.error(invalid.requestId(), invalid.replyKey(), invalid.address(),
@@ -96,6 +97,7 @@ final class Outcomes {
       pending.answer = result;
       CompletionRequest request = pending.request;
       requestLog.completed(pending, result.completion(), result.cost(), result.route());
+      pending.trace.answered("ok", null, result.route(), result.group());
       answer(pending, List.of(Outgoing.reply(pending, replies.ok(request.requestId(), request.replyKey(),
           request.address(), result.completion().body(), result.completion().httpStatus(), pending.attempts,
           result.completion().relayRequestId(), result.cost(), result.route(), result.group()))));
@@ -113,6 +115,7 @@ final class Outcomes {
     pending.charged += callFailed.charged();
     if (callFailed.reason().parks() || parkOverBudget && callFailed.reason() == CallFailedException.Reason.OVER_BUDGET) {
       parked.park(pending, clock.instant());
+      pending.trace.event("parked", callFailed.reason().name().toLowerCase(java.util.Locale.ROOT));
     } else {
       answerWithError(pending, FailureReplies.toReplyError(callFailed), FailureReplies.httpStatus(callFailed),
           FailureReplies.relayRequestId(callFailed));
@@ -151,6 +154,7 @@ final class Outcomes {
     for (PendingRequest pending : parked.takeOverdue(now, parkMax, PartitionLedger::full)) {
       long left = Math.max(0, Duration.between(now, pending.request.deadline()).toMillis());
       requestLog.moved(pending, Duration.between(pending.parkedAt, now));
+      pending.trace.answered("moved", null, null, null);
       answer(pending, List.of(Outgoing.retry(pending, retries.copy(pending.record, pending.requestId,
           wallNow.toEpochMilli() + left, pending.attempts, pending.charged))));
     }
@@ -173,6 +177,7 @@ final class Outcomes {
 
   private void answerWithError(PendingRequest pending, ReplyError error, int httpStatus, String relayRequestId) {
     requestLog.answered(pending, error);
+    pending.trace.answered("error", error.type().wireName(), null, null);
     answer(pending, List.of(Outgoing.reply(pending, replies.error(pending.requestId, pending.replyKey, pending.address,
         error, httpStatus, pending.attempts, relayRequestId))));
   }
@@ -182,6 +187,10 @@ final class Outcomes {
     if (!pending.answered) {
       pending.answered = true;
       pending.ledger.answered();
+    }
+    if (pending.trace.on() && !records.isEmpty()) {
+      pending.trace.publishing(records.get(0).record.topic(), records.stream().map(record -> record.record.headers())
+          .toList());
     }
     long bytes = 0;
     for (Outgoing record : records) {

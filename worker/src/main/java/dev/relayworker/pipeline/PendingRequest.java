@@ -3,6 +3,7 @@ package dev.relayworker.pipeline;
 import dev.relayworker.protocol.CompletionRequest;
 import dev.relayworker.protocol.ReplyAddress;
 import dev.relayworker.resilience.CallResult;
+import dev.relayworker.tracing.RequestSpan;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -40,6 +41,8 @@ final class PendingRequest {
   String streamTopic;
   /** When it was first parked, on the worker's clock; null if it never was. */
   java.time.Instant parkedAt;
+  /** Its spans; {@link RequestSpan#NONE} when not traced. */
+  RequestSpan trace = RequestSpan.NONE;
 
   PendingRequest(ConsumerRecord<byte[], byte[]> record, PartitionLedger ledger, String requestId, byte[] replyKey,
       ReplyAddress address, CompletionRequest request) {
@@ -54,5 +57,11 @@ final class PendingRequest {
 
   long offset() {
     return record.offset();
+  }
+
+  /** What was published for it is safe: its offset is done, its spans end. */
+  void done() {
+    ledger.done(offset());
+    trace.done();
   }
 }

@@ -7,6 +7,7 @@ import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.spend.SpendLedger;
 import dev.relayworker.streaming.ChunkPublisher;
+import dev.relayworker.tracing.Tracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,13 +66,17 @@ final class PollLoop implements RequestLoop, InFlightWork {
   PollLoop(Consumer<byte[], byte[]> consumer, RelayCalls relay, RequestParser parser, ReplyRecords replies,
       ReplyRouter router, WorkerSettings settings, Clock clock, Clock wall, DeliveryFactory delivery,
       WorkerMetrics metrics, SpendLedger spendLedger) {
-    this(consumer, relay, parser, replies, router, settings, clock, wall, delivery, metrics, spendLedger, null);
+    this(consumer, relay, parser, replies, router, settings, clock, wall, delivery, metrics, spendLedger, null,
+        Tracing.off());
   }
 
-  /** @param chunks where streamed requests' text goes as it arrives; null: they get their final reply only */
+  /**
+   * @param chunks where streamed requests' text goes as it arrives; null: they get their final reply only
+   * @param tracing where each request's spans begin ({@link Tracing#off()}: none)
+   */
   PollLoop(Consumer<byte[], byte[]> consumer, RelayCalls relay, RequestParser parser, ReplyRecords replies,
       ReplyRouter router, WorkerSettings settings, Clock clock, Clock wall, DeliveryFactory delivery,
-      WorkerMetrics metrics, SpendLedger spendLedger, ChunkPublisher chunks) {
+      WorkerMetrics metrics, SpendLedger spendLedger, ChunkPublisher chunks, Tracing tracing) {
     this.consumer = consumer;
     this.relay = relay;
     this.settings = settings;
@@ -80,7 +85,7 @@ final class PollLoop implements RequestLoop, InFlightWork {
     this.ledgers = new Ledgers(settings.offsetMetadataMaxBytes());
     this.delivery = delivery.create(mailbox, ledgers);
     this.flow = new RequestFlow(relay, parser, replies, router, settings, clock, wall, mailbox, this.delivery, metrics,
-        chunks);
+        chunks, tracing);
     this.backPressure = new BackPressure(consumer, settings);
     this.status = new StatusReporter(consumer, ledgers, flow.outcomes()::parkedCount, metrics, clock);
     this.handOver = new HandOver(this, consumer, ledgers, this.delivery, backPressure, status, mailbox, settings,

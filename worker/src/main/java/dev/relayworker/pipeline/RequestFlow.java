@@ -11,7 +11,9 @@ import dev.relayworker.protocol.RetryCopies;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.resilience.RelayRequest;
 import dev.relayworker.streaming.ChunkPublisher;
+import dev.relayworker.tracing.Tracing;
 import java.time.Clock;
+import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -36,10 +38,15 @@ final class RequestFlow {
   private final Outcomes outcomes;
   private final RequestLog requestLog;
   private final ChunkPublisher chunks;
+  private final Tracing tracing;
 
-  /** @param chunks where streamed requests' text goes as it arrives; null: they get their final reply only */
+  /**
+   * @param chunks where streamed requests' text goes as it arrives; null: they get their final reply only
+   * @param tracing where each request's spans begin
+   */
   RequestFlow(RelayCalls relay, RequestParser parser, ReplyRecords replies, ReplyRouter router, WorkerSettings settings,
-      Clock clock, Clock wall, Mailbox mailbox, Delivery delivery, WorkerMetrics metrics, ChunkPublisher chunks) {
+      Clock clock, Clock wall, Mailbox mailbox, Delivery delivery, WorkerMetrics metrics, ChunkPublisher chunks,
+      Tracing tracing) {
     this.relay = relay;
     this.parser = parser;
     this.router = router;
@@ -49,6 +56,7 @@ final class RequestFlow {
     this.mailbox = mailbox;
     this.delivery = delivery;
     this.chunks = chunks;
+    this.tracing = tracing;
     this.requestLog = new RequestLog(metrics, wall);
     this.outcomes = new Outcomes(replies, new RetryCopies(settings.retryTopic()), router, delivery, requestLog, clock,
         settings.parkOverBudget());
@@ -66,16 +74,19 @@ final class RequestFlow {
    */
   PendingRequest take(ConsumerRecord<byte[], byte[]> record, PartitionLedger ledger) {
     requestLog.taken();
-    ParsedRecord parsed = parser.parse(record, wall.instant(), clock.instant());
+    Instant now = wall.instant();
+    ParsedRecord parsed = parser.parse(record, now, clock.instant());
     if (parsed instanceof ParsedRecord.Invalid invalid) {
       PendingRequest pending = new PendingRequest(record, ledger, invalid.requestId(), invalid.replyKey(),
           invalid.address(), null);
+      pending.trace = tracing.start(record, invalid.requestId(), now);
       outcomes.refused(pending, invalid);
       return pending;
     }
     CompletionRequest request = ((ParsedRecord.Valid) parsed).request();
     PendingRequest pending = new PendingRequest(record, ledger, request.requestId(), request.replyKey(),
         request.address(), request);
+    pending.trace = tracing.start(record, request.requestId(), now);
     // A request moved from the retry topic goes on with the attempts it had made and used.
     pending.attempts = RetryCopies.attemptsBefore(record);
     pending.charged = RetryCopies.chargedBefore(record);
@@ -126,6 +137,7 @@ final class RequestFlow {
     if (chunks != null && pending.streamTopic != null) {
       call = call.withStream(chunks.open(pending.requestId, pending.replyKey, pending.streamTopic, pending.address));
     }
+    call = call.withTrace(pending.trace.calls(request.endpoint(), request.model(), call.stream() != null));
     relay.complete(call, pending.charged)
         .whenComplete((result, failure) -> mailbox.post(new RelayFinished(pending, result, failure)));
   }

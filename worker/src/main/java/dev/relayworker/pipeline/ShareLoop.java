@@ -10,6 +10,7 @@ import dev.relayworker.protocol.RequestParser;
 import dev.relayworker.resilience.RelayCalls;
 import dev.relayworker.spend.SpendLedger;
 import dev.relayworker.streaming.ChunkPublisher;
+import dev.relayworker.tracing.Tracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -112,7 +113,7 @@ final class ShareLoop implements RequestLoop {
   ShareLoop(ShareConsumer<byte[], byte[]> consumer, RelayCalls relay, RequestParser parser, ReplyRecords replies,
       ReplyRouter router, WorkerSettings settings, Clock clock, Clock wall, PollLoop.DeliveryFactory delivery,
       AnsweredIndex index, int deliveryLimit, ShareGroupWatch watch, WorkerMetrics metrics, SpendLedger spendLedger,
-      ChunkPublisher chunks) {
+      ChunkPublisher chunks, Tracing tracing) {
     this.consumer = consumer;
     this.relay = relay;
     // A parked request holds its own record's lock, renewed, and no partition: it waits until its
@@ -127,7 +128,7 @@ final class ShareLoop implements RequestLoop {
     this.mailbox = new Mailbox(consumer::wakeup);
     this.delivery = delivery.create(mailbox, ledgers);
     this.flow = new RequestFlow(relay, parser, replies, router, this.settings, clock, wall, mailbox, this.delivery,
-        metrics, chunks);
+        metrics, chunks, tracing);
     metrics.bindShareRecordsHeld(held::count);
   }
 

@@ -200,7 +200,7 @@ final class TransactionalDelivery implements Delivery {
     for (Map.Entry<PendingRequest, List<Outgoing>> entry : attempt.entries) {
       PendingRequest pending = entry.getKey();
       outbox.remove(pending);
-      pending.ledger.done(pending.offset());
+      pending.done();
     }
     ledgers.markCommitted(attempt.offsets);
     spend.written();

@@ -19,6 +19,8 @@ import dev.relayworker.routing.RoutedRelay;
 import dev.relayworker.spend.SpendLedger;
 import dev.relayworker.spend.SpendTally;
 import dev.relayworker.streaming.ChunkPublisher;
+import dev.relayworker.tracing.Tracing;
+import dev.relayworker.tracing.TracingSetup;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -88,14 +90,17 @@ public final class Worker implements AutoCloseable {
   private final Producers producers;
   private final ChunkPublisher chunks;
   private final ReplyTopics topics;
+  private final Tracing tracing;
   private final Admin admin;
   private final WorkerHealth health;
   private OpsServer opsServer;
   private volatile Throwable failure;
   private volatile boolean stopping;
 
-  private Worker(WorkerConfig config, Admin admin) {
+  private Worker(WorkerConfig config, Admin admin, TracingSetup.Built traces) {
     String clientId = KafkaClients.newClientId();
+    this.tracing = traces.tracing();
+    metrics.bindTraceSpans(traces.counts()::exported, traces.counts()::dropped, traces.counts()::failed);
     WorkerSettings settings = WorkerSettings.from(config);
     warnIfSlotsWillIdle(settings.intake(), WorkerSettings.relaySlots(config));
     // Spans (pacing, pauses, probes, deadlines taken) on a clock no one can set; wall time where it must match others'.
@@ -180,27 +185,42 @@ public final class Worker implements AutoCloseable {
       ShareGroupWatch watch = new ShareGroupWatch(admin, config.getString(WorkerConfig.GROUP_ID));
       shareWatch.scheduleWithFixedDelay(watch, 0, SHARE_WATCH_SECONDS, TimeUnit.SECONDS);
       this.loop = new ShareLoop(new KafkaShareConsumer<>(consumerProperties), calls, parser, replies, router, settings,
-          clock, wall, delivery, index, deliveryLimit, watch, metrics, spendLedger, chunks);
+          clock, wall, delivery, index, deliveryLimit, watch, metrics, spendLedger, chunks, tracing);
     } else {
       // The clients' own metrics (fetch lag, request latency, send errors), read from their metric
       // registries on Micrometer's thread: Kafka metrics are thread-safe, the clients are not touched.
       this.consumerMetrics = new KafkaClientMetrics(consumer);
       consumerMetrics.bindTo(registry);
       this.loop = new PollLoop(consumer, calls, parser, replies, router, settings, clock, wall, delivery, metrics,
-          spendLedger, chunks);
+          spendLedger, chunks, tracing);
     }
     this.thread = new Thread(this::runLoop, "poll-loop");
   }
 
-  /** Checks or creates the topics, then starts consuming. Fails fast on a bad configuration. */
+  /**
+   * Checks or creates the topics, then starts consuming, traced as {@code tracing.enabled} and the
+   * {@code OTEL_*} variables say ({@link TracingSetup}). Fails fast on a bad configuration.
+   */
   public static Worker start(WorkerConfig config) {
+    Map<String, String> system = new HashMap<>();
+    System.getProperties().forEach((name, value) -> system.put(String.valueOf(name), String.valueOf(value)));
+    return start(config, TracingSetup.from(config, System.getenv(), system));
+  }
+
+  /** Starts as {@link #start(WorkerConfig)}, its requests' spans begun by {@code tracing}. */
+  public static Worker start(WorkerConfig config, Tracing tracing) {
+    return start(config, new TracingSetup.Built(tracing, TracingSetup.SpanCounts.NONE));
+  }
+
+  private static Worker start(WorkerConfig config, TracingSetup.Built traces) {
     Admin admin = Admin.create(KafkaClients.admin(config));
     Worker worker;
     try {
       TopicSetup.ensure(admin, config);
-      worker = new Worker(config, admin);
+      worker = new Worker(config, admin, traces);
     } catch (RuntimeException e) {
       admin.close(Duration.ofSeconds(5));
+      traces.tracing().close();
       throw e;
     }
     worker.thread.start();
@@ -277,6 +297,8 @@ public final class Worker implements AutoCloseable {
       consumerMetrics.close();
     }
     producers.close();
+    // After the loop: every span it ended is queued; what the exporter can send in time goes.
+    tracing.close();
     if (opsServer != null) {
       opsServer.close();
     }

@@ -23,9 +23,16 @@ import java.time.Instant;
  * @param caller who sent it (its caller header), for the caller's caps and routes; null when unnamed
  * @param stream where the text of each attempt goes as the relay streams it; null for a request
  *     answered whole (its body does not ask for a stream)
+ * @param trace what the request's trace hears of its attempts; null when it is not traced
  */
 public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate,
-    String group, boolean otherRoutes, long usageCeiling, String caller, ChunkStream stream) {
+    String group, boolean otherRoutes, long usageCeiling, String caller, ChunkStream stream, CallTrace trace) {
+
+  /** A request not traced. */
+  public RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate,
+      String group, boolean otherRoutes, long usageCeiling, String caller, ChunkStream stream) {
+    this(api, body, deadline, model, tokenEstimate, group, otherRoutes, usageCeiling, caller, stream, null);
+  }
 
   /** A request answered whole, not streamed. */
   public RelayRequest(RelayApi api, byte[] body, Instant deadline, String model, long tokenEstimate,
@@ -55,12 +62,25 @@ public record RelayRequest(RelayApi api, byte[] body, Instant deadline, String m
   /** This request, sent where another route may take it if this one cannot ({@code others}) or where none may. */
   public RelayRequest withOtherRoutes(boolean others) {
     return others == otherRoutes ? this
-        : new RelayRequest(api, body, deadline, model, tokenEstimate, group, others, usageCeiling, caller, stream);
+        : new RelayRequest(api, body, deadline, model, tokenEstimate, group, others, usageCeiling, caller, stream,
+            trace);
   }
 
   /** This request, its attempts' text streamed to {@code chunks}. */
   public RelayRequest withStream(ChunkStream chunks) {
-    return new RelayRequest(api, body, deadline, model, tokenEstimate, group, otherRoutes, usageCeiling, caller, chunks);
+    return new RelayRequest(api, body, deadline, model, tokenEstimate, group, otherRoutes, usageCeiling, caller, chunks,
+        trace);
+  }
+
+  /** This request, its attempts told to {@code callTrace} (null: not traced). */
+  public RelayRequest withTrace(CallTrace callTrace) {
+    return new RelayRequest(api, body, deadline, model, tokenEstimate, group, otherRoutes, usageCeiling, caller, stream,
+        callTrace);
+  }
+
+  /** This request as sent through {@code route} of key group {@code keyGroup}: its trace told so. */
+  public RelayRequest onRoute(String route, String keyGroup) {
+    return trace == null ? this : withTrace(trace.onRoute(route, keyGroup));
   }
 
 }

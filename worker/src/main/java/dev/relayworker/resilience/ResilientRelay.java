@@ -186,10 +186,11 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.CIRCUIT_OPEN, call));
     }
     long start = breaker.getCurrentTimestamp();
+    long waitStart = Ticks.nanos(clock);
     return pacing.awaitPause(call)
         .thenCompose(open -> concurrency.acquire()
             .thenCompose(slot -> pacing.await(call)
-                .thenCompose(permitted -> send(call))
+                .thenCompose(permitted -> send(call, waitStart))
                 .whenComplete((completion, failure) -> {
                   releaseTokens(call);
                   concurrency.release();
@@ -197,7 +198,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
         .whenComplete((completion, failure) -> recordOutcome(call, start, failure));
   }
 
-  private CompletableFuture<Completion> send(Call call) {
+  /** @param waitStart when the attempt began waiting for a pause, a slot and its permits ({@link Ticks}) */
+  private CompletableFuture<Completion> send(Call call, long waitStart) {
     Duration left = Duration.between(clock.instant(), call.deadline);
     if (left.isNegative() || left.isZero()) {
       return CompletableFuture.failedFuture(AttemptFailure.of(Reason.DEADLINE_EXCEEDED, call));
@@ -219,6 +221,8 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
     long start = Ticks.nanos(clock);
     // A streamed request's text goes out attempt by attempt, each under an attempt ID of its own.
     ChunkStream.Attempt chunks = call.request.stream() == null ? null : call.request.stream().attempt();
+    CallTrace.Attempt traced = call.request.trace() == null ? null
+        : call.request.trace().attempt(Duration.ofNanos(Math.max(0, start - waitStart)));
     return client.send(call.request.api(), call.request.body(), timeout, chunks).handle((completion, failure) -> {
       Duration elapsed = Duration.ofNanos(Ticks.nanos(clock) - start);
       if (failure == null) {
@@ -226,6 +230,9 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
         settlement.answered(call, completion, keyEpoch);
         if (chunks != null) {
           chunks.ended(true);
+        }
+        if (traced != null) {
+          traced.answered(completion, call.cost);
         }
         return completion;
       }
@@ -235,6 +242,9 @@ public final class ResilientRelay implements RelayCalls, AutoCloseable {
       reservations.release(call);
       RelayException relayFailure = CallFailures.asRelayException(CallFailures.unwrap(failure));
       listener.attemptFinished(elapsed, relayFailure.httpStatus());
+      if (traced != null) {
+        traced.failed(relayFailure);
+      }
       Instant pausedUntil = gate.failed(relayFailure, call.request.model());
       if (pausedUntil != null) {
         listener.relayPaused(gate.pausedUntil() != null ? null : call.request.model(), pausedUntil);

@@ -96,7 +96,8 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
     }
     if (candidates.size() == 1) {
       RelayRoute only = candidates.get(0);
-      return only.calls().complete(request, chargedBefore).thenApply(result -> result.via(only.name(), only.group(), 0));
+      return only.calls().complete(request.onRoute(only.name(), only.group()), chargedBefore)
+          .thenApply(result -> result.via(only.name(), only.group(), 0));
     }
     CompletableFuture<CallResult> result = new CompletableFuture<>();
     choose(request, candidates, result).tryRoute(0, chargedBefore);
@@ -286,7 +287,8 @@ public final class RoutedRelay implements RelayCalls, AutoCloseable {
 
     void tryRoute(int index, int chargedBefore) {
       RelayRoute route = routes.get(index);
-      route.calls().complete(request.withOtherRoutes(index + 1 < routes.size()), chargedBefore)
+      RelayRequest onRoute = request.withOtherRoutes(index + 1 < routes.size()).onRoute(route.name(), route.group());
+      route.calls().complete(onRoute, chargedBefore)
           .whenComplete((answer, failure) -> {
             if (failure == null) {
               result.complete(answer.via(route.name(), route.group(), attempts));

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import dev.relayworker.tracing.Tracing;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -159,7 +160,7 @@ class ShareLoopTest {
         (mailbox, ledgers) -> new TransactionalDelivery(() -> producer, ledgers, null, router, COMMIT_INTERVAL,
             clock, metrics, new DeliveryProgress(), SpendTally.none(), answered),
         new AnsweredIndex(new MockConsumer<>("earliest"), answered.topic(), clock), deliveryLimit,
-        new ShareGroupWatch(null, "workers"), metrics, null, null);
+        new ShareGroupWatch(null, "workers"), metrics, null, null, Tracing.off());
     loop.open();
   }
 
