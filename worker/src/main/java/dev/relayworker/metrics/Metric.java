@@ -38,6 +38,12 @@ public enum Metric {
       "Request and retry topic partitions this worker owns."),
   PARTITIONS_PAUSED("relay.worker.partitions.paused", Kind.GAUGE,
       "Owned partitions paused by back-pressure (in-flight cap, relay down, relay pause)."),
+  PARTITIONS_PAUSED_REASON("relay.worker.partitions.paused.reason", Kind.GAUGE,
+      "Owned partitions paused, by why (reason: in_flight, the only one more replicas relieve; circuit_open,"
+          + " relay_pause, key_out, budget, commit_metadata, stopping). Every reason is always present."),
+  PACING_WAIT("relay.worker.pacing.wait.seconds", Kind.GAUGE,
+      "How long a request sent now would wait for the key's rate limits (relay.rate.limit.rpm/tpm, this"
+          + " worker's share): above 0, the relay's limits, not this worker, set the pace."),
   CONSUMER_LAG("relay.worker.consumer.lag", Kind.GAUGE,
       "Records behind the end of each owned partition (read_committed), by topic and partition."),
   TOKENS("relay.worker.tokens", Kind.COUNTER,

@@ -72,6 +72,14 @@ public final class WorkerMetrics {
     gauge(Metric.PARKED, LoopStatus::parked);
     gauge(Metric.PARTITIONS_ASSIGNED, current -> current.assigned().size());
     gauge(Metric.PARTITIONS_PAUSED, LoopStatus::paused);
+    for (PauseReason reason : PauseReason.values()) {
+      Gauge.builder(Metric.PARTITIONS_PAUSED_REASON.meterName(), this,
+              metrics -> metrics.status.pausedBy().getOrDefault(reason, 0))
+          .description(Metric.PARTITIONS_PAUSED_REASON.description())
+          .tag("reason", reason.label())
+          .register(registry);
+    }
+    gauge(Metric.PACING_WAIT, status -> status.pacingWaitNanos() / 1e9);
     this.lag = MultiGauge.builder(Metric.CONSUMER_LAG.meterName())
         .description(Metric.CONSUMER_LAG.description())
         .register(registry);

@@ -1,8 +1,13 @@
 package dev.relayworker.pipeline;
 
+import dev.relayworker.metrics.PauseReason;
+import dev.relayworker.resilience.Hold;
 import dev.relayworker.resilience.RelayAvailability;
 import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
@@ -28,6 +33,8 @@ final class BackPressure {
   private final Consumer<byte[], byte[]> consumer;
   private final WorkerSettings settings;
   private boolean relayWasDown;
+  /** Why each partition paused at the last turn is paused, for the gauges. */
+  private final Map<TopicPartition, PauseReason> reasons = new HashMap<>();
 
   BackPressure(Consumer<byte[], byte[]> consumer, WorkerSettings settings) {
     this.consumer = consumer;
@@ -44,9 +51,13 @@ final class BackPressure {
     boolean full = unanswered >= intake.maxInFlight() || (allPaused && unanswered >= intake.resumeBelow())
         || intake.bytesFull(ledgers.heldBytes(), allPaused);
     Set<TopicPartition> pause = new HashSet<>();
+    reasons.clear();
     for (PartitionLedger ledger : ledgers.all()) {
-      if (relayDown || full || stopping || ledger.full()) {
+      PauseReason reason = stopping ? PauseReason.STOPPING : relayDown ? whyDown(relay) : full ? PauseReason.IN_FLIGHT
+          : ledger.full() ? PauseReason.COMMIT_METADATA : null;
+      if (reason != null) {
         pause.add(ledger.partition());
+        reasons.put(ledger.partition(), reason);
       }
     }
     Set<TopicPartition> resume = new HashSet<>(paused);
@@ -58,6 +69,26 @@ final class BackPressure {
     if (!resume.isEmpty()) {
       consumer.resume(resume);
     }
+  }
+
+  /** The partitions paused now, counted by why; a partition paused for no reason this class knows is not counted. */
+  Map<PauseReason, Integer> pausedByReason() {
+    Set<TopicPartition> paused = consumer.paused();
+    Map<PauseReason, Integer> counts = new EnumMap<>(PauseReason.class);
+    reasons.forEach((partition, reason) -> {
+      if (paused.contains(partition)) {
+        counts.merge(reason, 1, Integer::sum);
+      }
+    });
+    return counts;
+  }
+
+  /** Which hold keeps the relay from new requests. */
+  private static PauseReason whyDown(RelayAvailability relay) {
+    if (relay.hold() != null) {
+      return relay.hold().cause() == Hold.Cause.BUDGET ? PauseReason.BUDGET : PauseReason.KEY_OUT;
+    }
+    return relay.pausedUntil() != null ? PauseReason.RELAY_PAUSE : PauseReason.CIRCUIT_OPEN;
   }
 
   /** Newly assigned partitions start paused while the relay is down or the worker stops. */

@@ -58,6 +58,16 @@ final class Ledgers {
     return unfinished;
   }
 
+  /** The consumer's positions after a poll, for the partitions it moved on ({@link PartitionLedger#readTo}). */
+  void readTo(Map<TopicPartition, OffsetAndMetadata> positions) {
+    positions.forEach((partition, position) -> {
+      PartitionLedger ledger = byPartition.get(partition);
+      if (ledger != null && position != null) {
+        ledger.readTo(position.offset());
+      }
+    });
+  }
+
   Set<TopicPartition> partitions() {
     return Set.copyOf(byPartition.keySet());
   }

@@ -105,6 +105,21 @@ final class PartitionLedger {
     return true;
   }
 
+  /**
+   * The consumer's position moved to {@code position} (KIP-1094's {@code nextOffsets()}): past the
+   * records it returned and past any transaction markers after them. With nothing pending, that is
+   * what is committed, so a transactional input topic read to its end shows a lag of 0 instead of 1
+   * per partition for ever (the marker after the last record is never a record to take). A
+   * position behind what was taken changes nothing.
+   */
+  void readTo(long position) {
+    if (position > nextOffset) {
+      nextOffset = position;
+      full = null;
+      trimDone();
+    }
+  }
+
   /** A reply for one of this partition's requests was built; it now waits only to be made safe. */
   void answered() {
     unanswered--;

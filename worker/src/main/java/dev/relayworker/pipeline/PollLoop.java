@@ -87,7 +87,8 @@ final class PollLoop implements RequestLoop, InFlightWork {
     this.flow = new RequestFlow(relay, parser, replies, router, settings, clock, wall, mailbox, this.delivery, metrics,
         chunks, tracing);
     this.backPressure = new BackPressure(consumer, settings);
-    this.status = new StatusReporter(consumer, ledgers, flow.outcomes()::parkedCount, metrics, clock);
+    this.status = new StatusReporter(consumer, ledgers, flow.outcomes()::parkedCount, backPressure::pausedByReason,
+        this::pacingWaitNanos, metrics, clock);
     this.handOver = new HandOver(this, consumer, ledgers, this.delivery, backPressure, status, mailbox, settings,
         new LimitShare(consumer, settings.requestTopic(), relay, settings.limitShare(), spendLedger), clock);
     this.spendLedger = spendLedger;
@@ -131,9 +132,12 @@ final class PollLoop implements RequestLoop, InFlightWork {
     flow.handleEvents();
     backPressure.apply(ledgers, relay.availability(), flow.outcomes().parkedCount() > 0, stopRequested);
     delivery.flush(false, ledgers.partitions());
-    for (ConsumerRecord<byte[], byte[]> record : poll()) {
+    ConsumerRecords<byte[], byte[]> records = poll();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
       take(record);
     }
+    // Past transaction markers too: what is committed is where the consumer stands, not last offset + 1.
+    ledgers.readTo(records.nextOffsets());
     status.turned();
   }
 
@@ -217,5 +221,14 @@ final class PollLoop implements RequestLoop, InFlightWork {
   @Override
   public boolean closing() {
     return closing;
+  }
+
+  /** How long a request of no particular model sent now would wait for its first route's rate limits; a gauge. */
+  private long pacingWaitNanos() {
+    try {
+      return relay.pacingWait(null, null, null).toNanos();
+    } catch (RuntimeException e) {
+      return 0; // A gauge must never stop the loop; no route serving every model is not a failure.
+    }
   }
 }

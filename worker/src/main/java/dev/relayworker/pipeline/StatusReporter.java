@@ -1,6 +1,7 @@
 package dev.relayworker.pipeline;
 
 import dev.relayworker.metrics.LoopStatus;
+import dev.relayworker.metrics.PauseReason;
 import dev.relayworker.metrics.WorkerMetrics;
 import java.time.Clock;
 import java.util.HashMap;
@@ -8,6 +9,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -26,17 +29,25 @@ final class StatusReporter {
   private final Consumer<byte[], byte[]> consumer;
   private final Ledgers ledgers;
   private final IntSupplier parked;
+  private final Supplier<Map<PauseReason, Integer>> pausedBy;
+  private final LongSupplier pacingWaitNanos;
   private final WorkerMetrics metrics;
   private final Clock clock;
   private boolean joined;
   private long lastReportMillis;
 
-  /** @param parked how many requests are parked now */
-  StatusReporter(Consumer<byte[], byte[]> consumer, Ledgers ledgers, IntSupplier parked, WorkerMetrics metrics,
-      Clock clock) {
+  /**
+   * @param parked how many requests are parked now
+   * @param pausedBy the paused partitions counted by why
+   * @param pacingWaitNanos how long a request sent now would wait for the rate limits
+   */
+  StatusReporter(Consumer<byte[], byte[]> consumer, Ledgers ledgers, IntSupplier parked,
+      Supplier<Map<PauseReason, Integer>> pausedBy, LongSupplier pacingWaitNanos, WorkerMetrics metrics, Clock clock) {
     this.consumer = consumer;
     this.ledgers = ledgers;
     this.parked = parked;
+    this.pausedBy = pausedBy;
+    this.pacingWaitNanos = pacingWaitNanos;
     this.metrics = metrics;
     this.clock = clock;
   }
@@ -67,6 +78,6 @@ final class StatusReporter {
       }
     }
     metrics.publish(new LoopStatus(joined, assigned, consumer.paused().size(), ledgers.unanswered(), parked.getAsInt(),
-        Map.copyOf(lag)));
+        Map.copyOf(lag), pausedBy.get(), pacingWaitNanos.getAsLong()));
   }
 }

@@ -33,6 +33,40 @@ class PartitionLedgerTest {
   }
 
   @Test
+  void commitsThePositionPastATransactionMarkerOnceNothingIsPending() {
+    // Records 10 and 11 of a transaction; its commit marker is offset 12, the consumer's position 13.
+    ledger.take(10);
+    ledger.take(11);
+    ledger.readTo(13);
+    ledger.done(11);
+    assertThat(ledger.uncommitted().offset()).isEqualTo(10);
+    ledger.done(10);
+    assertThat(ledger.uncommitted()).isEqualTo(new OffsetAndMetadata(13, ""));
+    ledger.committed(new OffsetAndMetadata(13, ""));
+
+    // A later poll that returned only a marker moves the position, and the commit, on.
+    ledger.readTo(15);
+    assertThat(ledger.uncommitted()).isEqualTo(new OffsetAndMetadata(15, ""));
+    // A position behind what was taken (never reported by the consumer) changes nothing.
+    ledger.readTo(3);
+    assertThat(ledger.committable()).hasValue(15);
+  }
+
+  @Test
+  void aPositionFromBeforeARestartDoesNotStepOverOffsetsStillToBeRead() {
+    ledger.restore(new OffsetAndMetadata(20, DoneOffsets.encode(20, OffsetRanges.of(22L))));
+    ledger.take(20);
+    ledger.take(21);
+    ledger.readTo(22);
+    ledger.done(20);
+    ledger.done(21);
+    assertThat(ledger.committable()).as("22 was done before the restart").hasValue(23);
+    assertThat(ledger.take(22)).isFalse();
+    ledger.readTo(24);
+    assertThat(ledger.committable()).hasValue(24);
+  }
+
+  @Test
   void skipsGapsInOffsets() {
     ledger.take(5);
     ledger.take(9);
