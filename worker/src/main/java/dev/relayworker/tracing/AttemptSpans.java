@@ -146,7 +146,7 @@ final class AttemptSpans implements CallTrace {
           span.setAttribute(TraceKeys.GEN_AI_REASONING_TOKENS, usage.reasoningTokens());
         }
       }
-      if (cost != null && cost.priced()) {
+      if (cost != null && cost.priced() && cost.usd() != null) {
         span.setAttribute(TraceKeys.COST_QUOTA, cost.quota());
         span.setAttribute(TraceKeys.COST_USD, cost.usd().doubleValue());
       }
