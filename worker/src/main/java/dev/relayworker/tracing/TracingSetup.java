@@ -98,7 +98,7 @@ public final class TracingSetup {
   }
 
   /** Whether {@code tracing.enabled} and the environment ask for traces. */
-  static boolean wanted(String enabled, Map<String, String> environment, Map<String, String> system) {
+  public static boolean wanted(String enabled, Map<String, String> environment, Map<String, String> system) {
     if ("true".equalsIgnoreCase(value("otel.sdk.disabled", environment, system))) {
       return false;
     }
