@@ -58,6 +58,8 @@ public final class WorkerMetrics {
   private final TagValues models = new TagValues(MODEL_TAGS);
   private Set<TopicPartition> lagPartitions = Set.of(); // poll thread only
   private volatile LoopStatus status = LoopStatus.STARTING;
+  /** What became of ended spans, by outcome; empty while tracing is off. */
+  private volatile Map<String, java.util.function.LongSupplier> traceSpans = Map.of();
   private volatile long lastPollMillis;
 
   public WorkerMetrics(MeterRegistry registry) {
@@ -236,11 +238,17 @@ public final class WorkerMetrics {
     aborted.increment();
   }
 
-  /** Publishes what became of ended spans: exported, dropped, failed (counts read on the scraping thread). */
+  /**
+   * Publishes what became of ended spans: exported, dropped, failed (counts read on the scraping
+   * thread). The counts are held here: Micrometer keeps only a weak reference to a function
+   * counter's object, and a method reference no one else holds would be collected.
+   */
   public void bindTraceSpans(java.util.function.LongSupplier exported, java.util.function.LongSupplier dropped,
       java.util.function.LongSupplier failed) {
-    Map.of("exported", exported, "dropped", dropped, "failed", failed).forEach((outcome, count) ->
-        FunctionCounter.builder(Metric.TRACE_SPANS.meterName(), count, java.util.function.LongSupplier::getAsLong)
+    traceSpans = Map.of("exported", exported, "dropped", dropped, "failed", failed);
+    traceSpans.keySet().forEach(outcome ->
+        FunctionCounter.builder(Metric.TRACE_SPANS.meterName(), this,
+                metrics -> metrics.traceSpans.get(outcome).getAsLong())
             .description(Metric.TRACE_SPANS.description())
             .tag("outcome", outcome)
             .register(registry));
@@ -256,7 +264,11 @@ public final class WorkerMetrics {
     Gauge.builder(Metric.DELIVERY_WAIT.meterName(), waitingSinceMillis, since -> {
       long from = since.getAsLong();
       return from == 0 ? 0 : Math.max(0, nowMillis.getAsLong() - from) / 1000.0;
-    }).description(Metric.DELIVERY_WAIT.description()).register(registry);
+    })
+        // Micrometer holds a gauge's object weakly; this method reference is held by no one else, and
+        // once collected the gauge reads NaN, and the delivery-stalled alert never fires.
+        .strongReference(true)
+        .description(Metric.DELIVERY_WAIT.description()).register(registry);
   }
 
   /**
@@ -347,6 +359,7 @@ public final class WorkerMetrics {
   /** Binds the gauge of share-group records held, read from {@code held} on the scraping thread. */
   public void bindShareRecordsHeld(java.util.function.IntSupplier held) {
     Gauge.builder(Metric.SHARE_RECORDS_HELD.meterName(), held, supplier -> supplier.getAsInt())
+        .strongReference(true) // As the delivery wait's: no one else holds the method reference.
         .description(Metric.SHARE_RECORDS_HELD.description())
         .register(registry);
   }

@@ -66,6 +66,8 @@ public final class TracingSetup {
     Exporting exporting = new Exporting();
     OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
         .addPropertiesSupplier(TracingSetup::defaults)
+        // The system properties given win, as OpenTelemetry's own do (the same ones in production).
+        .addPropertiesCustomizer(properties -> otelProperties(system))
         .addSpanExporterCustomizer((exporter, properties) -> exporting.queue(properties).counting(exporter))
         .addSpanProcessorCustomizer((processor, properties) -> exporting.queue(properties).admitting(processor))
         .disableShutdownHook()
@@ -125,6 +127,16 @@ public final class TracingSetup {
       return fromSystem;
     }
     return environment.get(property.toUpperCase(Locale.ROOT).replace('.', '_'));
+  }
+
+  private static Map<String, String> otelProperties(Map<String, String> system) {
+    Map<String, String> otel = new java.util.HashMap<>();
+    system.forEach((name, value) -> {
+      if (name.startsWith("otel.")) {
+        otel.put(name, value);
+      }
+    });
+    return otel;
   }
 
   private static Map<String, String> defaults() {
