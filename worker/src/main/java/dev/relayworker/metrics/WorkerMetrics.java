@@ -13,15 +13,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.ToDoubleFunction;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * The worker's meters (names in {@link Metric}) over one Micrometer registry, and the latest
@@ -54,10 +50,8 @@ public final class WorkerMetrics {
   private final Map<String, CostKinds> costKinds = new ConcurrentHashMap<>();
   private final Map<String, Counter> unpriced = new ConcurrentHashMap<>();
   private final Map<String, Counter> shareAcknowledgements = new ConcurrentHashMap<>();
-  private final MultiGauge lag;
+  private final LoopGauges loop;
   private final TagValues models = new TagValues(MODEL_TAGS);
-  private Set<TopicPartition> lagPartitions = Set.of(); // poll thread only
-  private volatile LoopStatus status = LoopStatus.STARTING;
   /** What became of ended spans, by outcome; empty while tracing is off. */
   private volatile Map<String, java.util.function.LongSupplier> traceSpans = Map.of();
   private volatile long lastPollMillis;
@@ -70,21 +64,7 @@ public final class WorkerMetrics {
     this.aborted = counter(Metric.TRANSACTIONS_ABORTED, Tags.empty());
     this.okAge = histogram(Metric.REQUEST_AGE, Tags.of("status", "ok"));
     this.errorAge = histogram(Metric.REQUEST_AGE, Tags.of("status", "error"));
-    gauge(Metric.IN_FLIGHT, LoopStatus::inFlight);
-    gauge(Metric.PARKED, LoopStatus::parked);
-    gauge(Metric.PARTITIONS_ASSIGNED, current -> current.assigned().size());
-    gauge(Metric.PARTITIONS_PAUSED, LoopStatus::paused);
-    for (PauseReason reason : PauseReason.values()) {
-      Gauge.builder(Metric.PARTITIONS_PAUSED_REASON.meterName(), this,
-              metrics -> metrics.status.pausedBy().getOrDefault(reason, 0))
-          .description(Metric.PARTITIONS_PAUSED_REASON.description())
-          .tag("reason", reason.label())
-          .register(registry);
-    }
-    gauge(Metric.PACING_WAIT, status -> status.pacingWaitNanos() / 1e9);
-    this.lag = MultiGauge.builder(Metric.CONSUMER_LAG.meterName())
-        .description(Metric.CONSUMER_LAG.description())
-        .register(registry);
+    this.loop = new LoopGauges(registry);
   }
 
   /**
@@ -373,19 +353,13 @@ public final class WorkerMetrics {
     return lastPollMillis;
   }
 
-  /** Publishes the poll loop's state. Poll thread only. */
+  /** Publishes the poll loop's state ({@link LoopGauges}). Poll thread only. */
   public void publish(LoopStatus next) {
-    status = next;
-    if (!next.lag().keySet().equals(lagPartitions)) {
-      lagPartitions = Set.copyOf(next.lag().keySet());
-      lag.register(lagPartitions.stream().<MultiGauge.Row<?>>map(partition -> MultiGauge.Row.of(
-          Tags.of("topic", partition.topic(), "partition", Integer.toString(partition.partition())),
-          this, metrics -> metrics.status.lag().getOrDefault(partition, 0L).doubleValue())).toList(), true);
-    }
+    loop.publish(next);
   }
 
   public LoopStatus status() {
-    return status;
+    return loop.status();
   }
 
   private Counter tokenCounter(String model, String kind) {
@@ -404,12 +378,6 @@ public final class WorkerMetrics {
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofMinutes(5))
-        .register(registry);
-  }
-
-  private void gauge(Metric metric, ToDoubleFunction<LoopStatus> value) {
-    Gauge.builder(metric.meterName(), this, metrics -> value.applyAsDouble(metrics.status))
-        .description(metric.description())
         .register(registry);
   }
 }

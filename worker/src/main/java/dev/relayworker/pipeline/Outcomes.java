@@ -189,8 +189,9 @@ final class Outcomes {
       pending.ledger.answered();
     }
     if (pending.trace.on() && !records.isEmpty()) {
-      pending.trace.publishing(records.get(0).record.topic(), records.stream().map(record -> record.record.headers())
-          .toList());
+      // A dead-letter copy keeps the request's own headers, trace context included, for whoever replays it.
+      pending.trace.publishing(records.get(0).record.topic(), records.stream()
+          .filter(record -> record.kind != Outgoing.Kind.DEAD_LETTER).map(record -> record.record.headers()).toList());
     }
     long bytes = 0;
     for (Outgoing record : records) {

@@ -90,8 +90,8 @@ public final class RequestSpan {
   }
 
   /**
-   * Its records go to Kafka: opens the {@code send} span and writes its context into each record's
-   * headers ({@code traceparent}), so whoever reads the reply continues this trace.
+   * Its records go to Kafka: opens the {@code send} span and writes its context into the headers
+   * given ({@code traceparent}: the reply's, a retry copy's), so whoever reads them continues this trace.
    *
    * @param topic where the first record (the reply) goes
    */

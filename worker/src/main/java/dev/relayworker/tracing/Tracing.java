@@ -21,6 +21,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public final class Tracing implements AutoCloseable {
 
   static final String INSTRUMENTATION_NAME = "dev.relayworker";
+  /** How long {@link #close} waits for queued spans to be exported. */
+  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private static final Tracing OFF = new Tracing(null, null, null, () -> {});
 
@@ -97,12 +99,9 @@ public final class Tracing implements AutoCloseable {
     return age < 0 ? 0 : age;
   }
 
-  /** Exports what is queued and stops the exporter; bounded by the exporter's own timeouts. */
+  /** Exports what is queued and stops the exporter, waiting at most {@link #CLOSE_TIMEOUT}. */
   @Override
   public void close() {
     shutdown.run();
   }
-
-  /** How long {@link #close} waits for queued spans to be exported. */
-  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 }

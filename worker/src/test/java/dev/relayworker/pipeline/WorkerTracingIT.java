@@ -54,6 +54,7 @@ class WorkerTracingIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String REQUESTER_TRACE = "0af7651916cd43dd8448eb211c80319c";
   private static final String REQUESTER_SPAN = "b7ad6b7169203331";
+  private static final String INVALID_SPAN = "c8be7c827a314442";
   private RelaySimulator simulator;
 
   @AfterEach
@@ -73,19 +74,33 @@ class WorkerTracingIT {
         workers.groupId, provider::forceFlush);
 
     ConsumerRecord<byte[], byte[]> reply;
+    ConsumerRecord<byte[], byte[]> errorReply;
+    ConsumerRecord<byte[], byte[]> deadLetter;
     try (Worker worker = Worker.start(workers.config(), tracing); KafkaProducer<byte[], byte[]> producer =
         workers.producer(); TopicReader replies = workers.replies()) {
       ProducerRecord<byte[], byte[]> request = new ProducerRecord<>(workers.requestTopic, utf8("traced-1"),
           utf8("{\"model\":\"gpt-3.5-turbo-instruct\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":5}"));
       request.headers().add("traceparent", utf8("00-" + REQUESTER_TRACE + "-" + REQUESTER_SPAN + "-01"));
       producer.send(request).get();
-      reply = replies.awaitDistinctKeys(1, WAIT).get(0);
-      Await.until("the request's process span to end", WAIT, () -> spans.getFinishedSpanItems().stream()
-          .anyMatch(span -> span.getKind() == SpanKind.CONSUMER));
+      ProducerRecord<byte[], byte[]> invalid = new ProducerRecord<>(workers.requestTopic, utf8("invalid-1"),
+          utf8("not json"));
+      invalid.headers().add("traceparent", utf8("00-" + REQUESTER_TRACE + "-" + INVALID_SPAN + "-01"));
+      producer.send(invalid).get();
+      List<ConsumerRecord<byte[], byte[]>> answered = replies.awaitDistinctKeys(2, WAIT);
+      reply = answered.stream().filter(record -> new String(record.key(), StandardCharsets.UTF_8).equals("traced-1"))
+          .findFirst().orElseThrow();
+      errorReply = answered.stream().filter(record -> new String(record.key(), StandardCharsets.UTF_8)
+          .equals("invalid-1")).findFirst().orElseThrow();
+      try (TopicReader deadLetters = workers.deadLetters()) {
+        deadLetter = deadLetters.awaitDistinctKeys(1, WAIT).get(0);
+      }
+      Await.until("the requests' process spans to end", WAIT, () -> spans.getFinishedSpanItems().stream()
+          .filter(span -> span.getKind() == SpanKind.CONSUMER).count() == 2);
     }
 
     Map<SpanKind, List<SpanData>> byKind = spans.getFinishedSpanItems().stream()
-        .filter(span -> span.getTraceId().equals(REQUESTER_TRACE))
+        .filter(span -> span.getTraceId().equals(REQUESTER_TRACE) && !span.getParentSpanId().equals(INVALID_SPAN)
+            && !descendsFrom(span, INVALID_SPAN, spans.getFinishedSpanItems()))
         .collect(Collectors.groupingBy(SpanData::getKind));
     assertThat(byKind).as("spans of the requester's trace among %s", spans.getFinishedSpanItems())
         .containsKeys(SpanKind.CONSUMER, SpanKind.CLIENT, SpanKind.PRODUCER);
@@ -110,6 +125,13 @@ class WorkerTracingIT {
     SpanData send = byKind.get(SpanKind.PRODUCER).get(0);
     assertThat(send.getParentSpanId()).isEqualTo(process.getSpanId());
     assertThat(header(reply, "traceparent")).isEqualTo("00-" + REQUESTER_TRACE + "-" + send.getSpanId() + "-01");
+    // The refused request's error reply continues its trace; its dead-letter copy keeps the request's own header.
+    SpanData refused = spans.getFinishedSpanItems().stream().filter(span -> span.getKind() == SpanKind.CONSUMER
+        && span.getParentSpanId().equals(INVALID_SPAN)).findFirst().orElseThrow();
+    assertThat(refused.getAttributes().get(AttributeKey.stringKey("error.type"))).isEqualTo("invalid_request_error");
+    assertThat(header(errorReply, "traceparent")).startsWith("00-" + REQUESTER_TRACE + "-")
+        .doesNotContain(INVALID_SPAN);
+    assertThat(header(deadLetter, "traceparent")).isEqualTo("00-" + REQUESTER_TRACE + "-" + INVALID_SPAN + "-01");
     // The send span ends when the reply is safe: after the call, within the process span.
     assertThat(send.getEndEpochNanos()).isGreaterThanOrEqualTo(call.getEndEpochNanos())
         .isLessThanOrEqualTo(process.getEndEpochNanos());
@@ -152,6 +174,18 @@ class WorkerTracingIT {
         });
       }
     }
+  }
+
+  /** Whether {@code span} lies under the span {@code ancestor} among {@code all}. */
+  private static boolean descendsFrom(SpanData span, String ancestor, List<SpanData> all) {
+    for (SpanData at = span; at != null; ) {
+      if (at.getParentSpanId().equals(ancestor)) {
+        return true;
+      }
+      String parent = at.getParentSpanId();
+      at = all.stream().filter(candidate -> candidate.getSpanId().equals(parent)).findFirst().orElse(null);
+    }
+    return false;
   }
 
   private static Map<TopicPartition, OffsetAndMetadata> committed(Admin admin, String group) {
