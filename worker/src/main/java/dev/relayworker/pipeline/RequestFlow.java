@@ -137,7 +137,9 @@ final class RequestFlow {
     if (chunks != null && pending.streamTopic != null) {
       call = call.withStream(chunks.open(pending.requestId, pending.replyKey, pending.streamTopic, pending.address));
     }
-    call = call.withTrace(pending.trace.calls(request.endpoint(), request.model(), call.stream() != null));
+    if (pending.trace.on()) {
+      call = call.withTrace(pending.trace.calls(request.endpoint(), request.model(), call.stream() != null));
+    }
     relay.complete(call, pending.charged)
         .whenComplete((result, failure) -> mailbox.post(new RelayFinished(pending, result, failure)));
   }
