@@ -88,7 +88,7 @@ final class PollLoop implements RequestLoop, InFlightWork {
         chunks, tracing);
     this.backPressure = new BackPressure(consumer, settings);
     this.status = new StatusReporter(consumer, ledgers, flow.outcomes()::parkedCount, backPressure::pausedByReason,
-        this::pacingWaitNanos, metrics, clock);
+        () -> StatusReporter.pacingWaitNanos(relay), metrics, clock);
     this.handOver = new HandOver(this, consumer, ledgers, this.delivery, backPressure, status, mailbox, settings,
         new LimitShare(consumer, settings.requestTopic(), relay, settings.limitShare(), spendLedger), clock);
     this.spendLedger = spendLedger;
@@ -221,14 +221,5 @@ final class PollLoop implements RequestLoop, InFlightWork {
   @Override
   public boolean closing() {
     return closing;
-  }
-
-  /** How long a request of no particular model sent now would wait for its first route's rate limits; a gauge. */
-  private long pacingWaitNanos() {
-    try {
-      return relay.pacingWait(null, null, null).toNanos();
-    } catch (RuntimeException e) {
-      return 0; // A gauge must never stop the loop; no route serving every model is not a failure.
-    }
   }
 }

@@ -339,8 +339,9 @@ final class ShareLoop implements RequestLoop {
       applyLimitShare();
       held.forgetLost();
       // The lag is the share group's, from the broker: records of each partition not yet acknowledged.
+      // No partition is ever paused in a share group: it stops asking instead.
       metrics.publish(new LoopStatus(joined, Set.of(), 0, ledgers.unanswered(), flow.outcomes().parkedCount(),
-          watch.lag()));
+          watch.lag(), Map.of(), StatusReporter.pacingWaitNanos(relay)));
     }
   }
 

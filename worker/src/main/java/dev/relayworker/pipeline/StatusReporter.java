@@ -3,6 +3,7 @@ package dev.relayworker.pipeline;
 import dev.relayworker.metrics.LoopStatus;
 import dev.relayworker.metrics.PauseReason;
 import dev.relayworker.metrics.WorkerMetrics;
+import dev.relayworker.resilience.RelayCalls;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -50,6 +51,18 @@ final class StatusReporter {
     this.pacingWaitNanos = pacingWaitNanos;
     this.metrics = metrics;
     this.clock = clock;
+  }
+
+  /**
+   * How long a request of no particular model sent now would wait for its first route's rate
+   * limits, for the pacing gauge; 0 when that cannot be told.
+   */
+  static long pacingWaitNanos(RelayCalls relay) {
+    try {
+      return relay.pacingWait(null, null, null).toNanos();
+    } catch (RuntimeException e) {
+      return 0; // A gauge must never stop the loop; no route serving every model is not a failure.
+    }
   }
 
   /** Called once per loop turn: marks the loop alive and reports when the interval has passed. */
