@@ -5,7 +5,6 @@ import dev.relayworker.resilience.Hold;
 import dev.relayworker.resilience.RelayAvailability;
 import java.util.Collection;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -33,8 +32,12 @@ final class BackPressure {
   private final Consumer<byte[], byte[]> consumer;
   private final WorkerSettings settings;
   private boolean relayWasDown;
-  /** Why each partition paused at the last turn is paused, for the gauges. */
-  private final Map<TopicPartition, PauseReason> reasons = new HashMap<>();
+  /**
+   * Why every partition was paused at the last turn (stopping, the relay, the in-flight cap), or
+   * null when only a partition's own commit metadata could pause it; read by the gauges, so that
+   * the loop's turns do no bookkeeping for them.
+   */
+  private PauseReason allPausedFor;
 
   BackPressure(Consumer<byte[], byte[]> consumer, WorkerSettings settings) {
     this.consumer = consumer;
@@ -50,14 +53,11 @@ final class BackPressure {
     IntakeLimits intake = settings.intake();
     boolean full = unanswered >= intake.maxInFlight() || (allPaused && unanswered >= intake.resumeBelow())
         || intake.bytesFull(ledgers.heldBytes(), allPaused);
+    allPausedFor = stopping ? PauseReason.STOPPING : relayDown ? whyDown(relay) : full ? PauseReason.IN_FLIGHT : null;
     Set<TopicPartition> pause = new HashSet<>();
-    reasons.clear();
     for (PartitionLedger ledger : ledgers.all()) {
-      PauseReason reason = stopping ? PauseReason.STOPPING : relayDown ? whyDown(relay) : full ? PauseReason.IN_FLIGHT
-          : ledger.full() ? PauseReason.COMMIT_METADATA : null;
-      if (reason != null) {
+      if (allPausedFor != null || ledger.full()) {
         pause.add(ledger.partition());
-        reasons.put(ledger.partition(), reason);
       }
     }
     Set<TopicPartition> resume = new HashSet<>(paused);
@@ -71,15 +71,20 @@ final class BackPressure {
     }
   }
 
-  /** The partitions paused now, counted by why; a partition paused for no reason this class knows is not counted. */
-  Map<PauseReason, Integer> pausedByReason() {
+  /**
+   * The partitions of {@code ledgers} paused now, counted by why, as the last turn decided; a
+   * partition paused for no reason this class knows is not counted.
+   */
+  Map<PauseReason, Integer> pausedByReason(Ledgers ledgers) {
     Set<TopicPartition> paused = consumer.paused();
     Map<PauseReason, Integer> counts = new EnumMap<>(PauseReason.class);
-    reasons.forEach((partition, reason) -> {
-      if (paused.contains(partition)) {
+    for (PartitionLedger ledger : ledgers.all()) {
+      PauseReason reason = allPausedFor != null ? allPausedFor
+          : ledger.full() ? PauseReason.COMMIT_METADATA : null;
+      if (reason != null && paused.contains(ledger.partition())) {
         counts.merge(reason, 1, Integer::sum);
       }
-    });
+    }
     return counts;
   }
 

@@ -87,8 +87,8 @@ final class PollLoop implements RequestLoop, InFlightWork {
     this.flow = new RequestFlow(relay, parser, replies, router, settings, clock, wall, mailbox, this.delivery, metrics,
         chunks, tracing);
     this.backPressure = new BackPressure(consumer, settings);
-    this.status = new StatusReporter(consumer, ledgers, flow.outcomes()::parkedCount, backPressure::pausedByReason,
-        () -> StatusReporter.pacingWaitNanos(relay), metrics, clock);
+    this.status = new StatusReporter(consumer, ledgers, flow.outcomes()::parkedCount,
+        () -> backPressure.pausedByReason(ledgers), () -> StatusReporter.pacingWaitNanos(relay), metrics, clock);
     this.handOver = new HandOver(this, consumer, ledgers, this.delivery, backPressure, status, mailbox, settings,
         new LimitShare(consumer, settings.requestTopic(), relay, settings.limitShare(), spendLedger), clock);
     this.spendLedger = spendLedger;

@@ -47,12 +47,12 @@ class BackPressureTest {
     assertThat(pausedBy(available())).as("two unanswered at a cap of two").isEqualTo(Map.of(PauseReason.IN_FLIGHT, 2));
 
     backPressure.apply(ledgers, available(), false, true);
-    assertThat(backPressure.pausedByReason()).isEqualTo(Map.of(PauseReason.STOPPING, 2));
+    assertThat(backPressure.pausedByReason(ledgers)).isEqualTo(Map.of(PauseReason.STOPPING, 2));
   }
 
   private Map<PauseReason, Integer> pausedBy(RelayAvailability relay) {
     backPressure.apply(ledgers, relay, false, false);
-    return backPressure.pausedByReason();
+    return backPressure.pausedByReason(ledgers);
   }
 
   private static RelayAvailability available() {
